@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/backend/backend.h"
+
+#include "core/util/error.h"
+
+namespace attnscope {
+
+const char* opKindName(OpKind k)
+{
+    switch (k) {
+    case OpKind::Gemm: return "gemm";
+    case OpKind::RmsNorm: return "rms_norm";
+    case OpKind::Rope: return "rope";
+    case OpKind::SwiGlu: return "swiglu";
+    case OpKind::Attention: return "attention";
+    case OpKind::Count: break;
+    }
+    return "unknown";
+}
+
+std::unique_ptr<Backend> BackendRegistry::create(const std::string& which, std::string& notes) const
+{
+    bool known = which == "auto";
+    for (const auto& f : m_factories) {
+        if (which != "auto" && f->name() != which)
+            continue;
+        known = true;
+        std::string reason;
+        if (f->probe(reason))
+            return f->create();
+        if (!notes.empty())
+            notes += "; ";
+        notes += f->name() + ": " + reason;
+        if (which != "auto")
+            throw Error(ErrorKind::Unsupported, "", "backend", -1, "backend '" + which + "' is unavailable: " + reason);
+    }
+    if (!known) {
+        std::string names;
+        for (const auto& f : m_factories)
+            names += (names.empty() ? "" : ", ") + f->name();
+        throw Error(ErrorKind::Usage, "", "backend", -1, "unknown backend '" + which + "' (available: auto, " + names + ")");
+    }
+    throw Error(ErrorKind::Unsupported, "", "backend", -1, "no backend could be started: " + notes);
+}
+
+} // namespace attnscope
