@@ -229,6 +229,8 @@ std::shared_ptr<Checkpoint> readSafetensorsIndex(const std::string& indexPath)
         if (shardSet.insert(shard).second)
             shards.push_back(shard);
     }
+    if (shards.empty())
+        throw Error::format(indexPath, "weight_map", -1, "weight_map is empty: the index names no tensors");
     if (shards.size() > kSafetensorsMaxShards)
         throw Error::format(indexPath, "weight_map", -1, std::to_string(shards.size()) + " shards exceed the cap of " +
                                                              std::to_string(kSafetensorsMaxShards));
