@@ -1,0 +1,85 @@
+// The one Tokenizer implementation behind both sources: normalizer -> pre-tokenizer -> model (byte-level BPE
+// or WordPiece) -> template, with added tokens split out first. tokenizer_json.cpp and gguf_vocab.cpp only
+// translate their file into a TokenizerSpec; validation (NUMERICS-AND-SAFETY §4 rule 10) happens here once.
+// Threading: immutable after construction; encode() is const and may run concurrently.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "core/tokenizer/added_vocabulary.h"
+#include "core/tokenizer/normalizer.h"
+#include "core/tokenizer/pretokenizer.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include <optional>
+#include <unordered_map>
+
+namespace attnscope {
+
+/// Hard caps on tokenizer descriptions (NUMERICS-AND-SAFETY §4 caps).
+constexpr size_t kMaxVocab = size_t(1) << 24;
+constexpr size_t kMaxTokenBytes = 1024;          // a vocabulary or added-token string
+constexpr size_t kMaxInputChars = 1'000'000;     // per encode() request
+
+struct TokenizerSpec {
+    enum class Model { Bpe, WordPiece };
+    std::string source;                     // file name for error messages
+    Model model = Model::Bpe;
+    std::vector<std::pair<std::string, int32_t>> vocab;   // model vocabulary (token text, id)
+    std::vector<std::pair<std::string, std::string>> merges;
+    std::string mergesField = "merges";     // for messages: "model.merges" / "tokenizer.ggml.merges"
+    bool byteLevel = true;                  // BPE symbols are GPT-2 byte characters
+    bool ignoreMerges = false;
+    bool byteFallback = false;
+    std::optional<std::string> unkToken;
+    std::string continuingSubwordPrefix = "##";   // WordPiece
+    size_t maxInputCharsPerWord = 100;            // WordPiece
+    std::vector<AddedToken> added;
+    std::vector<NormalizerStep> normalizer;
+    std::vector<PreTokenizerStep> preTokenizer;
+    std::vector<int32_t> prefixIds, suffixIds;    // post-processor template around $A
+    int32_t bos = -1, eos = -1;
+};
+
+class PipelineTokenizer final : public Tokenizer {
+public:
+    /// Validates the spec; throws Error(Tokenizer) naming source, field and reason.
+    explicit PipelineTokenizer(TokenizerSpec spec);
+
+    TokenizedText encode(std::string_view text, bool addSpecial = true) const override;
+    std::string tokenBytes(int32_t id) const override;
+    std::string tokenDisplay(int32_t id) const override;
+    int32_t vocabSize() const override { return static_cast<int32_t>(m_tokenText.size()); }
+    std::string kind() const override { return m_spec.model == TokenizerSpec::Model::Bpe ? "bpe" : "wordpiece"; }
+
+    bool isSpecial(int32_t id) const { return id >= 0 && size_t(id) < m_special.size() && m_special[id]; }
+    /// Id of a vocabulary or added token, -1 if absent.
+    int32_t tokenId(const std::string& text) const;
+
+private:
+    struct Piece {
+        int32_t id;
+        size_t from, to;   // byte range in the SpanText it came from
+    };
+    void encodeBpe(const SpanText& piece, std::vector<Piece>& out) const;
+    void encodeWordPiece(const SpanText& piece, std::vector<Piece>& out) const;
+    void encodeSegment(const SpanText& seg, TokenizedText& out) const;
+    void push(TokenizedText& out, int32_t id, uint32_t b, uint32_t e) const;
+
+    TokenizerSpec m_spec;
+    std::unique_ptr<Normalizer> m_normalizer;
+    std::unique_ptr<PreTokenizer> m_preTokenizer;
+    AddedVocabulary m_added;
+    std::unordered_map<std::string, int32_t> m_vocab;          // model vocabulary text -> id
+    std::vector<std::string> m_tokenText;                       // id -> stored text ("" for gaps)
+    std::vector<std::string> m_bytes;                           // id -> raw bytes
+    std::vector<std::string> m_display;                         // id -> display label
+    std::vector<bool> m_special;
+    std::unordered_map<uint64_t, std::pair<uint32_t, int32_t>> m_merges;   // (a << 32 | b) -> (rank, merged id)
+    std::array<int32_t, 256> m_byteIds{};                       // byte-level symbol ids (-1 if absent)
+    std::array<int32_t, 256> m_fallbackIds{};                   // <0xNN> ids for byte_fallback
+    int32_t m_unk = -1;
+};
+
+/// Display label for raw token bytes (token_display.cpp): valid UTF-8 with visible whitespace and escapes.
+std::string displayBytes(std::string_view bytes);
+
+} // namespace attnscope
