@@ -25,7 +25,10 @@ using MutMap = Eigen::Map<RowMat, 0, Stride>;
 constexpr int64_t kBlock = 64;
 
 /// Softmax of row[0:valid] in place; row[valid:width] = 0. Returns the row's log-sum-exp (log Z).
-float softmaxRow(float* row, int64_t valid, int64_t width)
+/// The exp and the sum run in `buf`, an aligned per-thread buffer: Eigen peels unaligned heads with scalar code
+/// (a different exp and summation order), so computing in place would make results depend on the row's address
+/// and break bitwise determinism across runs (NUMERICS-AND-SAFETY §7.10).
+float softmaxRow(float* row, int64_t valid, int64_t width, Eigen::ArrayXf& buf)
 {
     if (valid <= 0) {
         // A fully masked row: zeros and LSE = +inf (never NaN; NUMERICS-AND-SAFETY §7.2).
@@ -33,12 +36,14 @@ float softmaxRow(float* row, int64_t valid, int64_t width)
         return std::numeric_limits<float>::infinity();
     }
     Eigen::Map<Eigen::ArrayXf> r(row, valid);
-    float m = r.maxCoeff();
+    auto b = buf.head(valid);
+    b = r;
+    float m = b.maxCoeff();
     if (!std::isfinite(m) && !std::isnan(m))
         m = 0.f;   // all -inf: offset 0 so that -inf - -inf never yields NaN
-    r = (r - m).exp();
-    const float z = r.sum();
-    r *= 1.0f / z;
+    b = (b - m).exp();
+    const float z = b.sum();
+    r = b * (1.0f / z);
     std::fill(row + valid, row + width, 0.f);
     return m + std::log(z);
 }
@@ -55,6 +60,7 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
     const int nThreads = std::max(1, threads);
     // Per-thread scratch for heads whose probabilities are not captured: one block of rows.
     std::vector<std::vector<float>> scratch(static_cast<size_t>(nThreads));
+    std::vector<Eigen::ArrayXf> rowBuf(static_cast<size_t>(nThreads), Eigen::ArrayXf(T));
     std::atomic<bool> cancelled{false};
 
     parallelFor(nThreads, H, [&](int64_t h, int worker) {
@@ -85,7 +91,7 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
             for (int64_t r = 0; r < rows; ++r) {
                 const int64_t i = i0 + r;
                 const int64_t valid = a.causal ? i + 1 : T;
-                const float l = softmaxRow(base + r * ld, valid, nk);
+                const float l = softmaxRow(base + r * ld, valid, nk, rowBuf[static_cast<size_t>(worker)]);
                 if (probs && nk < T)
                     std::fill(base + r * ld + nk, base + r * ld + T, 0.f);
                 if (lse)

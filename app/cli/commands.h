@@ -1,0 +1,23 @@
+// attnscope-cli subcommands. Each prints JSON with --json (for scripts) or a readable summary, returns the
+// process exit code, and throws attnscope::Error for bad input (main prints one line and exits non-zero).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "cli/cli_args.h"
+
+#include <string>
+
+namespace attnscope::cli {
+
+int cmdInfo(const Args& a);
+int cmdTokenize(const Args& a);
+int cmdRun(const Args& a);
+int cmdBench(const Args& a);
+
+/// --text or --text-file (UTF-8), whichever is given; throws Error(Usage) when neither is.
+std::string inputText(const Args& a);
+
+/// Peak FP32 FMA throughput of this machine on `threads` threads, GFLOP/s (PERFORMANCE §7.1 method:
+/// 12 independent FMA chains per thread).
+double measureFmaPeakGflops(int threads);
+
+} // namespace attnscope::cli

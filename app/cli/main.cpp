@@ -1,0 +1,77 @@
+// attnscope-cli: headless front end over the attnscope engine.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "cli/commands.h"
+
+#include "attnscope_config.h"
+#include "core/util/error.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+namespace {
+
+const char* kUsage =
+    "attnscope-cli " ATTNSCOPE_VERSION " — inspect transformer attention from the command line\n"
+    "\n"
+    "usage: attnscope-cli COMMAND MODEL [options]\n"
+    "  MODEL is a .gguf file, a .safetensors file (or sharded index) or a Hugging Face model folder.\n"
+    "\n"
+    "commands:\n"
+    "  info MODEL                      architecture, sizes and tensor dtypes\n"
+    "  tokenize MODEL --text T         token ids and readable tokens\n"
+    "  run MODEL --text T [--top K]    forward pass; top-K next-token predictions\n"
+    "        [--attn-out F.npy --layer L --head H]   also write one head's n×n probabilities (float32)\n"
+    "  bench MODEL --tokens N [--threads T] [--repeats R]   timings (medians), dense GFLOP/s, peak RSS\n"
+    "\n"
+    "common options:\n"
+    "  --json               machine-readable output\n"
+    "  --text-file F        read the text from a UTF-8 file instead of --text\n"
+    "  --no-special         do not add BOS/EOS/CLS/SEP tokens\n"
+    "  --threads N          CPU threads (default: all cores)\n"
+    "  --backend B          auto | cpu | cuda (default auto: CUDA only when a device works)\n";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    using namespace attnscope;
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!std::strcmp(argv[1], "--version")) {
+        std::puts(ATTNSCOPE_VERSION);
+        return 0;
+    }
+    try {
+        const std::string cmd = argv[1];
+        const std::set<std::string> common = {"json", "no-special"};
+        auto flags = [&](std::set<std::string> extra) {
+            extra.insert(common.begin(), common.end());
+            return extra;
+        };
+        if (cmd == "info")
+            return cli::cmdInfo(cli::parseArgs(argc, argv, {}, flags({})));
+        if (cmd == "tokenize")
+            return cli::cmdTokenize(cli::parseArgs(argc, argv, {"text", "text-file"}, flags({})));
+        if (cmd == "run")
+            return cli::cmdRun(cli::parseArgs(argc, argv,
+                                              {"text", "text-file", "top", "attn-out", "layer", "head", "threads", "backend"},
+                                              flags({"progress"})));
+        if (cmd == "bench")
+            return cli::cmdBench(cli::parseArgs(argc, argv, {"tokens", "threads", "repeats", "backend", "text", "text-file"},
+                                                flags({"skip-peak"})));
+        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench; see --help)\n", argv[1]);
+        return 2;
+    } catch (const Error& e) {
+        std::fprintf(stderr, "attnscope-cli: error: %s\n", e.what());
+        return e.kind() == ErrorKind::Usage ? 2 : 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "attnscope-cli: error: out of memory\n");
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "attnscope-cli: error: %s\n", e.what());
+        return 1;
+    }
+}

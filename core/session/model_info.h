@@ -1,0 +1,39 @@
+// A front-end-neutral description of an opened checkpoint (CLI `info`, the GUI's model panel).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace attnscope {
+
+class Checkpoint;
+class LoadedModel;
+
+struct ModelInfo {
+    std::string path;
+    std::string format;                       // gguf, safetensors, hf-folder
+    std::string architecture;
+    std::string name;
+    bool runnable = false;
+    std::string notRunnableReason;
+    int nLayers = 0, nHeads = 0, nKvHeads = 0, headDim = 0, dModel = 0, ffnDim = 0, vocabSize = 0;
+    int contextLength = 0;
+    float ropeTheta = 0;
+    std::string ropePairing;
+    bool tiedEmbeddings = false;
+    std::string tokenizer;                    // "bpe", "wordpiece"
+    uint64_t tensorCount = 0;
+    uint64_t parameterCount = 0;
+    uint64_t sizeOnDisk = 0;
+    std::map<std::string, uint64_t> tensorsByDtype;   // dtype name -> tensor count
+    std::map<std::string, uint64_t> paramsByDtype;    // dtype name -> parameter count
+};
+
+/// Describes a checkpoint; fills the architecture fields when it can be run, else the reason it cannot.
+ModelInfo describeCheckpoint(const Checkpoint& ckpt);
+ModelInfo describeModel(const LoadedModel& model);
+nlohmann::json toJson(const ModelInfo& info);
+
+} // namespace attnscope

@@ -1,0 +1,172 @@
+// attnscope-cli as a script would use it: JSON keys, .npy output, non-zero exit with one line on bad input.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "model_paths.h"
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    std::string out;   // stdout
+    std::string err;   // stderr
+};
+
+std::string shellQuote(const std::string& s)
+{
+    std::string r = "'";
+    for (char c : s)
+        r += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return r + "'";
+}
+
+Result runCli(const std::string& args)
+{
+    const auto errFile = std::filesystem::temp_directory_path() / ("attnscope_cli_err_" + std::to_string(::getpid()));
+    const std::string cmd = std::string(ATTNSCOPE_CLI_PATH) + " " + args + " 2>" + errFile.string();
+    Result r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p)
+        return r;
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
+        r.out.append(buf.data(), n);
+    const int status = ::pclose(p);
+    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream e(errFile);
+    r.err.assign(std::istreambuf_iterator<char>(e), {});
+    std::filesystem::remove(errFile);
+    return r;
+}
+
+std::filesystem::path tempPath(const std::string& name)
+{
+    return std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name);
+}
+
+} // namespace
+
+TEST(Cli, InfoJsonHasArchitectureFields)
+{
+    ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
+    Result r = runCli("info " + shellQuote(path) + " --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["architecture"], "llama");
+    EXPECT_EQ(j["n_layers"], 30);
+    EXPECT_EQ(j["n_heads"], 9);
+    EXPECT_EQ(j["n_kv_heads"], 3);
+    EXPECT_EQ(j["head_dim"], 64);
+    EXPECT_EQ(j["d_model"], 576);
+    EXPECT_EQ(j["vocab_size"], 49152);
+    EXPECT_EQ(j["dtypes"]["Q4_1"]["tensors"], 210);
+    EXPECT_EQ(j["dtypes"]["Q8_0"]["tensors"], 1);
+    EXPECT_EQ(j["dtypes"]["F32"]["tensors"], 61);
+}
+
+TEST(Cli, TokenizeJsonGivesIdsAndTokens)
+{
+    ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
+    Result r = runCli("tokenize " + shellQuote(path) + " --text 'Hello world!' --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(j["ids"].is_array());
+    EXPECT_EQ(j["ids"].size(), j["tokens"].size());
+    EXPECT_EQ(j["ids"], nlohmann::json::parse("[19556, 905, 17]"));   // HF tokenizer: Hello, Ġworld, !
+}
+
+TEST(Cli, RunWritesTopKAndOneHeadAsNpy)
+{
+    ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
+    std::ifstream fin(std::string(ATTNSCOPE_TEST_FIXTURES) + "/smollm2_reference.json");
+    const auto fx = nlohmann::json::parse(fin);
+    const auto& c = fx["cases"][0];
+    const auto npy = tempPath("head.npy");
+    Result r = runCli("run " + shellQuote(path) + " --text " + shellQuote(c["text"]) +
+                      " --top 5 --json --threads 2 --attn-out " + shellQuote(npy.string()) + " --layer 0 --head 4");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["ids"], c["ids"]);
+    ASSERT_EQ(j["top"].size(), 5u);
+    EXPECT_EQ(j["top"][0]["id"], c["positions"].back()["argmax"]);
+    double prev = 2;
+    for (const auto& e : j["top"]) {
+        EXPECT_LE(e["prob"].get<double>(), prev);
+        prev = e["prob"].get<double>();
+        EXPECT_TRUE(e["token"].is_string());
+    }
+    EXPECT_TRUE(j["timings_ms"].contains("forward"));
+    EXPECT_EQ(j["backend"], "cpu");   // no GPU on CI machines; on a GPU machine `auto` may pick cuda
+
+    // The .npy: header then T×T little-endian float32, equal to the reference head (layer 0, head 4).
+    std::ifstream in(npy, std::ios::binary);
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_GT(bytes.size(), 10u);
+    ASSERT_EQ(std::string(bytes.data() + 1, 5), "NUMPY");
+    const uint16_t hlen = uint16_t(uint8_t(bytes[8]) | (uint8_t(bytes[9]) << 8));
+    const std::string header(bytes.data() + 10, hlen);
+    const size_t T = c["ids"].size();
+    EXPECT_NE(header.find("'descr': '<f4'"), std::string::npos);
+    EXPECT_NE(header.find("(" + std::to_string(T) + ", " + std::to_string(T) + ")"), std::string::npos) << header;
+    ASSERT_EQ(bytes.size(), 10 + hlen + T * T * 4);
+    EXPECT_EQ((10 + hlen) % 64, 0u);
+    const float* probs = reinterpret_cast<const float*>(bytes.data() + 10 + hlen);
+    const auto& ref = c["heads"][1];   // (0, 4)
+    ASSERT_EQ(ref["layer"], 0);
+    ASSERT_EQ(ref["head"], 4);
+    for (size_t i = 0; i < T; ++i)
+        for (size_t k = 0; k < T; ++k)
+            ASSERT_NEAR(probs[i * T + k], ref["probs"][i][k].get<double>(), 1e-4);
+    std::filesystem::remove(npy);
+}
+
+TEST(Cli, BadInputGivesOneLineErrorAndNonZeroExit)
+{
+    const auto bogus = tempPath("bogus.gguf");
+    {
+        std::ofstream f(bogus, std::ios::binary);
+        f << "GGUF\x03\x00\x00\x00garbage";
+    }
+    const auto pickle = tempPath("model.bin");
+    {
+        std::ofstream f(pickle, std::ios::binary);
+        f << "PK\x03\x04 not really";
+    }
+    struct Case {
+        std::string args;
+        std::string expect;
+    } cases[] = {
+        {"info " + shellQuote(bogus.string()), bogus.filename().string()},
+        {"info /nonexistent/model.gguf", "cannot open"},
+        {"info " + shellQuote(pickle.string()), "safetensors"},
+        {"run", "missing MODEL"},
+        {"frobnicate x", "unknown command"},
+        {"run x.gguf --top", "needs a value"},
+        {"run x.gguf --bogus 1", "unknown option"},
+    };
+    for (const Case& c : cases) {
+        Result r = runCli(c.args);
+        EXPECT_NE(r.exitCode, 0) << c.args;
+        EXPECT_TRUE(r.out.empty()) << c.args;
+        ASSERT_FALSE(r.err.empty()) << c.args;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.args << ": " << r.err;
+        EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.args << ": " << r.err;
+    }
+    std::filesystem::remove(bogus);
+    std::filesystem::remove(pickle);
+}
+
+TEST(Cli, RunRejectsOutOfRangeHead)
+{
+    ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
+    Result r = runCli("run " + shellQuote(path) + " --text hi --attn-out /tmp/x.npy --layer 0 --head 9");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("--head must be in 0..8"), std::string::npos) << r.err;
+}

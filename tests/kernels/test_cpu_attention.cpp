@@ -1,0 +1,208 @@
+// The optimised CPU attention kernel against the straightforward fp64 reference (NUMERICS-AND-SAFETY §7.8–7.9):
+// probabilities within 1e-5, rows sum to 1, masked cells exactly 0, GQA head→KV mapping, LSE, cancel,
+// determinism at a fixed thread count.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "kernels/cpu/cpu_backend.h"
+
+#include <cmath>
+#include <gtest/gtest.h>
+#include <random>
+
+using namespace attnscope;
+
+namespace {
+
+struct Problem {
+    int64_t T, H, Hkv, d;
+    std::vector<float> q, k, v;
+};
+
+Problem makeProblem(int64_t T, int64_t H, int64_t Hkv, int64_t d, float spread, unsigned seed)
+{
+    Problem p{T, H, Hkv, d, {}, {}, {}};
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> n(0.f, spread);
+    p.q.resize(size_t(T * H * d));
+    p.k.resize(size_t(T * Hkv * d));
+    p.v.resize(size_t(T * Hkv * d));
+    for (auto& x : p.q) x = n(rng);
+    for (auto& x : p.k) x = n(rng);
+    for (auto& x : p.v) x = n(rng);
+    return p;
+}
+
+void runKernel(const Problem& p, bool causal, int threads, std::vector<std::vector<float>>& probs,
+               std::vector<std::vector<float>>& lse, std::vector<float>& out)
+{
+    probs.assign(size_t(p.H), std::vector<float>(size_t(p.T * p.T), -1.f));
+    lse.assign(size_t(p.H), std::vector<float>(size_t(p.T)));
+    out.assign(size_t(p.T * p.H * p.d), 0.f);
+    std::vector<float*> pp, lp;
+    for (auto& x : probs) pp.push_back(x.data());
+    for (auto& x : lse) lp.push_back(x.data());
+    AttentionArgs a;
+    a.tokens = p.T; a.heads = p.H; a.kvHeads = p.Hkv; a.headDim = p.d;
+    a.scale = 1.f / std::sqrt(float(p.d));
+    a.causal = causal;
+    a.q = p.q.data(); a.ldq = p.H * p.d;
+    a.k = p.k.data(); a.ldk = p.Hkv * p.d;
+    a.v = p.v.data(); a.ldv = p.Hkv * p.d;
+    a.out = out.data(); a.ldo = p.H * p.d;
+    a.probs = pp.data();
+    a.lse = lp.data();
+    ASSERT_TRUE(cpu::attentionCpu(a, threads).ok);
+}
+
+} // namespace
+
+class AttentionKernel : public ::testing::TestWithParam<std::tuple<int, bool>> {};
+
+TEST_P(AttentionKernel, MatchesFp64Reference)
+{
+    const auto [T, causal] = GetParam();
+    const Problem p = makeProblem(T, 6, 2, 32, 1.5f, 7u + unsigned(T));
+    std::vector<std::vector<float>> probs, lse;
+    std::vector<float> out;
+    runKernel(p, causal, 2, probs, lse, out);
+    std::vector<double> rp(size_t(T * T)), ro(size_t(T * p.d)), rl(static_cast<size_t>(T));
+    for (int64_t h = 0; h < p.H; ++h) {
+        const int64_t kv = h / (p.H / p.Hkv);
+        cpu::attentionHeadReference(T, p.d, p.q.data() + h * p.d, p.H * p.d, p.k.data() + kv * p.d, p.Hkv * p.d,
+                                    p.v.data() + kv * p.d, p.Hkv * p.d, 1.f / std::sqrt(float(p.d)), causal, rp.data(),
+                                    ro.data(), rl.data());
+        double maxP = 0, maxO = 0, maxL = 0;
+        for (int64_t i = 0; i < T; ++i) {
+            double sum = 0;
+            for (int64_t j = 0; j < T; ++j) {
+                const float v = probs[h][size_t(i * T + j)];
+                maxP = std::max(maxP, std::fabs(v - rp[size_t(i * T + j)]));
+                if (causal && j > i)
+                    ASSERT_EQ(v, 0.f) << "masked cell must be exactly 0";
+                sum += v;
+            }
+            EXPECT_NEAR(sum, 1.0, 1e-5);
+            maxL = std::max(maxL, std::fabs(lse[h][size_t(i)] - rl[size_t(i)]));
+            for (int64_t c = 0; c < p.d; ++c)
+                maxO = std::max(maxO, std::fabs(out[size_t(i * p.H * p.d + h * p.d + c)] - ro[size_t(i * p.d + c)]));
+        }
+        EXPECT_LE(maxP, 1e-5) << "head " << h;
+        EXPECT_LE(maxO, 1e-4) << "head " << h;
+        EXPECT_LE(maxL, 1e-4) << "head " << h;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, AttentionKernel,
+                         ::testing::Combine(::testing::Values(1, 7, 64, 65, 200), ::testing::Bool()));
+
+TEST(AttentionKernelNumerics, LargeLogitsDoNotOverflow)
+{
+    Problem p = makeProblem(33, 2, 1, 16, 40.f, 3u);   // logits of order ±1e4
+    std::vector<std::vector<float>> probs, lse;
+    std::vector<float> out;
+    runKernel(p, true, 1, probs, lse, out);
+    for (const auto& m : probs)
+        for (float x : m)
+            ASSERT_TRUE(std::isfinite(x));
+    for (float x : out)
+        ASSERT_TRUE(std::isfinite(x));
+}
+
+TEST(AttentionKernelNumerics, DeterministicAtFixedThreadCountAndAcrossThreadCounts)
+{
+    const Problem p = makeProblem(130, 4, 2, 16, 1.f, 11u);
+    std::vector<std::vector<float>> p1, l1, p2, l2;
+    std::vector<float> o1, o2;
+    runKernel(p, true, 2, p1, l1, o1);
+    runKernel(p, true, 2, p2, l2, o2);
+    EXPECT_EQ(p1, p2);
+    EXPECT_EQ(o1, o2);
+    runKernel(p, true, 1, p2, l2, o2);   // heads are independent: thread count does not change any bit
+    EXPECT_EQ(p1, p2);
+}
+
+TEST(AttentionKernelNumerics, CancelledBeforeStartReportsCancel)
+{
+    const Problem p = makeProblem(16, 2, 2, 8, 1.f, 5u);
+    std::vector<float> out(size_t(16 * 2 * 8));
+    std::stop_source src;
+    src.request_stop();
+    AttentionArgs a;
+    a.tokens = 16; a.heads = 2; a.kvHeads = 2; a.headDim = 8;
+    a.q = p.q.data(); a.ldq = 16; a.k = p.k.data(); a.ldk = 16; a.v = p.v.data(); a.ldv = 16;
+    a.out = out.data(); a.ldo = 16;
+    a.stop = src.get_token();
+    const OpStatus s = cpu::attentionCpu(a, 2);
+    EXPECT_FALSE(s.ok);
+    EXPECT_TRUE(s.cancelled);
+}
+
+TEST(AttentionKernelNumerics, RejectsInconsistentShapes)
+{
+    AttentionArgs a;
+    a.tokens = 4; a.heads = 3; a.kvHeads = 2; a.headDim = 8;   // 2 does not divide 3
+    EXPECT_FALSE(cpu::attentionCpu(a, 1).ok);
+}
+
+TEST(RopeKernel, AdjacentPairsOnPermutedRowsEqualSplitHalves)
+{
+    // llama.cpp permutes q/k rows so adjacent-pair RoPE on GGUF weights equals split-half RoPE on HF weights
+    // (VARIANTS §3): rotate x with split halves, and perm(x) with adjacent pairs, and compare through perm.
+    const int64_t T = 5, d = 8, half = d / 2;
+    std::vector<float> cosT(size_t(T * half)), sinT(size_t(T * half));
+    for (int64_t p = 0; p < T; ++p)
+        for (int64_t i = 0; i < half; ++i) {
+            const float ang = float(p) * std::pow(10000.f, -2.f * float(i) / float(d));
+            cosT[size_t(p * half + i)] = std::cos(ang);
+            sinT[size_t(p * half + i)] = std::sin(ang);
+        }
+    std::vector<float> x(size_t(T * d)), y(size_t(T * d));
+    for (size_t i = 0; i < x.size(); ++i)
+        x[i] = float(i % 7) - 3.f + 0.1f * float(i);
+    // perm: y[2i] = x[i], y[2i+1] = x[i + half]
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t i = 0; i < half; ++i) {
+            y[size_t(t * d + 2 * i)] = x[size_t(t * d + i)];
+            y[size_t(t * d + 2 * i + 1)] = x[size_t(t * d + i + half)];
+        }
+    RopeArgs a;
+    a.tokens = T; a.heads = 1; a.headDim = d; a.ropeDims = d; a.cos = cosT.data(); a.sin = sinT.data();
+    a.x = x.data(); a.ldx = d; a.pairing = 1;
+    ASSERT_TRUE(cpu::ropeCpu(a).ok);
+    a.x = y.data(); a.pairing = 0;
+    ASSERT_TRUE(cpu::ropeCpu(a).ok);
+    for (int64_t t = 0; t < T; ++t)
+        for (int64_t i = 0; i < half; ++i) {
+            EXPECT_FLOAT_EQ(y[size_t(t * d + 2 * i)], x[size_t(t * d + i)]);
+            EXPECT_FLOAT_EQ(y[size_t(t * d + 2 * i + 1)], x[size_t(t * d + i + half)]);
+        }
+}
+
+TEST(RmsNormKernel, MatchesHandComputation)
+{
+    const float x[4] = {1.f, -2.f, 3.f, -4.f}, w[4] = {1.f, 0.5f, 2.f, 1.f};
+    float y[4];
+    RmsNormArgs a;
+    a.rows = 1; a.cols = 4; a.x = x; a.ldx = 4; a.weight = w; a.eps = 1e-5f; a.y = y; a.ldy = 4;
+    ASSERT_TRUE(cpu::rmsNormCpu(a).ok);
+    const float inv = 1.f / std::sqrt((1.f + 4.f + 9.f + 16.f) / 4.f + 1e-5f);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_FLOAT_EQ(y[i], w[i] * x[i] * inv);
+}
+
+TEST(GemmKernel, MatchesNaiveProductWithBeta)
+{
+    const int64_t m = 5, n = 7, k = 9;
+    std::vector<float> A(size_t(m * k)), B(size_t(n * k)), C(size_t(m * n), 1.f);
+    for (size_t i = 0; i < A.size(); ++i) A[i] = float(int(i % 5) - 2);
+    for (size_t i = 0; i < B.size(); ++i) B[i] = float(int(i % 3) - 1) * 0.5f;
+    GemmArgs g;
+    g.m = m; g.n = n; g.k = k; g.a = A.data(); g.lda = k; g.b = B.data(); g.ldb = k; g.c = C.data(); g.ldc = n; g.beta = 1.f;
+    ASSERT_TRUE(cpu::gemmCpu(g, 2).ok);
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+            float s = 1.f;
+            for (int64_t c = 0; c < k; ++c)
+                s += A[size_t(i * k + c)] * B[size_t(j * k + c)];
+            EXPECT_FLOAT_EQ(C[size_t(i * n + j)], s);
+        }
+}
