@@ -1,6 +1,8 @@
 // Immutable result values published by runs (ARCHITECTURE §7). Shared as std::shared_ptr<const T>.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/results/map_buffer.h"
+
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -16,7 +18,7 @@ struct AttentionMap {
     int kvHead = 0;
     int64_t tokens = 0;
     bool causal = true;
-    std::vector<float> probs;       // tokens * tokens
+    MapBuffer probs;                // tokens * tokens (every cell written by the kernel)
     std::vector<float> lse;         // per-row log-sum-exp of the scaled logits (log Z_i)
     std::vector<uint8_t> maskedRows;
 

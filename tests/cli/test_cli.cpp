@@ -144,7 +144,7 @@ TEST(Cli, BadInputGivesOneLineErrorAndNonZeroExit)
         std::string expect;
     } cases[] = {
         {"info " + shellQuote(bogus.string()), bogus.filename().string()},
-        {"info /nonexistent/model.gguf", "cannot open"},
+        {"info /nonexistent/model.gguf", "no such file"},
         {"info " + shellQuote(pickle.string()), "safetensors"},
         {"run", "missing MODEL"},
         {"frobnicate x", "unknown command"},
