@@ -215,7 +215,6 @@ void GgufParser::readTensorInfo(size_t index, TensorInfo& t, uint32_t& ggmlType,
         unsupported(tf + ".type", typeAt, tf + " has ggml type " + std::to_string(ggmlType) + " (" + name +
                                               "), which attnscope cannot decode");
     }
-    const uint64_t offAt = m_r.offset();
     relOffset = m_r.read<uint64_t>((tf + ".offset").c_str());
 
     const DTypeInfo& info = dtypeInfo(t.dtype);
@@ -239,7 +238,6 @@ void GgufParser::readTensorInfo(size_t index, TensorInfo& t, uint32_t& ggmlType,
     t.shape.clear();
     for (uint32_t d = nDims; d-- > 0;)
         t.shape.push_back(static_cast<int64_t>(ne[d])); // ggml ne[0] is innermost: reverse to outermost first
-    (void)offAt;
 }
 
 std::shared_ptr<Checkpoint> GgufParser::parse()

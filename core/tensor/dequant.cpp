@@ -220,16 +220,19 @@ void deqQ6_K(const uint8_t* s, float* y, uint64_t n)
         const uint8_t* qh = s + 128;
         const int8_t* sc = reinterpret_cast<const int8_t*>(s + 192);
         for (int half = 0; half < 2; ++half, ql += 64, qh += 32, sc += 8, y += 128) {
-            for (int l = 0; l < 32; ++l) {
-                const int g = l / 16;
-                const int q1 = ((ql[l] & 0x0F) | ((qh[l] & 3) << 4)) - 32;
-                const int q2 = ((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4)) - 32;
-                const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-                const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-                y[l] = d * sc[g] * q1;
-                y[l + 32] = d * sc[g + 2] * q2;
-                y[l + 64] = d * sc[g + 4] * q3;
-                y[l + 96] = d * sc[g + 6] * q4;
+            // Two runs of 16 so that each inner loop has constant scales (lets it vectorise).
+            for (int g = 0; g < 2; ++g) {
+                const float s1 = d * sc[g], s2 = d * sc[g + 2], s3 = d * sc[g + 4], s4 = d * sc[g + 6];
+                for (int l = 16 * g; l < 16 * g + 16; ++l) {
+                    const int q1 = ((ql[l] & 0x0F) | ((qh[l] & 3) << 4)) - 32;
+                    const int q2 = ((ql[l + 32] & 0x0F) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                    const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                    const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                    y[l] = s1 * static_cast<float>(q1);
+                    y[l + 32] = s2 * static_cast<float>(q2);
+                    y[l + 64] = s3 * static_cast<float>(q3);
+                    y[l + 96] = s4 * static_cast<float>(q4);
+                }
             }
         }
     }
