@@ -106,6 +106,11 @@ private:
     {
         if (m_T == 0)
             throw Error(ErrorKind::Usage, "", "input", -1, "no tokens to run (empty text)");
+        // A file truncated or rewritten under a live mapping can SIGBUS or feed garbage (NUMERICS §4 rule 12).
+        for (const auto& f : m_ckpt.files)
+            if (!f->unchangedOnDisk())
+                throw Error(ErrorKind::Io, f->path(), "", -1,
+                            "the file changed on disk since it was opened (size or modification time); open it again");
         if (m_T > (1 << 20))
             throw Error(ErrorKind::Resource, "", "input", -1, "more than 1,048,576 tokens");
         for (int64_t i = 0; i < m_T; ++i)

@@ -8,10 +8,13 @@
 #include "core/capture/collecting_observer.h"
 #include "core/model/forward.h"
 #include "core/model/loaded_model.h"
+#include "core/util/error.h"
 #include "kernels/cpu/cpu_backend.h"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -120,4 +123,25 @@ TEST(CrossFormat, GgufAndSafetensorsOfTheSameLlamaGiveIdenticalMaps)
         EXPECT_LE(maxP, 1e-6);
         EXPECT_LE(maxL, 1e-5);
     }
+}
+
+TEST(ChangedFile, RunRefusesAModelRewrittenSinceOpen)
+{
+    namespace fs = std::filesystem;
+    const fs::path tmp = fs::temp_directory_path() / ("attnscope_changed_" + std::to_string(::getpid()) + ".gguf");
+    fs::copy_file(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama-f32.gguf", tmp, fs::copy_options::overwrite_existing);
+    auto model = LoadedModel::open(tmp.string());
+    cpu::CpuBackend backend(1);
+    std::vector<int32_t> ids = {5, 6, 7};
+    CollectingObserver obs({});
+    EXPECT_NO_THROW(runForward(*model, backend, backend, ids, obs));
+    { std::ofstream(tmp, std::ios::app) << "appended"; }   // size changes
+    try {
+        runForward(*model, backend, backend, ids, obs);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Io);
+        EXPECT_NE(std::string(e.what()).find("changed on disk"), std::string::npos);
+    }
+    fs::remove(tmp);
 }
