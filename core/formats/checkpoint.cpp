@@ -43,6 +43,11 @@ uint64_t TensorInfo::elementCount() const
 
 int64_t TensorInfo::rows() const
 {
+    // An empty tensor has no rows. Checked first because the readers bound the product of *all* dims,
+    // and with a zero among them the product of the leading dims alone may not fit (GGUF ne = [0, 2^62, 2^62]).
+    for (int64_t d : shape)
+        if (d == 0)
+            return 0;
     int64_t r = 1;
     for (size_t i = 0; i + 1 < shape.size(); ++i)
         r *= shape[i];

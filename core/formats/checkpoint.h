@@ -49,7 +49,7 @@ struct TensorInfo {
     uint64_t nbytes = 0;
 
     uint64_t elementCount() const;                        // product of shape (validated not to overflow)
-    int64_t rows() const;                                 // product of all but the last dim (1 for rank <= 1)
+    int64_t rows() const;                                 // product of all but the last dim (1 for rank <= 1, 0 if empty)
     int64_t rowLength() const;                            // last dim (1 for rank 0)
 };
 

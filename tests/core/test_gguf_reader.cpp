@@ -192,3 +192,14 @@ TEST(GgufReader, OpenCheckpointDispatchesOnExtensionAndMagic)
     EXPECT_EQ(b->meta("general.architecture")->s, "gpt2");
     ASSERT_NE(b->find("w"), nullptr);
 }
+
+TEST(GgufReader, EmptyTensorWithHugeOuterDimsHasNoRows)
+{
+    // ne[0] = 0 makes the element count 0 whatever the other dims are; rows() must not overflow.
+    GgufBuilder g;
+    g.tensor("e", {0, 1ull << 62, 1ull << 62}, 0, {});
+    auto ck = parse(g.build());
+    EXPECT_EQ(ck->tensors[0].elementCount(), 0u);
+    EXPECT_EQ(ck->tensors[0].rows(), 0);
+    EXPECT_EQ(ck->tensors[0].nbytes, 0u);
+}

@@ -19,7 +19,7 @@ using namespace attnscope::test;
 namespace {
 
 constexpr int kRoundTrips = 10000;
-constexpr int kMutations = 5000;
+constexpr int kMutations = 20000;
 
 const DType kGgufTypes[] = {DType::F32, DType::F16, DType::BF16, DType::F64, DType::I8, DType::I16, DType::I32,
                             DType::I64, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::Q8_0,
