@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <iostream>
 #include <numeric>
+#include <thread>
 
 namespace attnscope::cli {
 
@@ -81,7 +82,24 @@ int cmdRun(const Args& a)
         spec.selected.insert({layer, head});
     }
     CollectingObserver obs(spec);
-    ForwardTimings ft = runForward(*model, backends.main(), backends.fallback(), tokens.ids, obs);
+    Progress progress;
+    ForwardOptions options;
+    options.progress = &progress;
+    std::jthread reporter;
+    if (a.has("progress"))   // the Progress contract: atomics polled at ~10 Hz from another thread
+        reporter = std::jthread([&progress](std::stop_token st) {
+            while (!st.stop_requested()) {
+                std::fprintf(stderr, "\rattnscope-cli: %s %lld/%lld", stageName(progress.currentStage()),
+                             static_cast<long long>(progress.done.load()), static_cast<long long>(progress.total.load()));
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            std::fprintf(stderr, "\n");
+        });
+    ForwardTimings ft = runForward(*model, backends.main(), backends.fallback(), tokens.ids, obs, options);
+    if (reporter.joinable()) {
+        reporter.request_stop();
+        reporter.join();
+    }
 
     std::vector<TopEntry> top = topK(obs.logits().at(0).second, topCount);
     if (attnOut) {

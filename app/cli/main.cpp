@@ -29,7 +29,8 @@ const char* kUsage =
     "  --text-file F        read the text from a UTF-8 file instead of --text\n"
     "  --no-special         do not add BOS/EOS/CLS/SEP tokens\n"
     "  --threads N          CPU threads (default: all cores)\n"
-    "  --backend B          auto | cpu | cuda (default auto: CUDA only when a device works)\n";
+    "  --backend B          auto | cpu | cuda (default auto: CUDA only when a device works)\n"
+    "  --progress           (run) print the layer being computed to stderr\n";
 
 } // namespace
 
