@@ -1,0 +1,340 @@
+// MainWindow construction: actions, menus, toolbars, docks, view controls and persisted settings.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/main_window.h"
+
+#include "core/backend/backend_set.h"
+#include "ui/panels/head_view_panel.h"
+#include "ui/panels/model_info_panel.h"
+#include "ui/panels/overview_panel.h"
+#include "ui/panels/prompt_panel.h"
+#include "ui/panels/token_view_panel.h"
+#include "ui/session_bridge.h"
+#include "ui/widgets/attention_plot.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFile>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QToolButton>
+
+namespace attnscope {
+
+MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QWidget* parent)
+    : QMainWindow(parent)
+    , m_bridge(new SessionBridge(std::move(backends), this))
+    , m_context(new SessionContext(this))
+{
+    setObjectName(QStringLiteral("attnscopeMainWindow"));
+    setWindowTitle(QStringLiteral("attnscope"));
+    setWindowIcon(QIcon(QStringLiteral(":/attnscope/attnscope.svg")));
+    setAcceptDrops(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+
+    m_overview = new OverviewPanel(m_context);
+    m_headView = new HeadViewPanel(m_context);
+    m_tokenView = new TokenViewPanel(m_context);
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("viewTabs"));
+    m_tabs->addTab(m_overview, tr("Overview"));
+    m_tabs->addTab(m_headView, tr("Head"));
+    m_tabs->addTab(m_tokenView, tr("Token"));
+    m_tabs->setDocumentMode(true);
+    setCentralWidget(m_tabs);
+
+    buildActions();
+    buildDocks();
+    buildMenus();
+    buildToolBars();
+
+    m_statusLabel = new QLabel;
+    m_statusLabel->setObjectName(QStringLiteral("statusMessage"));
+    m_progress = new QProgressBar;
+    m_progress->setObjectName(QStringLiteral("runProgress"));
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(260);
+    m_progress->setTextVisible(true);
+    m_progress->hide();
+    m_statusCancel = new QToolButton;
+    m_statusCancel->setDefaultAction(m_cancelAction);
+    m_statusCancel->hide();
+    statusBar()->addWidget(m_statusLabel, 1);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_statusCancel);
+    showStatus(tr("Backend: %1").arg(m_bridge->backendDescription()));
+
+    m_progressTimer.setInterval(100);   // ~10 Hz polling of the compute thread's atomics (ARCHITECTURE §8)
+    connect(&m_progressTimer, &QTimer::timeout, this, &MainWindow::updateProgress);
+    m_autosaveTimer.setSingleShot(true);
+    m_autosaveTimer.setInterval(2000);
+    connect(&m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosave);
+
+    connectContext();
+    connectBridge();
+    m_persistent = persistent;
+    resize(1400, 900);
+    if (m_persistent) {
+        restoreSettings();
+        restoreAutosave();
+    }
+    syncViewControls();
+    if (m_prompt->text().isEmpty())
+        m_prompt->setText(samplePrompt());
+}
+
+MainWindow::~MainWindow() = default;
+
+QString MainWindow::samplePrompt()
+{
+    QFile f(QStringLiteral(":/attnscope/sample_prompt.txt"));
+    if (!f.open(QIODevice::ReadOnly))
+        return QStringLiteral("The quick brown fox jumps over the lazy dog.");
+    return QString::fromUtf8(f.readAll()).trimmed();
+}
+
+void MainWindow::buildActions()
+{
+    m_openAction = new QAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open…"), this);
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_openAction->setToolTip(tr("Open a model (.gguf, .safetensors, model folder) or a session (.attnscope)"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseAndOpen);
+    m_openTextAction = new QAction(tr("Open &Text…"), this);
+    connect(m_openTextAction, &QAction::triggered, this, &MainWindow::chooseAndOpenText);
+    m_saveSessionAction = new QAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save Session…"), this);
+    m_saveSessionAction->setShortcut(QKeySequence::Save);
+    connect(m_saveSessionAction, &QAction::triggered, this, &MainWindow::chooseAndSaveSession);
+    m_runAction = new QAction(QIcon::fromTheme(QStringLiteral("media-playback-start")), tr("&Run"), this);
+    m_runAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    m_runAction->setToolTip(tr("Run the model on the prompt (Ctrl+Enter)"));
+    connect(m_runAction, &QAction::triggered, this, &MainWindow::runPrompt);
+    m_cancelAction = new QAction(QIcon::fromTheme(QStringLiteral("process-stop")), tr("&Cancel"), this);
+    m_cancelAction->setShortcut(Qt::Key_Escape);
+    m_cancelAction->setEnabled(false);
+    connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelRun);
+    addAction(m_runAction);
+    addAction(m_cancelAction);
+}
+
+void MainWindow::buildDocks()
+{
+    m_modelInfo = new ModelInfoPanel(m_context);
+    auto* infoDock = new QDockWidget(tr("Model"), this);
+    infoDock->setObjectName(QStringLiteral("modelInfoDock"));
+    infoDock->setWidget(m_modelInfo);
+    addDockWidget(Qt::LeftDockWidgetArea, infoDock);
+
+    m_prompt = new PromptPanel(m_context);
+    auto* promptDock = new QDockWidget(tr("Prompt"), this);
+    promptDock->setObjectName(QStringLiteral("promptDock"));
+    promptDock->setWidget(m_prompt);
+    addDockWidget(Qt::LeftDockWidgetArea, promptDock);
+    connect(m_prompt, &PromptPanel::runRequested, this, &MainWindow::runPrompt);
+    connect(m_prompt, &PromptPanel::cancelRequested, this, &MainWindow::cancelRun);
+    connect(m_prompt, &PromptPanel::openTextRequested, this, &MainWindow::chooseAndOpenText);
+    connect(m_prompt, &PromptPanel::textEdited, this, &MainWindow::scheduleAutosave);
+    resizeDocks({infoDock, promptDock}, {360, 360}, Qt::Horizontal);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_openAction);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    file->addAction(m_openTextAction);
+    file->addSeparator();
+    file->addAction(m_saveSessionAction);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(m_runAction);
+    run->addAction(m_cancelAction);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    const ViewKind kinds[] = {ViewKind::Overview, ViewKind::Head, ViewKind::Token};
+    const QString names[] = {tr("&Overview"), tr("&Head View"), tr("&Token View")};
+    for (int i = 0; i < 3; ++i) {
+        QAction* a = m_viewMenu->addAction(names[i], this, [this, k = kinds[i]] { setView(k); });
+        a->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
+    }
+    m_viewMenu->addSeparator();
+    QAction* reset = m_viewMenu->addAction(tr("Reset &Zoom"), this, [this] {
+        m_headView->plot()->resetView();
+        m_headView->plot()->replot();
+    });
+    reset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    m_viewMenu->addSeparator();
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        m_viewMenu->addAction(d->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About attnscope"), this, [this] {
+        QMessageBox::about(this, tr("About attnscope"),
+                           tr("<b>attnscope</b> %1<br>A desktop inspector for transformer attention.<br><br>"
+                              "Attention weights show where a head reads from, not why the model predicts what it "
+                              "does: they are not explanations (Jain &amp; Wallace 2019).<br><br>"
+                              "Colormaps viridis, magma, cividis from matplotlib; RdBu from ColorBrewer.<br>"
+                              "Licence: GPL-3.0-or-later.").arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::buildToolBars()
+{
+    QToolBar* fileBar = addToolBar(tr("File"));
+    fileBar->setObjectName(QStringLiteral("fileToolBar"));
+    fileBar->addAction(m_openAction);
+    fileBar->addAction(m_saveSessionAction);
+    fileBar->addSeparator();
+    fileBar->addAction(m_runAction);
+    fileBar->addAction(m_cancelAction);
+
+    QToolBar* viewBar = addToolBar(tr("View"));
+    viewBar->setObjectName(QStringLiteral("viewToolBar"));
+    m_layerSpin = new QSpinBox;
+    m_layerSpin->setObjectName(QStringLiteral("layerSpin"));
+    m_layerSpin->setPrefix(tr("layer "));
+    m_layerSpin->setToolTip(tr("Layer (Up/Down or PgUp/PgDn in the head view)"));
+    m_headSpin = new QSpinBox;
+    m_headSpin->setObjectName(QStringLiteral("headSpin"));
+    m_headSpin->setPrefix(tr("head "));
+    m_headSpin->setToolTip(tr("Head (Left/Right in the head view)"));
+    m_colormapCombo = new QComboBox;
+    m_colormapCombo->setObjectName(QStringLiteral("colormapCombo"));
+    for (Colormap c : {Colormap::Viridis, Colormap::Magma, Colormap::Cividis, Colormap::Grey})
+        m_colormapCombo->addItem(colormapLabel(c), colormapId(c));
+    m_colormapCombo->setToolTip(tr("Colormap (signed data always uses the diverging RdBu map)"));
+    m_scaleCombo = new QComboBox;
+    m_scaleCombo->setObjectName(QStringLiteral("scaleCombo"));
+    m_scaleCombo->addItem(tr("linear"), scaleId(ScaleKind::Linear));
+    m_scaleCombo->addItem(tr("log"), scaleId(ScaleKind::Log));
+    m_scaleCombo->addItem(tr("power ½"), scaleId(ScaleKind::Power));
+    m_normCombo = new QComboBox;
+    m_normCombo->setObjectName(QStringLiteral("normalisationCombo"));
+    m_normCombo->addItem(tr("global range"), normalisationId(Normalisation::Global));
+    m_normCombo->addItem(tr("per-row range"), normalisationId(Normalisation::PerRow));
+    m_dataCombo = new QComboBox;
+    m_dataCombo->setObjectName(QStringLiteral("dataCombo"));
+    m_dataCombo->addItem(tr("weights"), displayDataId(DisplayData::Weights));
+    m_dataCombo->addItem(tr("Δ vs. layer mean (signed)"), displayDataId(DisplayData::DiffFromLayerMean));
+    viewBar->addWidget(m_layerSpin);
+    viewBar->addWidget(m_headSpin);
+    viewBar->addSeparator();
+    viewBar->addWidget(m_colormapCombo);
+    viewBar->addWidget(m_scaleCombo);
+    viewBar->addWidget(m_normCombo);
+    viewBar->addWidget(m_dataCombo);
+
+    connect(m_layerSpin, &QSpinBox::valueChanged, this, [this](int l) { m_context->select(l, m_context->head()); });
+    connect(m_headSpin, &QSpinBox::valueChanged, this, [this](int h) { m_context->select(m_context->layer(), h); });
+    for (QComboBox* c : {m_colormapCombo, m_scaleCombo, m_normCombo, m_dataCombo})
+        connect(c, &QComboBox::currentIndexChanged, this, &MainWindow::applyViewControls);
+}
+
+void MainWindow::connectContext()
+{
+    connect(m_context, &SessionContext::selectionChanged, this, [this] { syncViewControls(); scheduleAutosave(); });
+    connect(m_context, &SessionContext::modelChanged, this, &MainWindow::syncViewControls);
+    connect(m_context, &SessionContext::runStarted, this, &MainWindow::syncViewControls);
+    connect(m_context, &SessionContext::viewSettingsChanged, this, [this] { syncViewControls(); scheduleAutosave(); });
+    connect(m_context, &SessionContext::viewChanged, this, [this](ViewKind v) {
+        m_tabs->setCurrentIndex(static_cast<int>(v));
+        if (v == ViewKind::Head)
+            m_headView->setFocus();
+    });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int i) { m_context->setView(static_cast<ViewKind>(i)); });
+    connect(m_overview, &OverviewPanel::headActivated, this, [this](int l, int h) {
+        m_context->select(l, h);
+        setView(ViewKind::Head);
+    });
+}
+
+void MainWindow::syncViewControls()
+{
+    const QSignalBlocker b1(m_layerSpin), b2(m_headSpin), b3(m_colormapCombo), b4(m_scaleCombo), b5(m_normCombo),
+        b6(m_dataCombo);
+    m_layerSpin->setRange(0, std::max(0, m_context->layers() - 1));
+    m_headSpin->setRange(0, std::max(0, m_context->heads() - 1));
+    m_layerSpin->setValue(m_context->layer());
+    m_headSpin->setValue(m_context->head());
+    const ViewSettings& s = m_context->viewSettings();
+    m_colormapCombo->setCurrentIndex(std::max(0, m_colormapCombo->findData(colormapId(s.colormap))));
+    m_scaleCombo->setCurrentIndex(std::max(0, m_scaleCombo->findData(scaleId(s.scale))));
+    m_normCombo->setCurrentIndex(std::max(0, m_normCombo->findData(normalisationId(s.normalisation))));
+    m_dataCombo->setCurrentIndex(std::max(0, m_dataCombo->findData(displayDataId(s.data))));
+    m_scaleCombo->setEnabled(!s.isSigned());
+    m_colormapCombo->setEnabled(!s.isSigned());
+}
+
+void MainWindow::applyViewControls()
+{
+    ViewSettings s = m_context->viewSettings();
+    Colormap c;
+    if (colormapFromId(m_colormapCombo->currentData().toString(), c))
+        s.colormap = c;
+    const QString scale = m_scaleCombo->currentData().toString();
+    for (ScaleKind k : {ScaleKind::Linear, ScaleKind::Log, ScaleKind::Power})
+        if (scale == scaleId(k))
+            s.scale = k;
+    s.normalisation = m_normCombo->currentData().toString() == normalisationId(Normalisation::PerRow)
+                          ? Normalisation::PerRow : Normalisation::Global;
+    s.data = m_dataCombo->currentData().toString() == displayDataId(DisplayData::DiffFromLayerMean)
+                 ? DisplayData::DiffFromLayerMean : DisplayData::Weights;
+    m_context->setViewSettings(s);
+}
+
+void MainWindow::setView(ViewKind view)
+{
+    m_context->setView(view);
+    m_tabs->setCurrentIndex(static_cast<int>(view));
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings st;
+    restoreGeometry(st.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(st.value(QStringLiteral("window/state")).toByteArray());
+    m_recent = st.value(QStringLiteral("recentFiles")).toStringList();
+    rebuildRecentMenu();
+    const QByteArray view = st.value(QStringLiteral("preferences/viewSettings")).toByteArray();
+    if (!view.isEmpty()) {
+        const QJsonDocument doc = QJsonDocument::fromJson(view);
+        if (doc.isObject())
+            m_context->setViewSettings(viewSettingsFromJson(doc.object()));
+    }
+    syncViewControls();
+}
+
+void MainWindow::saveSettings()
+{
+    if (!m_persistent)
+        return;
+    QSettings st;
+    st.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    st.setValue(QStringLiteral("window/state"), saveState());
+    st.setValue(QStringLiteral("recentFiles"), m_recent);
+    st.setValue(QStringLiteral("preferences/viewSettings"),
+                QJsonDocument(toJson(m_context->viewSettings())).toJson(QJsonDocument::Compact));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    autosave();
+    saveSettings();
+    m_bridge->cancelRun();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace attnscope

@@ -1,0 +1,178 @@
+// MainWindow: model-open and run outcomes from the SessionBridge, progress polling, errors and status.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/main_window.h"
+
+#include "ui/panels/head_view_panel.h"
+#include "ui/panels/prompt_panel.h"
+#include "ui/session_bridge.h"
+
+#include <QAction>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QStatusBar>
+#include <QToolButton>
+
+namespace attnscope {
+
+void MainWindow::connectBridge()
+{
+    connect(m_bridge, &SessionBridge::modelOpened, this, &MainWindow::onModelOpened);
+    connect(m_bridge, &SessionBridge::modelFailed, this, [this](quint64, const QString& path, const QString& message) {
+        m_runAfterOpen = false;
+        m_pendingSelection.reset();
+        m_expectedHash.clear();
+        // The previous model (if any), the prompt and the results stay as they were.
+        reportError(tr("Cannot open model"), tr("%1\n\n%2").arg(QFileInfo(path).fileName(), message));
+    });
+    connect(m_bridge, &SessionBridge::runStarted, this, &MainWindow::onRunStarted);
+    connect(m_bridge, &SessionBridge::layerReady, m_context, &SessionContext::addLayer);
+    connect(m_bridge, &SessionBridge::runFinished, this, [this](quint64 gen, const RunSummary& s) {
+        onRunEnded(gen, true, {});
+        QString next = s.topNext.isEmpty() ? QString() : tr(" · next: %1").arg(s.topNext.mid(0, 3).join(QStringLiteral(", ")));
+        showStatus(tr("%1 tokens · forward %2 ms%3").arg(s.tokens).arg(s.forwardMs, 0, 'f', 0).arg(next));
+    });
+    connect(m_bridge, &SessionBridge::runCancelled, this, [this](quint64 gen) {
+        onRunEnded(gen, false, {});
+        showStatus(tr("Run cancelled; the maps computed so far stay on screen"));
+    });
+    connect(m_bridge, &SessionBridge::runFailed, this, [this](quint64 gen, const QString& message) {
+        onRunEnded(gen, false, message);
+    });
+}
+
+void MainWindow::onModelOpened(quint64, OpenedModelPtr model)
+{
+    m_context->setModel(model);
+    addRecent(model->path);
+    setWindowTitle(tr("attnscope — %1").arg(QFileInfo(model->path).fileName()));
+    showStatus(tr("Opened %1 (%2, %3 layers × %4 heads) on %5")
+                   .arg(QFileInfo(model->path).fileName(), QString::fromStdString(model->info.architecture))
+                   .arg(model->info.nLayers).arg(model->info.nHeads).arg(model->backend));
+    if (!m_expectedHash.isEmpty()) {
+        checkModelHash(model->path, m_expectedHash);
+        m_expectedHash.clear();
+    }
+    if (m_runAfterOpen) {
+        m_runAfterOpen = false;
+        runPrompt();
+    }
+}
+
+void MainWindow::runPrompt()
+{
+    OpenedModelPtr model = m_context->model();
+    if (!model) {
+        if (m_bridge->isOpening()) {
+            m_runAfterOpen = true;   // runs as soon as the model is open
+            showStatus(tr("The model is still opening; it will run when ready"));
+        } else {
+            reportError(tr("No model"), tr("Open a model first (File ▸ Open, drag and drop, or a recent file)."));
+        }
+        return;
+    }
+    const QString text = m_prompt->text();
+    if (text.trimmed().isEmpty()) {
+        showStatus(tr("Type some text to run the model on"), 4000);
+        return;
+    }
+    m_bridge->run(model, text);
+    setBusyUi(true);
+    showStatus(tr("Running %1…").arg(QFileInfo(model->path).fileName()));
+}
+
+void MainWindow::cancelRun()
+{
+    if (!m_bridge->isRunning())
+        return;
+    m_bridge->cancelRun();
+    showStatus(tr("Cancelling…"));
+}
+
+void MainWindow::onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads)
+{
+    m_context->beginRun(gen, std::move(tokens), layers, heads, kvHeads);
+    if (m_pendingSelection) {
+        m_context->select(m_pendingSelection->layer, m_pendingSelection->head);
+        if (m_pendingSelection->query >= 0)
+            m_context->setQuery(m_pendingSelection->query);
+        setView(m_pendingSelection->view);
+        m_pendingSelection.reset();
+    }
+}
+
+void MainWindow::onRunEnded(quint64 gen, bool finished, const QString& error)
+{
+    m_context->endRun(gen, finished);
+    setBusyUi(false);
+    if (!error.isEmpty())
+        reportError(tr("Run failed"), error);
+    emit runEnded(finished);
+}
+
+void MainWindow::setBusyUi(bool running)
+{
+    m_cancelAction->setEnabled(running);
+    m_prompt->setRunning(running);
+    m_progress->setVisible(running);
+    m_statusCancel->setVisible(running);
+    if (running) {
+        m_progress->setValue(0);
+        m_progress->setFormat(tr("starting…"));
+        m_progressTimer.start();
+    } else {
+        m_progressTimer.stop();
+    }
+}
+
+void MainWindow::updateProgress()
+{
+    if (!m_bridge->isRunning())
+        return;
+    m_progress->setValue(static_cast<int>(m_bridge->progressFraction() * 1000.0));
+    m_progress->setFormat(m_bridge->progressText());
+}
+
+void MainWindow::showStatus(const QString& message, int ms)
+{
+    m_statusLabel->setText(message);
+    if (ms > 0) {
+        QTimer::singleShot(ms, this, [this, message] {
+            if (m_statusLabel->text() == message)
+                m_statusLabel->clear();
+        });
+    }
+}
+
+QString MainWindow::statusText() const
+{
+    return m_statusLabel->text();
+}
+
+void MainWindow::reportError(const QString& title, const QString& message)
+{
+    m_lastError = message;
+    showStatus(title + QStringLiteral(": ") + QString(message).replace(QLatin1Char('\n'), QLatin1Char(' ')));
+    emit errorReported(message);
+    if (!m_errorDialogs)
+        return;
+    // Window-modal but not blocking (open(), not exec()): the UI thread never waits on a dialog.
+    if (!m_errorBox) {
+        m_errorBox = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+        m_errorBox->setObjectName(QStringLiteral("errorDialog"));
+        m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
+    } else {
+        m_errorBox->setWindowTitle(title);
+        m_errorBox->setText(message);
+    }
+    m_errorBox->open();
+}
+
+bool MainWindow::isSettled() const
+{
+    return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
+           && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
+}
+
+} // namespace attnscope

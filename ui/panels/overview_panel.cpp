@@ -1,0 +1,95 @@
+// OverviewPanel: grid + metric table, both selecting the same head through the SessionContext.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/panels/overview_panel.h"
+
+#include "ui/session_context.h"
+#include "ui/widgets/metric_cell_delegate.h"
+#include "ui/widgets/overview_grid.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace attnscope {
+
+OverviewPanel::OverviewPanel(SessionContext* context, QWidget* parent)
+    : QWidget(parent)
+    , m_context(context)
+    , m_grid(new OverviewGrid(context))
+    , m_table(new QTableView)
+    , m_metric(new QComboBox)
+    , m_delegate(new MetricCellDelegate(this))
+{
+    setObjectName(QStringLiteral("overviewPanel"));
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(m_grid);
+    scroll->setWidgetResizable(true);
+    scroll->setObjectName(QStringLiteral("overviewScroll"));
+
+    m_metric->setObjectName(QStringLiteral("metricCombo"));
+    for (int i = 0; i < kHeadMetricCount; ++i) {
+        const auto m = static_cast<HeadMetric>(i);
+        m_metric->addItem(QString::fromStdString(headMetricLabel(m)), QString::fromUtf8(headMetricId(m)));
+    }
+    m_metric->setToolTip(tr("Metric of the summary heatmap (definitions in core/metrics/head_metrics.h)"));
+    m_table->setObjectName(QStringLiteral("metricsTable"));
+    m_table->setModel(context->metricsModel());
+    m_table->setItemDelegate(m_delegate);
+    m_table->setSelectionMode(QAbstractItemView::NoSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setShowGrid(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->horizontalHeader()->setMinimumSectionSize(30);
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(20);
+
+    auto* right = new QWidget;
+    auto* rl = new QVBoxLayout(right);
+    rl->setContentsMargins(0, 0, 0, 0);
+    auto* row = new QHBoxLayout;
+    row->addWidget(new QLabel(tr("Summary:")));
+    row->addWidget(m_metric, 1);
+    rl->addLayout(row);
+    rl->addWidget(m_table, 1);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->setObjectName(QStringLiteral("overviewSplitter"));
+    split->addWidget(scroll);
+    split->addWidget(right);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addWidget(split);
+
+    connect(m_metric, &QComboBox::currentIndexChanged, this, [this](int i) {
+        HeadMetric m;
+        if (headMetricFromId(m_metric->itemData(i).toString().toStdString(), m))
+            m_context->setMetric(m);
+    });
+    connect(m_table, &QTableView::clicked, this, [this](const QModelIndex& i) { m_context->select(i.row(), i.column()); });
+    connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex& i) { emit headActivated(i.row(), i.column()); });
+    connect(m_grid, &OverviewGrid::headActivated, this, &OverviewPanel::headActivated);
+    connect(context, &SessionContext::selectionChanged, this, [this](int l, int h) {
+        m_delegate->setSelectedCell(l, h);
+        m_table->viewport()->update();
+        m_grid->scheduleRepaint();
+    });
+    connect(context, &SessionContext::viewSettingsChanged, this, [this] {
+        m_delegate->setColormap(m_context->viewSettings().colormap);
+        m_table->viewport()->update();
+    });
+    connect(context->metricsModel(), &QAbstractItemModel::headerDataChanged, this, [this] {
+        const int i = m_metric->findData(QString::fromUtf8(headMetricId(m_context->metric())));
+        if (i >= 0 && i != m_metric->currentIndex())
+            m_metric->setCurrentIndex(i);
+    });
+    m_delegate->setSelectedCell(context->layer(), context->head());
+}
+
+} // namespace attnscope

@@ -1,0 +1,36 @@
+// Model overview: the layers × heads small multiples (left) and the layers × heads summary heatmap of a
+// head metric computed in core (right), switchable between sink share, entropy, distance and top-k mass.
+// Threading: UI thread.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include <QWidget>
+
+class QComboBox;
+class QTableView;
+
+namespace attnscope {
+
+class MetricCellDelegate;
+class OverviewGrid;
+class SessionContext;
+
+class OverviewPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit OverviewPanel(SessionContext* context, QWidget* parent = nullptr);
+    OverviewGrid* grid() const { return m_grid; }
+    QTableView* metricsView() const { return m_table; }
+    QComboBox* metricCombo() const { return m_metric; }
+
+signals:
+    void headActivated(int layer, int head);
+
+private:
+    SessionContext* m_context;
+    OverviewGrid* m_grid;
+    QTableView* m_table;
+    QComboBox* m_metric;
+    MetricCellDelegate* m_delegate;
+};
+
+} // namespace attnscope

@@ -1,0 +1,47 @@
+// Token view: pick a query token; its attention over the text is shown as highlighted token chips (for the
+// selected head and averaged over the layer's heads) and as a bar chart of the strongest keys (Qt Charts).
+// Threading: UI thread (a query row is ≤ T floats per head: reading it is cheap).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include <QWidget>
+
+class QBarSet;
+class QChart;
+class QChartView;
+class QLabel;
+class QSpinBox;
+
+namespace attnscope {
+
+class SessionContext;
+class TokenListModel;
+class TokenStrip;
+
+class TokenViewPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit TokenViewPanel(SessionContext* context, QWidget* parent = nullptr);
+    TokenListModel* headModel() const { return m_headTokens; }
+    TokenListModel* meanModel() const { return m_meanTokens; }
+    QChart* chart() const { return m_chart; }
+    /// Keys drawn in the bar chart (the strongest ones of the selected head, in text order).
+    int barCount() const { return m_barCount; }
+
+    void refresh();
+
+private:
+    SessionContext* m_context;
+    QSpinBox* m_query;
+    QLabel* m_queryLabel;
+    QLabel* m_headLabel;
+    QLabel* m_meanLabel;
+    TokenListModel* m_headTokens;
+    TokenListModel* m_meanTokens;
+    TokenStrip* m_headStrip;
+    TokenStrip* m_meanStrip;
+    QChart* m_chart;
+    QChartView* m_chartView;
+    int m_barCount = 0;
+};
+
+} // namespace attnscope

@@ -1,0 +1,239 @@
+// SessionBridge: request building (open, run) on the compute thread and delivery to the UI thread.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/session_bridge.h"
+
+#include "core/backend/backend_set.h"
+#include "core/capture/collecting_observer.h"
+#include "core/model/forward.h"
+#include "core/session/compute_session.h"
+#include "core/util/error.h"
+
+#include <QMetaObject>
+#include <QPointer>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unistd.h>
+
+namespace attnscope {
+
+QString describeError(const Error& e)
+{
+    return QStringLiteral("%1 error: %2").arg(QString::fromUtf8(errorKindName(e.kind())), QString::fromUtf8(e.what()));
+}
+
+SessionBridge::SessionBridge(std::unique_ptr<BackendSet> backends, QObject* parent)
+    : QObject(parent)
+    , m_session(std::make_unique<ComputeSession>(std::move(backends)))
+{
+    qRegisterMetaType<OpenedModelPtr>();
+    qRegisterMetaType<LayerMapsPtr>();
+    qRegisterMetaType<TokenRowsPtr>();
+    qRegisterMetaType<RunSummary>();
+}
+
+SessionBridge::~SessionBridge()
+{
+    // Joins the compute thread; callbacks it still delivers are queued to a dying object and dropped.
+    m_session.reset();
+}
+
+template <typename F>
+void SessionBridge::toUi(F&& f)
+{
+    // Called on the compute thread. The QPointer makes a late delivery after the bridge died a no-op.
+    QPointer<SessionBridge> self(this);
+    QMetaObject::invokeMethod(
+        this, [self, f = std::forward<F>(f)]() mutable { if (self) f(*self); }, Qt::QueuedConnection);
+}
+
+quint64 SessionBridge::mapMemoryBudget()
+{
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long pageSize = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || pageSize <= 0)
+        return 4ull << 30;
+    return static_cast<quint64>(pages) * static_cast<quint64>(pageSize) / 2;
+}
+
+QString SessionBridge::backendDescription() const
+{
+    return QString::fromStdString(m_session->backendDescription());
+}
+
+double SessionBridge::progressFraction() const
+{
+    return m_session->progress().fraction();
+}
+
+QString SessionBridge::progressText() const
+{
+    const Progress& p = m_session->progress();
+    const Stage s = p.currentStage();
+    if (s == Stage::Layer)
+        return QStringLiteral("layer %1 / %2").arg(p.done.load()).arg(p.total.load());
+    return QString::fromUtf8(stageName(s));
+}
+
+quint64 SessionBridge::openModel(const QString& path)
+{
+    m_openActive = true;
+    const std::string p = path.toStdString();
+    quint64 gen = 0;
+    gen = m_session->postTagged(
+        "model",
+        [this, p, path](RequestContext& ctx) {
+            ctx.progress->set(Stage::Opening, 0, 1);
+            auto opened = std::make_shared<OpenedModel>();
+            opened->model = LoadedModel::open(p);
+            ctx.throwIfStopped();
+            opened->info = describeModel(*opened->model);
+            opened->path = path;
+            opened->backend = QString::fromStdString(m_session->backendDescription());
+            const quint64 g = ctx.generation;
+            toUi([g, opened](SessionBridge& b) {
+                if (g != b.m_currentOpen)
+                    return;   // a newer open superseded this one
+                b.m_openActive = false;
+                emit b.modelOpened(g, opened);
+            });
+        },
+        [this, path](const RequestResult& r) {
+            if (r.outcome == Outcome::Finished)
+                return;
+            const QString message = r.outcome == Outcome::Failed ? describeError(*r.error) : QStringLiteral("cancelled");
+            const quint64 g = r.generation;
+            toUi([g, path, message](SessionBridge& b) {
+                if (g != b.m_currentOpen)
+                    return;
+                b.m_openActive = false;
+                emit b.modelFailed(g, path, message);
+            });
+        });
+    m_currentOpen = gen;
+    return gen;
+}
+
+namespace {
+
+QStringList topNextTokens(const Tokenizer& tok, const std::vector<float>& logits, int k)
+{
+    QStringList out;
+    if (logits.empty())
+        return out;
+    const double mx = *std::max_element(logits.begin(), logits.end());
+    double z = 0;
+    for (float l : logits)
+        z += std::exp(static_cast<double>(l) - mx);
+    std::vector<int32_t> idx(logits.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    k = std::min<int>(k, static_cast<int>(idx.size()));
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                      [&](int32_t a, int32_t b) { return logits[static_cast<size_t>(a)] > logits[static_cast<size_t>(b)]; });
+    for (int i = 0; i < k; ++i) {
+        const int32_t id = idx[static_cast<size_t>(i)];
+        out << QStringLiteral("%1 %2").arg(QString::fromStdString(tok.tokenDisplay(id)))
+                   .arg(std::exp(static_cast<double>(logits[static_cast<size_t>(id)]) - mx) / z, 0, 'f', 2);
+    }
+    return out;
+}
+
+} // namespace
+
+quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
+{
+    if (!model || !model->model)
+        return 0;
+    m_runActive = true;
+    const std::string utf8 = text.toStdString();
+    auto summary = std::make_shared<RunSummary>();
+    quint64 gen = m_session->postTagged(
+        "run",
+        [this, model, utf8, summary](RequestContext& ctx) {
+            const LoadedModel& lm = *model->model;
+            const ModelConfig& cfg = lm.config();
+            ctx.progress->set(Stage::Tokenising, 0, 1);
+            const TokenizedText tt = lm.tokenizer().encode(utf8, true);
+            if (tt.ids.empty())
+                throw Error(ErrorKind::Usage, "", "prompt", -1, "the prompt is empty: type some text first");
+            const double t = static_cast<double>(tt.ids.size());
+            const double bytes = t * t * 4.0 * cfg.nLayers * cfg.nHeads;
+            const double budget = static_cast<double>(mapMemoryBudget());
+            if (bytes > budget)
+                throw Error(ErrorKind::Resource, "", "prompt", -1,
+                            QStringLiteral("out of memory: %1 tokens need %2 GiB for all %3 attention maps, over the "
+                                           "%4 GiB budget (half of this machine's memory); shorten the text")
+                                .arg(tt.ids.size()).arg(bytes / (1u << 30), 0, 'f', 1).arg(cfg.nLayers * cfg.nHeads)
+                                .arg(budget / (1u << 30), 0, 'f', 1).toStdString());
+            TokenRowsPtr rows = makeTokenRows(lm.tokenizer(), tt);
+            const quint64 g = ctx.generation;
+            const int layers = cfg.nLayers, heads = cfg.nHeads, kvHeads = cfg.nKvHeads;
+            toUi([g, rows, layers, heads, kvHeads](SessionBridge& b) {
+                if (g == b.m_currentRun)
+                    emit b.runStarted(g, rows, layers, heads, kvHeads);
+            });
+
+            CaptureSpec spec;
+            spec.heads = CaptureSpec::Heads::All;
+            spec.logits = CaptureSpec::Logits::Last;
+            CollectingObserver obs(spec);
+            auto pending = std::make_shared<LayerMaps>();
+            std::stop_token stop = ctx.stop;
+            obs.attentionCallback = [this, g, heads, &pending, stop](const AttentionMapPtr& m) {
+                if (pending->heads.empty())
+                    pending->heads.resize(static_cast<size_t>(heads));
+                pending->layer = m->layer;
+                pending->heads[static_cast<size_t>(m->head)] = m;
+                const bool complete = std::all_of(pending->heads.begin(), pending->heads.end(),
+                                                  [](const AttentionMapPtr& p) { return p != nullptr; });
+                if (complete) {
+                    LayerMapsPtr done = std::move(pending);
+                    pending = std::make_shared<LayerMaps>();
+                    toUi([g, done](SessionBridge& b) {
+                        if (g == b.m_currentRun)
+                            emit b.layerReady(g, done);
+                    });
+                }
+                return !stop.stop_requested();
+            };
+            ForwardOptions opts;
+            opts.progress = ctx.progress;
+            opts.stop = ctx.stop;
+            if (!ctx.backends)
+                throw Error(ErrorKind::Internal, "", "backend", -1, "no compute backend was configured");
+            BackendSet& be = *ctx.backends;
+            const ForwardTimings ft = runForward(lm, be.main(), be.fallback(), tt.ids, obs, opts);
+            summary->tokens = static_cast<qint64>(tt.ids.size());
+            summary->forwardMs = ft.totalMs;
+            summary->firstLayerMs = ft.firstLayerMapsMs;
+            if (!obs.logits().empty())
+                summary->topNext = topNextTokens(lm.tokenizer(), obs.logits().front().second, 5);
+        },
+        [this, summary](const RequestResult& r) {
+            const quint64 g = r.generation;
+            const Outcome o = r.outcome;
+            const QString message = r.error ? describeError(*r.error) : QString();
+            toUi([g, o, message, summary](SessionBridge& b) {
+                if (g != b.m_currentRun)
+                    return;   // superseded: the newer run reports for itself
+                b.m_runActive = false;
+                if (o == Outcome::Finished)
+                    emit b.runFinished(g, *summary);
+                else if (o == Outcome::Cancelled)
+                    emit b.runCancelled(g);
+                else
+                    emit b.runFailed(g, message);
+            });
+        });
+    m_currentRun = gen;
+    return gen;
+}
+
+void SessionBridge::cancelRun()
+{
+    if (m_currentRun != 0)
+        m_session->cancel(m_currentRun);
+}
+
+} // namespace attnscope

@@ -1,0 +1,99 @@
+// The UI's side of the ComputeSession (ARCHITECTURE §6): posts "open model" and "run" requests, and re-posts
+// every callback from the compute thread to the UI thread (queued, QPointer-guarded), dropping results whose
+// generation is no longer current. Signals are emitted on the UI thread only.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "core/model/loaded_model.h"
+#include "core/results/attention_map.h"
+#include "core/session/model_info.h"
+#include "ui/models/token_list_model.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <vector>
+
+namespace attnscope {
+
+class ComputeSession;
+struct BackendSet;
+
+/// A model opened on the compute thread, with its description and the backend that will run it.
+struct OpenedModel {
+    std::shared_ptr<const LoadedModel> model;
+    ModelInfo info;
+    QString path;
+    QString backend;
+};
+using OpenedModelPtr = std::shared_ptr<const OpenedModel>;
+
+/// All heads of one layer, delivered as soon as the layer's attention is computed.
+struct LayerMaps {
+    int layer = 0;
+    std::vector<AttentionMapPtr> heads;
+};
+using LayerMapsPtr = std::shared_ptr<const LayerMaps>;
+
+struct RunSummary {
+    qint64 tokens = 0;
+    double forwardMs = 0;
+    double firstLayerMs = 0;
+    QStringList topNext;   // "␣Paris 0.41" for the five most likely next tokens
+};
+
+class SessionBridge : public QObject {
+    Q_OBJECT
+public:
+    /// Takes the backends the compute thread will own (built by app/, which links the kernels).
+    explicit SessionBridge(std::unique_ptr<BackendSet> backends, QObject* parent = nullptr);
+    ~SessionBridge() override;
+
+    /// Opens a model file or folder on the compute thread. A newer open supersedes an older one.
+    quint64 openModel(const QString& path);
+    /// Tokenises and runs the model over the text, capturing every head. A newer run supersedes (and cancels)
+    /// the current one; maps stream in through layerReady.
+    quint64 run(OpenedModelPtr model, const QString& text);
+    void cancelRun();
+
+    quint64 currentRun() const { return m_currentRun; }
+    bool isRunning() const { return m_runActive; }
+    bool isOpening() const { return m_openActive; }
+    /// Fraction of the running request (polled by the UI at ~10 Hz) and a short text ("layer 12 / 30").
+    double progressFraction() const;
+    QString progressText() const;
+    QString backendDescription() const;
+
+    /// Bytes the maps of a run may take: half of physical memory (all T²·layers·heads floats are kept so
+    /// that head switches never recompute). A larger run fails with a Resource error before it starts.
+    static quint64 mapMemoryBudget();
+
+signals:
+    void modelOpened(quint64 generation, attnscope::OpenedModelPtr model);
+    void modelFailed(quint64 generation, const QString& path, const QString& message);
+    void runStarted(quint64 generation, attnscope::TokenRowsPtr tokens, int layers, int heads, int kvHeads);
+    void layerReady(quint64 generation, attnscope::LayerMapsPtr maps);
+    void runFinished(quint64 generation, const attnscope::RunSummary& summary);
+    void runCancelled(quint64 generation);
+    void runFailed(quint64 generation, const QString& message);
+
+private:
+    template <typename F> void toUi(F&& f);
+
+    std::unique_ptr<ComputeSession> m_session;
+    quint64 m_currentRun = 0;
+    quint64 m_currentOpen = 0;
+    bool m_runActive = false;
+    bool m_openActive = false;
+};
+
+/// "format error: file: field: reason" for dialogs and the status bar.
+QString describeError(const class Error& e);
+
+} // namespace attnscope
+
+Q_DECLARE_METATYPE(attnscope::OpenedModelPtr)
+Q_DECLARE_METATYPE(attnscope::LayerMapsPtr)
+Q_DECLARE_METATYPE(attnscope::TokenRowsPtr)
+Q_DECLARE_METATYPE(attnscope::RunSummary)

@@ -1,0 +1,286 @@
+// AttentionPlot: QCustomPlot set-up, token tick labels, hover and keyboard handling.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/widgets/attention_plot.h"
+
+#include "ui/render/color_gradient.h"
+#include "ui/render/heatmap_plottable.h"
+
+#include <QToolTip>
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnscope {
+
+AttentionPlot::AttentionPlot(QWidget* parent)
+    : QCustomPlot(parent)
+{
+    setObjectName(QStringLiteral("attentionPlot"));
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(true);
+    setNoAntialiasingOnDrag(true);
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+
+    m_title = new QCPTextElement(this, QString(), QFont(font().family(), 10, QFont::Bold));
+    plotLayout()->insertRow(0);
+    plotLayout()->addElement(0, 0, m_title);
+
+    m_heatmap = new HeatmapPlottable(xAxis, yAxis);
+    yAxis->setRangeReversed(true);   // query 0 on top, as attention maps are read
+    xAxis->setLabel(QStringLiteral("key token (attended to)"));
+    yAxis->setLabel(QStringLiteral("query token"));
+    QFont tickFont = font();
+    tickFont.setPointSizeF(std::max(6.0, tickFont.pointSizeF() - 1.5));
+    xAxis->setTickLabelFont(tickFont);
+    yAxis->setTickLabelFont(tickFont);
+    xAxis->setTickLabelRotation(90);
+    xAxis->grid()->setVisible(false);
+    yAxis->grid()->setVisible(false);
+    m_xTicker = QSharedPointer<QCPAxisTickerText>::create();
+    m_yTicker = QSharedPointer<QCPAxisTickerText>::create();
+    xAxis->setTicker(m_xTicker);
+    yAxis->setTicker(m_yTicker);
+    xAxis->setSubTicks(false);
+    yAxis->setSubTicks(false);
+
+    m_colorScale = new QCPColorScale(this);
+    plotLayout()->addElement(1, 1, m_colorScale);
+    m_colorScale->setType(QCPAxis::atRight);
+    m_colorScale->setBarWidth(14);
+    m_colorScale->setRangeDrag(false);
+    m_colorScale->setRangeZoom(false);
+    auto* margins = new QCPMarginGroup(this);
+    axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    m_colorScale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+
+    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { clampRanges(); });
+    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { clampRanges(); });
+    clearHeatmap(tr("Open a model and run it to see attention"));
+}
+
+void AttentionPlot::setTokens(TokenRowsPtr tokens)
+{
+    m_tokens = std::move(tokens);
+}
+
+void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid& image, const ViewSettings& settings,
+                               const QString& title)
+{
+    const qint64 cells = source.map ? source.map->tokens : 0;
+    const bool reset = cells != m_cells;
+    m_source = source;
+    m_cells = cells;
+    m_heatmap->setImage(image.image, cells);
+    const bool isSigned = source.isSigned();
+    m_colorScale->setGradient(makeColorGradient(settings, isSigned));
+    const bool log = !isSigned && settings.scale == ScaleKind::Log;
+    m_colorScale->setDataScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (log)
+        m_colorScale->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    else
+        m_colorScale->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    m_colorScale->setDataRange(QCPRange(image.vmin, image.vmax));
+    m_colorScale->axis()->setLabel(colorbarLabel(settings, isSigned));
+    m_colorScale->setVisible(true);
+    m_title->setText(title);
+    if (reset)
+        resetView();
+    else
+        updateTickLabels();
+}
+
+void AttentionPlot::clearHeatmap(const QString& message)
+{
+    m_source = {};
+    m_cells = 0;
+    m_heatmap->clearImage();
+    m_title->setText(message);
+    m_colorScale->setVisible(false);
+    m_xTicker->clear();
+    m_yTicker->clear();
+    xAxis->setRange(-0.5, 9.5);
+    yAxis->setRange(-0.5, 9.5);
+}
+
+bool AttentionPlot::hasHeatmap() const
+{
+    return m_cells > 0 && !m_heatmap->image().isNull();
+}
+
+QString AttentionPlot::title() const
+{
+    return m_title->text();
+}
+
+QPoint AttentionPlot::cellAt(const QPointF& pos) const
+{
+    if (m_cells <= 0 || !axisRect()->rect().contains(pos.toPoint()))
+        return {-1, -1};
+    const int key = static_cast<int>(std::lround(xAxis->pixelToCoord(pos.x())));
+    const int query = static_cast<int>(std::lround(yAxis->pixelToCoord(pos.y())));
+    if (key < 0 || query < 0 || key >= m_cells || query >= m_cells)
+        return {-1, -1};
+    return {query, key};
+}
+
+QString AttentionPlot::tokenLabel(int position, int maxChars) const
+{
+    if (!m_tokens || position < 0 || position >= m_tokens->size())
+        return QString::number(position);
+    QString t = m_tokens->at(position).display;
+    if (t.size() > maxChars)
+        t = t.left(maxChars - 1) + QChar(0x2026);
+    return t;
+}
+
+QString AttentionPlot::hoverText(int query, int key) const
+{
+    if (!m_source.map || query < 0 || key < 0 || query >= m_cells || key >= m_cells)
+        return {};
+    const AttentionMap& m = *m_source.map;
+    QString text = QStringLiteral("query #%1 “%2” → key #%3 “%4”\n")
+                       .arg(query).arg(tokenLabel(query, 24)).arg(key).arg(tokenLabel(key, 24));
+    if (m.isMasked(query, key))
+        return text + tr("masked (causal: a query cannot see later keys)");
+    const float* row = m.row(query);
+    const float w = row[key];
+    const int64_t valid = m.causal ? query + 1 : m.tokens;
+    int64_t rank = 1;
+    for (int64_t j = 0; j < valid; ++j)
+        if (row[j] > w)
+            ++rank;
+    text += tr("weight %1  (rank %2 of %3 in its row)").arg(w, 0, 'g', 4).arg(rank).arg(valid);
+    if (m_source.isSigned())
+        text += tr("\nΔ vs. layer mean %1").arg((*m_source.signedValues)[static_cast<size_t>(query * m.tokens + key)], 0, 'g', 4);
+    return text;
+}
+
+void AttentionPlot::resetView()
+{
+    const double n = std::max<qint64>(m_cells, 1);
+    xAxis->setRange(-0.5, n - 0.5);
+    yAxis->setRange(-0.5, n - 0.5);
+    updateTickLabels();
+}
+
+void AttentionPlot::zoomBy(double factor)
+{
+    xAxis->scaleRange(factor, xAxis->range().center());
+    yAxis->scaleRange(factor, yAxis->range().center());
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void AttentionPlot::panBy(double dxCells, double dyCells)
+{
+    xAxis->moveRange(dxCells);
+    yAxis->moveRange(dyCells);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void AttentionPlot::clampRanges()
+{
+    if (m_clamping || m_cells <= 0)
+        return;
+    m_clamping = true;
+    const double lo = -0.5, hi = static_cast<double>(m_cells) - 0.5;
+    for (QCPAxis* axis : {xAxis, yAxis}) {
+        QCPRange r = axis->range();
+        double size = std::clamp(r.size(), std::min(2.0, hi - lo), hi - lo);
+        double lower = std::clamp(r.lower, lo, hi - size);
+        axis->setRange(lower, lower + size);
+    }
+    m_clamping = false;
+    updateTickLabels();
+}
+
+void AttentionPlot::updateTickLabels()
+{
+    m_xTicker->clear();
+    m_yTicker->clear();
+    if (m_cells <= 0)
+        return;
+    // A label per visible token when they fit, else every k-th: one text line per label along each axis.
+    const double lineHeight = QFontMetricsF(xAxis->tickLabelFont()).height() + 1.0;
+    auto addTicks = [&](QCPAxis* axis, QCPAxisTickerText& ticker, double pixels) {
+        const QCPRange r = axis->range();
+        const int first = std::max(0, static_cast<int>(std::ceil(r.lower)));
+        const int last = std::min<int>(static_cast<int>(m_cells) - 1, static_cast<int>(std::floor(r.upper)));
+        if (last < first || pixels <= 0)
+            return;
+        const int visible = last - first + 1;
+        const int stride = std::max(1, static_cast<int>(std::ceil(visible * lineHeight / pixels)));
+        const int start = (first + stride - 1) / stride * stride;
+        for (int p = start; p <= last; p += stride)
+            ticker.addTick(p, stride == 1 ? tokenLabel(p, 12) : QStringLiteral("%1 %2").arg(p).arg(tokenLabel(p, 10)));
+    };
+    addTicks(xAxis, *m_xTicker, axisRect()->width());
+    addTicks(yAxis, *m_yTicker, axisRect()->height());
+}
+
+void AttentionPlot::mouseMoveEvent(QMouseEvent* event)
+{
+    QCustomPlot::mouseMoveEvent(event);
+    const QPoint cell = cellAt(event->position());
+    if (cell.x() < 0) {
+        QToolTip::hideText();
+        return;
+    }
+    emit cellHovered(cell.x(), cell.y());
+    QToolTip::showText(event->globalPosition().toPoint(), hoverText(cell.x(), cell.y()), this);
+}
+
+void AttentionPlot::leaveEvent(QEvent* event)
+{
+    QToolTip::hideText();
+    QCustomPlot::leaveEvent(event);
+}
+
+void AttentionPlot::resizeEvent(QResizeEvent* event)
+{
+    QCustomPlot::resizeEvent(event);
+    updateTickLabels();
+}
+
+void AttentionPlot::keyPressEvent(QKeyEvent* event)
+{
+    const bool shift = event->modifiers() & Qt::ShiftModifier;
+    const double step = std::max(1.0, xAxis->range().size() / 10.0);
+    switch (event->key()) {
+    case Qt::Key_Left:
+        shift ? panBy(-step, 0) : emit navigate(0, -1);
+        break;
+    case Qt::Key_Right:
+        shift ? panBy(step, 0) : emit navigate(0, 1);
+        break;
+    case Qt::Key_Up:
+        shift ? panBy(0, -step) : emit navigate(-1, 0);
+        break;
+    case Qt::Key_Down:
+        shift ? panBy(0, step) : emit navigate(1, 0);
+        break;
+    case Qt::Key_PageUp:
+        emit navigate(-1, 0);
+        break;
+    case Qt::Key_PageDown:
+        emit navigate(1, 0);
+        break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        zoomBy(0.8);
+        break;
+    case Qt::Key_Minus:
+        zoomBy(1.25);
+        break;
+    case Qt::Key_0:
+    case Qt::Key_Home:
+        resetView();
+        replot(QCustomPlot::rpQueuedReplot);
+        break;
+    default:
+        QCustomPlot::keyPressEvent(event);
+        return;
+    }
+    event->accept();
+}
+
+} // namespace attnscope
