@@ -1,0 +1,190 @@
+// The UI benchmark harness. It waits with nested event loops, which is fine for a harness but never done in
+// the application itself.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "gui/benchmark_ui.h"
+
+#include "core/tokenizer/tokenizer.h"
+#include "ui/main_window.h"
+#include "ui/panels/head_view_panel.h"
+#include "ui/session_bridge.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSysInfo>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+namespace attnscope::gui {
+
+namespace {
+
+/// Spins the event loop until `done()` or the timeout; returns done().
+bool waitUntil(const std::function<bool()>& done, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done() && t.elapsed() < timeoutMs) {
+        QEventLoop loop;   // sleeps in the event dispatcher until an event or 2 ms pass
+        QTimer::singleShot(2, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return done();
+}
+
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+QJsonArray toArray(const std::vector<double>& v)
+{
+    QJsonArray a;
+    for (double x : v)
+        a.append(std::round(x * 10) / 10);
+    return a;
+}
+
+/// A prompt of exactly `tokens` tokens (BOS included when the tokenizer adds one): sample text repeated, cut
+/// at a token boundary.
+QString promptOfLength(const Tokenizer& tok, int tokens)
+{
+    const QString sample = MainWindow::samplePrompt() + QStringLiteral(" ");
+    QString text = sample;
+    while (static_cast<int>(tok.encode(text.toStdString(), true).size()) < tokens)
+        text += sample;
+    const std::string utf8 = text.toStdString();
+    const TokenizedText tt = tok.encode(utf8, true);
+    const size_t last = static_cast<size_t>(tokens - 1);
+    return QString::fromStdString(utf8.substr(0, tt.byteEnd[last]));
+}
+
+} // namespace
+
+int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repeats)
+{
+    SessionContext* ctx = w.context();
+    HeadViewPanel* hv = w.headViewPanel();
+    w.setErrorDialogsEnabled(false);
+    QString error;
+    QObject::connect(&w, &MainWindow::errorReported, [&](const QString& m) { error = m; });
+    w.openModel(modelPath, false);
+    if (!waitUntil([&] { return ctx->model() != nullptr || !error.isEmpty(); }, 120000) || !error.isEmpty()) {
+        std::fprintf(stderr, "attnscope: cannot open %s: %s\n", qPrintable(modelPath), qPrintable(error));
+        return 1;
+    }
+    const QString text = promptOfLength(ctx->model()->model->tokenizer(), tokens);
+    w.setPromptText(text);
+    w.setView(ViewKind::Head);
+    waitUntil([&] { return w.isSettled(); }, 10000);
+
+    // The event-loop stall probe: a 5 ms timer; a gap between ticks is time the UI thread was unavailable.
+    QElapsedTimer probeClock;
+    probeClock.start();
+    qint64 lastTick = 0;
+    std::vector<double> gaps;
+    bool probing = false;
+    QTimer probe;
+    probe.setInterval(5);
+    QObject::connect(&probe, &QTimer::timeout, [&] {
+        const qint64 now = probeClock.elapsed();
+        if (probing)
+            gaps.push_back(static_cast<double>(now - lastTick));
+        lastTick = now;
+    });
+    probe.start();
+
+    std::vector<double> firstMaps, firstThumbs, total;
+    for (int r = 0; r < repeats; ++r) {
+        ctx->select(0, 0);
+        waitUntil([&] { return w.isSettled(); }, 10000);
+        bool mapsShown = false, thumbsShown = false, ended = false;
+        QElapsedTimer t;
+        double tMaps = -1, tThumbs = -1;
+        auto c1 = QObject::connect(hv, &HeadViewPanel::rendered, [&](int l, int h) {
+            if (!mapsShown && l == 0 && h == 0 && ctx->isRunning()) {
+                mapsShown = true;
+                tMaps = static_cast<double>(t.nsecsElapsed()) / 1e6;
+            }
+        });
+        auto c2 = QObject::connect(ctx, &SessionContext::thumbnailsChanged, [&](int layer) {
+            if (!thumbsShown && layer == 0) {
+                thumbsShown = true;
+                tThumbs = static_cast<double>(t.nsecsElapsed()) / 1e6;
+            }
+        });
+        auto c3 = QObject::connect(&w, &MainWindow::runEnded, [&](bool) { ended = true; });
+        lastTick = probeClock.elapsed();
+        probing = true;
+        t.start();
+        w.runPrompt();
+        if (!waitUntil([&] { return ended; }, 600000) || !error.isEmpty()) {
+            std::fprintf(stderr, "attnscope: the benchmark run failed: %s\n", qPrintable(error));
+            return 1;
+        }
+        const double tEnd = static_cast<double>(t.nsecsElapsed()) / 1e6;
+        probing = false;
+        waitUntil([&] { return w.isSettled(); }, 60000);
+        QObject::disconnect(c1);
+        QObject::disconnect(c2);
+        QObject::disconnect(c3);
+        firstMaps.push_back(tMaps);
+        firstThumbs.push_back(tThumbs);
+        total.push_back(tEnd);
+    }
+    probe.stop();
+
+    // Head switches at full prompt length: every head of layers 0..2 in order (Right arrow equivalent).
+    std::vector<double> switches;
+    ctx->select(0, 0);
+    waitUntil([&] { return w.isSettled(); }, 10000);
+    const int n = std::min(27, ctx->layers() * ctx->heads() - 1);
+    for (int k = 0; k < n; ++k) {
+        bool shown = false;
+        QElapsedTimer t;
+        t.start();
+        auto c = QObject::connect(hv, &HeadViewPanel::rendered, [&](int, int) { shown = true; });
+        ctx->step(0, 1);
+        waitUntil([&] { return shown && !hv->isBusy(); }, 10000);
+        switches.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
+        QObject::disconnect(c);
+    }
+
+    std::vector<double> sortedGaps = gaps;
+    std::sort(sortedGaps.begin(), sortedGaps.end());
+    const double maxGap = sortedGaps.empty() ? 0 : sortedGaps.back();
+    const double p99 = sortedGaps.empty() ? 0 : sortedGaps[std::min(sortedGaps.size() - 1, static_cast<size_t>(0.99 * sortedGaps.size()))];
+    QJsonObject o;
+    o[QStringLiteral("model")] = modelPath;
+    o[QStringLiteral("tokens")] = static_cast<int>(ctx->tokens() ? ctx->tokens()->size() : 0);
+    o[QStringLiteral("backend")] = w.bridge()->backendDescription();
+    o[QStringLiteral("cpu")] = QSysInfo::currentCpuArchitecture();
+    o[QStringLiteral("ideal_threads")] = QThread::idealThreadCount();
+    o[QStringLiteral("runs")] = repeats;
+    o[QStringLiteral("run_to_first_layer_maps_on_screen_ms_median")] = median(firstMaps);
+    o[QStringLiteral("run_to_first_layer_maps_on_screen_ms")] = toArray(firstMaps);
+    o[QStringLiteral("run_to_first_overview_thumbnails_ms_median")] = median(firstThumbs);
+    o[QStringLiteral("run_to_all_layers_ms_median")] = median(total);
+    o[QStringLiteral("head_switch_ms_median")] = median(switches);
+    o[QStringLiteral("head_switch_ms_max")] = switches.empty() ? 0 : *std::max_element(switches.begin(), switches.end());
+    o[QStringLiteral("head_switches")] = static_cast<int>(switches.size());
+    o[QStringLiteral("ui_stall_ms_max_during_runs")] = maxGap;
+    o[QStringLiteral("ui_stall_ms_p99_during_runs")] = p99;
+    std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Indented).constData());
+    return 0;
+}
+
+} // namespace attnscope::gui

@@ -1,0 +1,116 @@
+// Command-line parsing for the GUI executable (QCommandLineParser; strict about numbers and choices).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "gui/gui_options.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+
+namespace attnscope::gui {
+
+namespace {
+
+bool parseInt(const QString& s, int lo, int hi, int& out)
+{
+    bool ok = false;
+    const int v = s.toInt(&ok);
+    if (!ok || v < lo || v > hi)
+        return false;
+    out = v;
+    return true;
+}
+
+} // namespace
+
+std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString* error)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("attnscope: open a transformer checkpoint, type text, see every head's attention."));
+    p.addHelpOption();
+    p.addVersionOption();
+    p.addPositionalArgument(QStringLiteral("MODEL"), QStringLiteral("A .gguf or .safetensors file, a model folder, or a .attnscope session"), QStringLiteral("[MODEL]"));
+    const QCommandLineOption text(QStringLiteral("text"), QStringLiteral("Prompt text to run"), QStringLiteral("T"));
+    const QCommandLineOption textFile(QStringLiteral("text-file"), QStringLiteral("Read the prompt from a UTF-8 file"), QStringLiteral("FILE"));
+    const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("Selected layer"), QStringLiteral("L"));
+    const QCommandLineOption head(QStringLiteral("head"), QStringLiteral("Selected head"), QStringLiteral("H"));
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head or token"), QStringLiteral("VIEW"));
+    const QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Run, render, save a PNG of the main window and exit"), QStringLiteral("OUT.png"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x900)"), QStringLiteral("WxH"));
+    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: all cores)"), QStringLiteral("N"));
+    const QCommandLineOption backend(QStringLiteral("backend"), QStringLiteral("auto, cpu or cuda"), QStringLiteral("B"));
+    const QCommandLineOption bench(QStringLiteral("benchmark-ui"), QStringLiteral("Measure Run→first maps on screen and head switching; print JSON"));
+    const QCommandLineOption tokens(QStringLiteral("tokens"), QStringLiteral("Prompt length for --benchmark-ui (default 1024)"), QStringLiteral("N"));
+    const QCommandLineOption repeats(QStringLiteral("repeat"), QStringLiteral("Runs for --benchmark-ui (default 5)"), QStringLiteral("N"));
+    const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds before --screenshot gives up (default 300)"), QStringLiteral("S"));
+    p.addOptions({text, textFile, layer, head, view, shot, size, threads, backend, bench, tokens, repeats, timeout});
+    if (!p.parse(arguments)) {
+        *error = p.errorText();
+        return std::nullopt;
+    }
+    if (p.isSet(QStringLiteral("help")))
+        p.showHelp(0);
+    if (p.isSet(QStringLiteral("version")))
+        p.showVersion();
+
+    GuiOptions o;
+    auto fail = [&](const QString& why) -> std::optional<GuiOptions> {
+        *error = why;
+        return std::nullopt;
+    };
+    const QStringList pos = p.positionalArguments();
+    if (pos.size() > 1)
+        return fail(QStringLiteral("expected at most one MODEL, got %1").arg(pos.size()));
+    if (!pos.isEmpty())
+        o.path = pos.first();
+    if (p.isSet(text) && p.isSet(textFile))
+        return fail(QStringLiteral("--text and --text-file exclude each other"));
+    if (p.isSet(text))
+        o.text = p.value(text);
+    if (p.isSet(textFile)) {
+        QFile f(p.value(textFile));
+        if (!f.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("cannot read --text-file %1: %2").arg(p.value(textFile), f.errorString()));
+        o.text = QString::fromUtf8(f.read(8 << 20));
+    }
+    int v = 0;
+    if (p.isSet(layer)) {
+        if (!parseInt(p.value(layer), 0, 1 << 16, v))
+            return fail(QStringLiteral("--layer must be a non-negative integer"));
+        o.layer = v;
+    }
+    if (p.isSet(head)) {
+        if (!parseInt(p.value(head), 0, 1 << 16, v))
+            return fail(QStringLiteral("--head must be a non-negative integer"));
+        o.head = v;
+    }
+    if (p.isSet(view)) {
+        ViewKind k;
+        if (!viewKindFromId(p.value(view), k))
+            return fail(QStringLiteral("--view must be overview, head or token"));
+        o.view = k;
+    }
+    o.screenshot = p.value(shot);
+    if (p.isSet(size)) {
+        const QStringList wh = p.value(size).split(QLatin1Char('x'));
+        int w = 0, h = 0;
+        if (wh.size() != 2 || !parseInt(wh[0], 320, 8192, w) || !parseInt(wh[1], 240, 8192, h))
+            return fail(QStringLiteral("--size must be WxH, e.g. 1400x900"));
+        o.size = QSize(w, h);
+    }
+    if (p.isSet(threads) && !parseInt(p.value(threads), 1, 1024, o.threads))
+        return fail(QStringLiteral("--threads must be between 1 and 1024"));
+    if (p.isSet(backend))
+        o.backend = p.value(backend);
+    o.benchmark = p.isSet(bench);
+    if (p.isSet(tokens) && !parseInt(p.value(tokens), 2, 1 << 16, o.benchmarkTokens))
+        return fail(QStringLiteral("--tokens must be between 2 and 65536"));
+    if (p.isSet(repeats) && !parseInt(p.value(repeats), 1, 1000, o.benchmarkRepeats))
+        return fail(QStringLiteral("--repeat must be between 1 and 1000"));
+    if (p.isSet(timeout) && !parseInt(p.value(timeout), 1, 86400, o.timeoutSeconds))
+        return fail(QStringLiteral("--timeout must be between 1 and 86400 seconds"));
+    if ((!o.screenshot.isEmpty() || o.benchmark) && o.path.isEmpty())
+        return fail(QStringLiteral("--screenshot and --benchmark-ui need a MODEL"));
+    return o;
+}
+
+} // namespace attnscope::gui

@@ -1,0 +1,33 @@
+// The attnscope GUI command line: MODEL (or SESSION), --text/--text-file, --layer, --head, --view,
+// --screenshot OUT.png, --size WxH, --threads, --backend, and the UI benchmark (--benchmark-ui --tokens N).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "ui/session_context.h"
+
+#include <QSize>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace attnscope::gui {
+
+struct GuiOptions {
+    QString path;                  // model file/folder, or a .attnscope session
+    std::optional<QString> text;   // from --text or --text-file (read by the parser: it runs before the UI)
+    std::optional<int> layer, head;
+    std::optional<ViewKind> view;
+    QString screenshot;            // OUT.png: render, save and exit
+    QSize size{1400, 900};
+    int threads = 0;               // 0 = the backend's default
+    QString backend = QStringLiteral("auto");
+    bool benchmark = false;
+    int benchmarkTokens = 1024;
+    int benchmarkRepeats = 5;
+    int timeoutSeconds = 300;
+};
+
+/// Parses the application's arguments. On a usage error returns nullopt with the message in `error`.
+std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString* error);
+
+} // namespace attnscope::gui

@@ -1,0 +1,72 @@
+// ScreenshotDriver: poll for "run finished and settled", grab, save, exit.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "gui/screenshot_driver.h"
+
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QImageWriter>
+#include <QPixmap>
+#include <QSaveFile>
+
+#include <cstdio>
+
+namespace attnscope::gui {
+
+ScreenshotDriver::ScreenshotDriver(MainWindow* window, QString outPath, int timeoutSeconds, QObject* parent)
+    : QObject(parent)
+    , m_window(window)
+    , m_out(std::move(outPath))
+    , m_timeoutMs(timeoutSeconds * 1000)
+{
+    window->setErrorDialogsEnabled(false);
+    connect(window, &MainWindow::errorReported, this, [this](const QString& m) { finish(1, m); });
+    connect(window, &MainWindow::runEnded, this, [this](bool finished) {
+        if (finished)
+            m_runFinished = true;
+        else
+            finish(1, QStringLiteral("the run did not finish"));
+    });
+    m_poll.setInterval(50);
+    connect(&m_poll, &QTimer::timeout, this, &ScreenshotDriver::poll);
+    m_poll.start();
+    m_clock.start();
+}
+
+void ScreenshotDriver::poll()
+{
+    if (m_clock.elapsed() > m_timeoutMs) {
+        finish(1, QStringLiteral("timed out after %1 s waiting for the run and the views").arg(m_timeoutMs / 1000));
+        return;
+    }
+    // Three settled polls in a row: coalesced repaints (30 ms timers) have fired and painted.
+    m_settledPolls = (m_runFinished && m_window->isSettled()) ? m_settledPolls + 1 : 0;
+    if (m_settledPolls < 3)
+        return;
+    const QPixmap pix = m_window->grab();
+    if (pix.isNull()) {
+        finish(1, QStringLiteral("could not grab the window"));
+        return;
+    }
+    // Through QSaveFile: the target is either the old or the new complete PNG (NUMERICS-AND-SAFETY §11).
+    QSaveFile file(m_out);
+    QImageWriter writer(&file, "png");
+    if (!file.open(QIODevice::WriteOnly) || !writer.write(pix.toImage()) || !file.commit()) {
+        const QString why = writer.error() != QImageWriter::UnknownError ? writer.errorString() : file.errorString();
+        finish(1, QStringLiteral("cannot write %1: %2").arg(m_out, why));
+        return;
+    }
+    finish(0, QStringLiteral("wrote %1 (%2×%3)").arg(m_out).arg(pix.width()).arg(pix.height()));
+}
+
+void ScreenshotDriver::finish(int code, const QString& message)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_poll.stop();
+    std::fprintf(stderr, "attnscope: %s\n", message.toLocal8Bit().constData());
+    QApplication::exit(code);
+}
+
+} // namespace attnscope::gui

@@ -1,0 +1,34 @@
+// Scripted screenshots: waits until the window has run the model and every render job has landed, then saves
+// a PNG of the main window and quits with 0, or prints the reason and quits non-zero (error, timeout).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+namespace attnscope {
+class MainWindow;
+}
+
+namespace attnscope::gui {
+
+class ScreenshotDriver : public QObject {
+    Q_OBJECT
+public:
+    ScreenshotDriver(MainWindow* window, QString outPath, int timeoutSeconds, QObject* parent = nullptr);
+
+private:
+    void poll();
+    void finish(int code, const QString& message);
+
+    MainWindow* m_window;
+    QString m_out;
+    int m_timeoutMs;
+    QTimer m_poll;
+    QElapsedTimer m_clock;
+    bool m_runFinished = false;
+    int m_settledPolls = 0;
+    bool m_done = false;
+};
+
+} // namespace attnscope::gui
