@@ -37,13 +37,6 @@ GgufBuilder base()
     return g;
 }
 
-std::vector<uint8_t> u64Bytes(uint64_t v)
-{
-    Bytes b;
-    b.put<uint64_t>(v);
-    return b.data;
-}
-
 GgufBuilder withArrayHeader(uint32_t elemType, uint64_t count)
 {
     Bytes b;

@@ -22,8 +22,9 @@ void expectRefusal(const std::string& path, const std::string& extra = "")
         const std::string m = e.what();
         EXPECT_NE(m.find("never loaded (pickle can execute code)"), std::string::npos) << m;
         EXPECT_NE(m.find("save_pretrained('OUT', safe_serialization=True)"), std::string::npos) << m;
-        if (!extra.empty())
+        if (!extra.empty()) {
             EXPECT_NE(m.find(extra), std::string::npos) << m;
+        }
     }
 }
 

@@ -16,8 +16,9 @@ TEST(BackendRegistry, CpuIsRegisteredLastAndCudaFirstWhenBuilt)
     ASSERT_FALSE(f.empty());
     EXPECT_EQ(f.back()->name(), "cpu");
     EXPECT_EQ(f.size(), ATTNSCOPE_HAVE_CUDA ? 2u : 1u);
-    if (ATTNSCOPE_HAVE_CUDA)
+    if (ATTNSCOPE_HAVE_CUDA) {
         EXPECT_EQ(f.front()->name(), "cuda");
+    }
 }
 
 TEST(BackendRegistry, AutoPicksAWorkingBackendAndExplainsSkippedOnes)
@@ -26,8 +27,9 @@ TEST(BackendRegistry, AutoPicksAWorkingBackendAndExplainsSkippedOnes)
     ASSERT_TRUE(s.primary);
     EXPECT_TRUE(s.fallback().supports(OpKind::Attention));
     EXPECT_EQ(s.fallback().name(), "cpu");
-    if (s.primary->name() == "cpu" && ATTNSCOPE_HAVE_CUDA)
+    if (s.primary->name() == "cpu" && ATTNSCOPE_HAVE_CUDA) {
         EXPECT_NE(s.notes.find("cuda: "), std::string::npos) << "a skipped CUDA backend must say why";
+    }
     EXPECT_EQ(s.fallback().threads(), 2);
 }
 

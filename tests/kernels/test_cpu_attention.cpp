@@ -76,8 +76,9 @@ TEST_P(AttentionKernel, MatchesFp64Reference)
             for (int64_t j = 0; j < T; ++j) {
                 const float v = probs[h][size_t(i * T + j)];
                 maxP = std::max(maxP, std::fabs(v - rp[size_t(i * T + j)]));
-                if (causal && j > i)
+                if (causal && j > i) {
                     ASSERT_EQ(v, 0.f) << "masked cell must be exactly 0";
+                }
                 sum += v;
             }
             EXPECT_NEAR(sum, 1.0, 1e-5);

@@ -91,8 +91,9 @@ TEST(ForwardSmolLM2, LogitsAttentionAndHiddenMatchTransformers)
                     const double ref = h["probs"][i][j].get<double>();
                     maxDiff = std::max(maxDiff, std::fabs(m->at(i, j) - ref));
                     rowSum += m->at(i, j);
-                    if (j > i)
+                    if (j > i) {
                         EXPECT_EQ(m->at(i, j), 0.f);
+                    }
                 }
                 EXPECT_NEAR(rowSum, 1.0, 1e-5);
             }
