@@ -170,3 +170,20 @@ TEST(Cli, RunRejectsOutOfRangeHead)
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_NE(r.err.find("--head must be in 0..8"), std::string::npos) << r.err;
 }
+
+TEST(Cli, BenchJsonHasTheDocumentedKeys)
+{
+    // A tiny HF-written checkpoint keeps this quick; the numbers themselves are benchmarks, not test targets.
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-qwen2";
+    Result r = runCli("bench " + shellQuote(tiny) + " --tokens 40 --threads 2 --repeats 2 --skip-peak --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    for (const char* k : {"forward_ms", "forward_with_attention_ms", "first_layer_maps_ms", "threads", "tokens",
+                          "peak_rss_mb_without_maps", "peak_rss_mb_with_all_maps", "fma_peak_gflops"})
+        EXPECT_TRUE(j.contains(k)) << k;
+    EXPECT_EQ(j["tokens"], 40);
+    EXPECT_EQ(j["threads"], 2);
+    EXPECT_GT(j["forward_ms"].get<double>(), 0.0);
+    EXPECT_GE(j["forward_with_attention_ms"].get<double>(), 0.0);
+    EXPECT_EQ(j["maps_captured"], 2 * 4);
+}
