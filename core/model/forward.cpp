@@ -4,6 +4,7 @@
 #include "core/model/loaded_model.h"
 #include "core/tensor/dequant.h"
 #include "core/util/error.h"
+#include "core/util/memory_budget.h"
 
 #include <algorithm>
 #include <chrono>
@@ -60,6 +61,7 @@ public:
     {
         const auto t0 = Clock::now();
         validateInput();
+        checkCaptureBudget();
         if (!m_obs.onRunStarted(m_T, m_cfg.nLayers, m_cfg.nHeads))
             cancelled();
         allocate();
@@ -118,6 +120,25 @@ private:
                 throw Error(ErrorKind::Usage, "", "input", -1,
                             "token id " + std::to_string(m_ids[i]) + " at position " + std::to_string(i) +
                                 " is outside the vocabulary (0.." + std::to_string(m_cfg.vocabSize - 1) + ")");
+    }
+
+    /// Every wanted map is T² floats: 270 heads at 4k tokens is 17 GB. Refuse before computing anything.
+    void checkCaptureBudget()
+    {
+        uint64_t wanted = 0;
+        for (int l = 0; l < m_cfg.nLayers; ++l)
+            for (int h = 0; h < m_cfg.nHeads; ++h)
+                wanted += m_obs.wantsAttention(l, h) ? 1 : 0;
+        if (wanted == 0)
+            return;
+        const uint64_t perMap = uint64_t(m_T) * uint64_t(m_T + 1) * sizeof(float);
+        const uint64_t need = wanted * perMap;
+        const uint64_t budget = m_opt.captureBudgetBytes ? m_opt.captureBudgetBytes : defaultCaptureBudgetBytes();
+        if (budget != 0 && need > budget)
+            throw Error(ErrorKind::Resource, "", "capture", -1,
+                        "capturing " + std::to_string(wanted) + " attention maps at " + std::to_string(m_T) +
+                            " tokens needs " + formatBytes(need) + " but the budget is " + formatBytes(budget) +
+                            " (80% of available memory); capture fewer heads or use fewer tokens");
     }
 
     void allocate()

@@ -20,6 +20,9 @@ struct ForwardOptions {
     Progress* progress = nullptr;     // optional; stage Layer, done/total = layers
     std::stop_token stop;             // cancellation, checked between layers and heads
     bool checkFiniteWeights = true;   // report "non-finite values in tensor X" (NUMERICS-AND-SAFETY §4 rule 11)
+    /// Bytes the captured maps may take; the run is refused up front (Error(Resource), with the numbers) when the
+    /// observer asks for more. 0 = 80 % of the memory available now.
+    uint64_t captureBudgetBytes = 0;
 };
 
 struct ForwardTimings {

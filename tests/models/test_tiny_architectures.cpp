@@ -145,3 +145,28 @@ TEST(ChangedFile, RunRefusesAModelRewrittenSinceOpen)
     }
     fs::remove(tmp);
 }
+
+TEST(CaptureBudget, RunOverTheBudgetIsRefusedWithTheNumbersBeforeComputing)
+{
+    auto model = LoadedModel::open(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama");
+    cpu::CpuBackend backend(1);
+    std::vector<int32_t> ids(64, 7);
+    CaptureSpec spec;
+    spec.heads = CaptureSpec::Heads::All;   // 2 layers × 4 heads × 64·65·4 bytes = 133 kB
+    CollectingObserver obs(spec);
+    int layers = 0;
+    obs.layerCallback = [&](const LayerStats&) { return ++layers > 0; };
+    ForwardOptions opt;
+    opt.captureBudgetBytes = 100 * 1024;
+    try {
+        runForward(*model, backend, backend, ids, obs, opt);
+        FAIL() << "expected a resource error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Resource);
+        EXPECT_NE(std::string(e.what()).find("capturing 8 attention maps at 64 tokens"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(layers, 0);
+    opt.captureBudgetBytes = 200 * 1024;
+    EXPECT_NO_THROW(runForward(*model, backend, backend, ids, obs, opt));
+    EXPECT_EQ(layers, 2);
+}
