@@ -66,7 +66,8 @@ void ScreenshotDriver::finish(int code, const QString& message)
     m_done = true;
     m_poll.stop();
     std::fprintf(stderr, "attnscope: %s\n", message.toLocal8Bit().constData());
-    QApplication::exit(code);
+    // Queued: an error can be reported before QApplication::exec() runs, when exit() would be ignored.
+    QMetaObject::invokeMethod(qApp, [code] { QApplication::exit(code); }, Qt::QueuedConnection);
 }
 
 } // namespace attnscope::gui

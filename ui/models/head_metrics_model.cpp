@@ -48,9 +48,10 @@ void HeadMetricsModel::setMetric(HeadMetric m)
         return;
     m_metric = m;
     updateRange();
-    if (m_layers > 0 && m_heads > 0)
+    if (m_layers > 0 && m_heads > 0) {
         emit dataChanged(index(0, 0), index(m_layers - 1, m_heads - 1));
-    emit headerDataChanged(Qt::Horizontal, 0, std::max(0, m_heads - 1));
+        emit headerDataChanged(Qt::Horizontal, 0, m_heads - 1);
+    }
 }
 
 double HeadMetricsModel::value(int layer, int head) const

@@ -10,7 +10,6 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QShortcut>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -61,12 +60,7 @@ PromptPanel::PromptPanel(SessionContext* context, QWidget* parent)
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(split);
 
-    // Ctrl+Enter on the editor runs even where the window's action shortcut would be shadowed by the editor.
-    for (auto key : {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)}) {
-        auto* sc = new QShortcut(key, m_editor);
-        sc->setContext(Qt::WidgetShortcut);
-        connect(sc, &QShortcut::activated, this, &PromptPanel::runRequested);
-    }
+    // Ctrl+Enter is the main window's Run action (a second shortcut here would make the key ambiguous).
     connect(m_run, &QPushButton::clicked, this, &PromptPanel::runRequested);
     connect(m_cancel, &QPushButton::clicked, this, &PromptPanel::cancelRequested);
     connect(open, &QPushButton::clicked, this, &PromptPanel::openTextRequested);
