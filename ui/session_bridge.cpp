@@ -7,6 +7,7 @@
 #include "core/model/forward.h"
 #include "core/session/compute_session.h"
 #include "core/util/error.h"
+#include "core/util/memory_budget.h"
 
 #include <QMetaObject>
 #include <QPointer>
@@ -50,6 +51,8 @@ void SessionBridge::toUi(F&& f)
 
 quint64 SessionBridge::mapMemoryBudget()
 {
+    if (const uint64_t core = defaultCaptureBudgetBytes())   // 80 % of MemAvailable, as the engine uses
+        return core;
     const long pages = sysconf(_SC_PHYS_PAGES);
     const long pageSize = sysconf(_SC_PAGE_SIZE);
     if (pages <= 0 || pageSize <= 0)
@@ -163,7 +166,7 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
             if (bytes > budget)
                 throw Error(ErrorKind::Resource, "", "prompt", -1,
                             QStringLiteral("out of memory: %1 tokens need %2 GiB for all %3 attention maps, over the "
-                                           "%4 GiB budget (half of this machine's memory); shorten the text")
+                                           "%4 GiB budget (80% of available memory); shorten the text")
                                 .arg(tt.ids.size()).arg(bytes / (1u << 30), 0, 'f', 1).arg(cfg.nLayers * cfg.nHeads)
                                 .arg(budget / (1u << 30), 0, 'f', 1).toStdString());
             TokenRowsPtr rows = makeTokenRows(lm.tokenizer(), tt);

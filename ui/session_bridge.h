@@ -65,8 +65,9 @@ public:
     QString progressText() const;
     QString backendDescription() const;
 
-    /// Bytes the maps of a run may take: half of physical memory (all T²·layers·heads floats are kept so
-    /// that head switches never recompute). A larger run fails with a Resource error before it starts.
+    /// Bytes the maps of a run may take: the engine's default capture budget (80 % of MemAvailable; half of
+    /// physical memory when unknown). All T²·layers·heads floats are kept so head switches never recompute;
+    /// a larger run fails with a Resource error before the forward starts.
     static quint64 mapMemoryBudget();
 
 signals:
