@@ -14,7 +14,7 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QtConcurrent/QtConcurrentRun>
+#include "ui/background_job.h"
 
 namespace attnscope {
 
@@ -100,7 +100,7 @@ void MainWindow::chooseAndOpenText()
 void MainWindow::loadPromptFile(const QString& path)
 {
     ++m_pendingIo;
-    QtConcurrent::run([path]() {
+    runInBackground(this, [path]() {
         PromptRead r;
         QFile f(path);
         if (!f.open(QIODevice::ReadOnly))
@@ -110,7 +110,7 @@ void MainWindow::loadPromptFile(const QString& path)
         else
             r.text = QString::fromUtf8(f.readAll());   // invalid UTF-8 becomes U+FFFD, never a crash
         return r;
-    }).then(this, [this, path](PromptRead r) {
+    }, [this, path](PromptRead r) {
         --m_pendingIo;
         if (!r.error.isEmpty()) {
             reportError(tr("Cannot open text"), r.error);
@@ -165,12 +165,12 @@ void MainWindow::saveSession(const QString& path)
     ++m_pendingIo;
     const QString key = hashKey(s.modelPath);
     const QString cached = key == m_cachedHashKey ? m_cachedHash : QString();
-    QtConcurrent::run([s, path, cached]() mutable {
+    runInBackground(this, [s, path, cached]() mutable {
         s.modelHash = cached.isEmpty() ? hashModelPath(s.modelPath) : cached;
         QString error;
         const bool ok = writeSessionFile(path, s, &error);
         return std::make_pair(s.modelHash, ok ? QString() : error);
-    }).then(this, [this, path, key](std::pair<QString, QString> r) {
+    }, [this, path, key](std::pair<QString, QString> r) {
         --m_pendingIo;
         m_cachedHashKey = key;
         m_cachedHash = r.first;
@@ -187,11 +187,11 @@ void MainWindow::saveSession(const QString& path)
 void MainWindow::openSession(const QString& path)
 {
     ++m_pendingIo;
-    QtConcurrent::run([path]() {
+    runInBackground(this, [path]() {
         QString error;
         auto s = readSessionFile(path, &error);
         return std::make_pair(s, error);
-    }).then(this, [this, path](std::pair<std::optional<SessionState>, QString> r) {
+    }, [this, path](std::pair<std::optional<SessionState>, QString> r) {
         --m_pendingIo;
         if (!r.first) {
             reportError(tr("Cannot open session"), r.second);
@@ -221,7 +221,7 @@ void MainWindow::checkModelHash(const QString& path, const QString& expected)
         return;
     ++m_pendingIo;
     const QString key = hashKey(path);
-    QtConcurrent::run([path]() { return hashModelPath(path); }).then(this, [this, path, expected, key](QString actual) {
+    runInBackground(this, [path]() { return hashModelPath(path); }, [this, path, expected, key](QString actual) {
         --m_pendingIo;
         m_cachedHashKey = key;
         m_cachedHash = actual;

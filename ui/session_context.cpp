@@ -2,8 +2,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/session_context.h"
 
-#include <QFuture>
-#include <QtConcurrent/QtConcurrentRun>
+#include "ui/background_job.h"
 
 #include <algorithm>
 
@@ -148,7 +147,7 @@ void SessionContext::startDigest(int layer, std::vector<AttentionMapPtr> maps)
     ++m_pendingJobs;
     const quint64 gen = m_runGeneration;
     const ViewSettings settings = m_settings;
-    QtConcurrent::run([maps = std::move(maps), settings]() {
+    runInBackground(this, [maps = std::move(maps), settings]() {
         LayerDigest d;
         for (const AttentionMapPtr& m : maps) {
             if (!m) {
@@ -163,7 +162,7 @@ void SessionContext::startDigest(int layer, std::vector<AttentionMapPtr> maps)
             d.metrics.push_back(computeHeadMetrics(*m));
         }
         return d;
-    }).then(this, [this, layer, gen, settings](LayerDigest d) {
+    }, [this, layer, gen, settings](LayerDigest d) {
         if (gen == m_runGeneration && layer < m_layers) {
             for (int h = 0; h < m_heads && h < static_cast<int>(d.pooled.size()); ++h) {
                 const size_t k = static_cast<size_t>(layer) * static_cast<size_t>(m_heads) + static_cast<size_t>(h);
@@ -188,13 +187,13 @@ void SessionContext::recolourThumbnails()
     const quint64 runGen = m_runGeneration;
     const ViewSettings settings = m_settings;
     std::vector<ValueGrid> pooled = m_pooled;   // snapshot: thumbnails are ≤ 64² floats each
-    QtConcurrent::run([pooled = std::move(pooled), settings]() {
+    runInBackground(this, [pooled = std::move(pooled), settings]() {
         QVector<QImage> images;
         images.reserve(static_cast<qsizetype>(pooled.size()));
         for (const ValueGrid& g : pooled)
             images.push_back(g.rows > 0 ? colouriseGrid(g, settings, false).image : QImage());
         return images;
-    }).then(this, [this, gen, runGen](QVector<QImage> images) {
+    }, [this, gen, runGen](QVector<QImage> images) {
         if (gen == m_recolourGeneration && runGen == m_runGeneration && images.size() == m_thumbnails.size()) {
             for (qsizetype k = 0; k < images.size(); ++k)
                 if (!images[k].isNull())

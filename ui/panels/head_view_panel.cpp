@@ -7,7 +7,7 @@
 #include "ui/widgets/attention_plot.h"
 
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
+#include "ui/background_job.h"
 
 namespace attnscope {
 
@@ -78,14 +78,14 @@ void HeadViewPanel::requestRender()
     if (settings.isSigned())
         layerHeads = m_context->layerMaps(l);
     m_jobRunning = true;
-    QtConcurrent::run([map, settings, layerHeads, h]() {
+    runInBackground(this, [map, settings, layerHeads, h]() {
         RenderResult r;
         r.source.map = map;
         if (settings.isSigned())
             r.source.signedValues = diffFromLayerMean(layerHeads, h);
         r.image = colouriseGrid(poolSource(r.source, kMaxImageSide), settings, r.source.isSigned());
         return r;
-    }).then(this, [this, l, h, settings](RenderResult r) {
+    }, [this, l, h, settings](RenderResult r) {
         m_jobRunning = false;
         const bool current = l == m_context->layer() && h == m_context->head() && settings == m_context->viewSettings()
                              && r.source.map == m_context->map(l, h);

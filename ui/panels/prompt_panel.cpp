@@ -12,7 +12,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
+#include "ui/background_job.h"
 
 namespace attnscope {
 
@@ -110,14 +110,14 @@ void PromptPanel::tokenise()
     m_dirtyWhileTokenising = false;
     const quint64 gen = ++m_tokeniseGeneration;
     const std::string utf8 = text().toStdString();
-    QtConcurrent::run([model, utf8]() -> TokenRowsPtr {
+    runInBackground(this, [model, utf8]() -> TokenRowsPtr {
         try {
             const Tokenizer& tok = model->model->tokenizer();
             return makeTokenRows(tok, tok.encode(utf8, true));
         } catch (const std::exception&) {
             return nullptr;   // the run reports tokenizer errors with their reason
         }
-    }).then(this, [this, gen, model](TokenRowsPtr rows) {
+    }, [this, gen, model](TokenRowsPtr rows) {
         m_tokenising = false;
         if (gen == m_tokeniseGeneration && model == m_context->model())
             showTokens(rows);
