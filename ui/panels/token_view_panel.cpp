@@ -25,7 +25,8 @@ namespace attnscope {
 
 namespace {
 
-constexpr int kMaxBars = 20;   // more bars than this are unreadable; the chips show every key
+constexpr int kMaxBars = 12;   // Qt Charts hides overlapping category labels beyond ~12 at the default height;
+                               // the chips above show every key
 
 } // namespace
 
