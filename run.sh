@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+# Paths relative to the checkout, so a fresh clone elsewhere (CI) still hits the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNSCOPE_NATIVE=ON >/dev/null
 cmake --build build -j "${ATTNSCOPE_JOBS:-$(nproc)}" --target attnscope attnscope-cli
 ./scripts/fetch-models.sh
