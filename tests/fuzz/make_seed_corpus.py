@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets in tests/fuzz (small, valid inputs the fuzzers mutate from).
+
+Rerun (needs numpy, gguf, safetensors):  python tests/fuzz/make_seed_corpus.py tests/fuzz/corpus
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import gguf
+from gguf.quants import quantize
+from safetensors.numpy import save_file
+
+OUT = sys.argv[1]
+rng = np.random.default_rng(7)
+
+
+def tiny_llama_gguf(path, qtype):
+    D, F, H, V = 32, 64, 4, 260
+    w = gguf.GGUFWriter(path, "llama")
+    w.add_block_count(1)
+    w.add_embedding_length(D)
+    w.add_feed_forward_length(F)
+    w.add_head_count(H)
+    w.add_head_count_kv(2)
+    w.add_context_length(64)
+    w.add_rope_freq_base(10000.0)
+    w.add_layer_norm_rms_eps(1e-5)
+    byte_tokens = [chr(c) if 33 <= c <= 126 else f"<{c}>" for c in range(256)]
+    # byte-level alphabet as GPT-2 maps it
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    alphabet = [chr(c) for _, c in sorted(zip(bs, cs))]
+    tokens = alphabet + ["Ġt", "he", "<|endoftext|>", "<|im_start|>"]
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("gpt-2")
+    w.add_token_list(tokens)
+    w.add_token_types([1] * 258 + [3, 3])
+    w.add_token_merges(["Ġ t", "h e"])
+    w.add_eos_token_id(258)
+
+    def t(name, shape):
+        a = rng.standard_normal(shape).astype(np.float32)
+        if len(shape) == 1 or qtype == gguf.GGMLQuantizationType.F32:
+            w.add_tensor(name, a)
+        elif qtype == gguf.GGMLQuantizationType.F16:
+            w.add_tensor(name, a.astype(np.float16))
+        else:
+            w.add_tensor(name, quantize(a, qtype), raw_dtype=qtype)
+
+    t("token_embd.weight", (V, D))
+    t("output_norm.weight", (D,))
+    t("blk.0.attn_norm.weight", (D,))
+    t("blk.0.attn_q.weight", (D, D))
+    t("blk.0.attn_k.weight", (D // 2, D))
+    t("blk.0.attn_v.weight", (D // 2, D))
+    t("blk.0.attn_output.weight", (D, D))
+    t("blk.0.ffn_norm.weight", (D,))
+    t("blk.0.ffn_gate.weight", (F, D))
+    t("blk.0.ffn_up.weight", (F, D))
+    t("blk.0.ffn_down.weight", (D, F))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+os.makedirs(f"{OUT}/gguf", exist_ok=True)
+for q in (gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16, gguf.GGMLQuantizationType.Q8_0,
+          gguf.GGMLQuantizationType.Q4_0, gguf.GGMLQuantizationType.Q5_1):
+    tiny_llama_gguf(f"{OUT}/gguf/tiny-{q.name.lower()}.gguf", q)
+
+os.makedirs(f"{OUT}/safetensors", exist_ok=True)
+save_file({"a": rng.standard_normal((4, 8)).astype(np.float32), "b": rng.standard_normal((3,)).astype(np.float16),
+           "c": np.zeros((0, 2), np.float32)}, f"{OUT}/safetensors/small.safetensors", metadata={"format": "pt"})
+save_file({"w": rng.standard_normal((2, 2, 2)).astype(np.float32)}, f"{OUT}/safetensors/rank3.safetensors")
+
+os.makedirs(f"{OUT}/tokenizer_json", exist_ok=True)
+here = os.path.dirname(os.path.abspath(__file__))
+tj = open(os.path.join(here, "..", "fixtures", "tiny", "tiny-llama", "tokenizer.json")).read()
+open(f"{OUT}/tokenizer_json/bytelevel.json", "w").write("The first token is a sink.\n" + tj)
+wp = {"version": "1.0", "added_tokens": [{"id": 0, "content": "[UNK]", "special": True, "single_word": False,
+      "lstrip": False, "rstrip": False, "normalized": False}], "normalizer": {"type": "BertNormalizer",
+      "clean_text": True, "handle_chinese_chars": True, "strip_accents": None, "lowercase": True},
+      "pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": None, "decoder": None,
+      "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0, "hello": 1, "world": 2, "##s": 3, "!": 4}}}
+open(f"{OUT}/tokenizer_json/wordpiece.json", "w").write("Hello worlds!\n" + json.dumps(wp))
+
+os.makedirs(f"{OUT}/tokenize", exist_ok=True)
+for i, s in enumerate(["Hello world!", "  multiple   spaces\t\ttabs\r\n", "日本語のテキスト 👩‍👩‍👧 emoji",
+                       "<|endoftext|>special<|endoftext|>", "def f(x):\n    return x ** 2  # 12345", "\xff\xfe bad utf8"]):
+    open(f"{OUT}/tokenize/seed{i}.txt", "wb").write(s.encode("utf-8", "surrogateescape") if i != 5 else b"\xff\xfe bad utf8")
+print("wrote", OUT)
