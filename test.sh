@@ -3,7 +3,8 @@
 #   1. Debian packages (scripts/install-deps.sh; only missing ones are installed)
 #   2. Release build of everything (app, CLI, GUI, tests) in build/, with ccache
 #   3. ctest: unit, parser, property, kernel, real-model (SmolLM2 fetched into ~/.cache/attnscope), CLI, GUI
-#   4. AddressSanitizer + UBSan build of core and the parser/tokenizer/property tests in build-asan/, ctest
+#   4. AddressSanitizer + UBSan build of core, the parser/tokenizer/property tests and the fuzz-corpus replays
+#      in build-asan/, ctest
 # Environment: ATTNSCOPE_JOBS (default: number of cores), ATTNSCOPE_OFFLINE=1 to skip fetching models
 # (real-model tests then skip), ATTNSCOPE_SKIP_ASAN=1 to skip step 4 locally.
 set -euo pipefail
@@ -26,10 +27,10 @@ export QT_QPA_PLATFORM=offscreen
 ctest --test-dir build -j "$JOBS" --output-on-failure --timeout 900
 
 if [ "${ATTNSCOPE_SKIP_ASAN:-0}" != "1" ]; then
-  echo "== parser, tokenizer and property tests under AddressSanitizer + UBSan =="
+  echo "== parser, tokenizer, property tests and fuzz-corpus replay under AddressSanitizer + UBSan =="
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNSCOPE_PARSERS_ONLY=ON \
         "-DATTNSCOPE_SANITIZE=address;undefined" >/dev/null
-  cmake --build build-asan -j "$JOBS" --target test_core
+  cmake --build build-asan -j "$JOBS"
   ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1" UBSAN_OPTIONS="print_stacktrace=1" \
     ctest --test-dir build-asan -j "$JOBS" --output-on-failure --timeout 900
 fi
