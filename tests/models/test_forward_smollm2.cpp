@@ -2,8 +2,9 @@
 // hidden maxima must equal HF transformers run on the same GGUF (eager attention, float32), from the fixture
 // made by tests/fixtures/make_smollm2_reference.py.
 //
-// Tolerances (stated): logits |Δ| ≤ 2e-3 absolute (logits are O(10); both sides accumulate in fp32 but sum in
-// different orders), identical argmax; probabilities |Δ| ≤ 1e-4 absolute; hidden max |Δ| ≤ 1e-3 relative.
+// Tolerances (stated): logits |Δ| ≤ 5e-4 absolute (logits are O(10); both sides accumulate in fp32 but sum in
+// different orders), identical argmax; probabilities |Δ| ≤ 2e-5 absolute; hidden max |Δ| ≤ 1e-3 relative.
+// Measured on the reference machine: max |Δlogit| 5.6e-5, max |Δprob| 2.7e-6 (printed by the test).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "model_paths.h"
 
@@ -14,6 +15,7 @@
 #include "kernels/cpu/cpu_backend.h"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -39,6 +41,7 @@ TEST(ForwardSmolLM2, LogitsAttentionAndHiddenMatchTransformers)
     ASSERT_EQ(model->config().vocabSize, fx["vocab_size"].get<int>());
     cpu::CpuBackend backend(2);
     const auto probeIds = fx["probe_ids"].get<std::vector<int>>();
+    double worstLogit = 0, worstProb = 0;
 
     for (const auto& c : fx["cases"]) {
         SCOPED_TRACE(c["text"].get<std::string>());
@@ -70,12 +73,13 @@ TEST(ForwardSmolLM2, LogitsAttentionAndHiddenMatchTransformers)
             const auto probe = p["probe_logits"].get<std::vector<double>>();
             for (size_t i = 0; i < probeIds.size(); ++i)
                 maxDiff = std::max(maxDiff, std::fabs(logits[probeIds[i]] - probe[i]));
-            EXPECT_LE(maxDiff, 2e-3) << "position " << pos;
+            EXPECT_LE(maxDiff, 5e-4) << "position " << pos;
+            worstLogit = std::max(worstLogit, maxDiff);
             // log-sum-exp over the whole vocabulary checks every logit at once
             double mx = *std::max_element(logits.begin(), logits.end()), z = 0;
             for (float l : logits)
                 z += std::exp(double(l) - mx);
-            EXPECT_NEAR(mx + std::log(z), p["logsumexp"].get<double>(), 2e-3) << "position " << pos;
+            EXPECT_NEAR(mx + std::log(z), p["logsumexp"].get<double>(), 5e-4) << "position " << pos;
         }
 
         // --- attention probabilities ---
@@ -97,7 +101,8 @@ TEST(ForwardSmolLM2, LogitsAttentionAndHiddenMatchTransformers)
                 }
                 EXPECT_NEAR(rowSum, 1.0, 1e-5);
             }
-            EXPECT_LE(maxDiff, 1e-4) << "layer " << l << " head " << hd;
+            EXPECT_LE(maxDiff, 2e-5) << "layer " << l << " head " << hd;
+            worstProb = std::max(worstProb, maxDiff);
         }
 
         // --- massive activations: residual-stream max per layer ---
@@ -106,6 +111,8 @@ TEST(ForwardSmolLM2, LogitsAttentionAndHiddenMatchTransformers)
         for (size_t l = 0; l + 1 < hidden.size(); ++l)   // the last HF hidden state is after the final norm
             EXPECT_NEAR(obs.layerStats()[l].hiddenMaxAbs, hidden[l], 1e-3 * hidden[l]) << "layer " << l;
     }
+    // Reported so the margin to the tolerances stays visible in test logs.
+    std::printf("SmolLM2 vs transformers: max |Δlogit| = %.2e, max |Δprob| = %.2e\n", worstLogit, worstProb);
 }
 
 TEST(ForwardSmolLM2, CancelStopsBetweenLayersWithoutResult)
