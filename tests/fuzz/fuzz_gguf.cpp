@@ -6,7 +6,6 @@
 #include "core/formats/gguf_reader.h"
 #include "core/model/layer_plan.h"
 #include "core/model/model_config.h"
-#include "core/tensor/dequant.h"
 #include "core/tokenizer/tokenizer.h"
 
 #include <vector>
@@ -17,13 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     try {
         auto ck = readGguf(MappedFile::fromBytes("fuzz.gguf", std::vector<uint8_t>(data, data + size)));
         fuzz::touchAllTensors(*ck);
-        std::vector<float> row;
-        for (const TensorInfo& t : ck->tensors) {
-            if (!dtypeInfo(t.dtype).dequantizable || t.rows() == 0 || t.rowLength() > (1 << 16))
-                continue;
-            row.resize(static_cast<size_t>(t.rowLength()));
-            dequantizeRows(*ck, t, 0, 1, row.data());
-        }
+        fuzz::dequantizeFirstRows(*ck);
         try {
             ModelConfig cfg = modelConfigFromCheckpoint(*ck);
             buildLayerPlan(*ck, cfg);

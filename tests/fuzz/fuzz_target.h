@@ -5,6 +5,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/formats/checkpoint.h"
+#include "core/tensor/dequant.h"
 #include "core/util/error.h"
 
 #include <cstddef>
@@ -25,6 +26,18 @@ inline uint64_t touchAllTensors(const Checkpoint& c)
             sum += p[i];
     }
     return sum;
+}
+
+/// Converts the first row of every float-convertible tensor (bounded row length keeps each input fast).
+inline void dequantizeFirstRows(const Checkpoint& c)
+{
+    std::vector<float> row;
+    for (const TensorInfo& t : c.tensors) {
+        if (!dtypeInfo(t.dtype).dequantizable || t.rows() == 0 || t.rowLength() > (1 << 16))
+            continue;
+        row.resize(static_cast<size_t>(t.rowLength()));
+        dequantizeRows(c, t, 0, 1, row.data());
+    }
 }
 
 } // namespace attnscope::fuzz
