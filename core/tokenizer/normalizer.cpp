@@ -95,6 +95,20 @@ void forEachChar(const SpanText& s, Fn fn)
     }
 }
 
+/// Appends the lowercased text of `in` to `out`, keeping each character's source span; invalid bytes pass through.
+void lowercaseInto(const SpanText& in, SpanText& out)
+{
+    std::string buf;
+    forEachChar(in, [&](const Char& c) {
+        buf.clear();
+        if (c.valid)
+            appendLowercase(buf, c.cp);
+        else
+            buf.assign(in.text, c.from, c.to - c.from);
+        out.append(buf, c.b, c.e);
+    });
+}
+
 // Marks the characters a regex matches (PCRE2's Unicode tables decide the class).
 std::vector<bool> classify(const Regex& re, const SpanText& s)
 {
@@ -165,14 +179,7 @@ SpanText Normalizer::apply(SpanText in) const
         std::string buf;
         switch (step.kind) {
         case NormalizerStep::Kind::Lowercase:
-            forEachChar(in, [&](const Char& c) {
-                buf.clear();
-                if (c.valid)
-                    appendLowercase(buf, c.cp);
-                else
-                    buf.assign(in.text, c.from, c.to - c.from);
-                out.append(buf, c.b, c.e);
-            });
+            lowercaseInto(in, out);
             break;
         case NormalizerStep::Kind::Bert: {
             const auto control = step.cleanText ? classify(*m_control, in) : std::vector<bool>();
@@ -221,22 +228,16 @@ SpanText Normalizer::apply(SpanText in) const
                 cleaned = std::move(kept);
             }
             if (step.lowercase) {
-                forEachChar(cleaned, [&](const Char& c) {
-                    buf.clear();
-                    if (c.valid)
-                        appendLowercase(buf, c.cp);
-                    else
-                        buf.assign(cleaned.text, c.from, c.to - c.from);
-                    out.append(buf, c.b, c.e);
-                });
+                lowercaseInto(cleaned, out);
             } else {
                 out = std::move(cleaned);
             }
             break;
         }
         case NormalizerStep::Kind::Nfc: {
-            // Decompose fully, then compose pairs left to right. Canonical reordering is not implemented:
-            // when a mark that would compose is separated from its starter by another mark, refuse.
+            // Decompose fully, then compose pairs left to right. Marks are not canonically reordered, so when a
+            // mark that would compose is separated from its starter by another mark the result could differ
+            // from HF's: refuse with a clear error rather than produce different ids.
             struct Cp { char32_t cp; uint32_t b, e; bool valid; std::string raw; };
             std::vector<Cp> seq;
             std::u32string parts;
@@ -275,8 +276,8 @@ SpanText Normalizer::apply(SpanText in) const
                 if (c.valid && starter >= 0 && composePair(composed[starter].cp, c.cp, result)) {
                     if (blocked)
                         throw Error(ErrorKind::Tokenizer, m_where, "normalizer.NFC", -1,
-                                    "NFC of this text needs canonical reordering of combining marks, which is "
-                                    "not implemented");
+                                    "NFC of this text needs canonical reordering of combining marks, which this "
+                                    "tokenizer does not support yet");
                     composed[starter].cp = result;
                     composed[starter].e = std::max(composed[starter].e, c.e);
                     composed[starter].b = std::min(composed[starter].b, c.b);
