@@ -3,8 +3,7 @@
 #include "ui/session_bridge.h"
 
 #include "core/backend/backend_set.h"
-#include "core/capture/collecting_observer.h"
-#include "core/model/forward.h"
+#include "core/session/run_request.h"
 #include "core/session/compute_session.h"
 #include "core/util/error.h"
 #include "core/util/memory_budget.h"
@@ -118,100 +117,59 @@ quint64 SessionBridge::openModel(const QString& path)
     return gen;
 }
 
-namespace {
-
-QStringList topNextTokens(const Tokenizer& tok, const std::vector<float>& logits, int k)
-{
-    QStringList out;
-    if (logits.empty())
-        return out;
-    const double mx = *std::max_element(logits.begin(), logits.end());
-    double z = 0;
-    for (float l : logits)
-        z += std::exp(static_cast<double>(l) - mx);
-    std::vector<int32_t> idx(logits.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    k = std::min<int>(k, static_cast<int>(idx.size()));
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
-                      [&](int32_t a, int32_t b) { return logits[static_cast<size_t>(a)] > logits[static_cast<size_t>(b)]; });
-    for (int i = 0; i < k; ++i) {
-        const int32_t id = idx[static_cast<size_t>(i)];
-        out << QStringLiteral("%1 %2").arg(QString::fromStdString(tok.tokenDisplay(id)))
-                   .arg(std::exp(static_cast<double>(logits[static_cast<size_t>(id)]) - mx) / z, 0, 'f', 2);
-    }
-    return out;
-}
-
-} // namespace
-
 quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
 {
     if (!model || !model->model)
         return 0;
     m_runActive = true;
-    const std::string utf8 = text.toStdString();
     auto summary = std::make_shared<RunSummary>();
+    RunRequest request;
+    request.text = text.toStdString();
+    request.capture.heads = CaptureSpec::Heads::All;
+    request.capture.logits = CaptureSpec::Logits::Last;
+    request.topK = 5;
+    request.memoryBudgetBytes = mapMemoryBudget();
     quint64 gen = m_session->postTagged(
         "run",
-        [this, model, utf8, summary](RequestContext& ctx) {
-            const LoadedModel& lm = *model->model;
-            const ModelConfig& cfg = lm.config();
-            ctx.progress->set(Stage::Tokenising, 0, 1);
-            const TokenizedText tt = lm.tokenizer().encode(utf8, true);
-            if (tt.ids.empty())
-                throw Error(ErrorKind::Usage, "", "prompt", -1, "the prompt is empty: type some text first");
-            const double t = static_cast<double>(tt.ids.size());
-            const double bytes = t * t * 4.0 * cfg.nLayers * cfg.nHeads;
-            const double budget = static_cast<double>(mapMemoryBudget());
-            if (bytes > budget)
-                throw Error(ErrorKind::Resource, "", "prompt", -1,
-                            QStringLiteral("out of memory: %1 tokens need %2 GiB for all %3 attention maps, over the "
-                                           "%4 GiB budget (80% of available memory); shorten the text")
-                                .arg(tt.ids.size()).arg(bytes / (1u << 30), 0, 'f', 1).arg(cfg.nLayers * cfg.nHeads)
-                                .arg(budget / (1u << 30), 0, 'f', 1).toStdString());
-            TokenRowsPtr rows = makeTokenRows(lm.tokenizer(), tt);
-            const quint64 g = ctx.generation;
-            const int layers = cfg.nLayers, heads = cfg.nHeads, kvHeads = cfg.nKvHeads;
-            toUi([g, rows, layers, heads, kvHeads](SessionBridge& b) {
-                if (g == b.m_currentRun)
-                    emit b.runStarted(g, rows, layers, heads, kvHeads);
-            });
-
-            CaptureSpec spec;
-            spec.heads = CaptureSpec::Heads::All;
-            spec.logits = CaptureSpec::Logits::Last;
-            CollectingObserver obs(spec);
-            auto pending = std::make_shared<LayerMaps>();
-            std::stop_token stop = ctx.stop;
-            obs.attentionCallback = [this, g, heads, &pending, stop](const AttentionMapPtr& m) {
-                if (pending->heads.empty())
-                    pending->heads.resize(static_cast<size_t>(heads));
-                pending->layer = m->layer;
-                pending->heads[static_cast<size_t>(m->head)] = m;
-                const bool complete = std::all_of(pending->heads.begin(), pending->heads.end(),
-                                                  [](const AttentionMapPtr& p) { return p != nullptr; });
-                if (complete) {
-                    LayerMapsPtr done = std::move(pending);
-                    pending = std::make_shared<LayerMaps>();
-                    toUi([g, done](SessionBridge& b) {
-                        if (g == b.m_currentRun)
-                            emit b.layerReady(g, done);
-                    });
-                }
-                return !stop.stop_requested();
-            };
-            ForwardOptions opts;
-            opts.progress = ctx.progress;
-            opts.stop = ctx.stop;
+        [this, model, request, summary](RequestContext& ctx) {
             if (!ctx.backends)
                 throw Error(ErrorKind::Internal, "", "backend", -1, "no compute backend was configured");
-            BackendSet& be = *ctx.backends;
-            const ForwardTimings ft = runForward(lm, be.main(), be.fallback(), tt.ids, obs, opts);
-            summary->tokens = static_cast<qint64>(tt.ids.size());
-            summary->forwardMs = ft.totalMs;
-            summary->firstLayerMs = ft.firstLayerMapsMs;
-            if (!obs.logits().empty())
-                summary->topNext = topNextTokens(lm.tokenizer(), obs.logits().front().second, 5);
+            const quint64 g = ctx.generation;
+            const std::shared_ptr<const LoadedModel> lm = model->model;
+            RunStreaming streaming;
+            streaming.onStarted = [this, g, lm](const TokenizedText& tt, const RunShape& shape, const MemoryEstimate&) {
+                TokenRowsPtr rows = makeTokenRows(lm->tokenizer(), tt);
+                const int layers = shape.layers, heads = shape.heads, kvHeads = shape.kvHeads;
+                toUi([g, rows, layers, heads, kvHeads](SessionBridge& b) {
+                    if (g == b.m_currentRun)
+                        emit b.runStarted(g, rows, layers, heads, kvHeads);
+                });
+            };
+            const int heads = lm->config().nHeads;
+            std::stop_token stop = ctx.stop;
+            streaming.onLayer = [this, g, heads, stop](const LayerCaptures& lc) {
+                auto done = std::make_shared<LayerMaps>();
+                done->layer = lc.layer;
+                done->heads.resize(static_cast<size_t>(heads));
+                for (const AttentionMapPtr& m : lc.maps)
+                    if (m->quantity == Quantity::AttentionProbs && m->head >= 0 && m->head < heads)
+                        done->heads[static_cast<size_t>(m->head)] = m;
+                done->captures = lc;
+                toUi([g, done](SessionBridge& b) {
+                    if (g == b.m_currentRun)
+                        emit b.layerReady(g, LayerMapsPtr(done));
+                });
+                return !stop.stop_requested();
+            };
+            const RunResult r = executeRun(lm, *ctx.backends, request, streaming, ctx.progress, ctx.stop);
+            summary->tokens = static_cast<qint64>(r.tokens.size());
+            summary->forwardMs = r.timings.totalMs;
+            summary->firstLayerMs = r.timings.firstLayerMapsMs;
+            if (!r.logits.empty())
+                for (const TopToken& t : r.logits.front().top)
+                    summary->topNext << QStringLiteral("%1 %2").arg(QString::fromStdString(t.display)).arg(t.prob, 0, 'f', 2);
+            for (const std::string& n : r.notes)
+                summary->notes << QString::fromStdString(n);
         },
         [this, summary](const RequestResult& r) {
             const quint64 g = r.generation;

@@ -6,6 +6,7 @@
 #include "core/model/loaded_model.h"
 #include "core/results/attention_map.h"
 #include "core/session/model_info.h"
+#include "core/session/run_request.h"
 #include "ui/models/token_list_model.h"
 
 #include <QObject>
@@ -29,10 +30,12 @@ struct OpenedModel {
 };
 using OpenedModelPtr = std::shared_ptr<const OpenedModel>;
 
-/// All heads of one layer, delivered as soon as the layer's attention is computed.
+/// All heads of one layer, delivered as soon as the layer's attention is computed, with everything else the
+/// layer captured (by schema key).
 struct LayerMaps {
     int layer = 0;
-    std::vector<AttentionMapPtr> heads;
+    std::vector<AttentionMapPtr> heads;   // attention probabilities by head (null = not captured)
+    LayerCaptures captures;
 };
 using LayerMapsPtr = std::shared_ptr<const LayerMaps>;
 
@@ -41,6 +44,7 @@ struct RunSummary {
     double forwardMs = 0;
     double firstLayerMs = 0;
     QStringList topNext;   // "␣Paris 0.41" for the five most likely next tokens
+    QStringList notes;     // what the engine says a reader should know (encoder model, extrapolation, …)
 };
 
 class SessionBridge : public QObject {

@@ -51,10 +51,11 @@ int cmdInfo(const Args& a)
     if (info.runnable) {
         std::printf("  layers        %d\n  heads         %d (KV heads %d, GQA %d:1)\n  head dim      %d\n"
                     "  d_model       %d\n  ffn           %d\n  vocab         %d\n  context       %d\n"
-                    "  rope          theta %.0f, %s pairs\n  tokenizer     %s\n",
+                    "  block         %s\n  tokenizer     %s%s\n  attention     %s\n",
                     info.nLayers, info.nHeads, info.nKvHeads, info.nKvHeads ? info.nHeads / info.nKvHeads : 0,
-                    info.headDim, info.dModel, info.ffnDim, info.vocabSize, info.contextLength, info.ropeTheta,
-                    info.ropePairing.c_str(), info.tokenizer.c_str());
+                    info.headDim, info.dModel, info.ffnDim, info.vocabSize, info.contextLength, info.block.c_str(),
+                    info.tokenizer.c_str(), info.hasLmHead ? "" : "\n  output        hidden states (encoder: no next-token prediction)",
+                    info.layerRules.c_str());
     } else {
         std::printf("  not runnable  %s\n", info.notRunnableReason.c_str());
     }
@@ -63,6 +64,14 @@ int cmdInfo(const Args& a)
     for (const auto& [dt, n] : info.tensorsByDtype)
         std::printf("    %-8s %5llu tensors %10.2f M params\n", dt.c_str(), static_cast<unsigned long long>(n),
                     info.paramsByDtype[dt] / 1e6);
+    if (!info.unusedTensors.empty()) {
+        std::printf("  unused        %zu tensor%s no role of the architecture uses:\n", info.unusedTensors.size(),
+                    info.unusedTensors.size() == 1 ? "" : "s");
+        for (size_t i = 0; i < info.unusedTensors.size() && i < 20; ++i)
+            std::printf("    %s\n", info.unusedTensors[i].c_str());
+        if (info.unusedTensors.size() > 20)
+            std::printf("    … and %zu more (see --json)\n", info.unusedTensors.size() - 20);
+    }
     return 0;
 }
 

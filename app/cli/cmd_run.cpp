@@ -1,53 +1,23 @@
-// `attnscope-cli run MODEL --text T [--top K] [--attn-out F.npy --layer L --head H]`
+// `attnscope-cli run MODEL --text T [--top K] [--attn-out F.npy --layer L --head H] [--beyond-context]`:
+// formatting over the engine's run request (core/session/run_request.h).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli/commands.h"
 
 #include "common/save_file_sink.h"
 #include "core/backend/backend_set.h"
-#include "core/capture/collecting_observer.h"
 #include "core/io/npy.h"
-#include "core/model/forward.h"
 #include "core/model/loaded_model.h"
+#include "core/session/progress.h"
+#include "core/session/run_request.h"
 #include "core/util/error.h"
 #include "kernels/backends/register_backends.h"
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <numeric>
 #include <thread>
 
 namespace attnscope::cli {
-
-namespace {
-
-struct TopEntry {
-    int32_t id;
-    float logit;
-    double prob;
-};
-
-std::vector<TopEntry> topK(const std::vector<float>& logits, int k)
-{
-    const double mx = *std::max_element(logits.begin(), logits.end());
-    double z = 0;
-    for (float l : logits)
-        z += std::exp(double(l) - mx);
-    std::vector<int32_t> idx(logits.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    k = std::min<int>(k, static_cast<int>(idx.size()));
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int32_t x, int32_t y) {
-        return logits[x] > logits[y] || (logits[x] == logits[y] && x < y);
-    });
-    std::vector<TopEntry> r;
-    for (int i = 0; i < k; ++i)
-        r.push_back({idx[i], logits[idx[i]], std::exp(double(logits[idx[i]]) - mx) / z});
-    return r;
-}
-
-} // namespace
 
 int cmdRun(const Args& a)
 {
@@ -69,22 +39,21 @@ int cmdRun(const Args& a)
         head = static_cast<int>(a.getInt("head", 0, 0, cfg.nHeads - 1));
     }
 
-    const std::string text = inputText(a);
-    const auto tt = Clock::now();
-    TokenizedText tokens = model->tokenizer().encode(text, !a.has("no-special"));
-    const double tokMs = std::chrono::duration<double, std::milli>(Clock::now() - tt).count();
+    RunRequest req;
+    req.text = inputText(a);
+    req.addSpecial = !a.has("no-special");
+    req.topK = topCount;
+    req.beyondContext = a.has("beyond-context");
+    req.capture.logits = CaptureSpec::Logits::Last;
+    if (attnOut) {
+        req.capture.heads = CaptureSpec::Heads::Selected;
+        req.capture.selected.insert({layer, head});
+    }
+    if (!cfg.hasLmHead)
+        req.capture.quantities.insert(Quantity::FinalHidden);
 
     BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"), threads);
-    CaptureSpec spec;
-    spec.logits = CaptureSpec::Logits::Last;
-    if (attnOut) {
-        spec.heads = CaptureSpec::Heads::Selected;
-        spec.selected.insert({layer, head});
-    }
-    CollectingObserver obs(spec);
     Progress progress;
-    ForwardOptions options;
-    options.progress = &progress;
     std::jthread reporter;
     if (a.has("progress"))   // the Progress contract: atomics polled at ~10 Hz from another thread
         reporter = std::jthread([&progress](std::stop_token st) {
@@ -95,47 +64,63 @@ int cmdRun(const Args& a)
             }
             std::fprintf(stderr, "\n");
         });
-    ForwardTimings ft = runForward(*model, backends.main(), backends.fallback(), tokens.ids, obs, options);
+    const RunResult r = executeRun(model, backends, req, {}, &progress);
     if (reporter.joinable()) {
         reporter.request_stop();
         reporter.join();
     }
 
-    std::vector<TopEntry> top = topK(obs.logits().at(0).second, topCount);
     if (attnOut) {
-        AttentionMapPtr m = obs.map(layer, head);
+        AttentionMapPtr m = r.captures.map(layer, head);
         SaveFileSink sink(QString::fromStdString(*attnOut));
-        if (!writeNpyFloat32(sink, m->probs.data(), {m->tokens, m->tokens}) || !sink.commit())
+        if (!m || !writeNpyFloat32(sink, m->probs.data(), {m->tokens, m->tokens}) || !sink.commit())
             throw Error(ErrorKind::Io, *attnOut, "", -1, "cannot write: " + sink.errorString());
     }
     const double totalMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    const ForwardTimings& ft = r.timings;
+    const std::vector<TopToken> none;
+    const std::vector<TopToken>& top = r.logits.empty() ? none : r.logits.front().top;
 
     if (a.has("json")) {
         nlohmann::json j;
-        j["ids"] = tokens.ids;
-        j["tokens"] = tokens.display;
+        j["ids"] = r.tokens.ids;
+        j["tokens"] = r.tokens.display;
         j["backend"] = backends.primary->name();
-        j["backend_description"] = backends.primary->description();
+        j["backend_description"] = r.backend;
         if (!backends.notes.empty())
             j["backend_notes"] = backends.notes;
+        j["notes"] = r.notes;
+        j["has_lm_head"] = r.hasLmHead;
         j["top"] = nlohmann::json::array();
-        for (const TopEntry& e : top)
-            j["top"].push_back({{"id", e.id}, {"token", model->tokenizer().tokenDisplay(e.id)}, {"logit", e.logit}, {"prob", e.prob}});
-        j["timings_ms"] = {{"open", openMs}, {"tokenize", tokMs}, {"forward", ft.totalMs}, {"dequant", ft.dequantMs},
-                           {"dense", ft.denseMs}, {"attention", ft.attentionMs}, {"lm_head", ft.lmHeadMs}, {"total", totalMs}};
+        for (const TopToken& e : top)
+            j["top"].push_back({{"id", e.id}, {"token", e.display}, {"logit", e.logit}, {"prob", e.prob}});
+        j["hidden_max_abs"] = nlohmann::json::array();
+        for (const LayerStats& s : r.layerStats)
+            j["hidden_max_abs"].push_back({{"layer", s.layer}, {"value", s.hiddenMaxAbs}, {"token", s.maxToken}, {"dim", s.maxDim}});
+        j["memory_estimate_bytes"] = r.estimate.total();
+        j["timings_ms"] = {{"open", openMs}, {"forward", ft.totalMs}, {"dequant", ft.dequantMs}, {"dense", ft.denseMs},
+                           {"attention", ft.attentionMs}, {"lm_head", ft.lmHeadMs}, {"total", totalMs}};
         if (attnOut)
-            j["attn_out"] = {{"file", *attnOut}, {"layer", layer}, {"head", head}, {"shape", {tokens.size(), tokens.size()}}};
+            j["attn_out"] = {{"file", *attnOut}, {"layer", layer}, {"head", head}, {"shape", {r.tokens.size(), r.tokens.size()}}};
         std::cout << j.dump() << "\n";
         return 0;
     }
-    std::printf("%zu tokens on %s; forward %.0f ms (open %.0f ms)\n", tokens.size(), backends.primary->description().c_str(),
-                ft.totalMs, openMs);
-    std::printf("next token after \"%s\":\n", tokens.display.empty() ? "" : tokens.display.back().c_str());
-    for (const TopEntry& e : top)
-        std::printf("  %7d  %-20s logit %8.3f  p %.4f\n", e.id, model->tokenizer().tokenDisplay(e.id).c_str(), e.logit, e.prob);
+    std::printf("%zu tokens on %s; forward %.0f ms (open %.0f ms)\n", r.tokens.size(), r.backend.c_str(), ft.totalMs, openMs);
+    for (const std::string& n : r.notes)
+        std::printf("note: %s\n", n.c_str());
+    if (r.hasLmHead) {
+        std::printf("next token after \"%s\":\n", r.tokens.display.empty() ? "" : r.tokens.display.back().c_str());
+        for (const TopToken& e : top)
+            std::printf("  %7d  %-20s logit %8.3f  p %.4f\n", e.id, e.display.c_str(), e.logit, e.prob);
+    } else {
+        std::printf("hidden-state max |h| per layer:");
+        for (const LayerStats& s : r.layerStats)
+            std::printf(" %.2f", s.hiddenMaxAbs);
+        std::printf("\n");
+    }
     if (attnOut)
-        std::printf("wrote layer %d head %d probabilities (%zu×%zu float32) to %s\n", layer, head, tokens.size(),
-                    tokens.size(), attnOut->c_str());
+        std::printf("wrote layer %d head %d probabilities (%zu×%zu float32) to %s\n", layer, head, r.tokens.size(),
+                    r.tokens.size(), attnOut->c_str());
     return 0;
 }
 

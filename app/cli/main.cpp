@@ -22,6 +22,7 @@ const char* kUsage =
     "  tokenize MODEL --text T         token ids and readable tokens\n"
     "  run MODEL --text T [--top K]    forward pass; top-K next-token predictions\n"
     "        [--attn-out F.npy --layer L --head H]   also write one head's n×n probabilities (float32)\n"
+    "        [--beyond-context]                      allow more tokens than the model's context (extrapolation)\n"
     "  bench MODEL --tokens N [--threads T] [--repeats R]   timings (medians), dense GFLOP/s, peak RSS\n"
     "\n"
     "common options:\n"
@@ -59,7 +60,7 @@ int main(int argc, char** argv)
         if (cmd == "run")
             return cli::cmdRun(cli::parseArgs(argc, argv,
                                               {"text", "text-file", "top", "attn-out", "layer", "head", "threads", "backend"},
-                                              flags({"progress"})));
+                                              flags({"progress", "beyond-context"})));
         if (cmd == "bench")
             return cli::cmdBench(cli::parseArgs(argc, argv, {"tokens", "threads", "repeats", "backend", "text", "text-file"},
                                                 flags({"skip-peak"})));

@@ -9,11 +9,32 @@ const char* opKindName(OpKind k)
 {
     switch (k) {
     case OpKind::Gemm: return "gemm";
-    case OpKind::RmsNorm: return "rms_norm";
+    case OpKind::Norm: return "norm";
     case OpKind::Rope: return "rope";
-    case OpKind::SwiGlu: return "swiglu";
+    case OpKind::Activation: return "activation";
+    case OpKind::GatedActivation: return "gated_activation";
+    case OpKind::AddBias: return "add_bias";
+    case OpKind::Add: return "add";
+    case OpKind::Scale: return "scale";
+    case OpKind::Gather: return "gather";
     case OpKind::Attention: return "attention";
     case OpKind::Count: break;
+    }
+    return "unknown";
+}
+
+const char* normKindName(NormKind k)
+{
+    return k == NormKind::Rms ? "rms_norm" : "layer_norm";
+}
+
+const char* activationName(Activation a)
+{
+    switch (a) {
+    case Activation::Silu: return "silu";
+    case Activation::GeluErf: return "gelu";
+    case Activation::GeluTanh: return "gelu_tanh";
+    case Activation::Softcap: return "softcap";
     }
     return "unknown";
 }

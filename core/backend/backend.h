@@ -1,10 +1,18 @@
-// The compute-backend interface (ARCHITECTURE §5). Core defines it; kernels/ implement it (CPU always, CUDA
+// The compute-backend interface (docs/BACKENDS.md). Core defines it; kernels/ implement it (CPU always, CUDA
 // when built); only app/ links the implementations and registers them (kernels/backends).
-// Op arguments are POD structs of sizes, strides and pointers so that a backend can later live behind a proxy.
-// The CPU backend takes host pointers; a device backend receives host pointers too for now and stages them.
+//
+// Buffers: a run allocates its activations and resident weights through the backend that runs it
+// (allocate/upload/download), and every op's pointers point into that backend's buffers — host memory for the
+// CPU backend, device memory for a GPU backend. The forward pass does no maths on the host: norms of every kind,
+// activations, biases, scales, embeddings, RoPE, GEMMs and attention are ops, so a device backend keeps
+// activations resident and only what the views ask for is copied back.
+// Op arguments are POD structs of sizes, strides, flags and pointers, so a backend can later live behind a
+// proxy. Ops return a status, never throw across the seam.
 // Threading: a Backend is owned and used by one compute thread at a time.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/attention/attention_mask.h"
+
 #include <cstdint>
 #include <memory>
 #include <stop_token>
@@ -13,7 +21,7 @@
 
 namespace attnscope {
 
-enum class OpKind { Gemm, RmsNorm, Rope, SwiGlu, Attention, Count };
+enum class OpKind { Gemm, Norm, Rope, Activation, GatedActivation, AddBias, Add, Scale, Gather, Attention, Count };
 const char* opKindName(OpKind k);
 
 /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta·C. Row-major with leading dimensions (B is a PyTorch [out, in] weight).
@@ -25,17 +33,27 @@ struct GemmArgs {
     float beta = 0.f;
 };
 
-/// y[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight, for `rows` rows of `cols` (HF LlamaRMSNorm, fp32).
-struct RmsNormArgs {
+enum class NormKind : uint8_t {
+    Rms,        // y = x / sqrt(mean(x²) + eps) · (offset + w)            (HF LlamaRMSNorm; Gemma: offset 1)
+    Layer,      // y = (x − mean) / sqrt(var + eps) · (offset + w) + b    (torch LayerNorm, biased variance)
+};
+const char* normKindName(NormKind k);
+
+/// Normalises `rows` rows of `cols` values. weight may be null (no scale); bias (LayerNorm) may be null.
+struct NormArgs {
+    NormKind kind = NormKind::Rms;
     int64_t rows = 0, cols = 0;
     const float* x = nullptr; int64_t ldx = 0;
     const float* weight = nullptr;
+    const float* bias = nullptr;
+    float weightOffset = 0.f;              // 1 for zero-centred RMSNorm weights (Gemma, Qwen3-Next)
     float eps = 1e-5f;
     float* y = nullptr; int64_t ldy = 0;   // may equal x (in place)
 };
 
 /// Rotary embedding in place on `heads` heads of headDim per token row; the first ropeDims dims rotate.
-/// cos/sin: [tokens × ropeDims/2]. pairing 0 = adjacent pairs (x[2t], x[2t+1]), 1 = split halves (x[t], x[t+r/2]).
+/// cos/sin: [tokens × ropeDims/2] (backend buffers). pairing 0 = adjacent pairs (x[2t], x[2t+1]),
+/// 1 = split halves (x[t], x[t+r/2]).
 struct RopeArgs {
     int64_t tokens = 0, heads = 0, headDim = 0, ropeDims = 0;
     float* x = nullptr; int64_t ldx = 0;
@@ -44,22 +62,73 @@ struct RopeArgs {
     int pairing = 1;
 };
 
-/// out[i] = silu(gate[i]) * up[i], i < n.
-struct SwiGluArgs {
+enum class Activation : uint8_t {
+    Silu,       // x·σ(x)
+    GeluErf,    // x·Φ(x) (torch gelu, BERT)
+    GeluTanh,   // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (gelu_new, gelu_pytorch_tanh)
+    Softcap,    // c·tanh(x / c), c = param (Gemma logit soft-capping)
+};
+const char* activationName(Activation a);
+
+/// y[i] = act(x[i]) for i < n (y may equal x).
+struct ActivationArgs {
     int64_t n = 0;
+    Activation act = Activation::Silu;
+    float param = 0.f;
+    const float* x = nullptr;
+    float* y = nullptr;
+};
+
+/// out[i] = act(gate[i]) · up[i] for i < n (SwiGLU: Silu, GeGLU: GeluTanh). out may equal gate or up.
+struct GatedActivationArgs {
+    int64_t n = 0;
+    Activation act = Activation::Silu;
     const float* gate = nullptr;
     const float* up = nullptr;
     float* out = nullptr;
 };
 
-/// Softmax attention for all heads of one layer (VARIANTS §1 stages 4–8 with a causal validity predicate).
+/// y[r][c] += bias[c] for `rows` rows of `cols`.
+struct AddBiasArgs {
+    int64_t rows = 0, cols = 0;
+    float* y = nullptr; int64_t ldy = 0;
+    const float* bias = nullptr;
+};
+
+/// y[i] += x[i], i < n.
+struct AddArgs {
+    int64_t n = 0;
+    const float* x = nullptr;
+    float* y = nullptr;
+};
+
+/// x[i] *= s, i < n.
+struct ScaleArgs {
+    int64_t n = 0;
+    float* x = nullptr;
+    float s = 1.f;
+};
+
+/// out[t][:] = table[ids[t]][:] · scale, t < count (embedding lookup). ids live in a backend buffer.
+struct GatherArgs {
+    int64_t count = 0, cols = 0;
+    const int32_t* ids = nullptr;
+    const float* table = nullptr; int64_t ldTable = 0;
+    int64_t tableRows = 0;                 // ids are checked against it
+    float* out = nullptr; int64_t ldOut = 0;
+    float scale = 1.f;
+};
+
+/// Softmax attention for all heads of one layer (docs/ENGINE.md "Attention"): s_ij = scale·q_i·k_j on the keys
+/// the mask leaves valid, softmax per row with max subtraction, o_i = Σ_j A_ij v_j.
 /// q: [T × heads·d], k/v: [T × kvHeads·d] (row strides ldq/ldk/ldv); head h reads KV head h / (heads/kvHeads).
-/// out: [T × heads·d]. probs[h] (optional, T×T row-major, upper triangle written as 0) and lse[h] (optional, T)
-/// receive the probabilities and per-row log-sum-exp of head h. Cancellation is checked between heads.
+/// out: [T × heads·d]. probs[h] (optional, T×T row-major, masked cells written as 0) and lse[h] (optional, T;
+/// +inf on masked rows) receive the probabilities and per-row log-sum-exp of head h. The kernel must not assume
+/// that a row's valid keys are a prefix: it reads them from mask.rowKeys(). Cancellation is checked between heads.
 struct AttentionArgs {
     int64_t tokens = 0, heads = 0, kvHeads = 0, headDim = 0;
     float scale = 1.f;
-    bool causal = true;
+    AttentionMask mask;
     const float* q = nullptr; int64_t ldq = 0;
     const float* k = nullptr; int64_t ldk = 0;
     const float* v = nullptr; int64_t ldv = 0;
@@ -69,14 +138,25 @@ struct AttentionArgs {
     std::stop_token stop;
 };
 
-/// Result of an op: ok, or a reason (unsupported, cancelled, device error). Never throws across the seam.
+/// Result of an op: ok, or a reason (unsupported, cancelled, device error, out of memory). Never throws.
 struct OpStatus {
     bool ok = true;
     bool cancelled = false;
+    bool outOfMemory = false;
     std::string message;
     static OpStatus success() { return {}; }
-    static OpStatus failure(std::string m) { return {false, false, std::move(m)}; }
-    static OpStatus cancel() { return {false, true, "cancelled"}; }
+    static OpStatus failure(std::string m) { return {false, false, false, std::move(m)}; }
+    static OpStatus cancel() { return {false, true, false, "cancelled"}; }
+    static OpStatus oom(std::string m) { return {false, false, true, std::move(m)}; }
+};
+
+/// Memory owned by a backend (host memory for the CPU backend, device memory for a GPU backend).
+class DeviceBuffer {
+public:
+    virtual ~DeviceBuffer() = default;
+    virtual void* data() = 0;
+    virtual uint64_t bytes() const = 0;
+    float* floats() { return static_cast<float*>(data()); }
 };
 
 class Backend {
@@ -89,10 +169,27 @@ public:
     virtual void setThreads(int n) { (void)n; }
     virtual int threads() const { return 1; }
 
+    // ---- memory ----
+    /// True when buffers are ordinary host memory (the CPU backend): results can be read in place.
+    virtual bool hostMemory() const = 0;
+    /// Allocates `bytes` (uninitialised); nullptr when out of memory.
+    virtual std::unique_ptr<DeviceBuffer> allocate(uint64_t bytes) = 0;
+    /// Host → backend and backend → host copies (ordered with the backend's ops).
+    virtual OpStatus upload(void* dst, const void* src, uint64_t bytes) = 0;
+    virtual OpStatus download(void* dst, const void* src, uint64_t bytes) = 0;
+    /// Waits until every queued op finished; returns the first error of the queue.
+    virtual OpStatus synchronize() { return OpStatus::success(); }
+
+    // ---- ops ----
     virtual OpStatus gemm(const GemmArgs& a) = 0;
-    virtual OpStatus rmsNorm(const RmsNormArgs& a) = 0;
+    virtual OpStatus norm(const NormArgs& a) = 0;
     virtual OpStatus rope(const RopeArgs& a) = 0;
-    virtual OpStatus swiGlu(const SwiGluArgs& a) = 0;
+    virtual OpStatus activation(const ActivationArgs& a) = 0;
+    virtual OpStatus gatedActivation(const GatedActivationArgs& a) = 0;
+    virtual OpStatus addBias(const AddBiasArgs& a) = 0;
+    virtual OpStatus add(const AddArgs& a) = 0;
+    virtual OpStatus scale(const ScaleArgs& a) = 0;
+    virtual OpStatus gather(const GatherArgs& a) = 0;
     virtual OpStatus attention(const AttentionArgs& a) = 0;
 };
 

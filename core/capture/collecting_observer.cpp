@@ -3,41 +3,56 @@
 
 namespace attnscope {
 
-bool CollectingObserver::wantsAttention(int layer, int head) const
+bool CaptureSpec::wantsHead(int layer, int head) const
 {
-    switch (m_spec.heads) {
-    case CaptureSpec::Heads::None: return false;
-    case CaptureSpec::Heads::All: return true;
-    case CaptureSpec::Heads::Selected: return m_spec.selected.count({layer, head}) > 0;
+    switch (heads) {
+    case Heads::None: return false;
+    case Heads::All: return true;
+    case Heads::Selected: return selected.count({layer, head}) > 0;
+    case Heads::Layers: return layers.count(layer) > 0;
     }
     return false;
 }
 
-bool CollectingObserver::wantsLogits(int64_t position, int64_t tokens) const
+bool CaptureSpec::wantsLogits(int64_t position, int64_t tokens) const
 {
-    switch (m_spec.logits) {
-    case CaptureSpec::Logits::None: return false;
-    case CaptureSpec::Logits::Last: return position == tokens - 1;
-    case CaptureSpec::Logits::All: return true;
-    case CaptureSpec::Logits::Selected: return m_spec.logitPositions.count(position) > 0;
+    switch (logits) {
+    case Logits::None: return false;
+    case Logits::Last: return position == tokens - 1;
+    case Logits::All: return true;
+    case Logits::Selected: return logitPositions.count(position) > 0;
     }
     return false;
 }
 
-bool CollectingObserver::onRunStarted(int64_t, int layers, int heads)
+int64_t CaptureSpec::headCount(int nLayers, int nHeads) const
 {
-    m_layers = layers;
-    m_heads = heads;
-    m_maps.assign(static_cast<size_t>(layers) * static_cast<size_t>(heads), nullptr);
+    int64_t n = 0;
+    for (int l = 0; l < nLayers; ++l)
+        for (int h = 0; h < nHeads; ++h)
+            n += wantsHead(l, h) ? 1 : 0;
+    return n;
+}
+
+bool CollectingObserver::onRunStarted(const RunShape& shape)
+{
+    m_shape = shape;
+    m_store.clear();
     m_stats.clear();
     m_logits.clear();
     return true;
 }
 
-bool CollectingObserver::onAttention(const AttentionMapPtr& map)
+bool CollectingObserver::onMap(const AttentionMapPtr& map)
 {
-    m_maps[static_cast<size_t>(map->layer) * static_cast<size_t>(m_heads) + static_cast<size_t>(map->head)] = map;
-    return attentionCallback ? attentionCallback(map) : true;
+    m_store.add(map);
+    return mapCallback ? mapCallback(map) : true;
+}
+
+bool CollectingObserver::onSeries(const CapturedSeriesPtr& series)
+{
+    m_store.add(series);
+    return true;
 }
 
 bool CollectingObserver::onLayerDone(const LayerStats& stats)
@@ -50,13 +65,6 @@ bool CollectingObserver::onLogits(int64_t position, const float* logits, int64_t
 {
     m_logits.emplace_back(position, std::vector<float>(logits, logits + vocab));
     return true;
-}
-
-AttentionMapPtr CollectingObserver::map(int layer, int head) const
-{
-    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads)
-        return nullptr;
-    return m_maps[static_cast<size_t>(layer) * static_cast<size_t>(m_heads) + static_cast<size_t>(head)];
 }
 
 } // namespace attnscope

@@ -1,7 +1,8 @@
-// The capture observer (ARCHITECTURE §4): the forward pass asks which points the observer wants before it
-// computes them, so unwatched maps are never materialised (the ggml eval-callback idea), then delivers each
-// value as soon as it exists. Returning false from a delivery stops the run (it ends as cancelled).
-// Later issues add points (gates, differential maps, pre/post-gate outputs) as new virtuals with defaults.
+// The capture observer (docs/ENGINE.md "Capture"): the forward pass asks which items the observer wants before
+// it computes them, so unwatched maps are never materialised (the ggml eval-callback idea), then delivers each
+// item as soon as it exists. Items are asked for and delivered by schema key (core/capture/quantity.h): a new
+// quantity needs a schema row, not a new virtual here. Returning false from a delivery stops the run (it ends
+// as cancelled).
 // Threading: every call happens on the compute thread that runs the forward.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
@@ -11,19 +12,29 @@
 
 namespace attnscope {
 
+/// The shape of a run, announced before the first layer.
+struct RunShape {
+    int64_t tokens = 0;
+    int layers = 0;
+    int heads = 0;
+    int kvHeads = 0;
+};
+
 class ForwardObserver {
 public:
     virtual ~ForwardObserver() = default;
 
     // ---- ask phase ----
-    virtual bool wantsAttention(int layer, int head) const { (void)layer; (void)head; return false; }
+    /// Does the observer want this item? Asked before the item would be computed.
+    virtual bool wants(const CaptureKey& key) const { (void)key; return false; }
     /// Next-token logits at `position` (0-based, of `tokens`).
     virtual bool wantsLogits(int64_t position, int64_t tokens) const { (void)position; (void)tokens; return false; }
 
     // ---- deliveries (return false to stop) ----
-    virtual bool onRunStarted(int64_t tokens, int layers, int heads) { (void)tokens; (void)layers; (void)heads; return true; }
-    virtual bool onAttention(const AttentionMapPtr& map) { (void)map; return true; }
-    /// Called after a layer's residual update, once all its captured maps were delivered.
+    virtual bool onRunStarted(const RunShape& shape) { (void)shape; return true; }
+    virtual bool onMap(const AttentionMapPtr& map) { (void)map; return true; }
+    virtual bool onSeries(const CapturedSeriesPtr& series) { (void)series; return true; }
+    /// Called after a layer's residual update, once all its captured items were delivered.
     virtual bool onLayerDone(const LayerStats& stats) { (void)stats; return true; }
     /// logits: `vocab` floats for next-token prediction at `position`.
     virtual bool onLogits(int64_t position, const float* logits, int64_t vocab) { (void)position; (void)logits; (void)vocab; return true; }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace attnscope {
 
@@ -17,11 +18,6 @@ bool rowValid(const AttentionMap& a, int64_t i)
     return a.maskedRows.empty() || a.maskedRows[static_cast<size_t>(i)] == 0;
 }
 
-/// Number of valid keys of row i: a causal row sees keys 0..i.
-int64_t validKeys(const AttentionMap& a, int64_t i)
-{
-    return a.causal ? std::min(i + 1, a.tokens) : a.tokens;
-}
 
 /// Sum of the k largest values of row[0..n): a small descending buffer beats sorting the row for k ≪ n.
 double sumTopK(const float* row, int64_t n, int k)
@@ -140,19 +136,30 @@ HeadMetrics computeHeadMetrics(const AttentionMap& a, const MetricParams& p)
         if (!rowValid(a, i))
             continue;
         const float* row = a.row(i);
-        const int64_t n = validKeys(a, i);
+        // The mask's valid keys of the row (one or two ranges; never assumed to be a prefix).
+        const RowKeys keys = a.rowKeys(i);
+        const int64_t n = keys.size();
         double h = 0, d = 0;
-        for (int64_t j = 0; j < n; ++j) {
-            const double w = row[j];
-            if (w > 0)
-                h -= w * std::log(w);
-            d += w * static_cast<double>(i > j ? i - j : j - i);
-        }
+        for (int r = 0; r < keys.count; ++r)
+            for (int64_t j = keys.range[r].begin; j < keys.range[r].end; ++j) {
+                const double w = row[j];
+                if (w > 0)
+                    h -= w * std::log(w);
+                d += w * static_cast<double>(i > j ? i - j : j - i);
+            }
         if (p.normaliseEntropy)
             h = n > 1 ? h / std::log(static_cast<double>(n)) : 0.0;
         entropy += h;
         distance += d;
-        topk += sumTopK(row, n, p.topK);
+        if (keys.count == 1) {
+            topk += sumTopK(row + keys.range[0].begin, n, p.topK);
+        } else {
+            std::vector<float> valid;
+            valid.reserve(static_cast<size_t>(n));
+            for (int r = 0; r < keys.count; ++r)
+                valid.insert(valid.end(), row + keys.range[r].begin, row + keys.range[r].end);
+            topk += sumTopK(valid.data(), n, p.topK);
+        }
         ++rows;
     }
     m.sinkShare = firstTokenShare(a, p);

@@ -1,13 +1,14 @@
+// The forward pass: input checks, embeddings, the layer loop with per-layer statistics, the final norm and the
+// lm head (docs/ENGINE.md "Forward pass"). The block maths lives in transformer_block.cpp.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/model/forward.h"
 
-#include "core/model/loaded_model.h"
+#include "core/model/forward_context.h"
 #include "core/tensor/dequant.h"
 #include "core/util/error.h"
 #include "core/util/memory_budget.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <vector>
 
@@ -15,381 +16,448 @@ namespace attnscope {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double msSince(Clock::time_point t0)
+double msSince(ForwardContext::Clock::time_point t0)
 {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - t0).count();
 }
 
-/// fp32 copy of one weight tensor, converted from the file's dtype when its layer runs.
-class WeightScratch {
-public:
-    const float* load(const Checkpoint& ckpt, const TensorInfo* t, bool checkFinite)
-    {
-        if (!t)
-            return nullptr;
-        const size_t n = static_cast<size_t>(t->elementCount());
-        if (m_buf.size() < n)
-            m_buf.resize(n);
-        dequantizeRows(ckpt, *t, 0, t->rows(), m_buf.data());
-        if (checkFinite) {
-            // x·0 is NaN exactly when x is NaN or ±Inf; the sum vectorises, unlike per-element isfinite().
-            float acc = 0.f;
-            for (size_t i = 0; i < n; ++i)
-                acc += m_buf[i] * 0.f;
-            if (!std::isfinite(acc))
-                throw Error(ErrorKind::Model, ckpt.path, t->name, -1, "non-finite values (NaN or Inf) in tensor");
-        }
-        return m_buf.data();
-    }
+} // namespace
 
-private:
-    std::vector<float> m_buf;
-};
+// ---- ForwardContext ------------------------------------------------------------------------------------------
+
+ForwardContext::ForwardContext(const LoadedModel& m, Backend& be, std::span<const int32_t> tokenIds,
+                               ForwardObserver& obs, const ForwardOptions& opt, WeightStore& weights)
+    : model(m), cfg(m.config()), plan(m.plan()), ckpt(m.checkpoint()), backend(be), ids(tokenIds), observer(obs),
+      options(opt), store(weights), T(static_cast<int64_t>(tokenIds.size()))
+{
+}
+
+RunBuffer ForwardContext::allocate(uint64_t floats, const char* what)
+{
+    RunBuffer b;
+    b.buf = backend.allocate(std::max<uint64_t>(floats, 1) * sizeof(float));
+    if (!b.buf)
+        throw Error(ErrorKind::Resource, "", what, -1,
+                    "out of memory allocating " + formatBytes(floats * sizeof(float)) + " on " + backend.name());
+    return b;
+}
+
+void ForwardContext::allocateActivations()
+{
+    const uint64_t t = static_cast<uint64_t>(T), D = cfg.dModel, F = cfg.ffnDim;
+    const uint64_t qw = uint64_t(cfg.nHeads) * cfg.headDim, kvw = uint64_t(cfg.nKvHeads) * cfg.headDim;
+    x = allocate(t * D, "hidden state");
+    xn = allocate(t * D, "normalised hidden state");
+    tmp = allocate(t * D, "block output");
+    if (plan.get(TensorRole::Qkv, 0)) {
+        q = allocate(t * (qw + 2 * kvw), "fused q/k/v");   // k and v are views into it
+    } else {
+        q = allocate(t * qw, "queries");
+        k = allocate(t * kvw, "keys");
+        v = allocate(t * kvw, "values");
+    }
+    attn = allocate(t * qw, "attention output");
+    ffnA = allocate(t * F, "MLP activations");
+    if (cfg.mlp == MlpKind::Gated)
+        ffnB = allocate(t * F, "MLP up projection");
+    idsBuf.buf = backend.allocate(t * sizeof(int32_t));
+    if (!idsBuf.buf)
+        throw Error(ErrorKind::Resource, "", "token ids", -1, "out of memory on " + backend.name());
+    check(backend.upload(idsBuf.buf->data(), ids.data(), t * sizeof(int32_t)), OpKind::Gather);
+}
+
+/// cos/sin as HF computes them: inv_freq = 1 / base^(2t/r) in fp32 (divided by the linear factor), angle =
+/// pos · inv_freq in fp32.
+void ForwardContext::buildRopeTables()
+{
+    if (cfg.position != PositionKind::Rope)
+        return;
+    const int64_t half = cfg.ropeDims / 2;
+    for (const LayerConfig& l : cfg.layers) {
+        const auto key = std::make_pair(l.ropeTheta, l.ropeLinearFactor);
+        if (rope.count(key))
+            continue;
+        std::vector<float> invFreq(static_cast<size_t>(half));
+        for (int64_t t = 0; t < half; ++t)
+            invFreq[t] = 1.0f / std::pow(l.ropeTheta, static_cast<float>(2 * t) / static_cast<float>(cfg.ropeDims)) /
+                         l.ropeLinearFactor;
+        std::vector<float> c(static_cast<size_t>(T * half)), s(static_cast<size_t>(T * half));
+        for (int64_t p = 0; p < T; ++p)
+            for (int64_t t = 0; t < half; ++t) {
+                const float a = static_cast<float>(p) * invFreq[t];
+                c[p * half + t] = std::cos(a);
+                s[p * half + t] = std::sin(a);
+            }
+        RunBuffer cb = allocate(c.size(), "RoPE table"), sb = allocate(s.size(), "RoPE table");
+        check(backend.upload(cb.data(), c.data(), c.size() * sizeof(float)), OpKind::Rope);
+        check(backend.upload(sb.data(), s.data(), s.size() * sizeof(float)), OpKind::Rope);
+        rope.emplace(key, std::make_pair(std::move(cb), std::move(sb)));
+    }
+}
+
+void ForwardContext::cancelled() const
+{
+    throw Error(ErrorKind::Cancelled, "", "", -1, "run cancelled");
+}
+
+void ForwardContext::checkStop() const
+{
+    if (options.stop.stop_requested())
+        cancelled();
+}
+
+void ForwardContext::check(const OpStatus& s, OpKind op) const
+{
+    if (s.ok)
+        return;
+    if (s.cancelled)
+        cancelled();
+    throw Error(s.outOfMemory ? ErrorKind::Resource : ErrorKind::Internal, "", opKindName(op), -1,
+                backend.name() + ": " + s.message);
+}
+
+const float* ForwardContext::weight(TensorRole r, int layer)
+{
+    return store.get(layer < 0 ? plan.get(r) : plan.get(r, layer));
+}
+
+void ForwardContext::gemm(const float* a, int64_t m, int64_t kk, int64_t lda, const float* w, int64_t n, float* c,
+                          int64_t ldc, float beta)
+{
+    GemmArgs g;
+    g.m = m; g.n = n; g.k = kk;
+    g.a = a; g.lda = lda;
+    g.b = w; g.ldb = kk;
+    g.c = c; g.ldc = ldc;
+    g.beta = beta;
+    const auto t0 = Clock::now();
+    check(backend.gemm(g), OpKind::Gemm);
+    timings.denseMs += msSince(t0);
+    timings.denseFlops += 2.0 * double(m) * double(n) * double(kk);
+}
+
+void ForwardContext::norm(const float* in, int64_t rows, int64_t cols, int64_t ldx, const float* w, const float* b,
+                          float* y, int64_t ldy)
+{
+    NormArgs a;
+    a.kind = cfg.norm;
+    a.rows = rows; a.cols = cols;
+    a.x = in; a.ldx = ldx;
+    a.weight = w; a.bias = b;
+    a.weightOffset = cfg.normWeightOffset;
+    a.eps = cfg.normEps;
+    a.y = y; a.ldy = ldy;
+    check(backend.norm(a), OpKind::Norm);
+}
+
+void ForwardContext::addBias(float* y, int64_t rows, int64_t cols, int64_t ldy, const float* b)
+{
+    if (!b)
+        return;
+    AddBiasArgs a;
+    a.rows = rows; a.cols = cols; a.y = y; a.ldy = ldy; a.bias = b;
+    check(backend.addBias(a), OpKind::AddBias);
+}
+
+void ForwardContext::add(const float* in, float* y, int64_t n)
+{
+    AddArgs a;
+    a.n = n; a.x = in; a.y = y;
+    check(backend.add(a), OpKind::Add);
+}
+
+void ForwardContext::scale(float* in, int64_t n, float s)
+{
+    if (s == 1.f)
+        return;
+    ScaleArgs a;
+    a.n = n; a.x = in; a.s = s;
+    check(backend.scale(a), OpKind::Scale);
+}
+
+void ForwardContext::activation(float* in, int64_t n, Activation act, float param)
+{
+    ActivationArgs a;
+    a.n = n; a.act = act; a.param = param; a.x = in; a.y = in;
+    check(backend.activation(a), OpKind::Activation);
+}
+
+void ForwardContext::gatedActivation(float* gate, const float* up, int64_t n, Activation act)
+{
+    GatedActivationArgs a;
+    a.n = n; a.act = act; a.gate = gate; a.up = up; a.out = gate;
+    check(backend.gatedActivation(a), OpKind::GatedActivation);
+}
+
+void ForwardContext::rotary(float* in, int64_t heads, int64_t ld, int layer)
+{
+    const LayerConfig& l = cfg.layers[static_cast<size_t>(layer)];
+    const auto& tables = rope.at(std::make_pair(l.ropeTheta, l.ropeLinearFactor));
+    RopeArgs a;
+    a.tokens = T; a.heads = heads; a.headDim = cfg.headDim; a.ropeDims = cfg.ropeDims;
+    a.x = in; a.ldx = ld; a.cos = tables.first.data(); a.sin = tables.second.data();
+    a.pairing = cfg.ropePairing == RopePairing::Adjacent ? 0 : 1;
+    check(backend.rope(a), OpKind::Rope);
+}
+
+void ForwardContext::download(float* dst, const float* src, int64_t n) const
+{
+    check(backend.download(dst, src, static_cast<uint64_t>(n) * sizeof(float)), OpKind::Gather);
+}
+
+// ---- the pass ------------------------------------------------------------------------------------------------
+
+namespace {
 
 class ForwardPass {
 public:
-    ForwardPass(const LoadedModel& m, Backend& primary, Backend& fallback, std::span<const int32_t> ids,
-                ForwardObserver& obs, const ForwardOptions& opt)
-        : m_model(m), m_cfg(m.config()), m_ckpt(m.checkpoint()), m_primary(primary), m_fallback(fallback), m_ids(ids),
-          m_obs(obs), m_opt(opt), m_T(static_cast<int64_t>(ids.size()))
-    {
-    }
+    explicit ForwardPass(ForwardContext& c) : m_c(c) {}
 
-    ForwardTimings run()
+    void run()
     {
-        const auto t0 = Clock::now();
         validateInput();
-        checkCaptureBudget();
-        if (!m_obs.onRunStarted(m_T, m_cfg.nLayers, m_cfg.nHeads))
-            cancelled();
-        allocate();
+        if (!m_c.observer.onRunStarted({m_c.T, m_c.cfg.nLayers, m_c.cfg.nHeads, m_c.cfg.nKvHeads}))
+            m_c.cancelled();
+        const double convert0 = m_c.store.convertMs();
+        m_c.allocateActivations();
+        m_c.buildRopeTables();
         embed();
-        buildRopeTables();
-        for (int l = 0; l < m_cfg.nLayers; ++l) {
-            checkStop();
-            if (m_opt.progress)
-                m_opt.progress->set(Stage::Layer, l, m_cfg.nLayers);
-            const auto tl = Clock::now();
-            runLayer(l, t0);
+        m_host.resize(static_cast<size_t>(m_c.T * m_c.cfg.dModel));
+        for (int l = 0; l < m_c.cfg.nLayers; ++l) {
+            m_c.checkStop();
+            if (m_c.options.progress)
+                m_c.options.progress->set(Stage::Layer, l, m_c.cfg.nLayers);
+            const auto tl = ForwardContext::Clock::now();
+            runTransformerBlock(m_c, l);
+            m_c.store.endLayer();
             LayerStats st = hiddenStats(l);
             st.ms = msSince(tl);
-            if (!m_obs.onLayerDone(st))
-                cancelled();
+            if (!m_c.observer.onLayerDone(st))
+                m_c.cancelled();
         }
-        if (m_opt.progress)
-            m_opt.progress->set(Stage::Layer, m_cfg.nLayers, m_cfg.nLayers);
-        lmHead();
-        m_t.totalMs = msSince(t0);
-        return m_t;
+        if (m_c.options.progress)
+            m_c.options.progress->set(Stage::Layer, m_c.cfg.nLayers, m_c.cfg.nLayers);
+        finalHiddenAndLogits();
+        m_c.store.endLayer();
+        m_c.timings.dequantMs = m_c.store.convertMs() - convert0;
+        m_c.timings.totalMs = msSince(m_c.start);
     }
 
 private:
-    [[noreturn]] void cancelled() { throw Error(ErrorKind::Cancelled, "", "", -1, "run cancelled"); }
-    void checkStop()
-    {
-        if (m_opt.stop.stop_requested())
-            cancelled();
-    }
-
-    Backend& backendFor(OpKind op) { return m_primary.supports(op) ? m_primary : m_fallback; }
-
-    void check(const OpStatus& s, OpKind op)
-    {
-        if (s.ok)
-            return;
-        if (s.cancelled)
-            cancelled();
-        throw Error(ErrorKind::Internal, "", opKindName(op), -1, s.message);
-    }
-
     void validateInput()
     {
-        if (m_T == 0)
+        const int64_t T = m_c.T;
+        if (T == 0)
             throw Error(ErrorKind::Usage, "", "input", -1, "no tokens to run (empty text)");
-        // A file truncated or rewritten under a live mapping can SIGBUS or feed garbage (NUMERICS §4 rule 12).
-        for (const auto& f : m_ckpt.files)
+        // A file truncated or rewritten under a live mapping can SIGBUS or feed garbage (docs/SECURITY.md).
+        for (const auto& f : m_c.ckpt.files)
             if (!f->unchangedOnDisk())
                 throw Error(ErrorKind::Io, f->path(), "", -1,
                             "the file changed on disk since it was opened (size or modification time); open it again");
-        if (m_T > (1 << 20))
-            throw Error(ErrorKind::Resource, "", "input", -1, "more than 1,048,576 tokens");
-        for (int64_t i = 0; i < m_T; ++i)
-            if (m_ids[i] < 0 || m_ids[i] >= m_cfg.vocabSize)
+        if (T > (1 << 24))
+            throw Error(ErrorKind::Resource, "", "input", -1, "more than 16,777,216 tokens");
+        for (int64_t i = 0; i < T; ++i)
+            if (m_c.ids[i] < 0 || m_c.ids[i] >= m_c.cfg.vocabSize)
                 throw Error(ErrorKind::Usage, "", "input", -1,
-                            "token id " + std::to_string(m_ids[i]) + " at position " + std::to_string(i) +
-                                " is outside the vocabulary (0.." + std::to_string(m_cfg.vocabSize - 1) + ")");
+                            "token id " + std::to_string(m_c.ids[i]) + " at position " + std::to_string(i) +
+                                " is outside the vocabulary (0.." + std::to_string(m_c.cfg.vocabSize - 1) + ")");
+        if (m_c.cfg.position == PositionKind::Learned && T > m_c.cfg.contextLength)
+            throw Error(ErrorKind::Usage, "", "input", -1,
+                        "the prompt has " + std::to_string(T) + " tokens but the model's learned position table has " +
+                            std::to_string(m_c.cfg.contextLength) + " rows; learned positions cannot be extrapolated");
     }
 
-    /// Every wanted map is T² floats: 270 heads at 4k tokens is 17 GB. Refuse before computing anything.
-    void checkCaptureBudget()
+    /// fp32 rows [r0, r0 + n) of a model-wide table on the backend: a view into the converted table when the
+    /// store is resident, else rows converted from the file into `scratch`.
+    const float* tableRows(TensorRole role, int64_t r0, int64_t n, RunBuffer& scratch)
     {
-        uint64_t wanted = 0;
-        for (int l = 0; l < m_cfg.nLayers; ++l)
-            for (int h = 0; h < m_cfg.nHeads; ++h)
-                wanted += m_obs.wantsAttention(l, h) ? 1 : 0;
-        if (wanted == 0)
-            return;
-        const uint64_t perMap = uint64_t(m_T) * uint64_t(m_T + 1) * sizeof(float);
-        const uint64_t need = wanted * perMap;
-        const uint64_t budget = m_opt.captureBudgetBytes ? m_opt.captureBudgetBytes : defaultCaptureBudgetBytes();
-        if (budget != 0 && need > budget)
-            throw Error(ErrorKind::Resource, "", "capture", -1,
-                        "capturing " + std::to_string(wanted) + " attention maps at " + std::to_string(m_T) +
-                            " tokens needs " + formatBytes(need) + " but the budget is " + formatBytes(budget) +
-                            " (80% of available memory); capture fewer heads or use fewer tokens");
-    }
-
-    void allocate()
-    {
-        const size_t T = static_cast<size_t>(m_T), D = m_cfg.dModel, F = m_cfg.ffnDim;
-        const size_t qw = size_t(m_cfg.nHeads) * m_cfg.headDim, kvw = size_t(m_cfg.nKvHeads) * m_cfg.headDim;
-        m_x.assign(T * D, 0.f);
-        m_xn.assign(T * D, 0.f);
-        m_q.assign(T * qw, 0.f);
-        m_k.assign(T * kvw, 0.f);
-        m_v.assign(T * kvw, 0.f);
-        m_attn.assign(T * qw, 0.f);
-        m_gate.assign(T * F, 0.f);
-        m_up.assign(T * F, 0.f);
+        const BoundTensor& b = m_c.plan.get(role);
+        if (m_c.store.resident())
+            return m_c.store.get(b) + r0 * m_c.cfg.dModel;
+        std::vector<float> host(static_cast<size_t>(n * m_c.cfg.dModel));
+        dequantizeRows(m_c.ckpt, *b.info, r0, n, host.data());
+        scratch = m_c.allocate(host.size(), "table rows");
+        m_c.check(m_c.backend.upload(scratch.data(), host.data(), host.size() * sizeof(float)), OpKind::Gather);
+        return scratch.data();
     }
 
     void embed()
     {
-        const int64_t D = m_cfg.dModel;
-        for (int64_t t = 0; t < m_T; ++t)
-            dequantizeRows(m_ckpt, *m_model.plan().tokenEmbedding, m_ids[t], 1, m_x.data() + t * D);
-    }
-
-    /// cos/sin as HF computes them: inv_freq = 1 / base^(2t/r) in fp32, angle = pos · inv_freq in fp32.
-    void buildRopeTables()
-    {
-        const int64_t half = m_cfg.ropeDims / 2;
-        m_cos.resize(static_cast<size_t>(m_T * half));
-        m_sin.resize(static_cast<size_t>(m_T * half));
-        std::vector<float> invFreq(static_cast<size_t>(half));
-        for (int64_t t = 0; t < half; ++t)
-            invFreq[t] = 1.0f / std::pow(m_cfg.ropeTheta, static_cast<float>(2 * t) / static_cast<float>(m_cfg.ropeDims));
-        for (int64_t p = 0; p < m_T; ++p)
-            for (int64_t t = 0; t < half; ++t) {
-                const float a = static_cast<float>(p) * invFreq[t];
-                m_cos[p * half + t] = std::cos(a);
-                m_sin[p * half + t] = std::sin(a);
-            }
-    }
-
-    void gemm(const float* a, int64_t m, int64_t k, const float* w, int64_t n, float* c, float beta)
-    {
-        GemmArgs g;
-        g.m = m; g.n = n; g.k = k;
-        g.a = a; g.lda = k;
-        g.b = w; g.ldb = k;
-        g.c = c; g.ldc = n;
-        g.beta = beta;
-        const auto t0 = Clock::now();
-        check(backendFor(OpKind::Gemm).gemm(g), OpKind::Gemm);
-        m_t.denseMs += msSince(t0);
-        m_t.denseFlops += 2.0 * double(m) * double(n) * double(k);
-    }
-
-    void rmsNorm(const float* x, int64_t rows, int64_t cols, const float* w, float* y)
-    {
-        RmsNormArgs a;
-        a.rows = rows; a.cols = cols; a.x = x; a.ldx = cols; a.weight = w; a.eps = m_cfg.normEps; a.y = y; a.ldy = cols;
-        check(backendFor(OpKind::RmsNorm).rmsNorm(a), OpKind::RmsNorm);
-    }
-
-    void rope(float* x, int64_t heads)
-    {
-        RopeArgs a;
-        a.tokens = m_T; a.heads = heads; a.headDim = m_cfg.headDim; a.ropeDims = m_cfg.ropeDims;
-        a.x = x; a.ldx = heads * m_cfg.headDim; a.cos = m_cos.data(); a.sin = m_sin.data();
-        a.pairing = m_cfg.ropePairing == RopePairing::Adjacent ? 0 : 1;
-        check(backendFor(OpKind::Rope).rope(a), OpKind::Rope);
-    }
-
-    static void addBias(float* y, int64_t rows, int64_t cols, const float* b)
-    {
-        if (!b)
-            return;
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t c = 0; c < cols; ++c)
-                y[r * cols + c] += b[c];
-    }
-
-    void runLayer(int l, Clock::time_point runStart)
-    {
-        const LayerWeights& w = m_model.plan().layers[static_cast<size_t>(l)];
-        const int64_t D = m_cfg.dModel, F = m_cfg.ffnDim, H = m_cfg.nHeads, Hkv = m_cfg.nKvHeads, d = m_cfg.headDim;
-        const int64_t qw = H * d, kvw = Hkv * d;
-        const bool fin = m_opt.checkFiniteWeights;
-
-        auto td = Clock::now();
-        const float* attnNorm = m_sAttnNorm.load(m_ckpt, w.attnNorm, fin);
-        const float* wq = m_sQ.load(m_ckpt, w.wq, fin);
-        const float* wk = m_sK.load(m_ckpt, w.wk, fin);
-        const float* wv = m_sV.load(m_ckpt, w.wv, fin);
-        const float* bq = m_sBq.load(m_ckpt, w.bq, fin);
-        const float* bk = m_sBk.load(m_ckpt, w.bk, fin);
-        const float* bv = m_sBv.load(m_ckpt, w.bv, fin);
-        const float* qn = m_sQn.load(m_ckpt, w.qNorm, fin);
-        const float* kn = m_sKn.load(m_ckpt, w.kNorm, fin);
-        m_t.dequantMs += msSince(td);
-
-        // --- attention block ---
-        rmsNorm(m_x.data(), m_T, D, attnNorm, m_xn.data());
-        gemm(m_xn.data(), m_T, D, wq, qw, m_q.data(), 0.f);
-        gemm(m_xn.data(), m_T, D, wk, kvw, m_k.data(), 0.f);
-        gemm(m_xn.data(), m_T, D, wv, kvw, m_v.data(), 0.f);
-        addBias(m_q.data(), m_T, qw, bq);
-        addBias(m_k.data(), m_T, kvw, bk);
-        addBias(m_v.data(), m_T, kvw, bv);
-        if (qn)
-            rmsNorm(m_q.data(), m_T * H, d, qn, m_q.data());
-        if (kn)
-            rmsNorm(m_k.data(), m_T * Hkv, d, kn, m_k.data());
-        rope(m_q.data(), H);
-        rope(m_k.data(), Hkv);
-        checkStop();
-
-        std::vector<std::shared_ptr<AttentionMap>> maps(static_cast<size_t>(H));
-        std::vector<float*> probs(static_cast<size_t>(H), nullptr), lse(static_cast<size_t>(H), nullptr);
-        for (int h = 0; h < H; ++h) {
-            if (!m_obs.wantsAttention(l, h))
-                continue;
-            auto m = std::make_shared<AttentionMap>();
-            m->layer = l;
-            m->head = h;
-            m->kvHead = static_cast<int>(h / (H / Hkv));
-            m->tokens = m_T;
-            m->causal = true;
-            m->probs.resize(static_cast<size_t>(m_T * m_T));
-            m->lse.resize(static_cast<size_t>(m_T));
-            m->maskedRows.assign(static_cast<size_t>(m_T), 0);  // causal rows always see key 0
-            probs[h] = m->probs.data();
-            lse[h] = m->lse.data();
-            maps[h] = std::move(m);
+        const int64_t T = m_c.T, D = m_c.cfg.dModel;
+        const BoundTensor& emb = m_c.plan.get(TensorRole::TokenEmbedding);
+        GatherArgs g;
+        g.count = T; g.cols = D;
+        g.out = m_c.x.data(); g.ldOut = D;
+        g.scale = m_c.cfg.embeddingScale;
+        RunBuffer rowsScratch, idsScratch;
+        if (m_c.store.resident()) {
+            g.ids = static_cast<const int32_t*>(m_c.idsBuf.buf->data());
+            g.table = m_c.store.get(emb);
+            g.tableRows = emb.info->shape[0];
+        } else {
+            // Streaming: convert just the rows of the prompt's ids, then gather them in order.
+            std::vector<float> host(static_cast<size_t>(T * D));
+            for (int64_t t = 0; t < T; ++t)
+                dequantizeRows(m_c.ckpt, *emb.info, m_c.ids[t], 1, host.data() + t * D);
+            rowsScratch = m_c.allocate(host.size(), "embedding rows");
+            m_c.check(m_c.backend.upload(rowsScratch.data(), host.data(), host.size() * sizeof(float)), OpKind::Gather);
+            std::vector<int32_t> seq(static_cast<size_t>(T));
+            for (int64_t t = 0; t < T; ++t)
+                seq[static_cast<size_t>(t)] = static_cast<int32_t>(t);
+            idsScratch.buf = m_c.backend.allocate(seq.size() * sizeof(int32_t));
+            if (!idsScratch.buf)
+                throw Error(ErrorKind::Resource, "", "token ids", -1, "out of memory on " + m_c.backend.name());
+            m_c.check(m_c.backend.upload(idsScratch.buf->data(), seq.data(), seq.size() * sizeof(int32_t)), OpKind::Gather);
+            g.ids = static_cast<const int32_t*>(idsScratch.buf->data());
+            g.table = rowsScratch.data();
+            g.tableRows = T;
         }
-        AttentionArgs a;
-        a.tokens = m_T; a.heads = H; a.kvHeads = Hkv; a.headDim = d;
-        a.scale = 1.0f / std::sqrt(static_cast<float>(d));
-        a.causal = true;
-        a.q = m_q.data(); a.ldq = qw;
-        a.k = m_k.data(); a.ldk = kvw;
-        a.v = m_v.data(); a.ldv = kvw;
-        a.out = m_attn.data(); a.ldo = qw;
-        a.probs = probs.data();
-        a.lse = lse.data();
-        a.stop = m_opt.stop;
-        const auto ta = Clock::now();
-        check(backendFor(OpKind::Attention).attention(a), OpKind::Attention);
-        m_t.attentionMs += msSince(ta);
-        for (auto& m : maps)
-            if (m && !m_obs.onAttention(std::shared_ptr<const AttentionMap>(std::move(m))))
-                cancelled();
-        if (l == 0)
-            m_t.firstLayerMapsMs = msSince(runStart);
-
-        td = Clock::now();
-        const float* wo = m_sO.load(m_ckpt, w.wo, fin);
-        m_t.dequantMs += msSince(td);
-        gemm(m_attn.data(), m_T, qw, wo, D, m_x.data(), 1.f);   // residual: x += attn · Woᵀ
-
-        // --- MLP block ---
-        td = Clock::now();
-        const float* ffnNorm = m_sFfnNorm.load(m_ckpt, w.ffnNorm, fin);
-        const float* wg = m_sGate.load(m_ckpt, w.wGate, fin);
-        const float* wu = m_sUp.load(m_ckpt, w.wUp, fin);
-        const float* wdn = m_sDown.load(m_ckpt, w.wDown, fin);
-        m_t.dequantMs += msSince(td);
-        rmsNorm(m_x.data(), m_T, D, ffnNorm, m_xn.data());
-        gemm(m_xn.data(), m_T, D, wg, F, m_gate.data(), 0.f);
-        gemm(m_xn.data(), m_T, D, wu, F, m_up.data(), 0.f);
-        SwiGluArgs s;
-        s.n = m_T * F; s.gate = m_gate.data(); s.up = m_up.data(); s.out = m_gate.data();
-        check(backendFor(OpKind::SwiGlu).swiGlu(s), OpKind::SwiGlu);
-        gemm(m_gate.data(), m_T, F, wdn, D, m_x.data(), 1.f);   // residual: x += mlp
+        g.ldTable = D;
+        m_c.check(m_c.backend.gather(g), OpKind::Gather);
+        if (m_c.cfg.position == PositionKind::Learned) {
+            RunBuffer posScratch;
+            m_c.add(tableRows(TensorRole::PositionEmbedding, 0, T, posScratch), m_c.x.data(), T * D);
+        }
+        if (m_c.plan.get(TensorRole::TokenTypeEmbedding)) {
+            // Every token has type 0 (a single segment), as HF does without token_type_ids.
+            RunBuffer ttScratch;
+            m_c.addBias(m_c.x.data(), T, D, D, tableRows(TensorRole::TokenTypeEmbedding, 0, 1, ttScratch));
+        }
+        if (m_c.plan.get(TensorRole::EmbeddingNorm))
+            m_c.norm(m_c.x.data(), T, D, D, m_c.weight(TensorRole::EmbeddingNorm), m_c.weight(TensorRole::EmbeddingNormBias),
+                     m_c.x.data(), D);
     }
 
-    LayerStats hiddenStats(int l) const
+    const float* hostHidden()
+    {
+        const int64_t n = m_c.T * m_c.cfg.dModel;
+        if (m_c.backend.hostMemory())
+            return m_c.x.data();
+        m_c.download(m_host.data(), m_c.x.data(), n);
+        return m_host.data();
+    }
+
+    LayerStats hiddenStats(int l)
     {
         LayerStats s;
         s.layer = l;
-        const int64_t D = m_cfg.dModel;
-        for (int64_t i = 0; i < m_T * D; ++i) {
-            const float a = std::fabs(m_x[static_cast<size_t>(i)]);
+        const int64_t D = m_c.cfg.dModel, n = m_c.T * D;
+        const float* h = hostHidden();
+        for (int64_t i = 0; i < n; ++i) {
+            const float a = std::fabs(h[i]);
             if (a > s.hiddenMaxAbs) {
                 s.hiddenMaxAbs = a;
                 s.maxToken = i / D;
                 s.maxDim = i % D;
             }
         }
+        if (m_c.observer.wants({Quantity::HiddenState, l, -1}))
+            deliverHidden(Quantity::HiddenState, l, h);
         return s;
     }
 
-    void lmHead()
+    void deliverHidden(Quantity q, int layer, const float* h)
     {
-        std::vector<int64_t> positions;
-        for (int64_t p = 0; p < m_T; ++p)
-            if (m_obs.wantsLogits(p, m_T))
-                positions.push_back(p);
-        if (positions.empty())
-            return;
-        const auto t0 = Clock::now();
-        const int64_t D = m_cfg.dModel, V = m_cfg.vocabSize, P = static_cast<int64_t>(positions.size());
-        std::vector<float> rows(static_cast<size_t>(P * D));
-        for (int64_t i = 0; i < P; ++i)
-            std::copy_n(m_x.data() + positions[i] * D, D, rows.data() + i * D);
-        const float* normW = m_sFfnNorm.load(m_ckpt, m_model.plan().outputNorm, m_opt.checkFiniteWeights);
-        rmsNorm(rows.data(), P, D, normW, rows.data());
-        // The output matrix is converted in chunks of rows so a 150k-vocab head never needs a full fp32 copy.
-        constexpr int64_t kChunk = 8192;
-        std::vector<float> logits(static_cast<size_t>(P * V));
-        std::vector<float> wchunk(static_cast<size_t>(std::min(kChunk, V) * D));
-        std::vector<float> cchunk(static_cast<size_t>(P * std::min(kChunk, V)));
-        const TensorInfo& out = *m_model.plan().output;
-        for (int64_t r0 = 0; r0 < V; r0 += kChunk) {
-            checkStop();
-            const int64_t n = std::min(kChunk, V - r0);
-            dequantizeRows(m_ckpt, out, r0, n, wchunk.data());
-            GemmArgs g;
-            g.m = P; g.n = n; g.k = D;
-            g.a = rows.data(); g.lda = D;
-            g.b = wchunk.data(); g.ldb = D;
-            g.c = cchunk.data(); g.ldc = n;
-            check(backendFor(OpKind::Gemm).gemm(g), OpKind::Gemm);
-            for (int64_t i = 0; i < P; ++i)
-                std::copy_n(cchunk.data() + i * n, n, logits.data() + i * V + r0);
-        }
-        m_t.lmHeadMs = msSince(t0);
-        for (int64_t i = 0; i < P; ++i)
-            if (!m_obs.onLogits(positions[i], logits.data() + i * V, V))
-                cancelled();
+        auto s = std::make_shared<CapturedSeries>();
+        s->key = {q, layer, -1};
+        s->shape = {m_c.T, m_c.cfg.dModel};
+        s->values.assign(h, h + m_c.T * m_c.cfg.dModel);
+        if (!m_c.observer.onSeries(std::move(s)))
+            m_c.cancelled();
     }
 
-    const LoadedModel& m_model;
-    const ModelConfig& m_cfg;
-    const Checkpoint& m_ckpt;
-    Backend& m_primary;
-    Backend& m_fallback;
-    std::span<const int32_t> m_ids;
-    ForwardObserver& m_obs;
-    const ForwardOptions& m_opt;
-    const int64_t m_T;
-    ForwardTimings m_t;
+    void finalHiddenAndLogits()
+    {
+        const int64_t T = m_c.T, D = m_c.cfg.dModel, V = m_c.cfg.vocabSize;
+        const bool finalNorm = static_cast<bool>(m_c.plan.get(TensorRole::OutputNorm));
+        const bool wantFinal = m_c.observer.wants({Quantity::FinalHidden, -1, -1});
+        std::vector<int64_t> positions;
+        if (m_c.cfg.hasLmHead)
+            for (int64_t p = 0; p < T; ++p)
+                if (m_c.observer.wantsLogits(p, T))
+                    positions.push_back(p);
+        if (!wantFinal && positions.empty())
+            return;
+        const auto t0 = ForwardContext::Clock::now();
+        // The final norm over every row (cheap) so the output hidden state and any logits rows share it.
+        if (finalNorm)
+            m_c.norm(m_c.x.data(), T, D, D, m_c.weight(TensorRole::OutputNorm), m_c.weight(TensorRole::OutputNormBias),
+                     m_c.xn.data(), D);
+        const float* out = finalNorm ? m_c.xn.data() : m_c.x.data();
+        if (wantFinal) {
+            std::vector<float> host(static_cast<size_t>(T * D));
+            m_c.download(host.data(), out, T * D);
+            deliverHidden(Quantity::FinalHidden, -1, host.data());
+        }
+        if (positions.empty())
+            return;
+        const int64_t P = static_cast<int64_t>(positions.size());
+        RunBuffer rows = m_c.allocate(static_cast<uint64_t>(P * D), "logit rows");
+        {   // gather the wanted rows on the backend
+            std::vector<int32_t> pos(positions.begin(), positions.end());
+            RunBuffer posIds;
+            posIds.buf = m_c.backend.allocate(pos.size() * sizeof(int32_t));
+            if (!posIds.buf)
+                throw Error(ErrorKind::Resource, "", "positions", -1, "out of memory on " + m_c.backend.name());
+            m_c.check(m_c.backend.upload(posIds.buf->data(), pos.data(), pos.size() * sizeof(int32_t)), OpKind::Gather);
+            GatherArgs g;
+            g.count = P; g.cols = D;
+            g.ids = static_cast<const int32_t*>(posIds.buf->data());
+            g.table = out; g.ldTable = D; g.tableRows = T;
+            g.out = rows.data(); g.ldOut = D;
+            m_c.check(m_c.backend.gather(g), OpKind::Gather);
+        }
+        const BoundTensor& outW = m_c.cfg.tiedEmbeddings ? m_c.plan.get(TensorRole::TokenEmbedding) : m_c.plan.get(TensorRole::Output);
+        RunBuffer logits = m_c.allocate(static_cast<uint64_t>(P * V), "logits");
+        if (m_c.store.resident()) {
+            m_c.gemm(rows.data(), P, D, D, m_c.store.get(outW), V, logits.data(), V, 0.f);
+        } else {
+            // The output matrix is converted in chunks of rows so a 262k-vocab head never needs a full fp32 copy.
+            constexpr int64_t kChunk = 8192;
+            std::vector<float> wchunk(static_cast<size_t>(std::min(kChunk, V) * D));
+            RunBuffer wbuf = m_c.allocate(wchunk.size(), "output chunk");
+            for (int64_t r0 = 0; r0 < V; r0 += kChunk) {
+                m_c.checkStop();
+                const int64_t n = std::min(kChunk, V - r0);
+                dequantizeRows(m_c.ckpt, *outW.info, r0, n, wchunk.data());
+                m_c.check(m_c.backend.upload(wbuf.data(), wchunk.data(), static_cast<uint64_t>(n * D) * sizeof(float)), OpKind::Gemm);
+                GemmArgs g;
+                g.m = P; g.n = n; g.k = D;
+                g.a = rows.data(); g.lda = D;
+                g.b = wbuf.data(); g.ldb = D;
+                g.c = logits.data() + r0; g.ldc = V;
+                m_c.check(m_c.backend.gemm(g), OpKind::Gemm);
+            }
+        }
+        if (m_c.cfg.finalLogitSoftcap > 0.f)
+            m_c.activation(logits.data(), P * V, Activation::Softcap, m_c.cfg.finalLogitSoftcap);
+        std::vector<float> host(static_cast<size_t>(P * V));
+        m_c.download(host.data(), logits.data(), P * V);
+        m_c.timings.lmHeadMs = msSince(t0);
+        for (int64_t i = 0; i < P; ++i)
+            if (!m_c.observer.onLogits(positions[static_cast<size_t>(i)], host.data() + i * V, V))
+                m_c.cancelled();
+    }
 
-    std::vector<float> m_x, m_xn, m_q, m_k, m_v, m_attn, m_gate, m_up, m_cos, m_sin;
-    WeightScratch m_sAttnNorm, m_sQ, m_sK, m_sV, m_sBq, m_sBk, m_sBv, m_sQn, m_sKn, m_sO, m_sFfnNorm, m_sGate, m_sUp,
-        m_sDown;
+    ForwardContext& m_c;
+    std::vector<float> m_host;
 };
 
 } // namespace
 
-ForwardTimings runForward(const LoadedModel& model, Backend& primary, Backend& fallback, std::span<const int32_t> ids,
-                          ForwardObserver& observer, const ForwardOptions& options)
+ForwardTimings runForward(const LoadedModel& model, Backend& backend, std::span<const int32_t> ids,
+                          ForwardObserver& observer, const ForwardOptions& options, WeightStore* weights)
 {
-    return ForwardPass(model, primary, fallback, ids, observer, options).run();
+    std::unique_ptr<WeightStore> own;
+    if (!weights) {
+        own = std::make_unique<WeightStore>(model, backend, 0, options.checkFiniteWeights);
+        weights = own.get();
+    }
+    if (&weights->backend() != &backend || &weights->model() != &model)
+        throw Error(ErrorKind::Internal, "", "weights", -1, "the weight store belongs to another model or backend");
+    ForwardContext ctx(model, backend, ids, observer, options, *weights);
+    ForwardPass(ctx).run();
+    return ctx.timings;
 }
 
 } // namespace attnscope

@@ -1,6 +1,6 @@
-// The Llama-family forward pass (Llama, SmolLM2, Mistral, Qwen2, Qwen3) over any Backend, with capture.
-// Weights stay in the file's dtype (memory-mapped) and are converted per layer into fp32 scratch as the layer
-// runs, so peak memory is about the file size plus one layer plus activations (plus captured maps).
+// The forward pass of every architecture in the table (docs/ENGINE.md "Forward pass") over one Backend, with
+// capture. The architecture row's fields choose the embedding, the block's norms, MLP, positions and residual
+// layout, and each layer's mask; all maths runs as backend ops on backend buffers.
 // Threading: call on the compute thread; the observer is called on the same thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
@@ -15,20 +15,18 @@
 namespace attnscope {
 
 class LoadedModel;
+class WeightStore;
 
 struct ForwardOptions {
     Progress* progress = nullptr;     // optional; stage Layer, done/total = layers
     std::stop_token stop;             // cancellation, checked between layers and heads
-    bool checkFiniteWeights = true;   // report "non-finite values in tensor X" (NUMERICS-AND-SAFETY §4 rule 11)
-    /// Bytes the captured maps may take; the run is refused up front (Error(Resource), with the numbers) when the
-    /// observer asks for more. 0 = 80 % of the memory available now.
-    uint64_t captureBudgetBytes = 0;
+    bool checkFiniteWeights = true;   // report "non-finite values in tensor X" (docs/SECURITY.md)
 };
 
 struct ForwardTimings {
     double totalMs = 0;
     double firstLayerMapsMs = 0;      // from start until layer 0's maps were delivered
-    double dequantMs = 0;
+    double dequantMs = 0;             // weight conversion during this run (0 on a rerun of a resident model)
     double denseMs = 0;               // projections + MLP GEMMs
     double attentionMs = 0;
     double lmHeadMs = 0;
@@ -36,9 +34,11 @@ struct ForwardTimings {
 };
 
 /// Runs the model on `ids`. Throws Error(Cancelled) when stopped (by the token or the observer) and Error for
-/// bad input (ids out of range, empty input, non-finite weights) or a failing backend op.
-/// `primary` runs the ops it supports; `fallback` (the CPU backend, may be the same object) the rest.
-ForwardTimings runForward(const LoadedModel& model, Backend& primary, Backend& fallback, std::span<const int32_t> ids,
-                          ForwardObserver& observer, const ForwardOptions& options = {});
+/// bad input (ids out of range, empty input, a prompt longer than a learned position table, non-finite
+/// weights) or a failing backend op. `weights` keeps converted weights between runs; null = a store for this run
+/// only (every weight converted again). The context-length and memory checks belong to the run request
+/// (core/session/run_request.h), which calls this.
+ForwardTimings runForward(const LoadedModel& model, Backend& backend, std::span<const int32_t> ids,
+                          ForwardObserver& observer, const ForwardOptions& options = {}, WeightStore* weights = nullptr);
 
 } // namespace attnscope

@@ -4,6 +4,10 @@
 #include "core/formats/checkpoint.h"
 #include "core/util/error.h"
 
+#include <algorithm>
+#include <optional>
+#include <unordered_set>
+
 namespace attnscope {
 
 namespace {
@@ -16,96 +20,203 @@ std::string shapeString(const std::vector<int64_t>& s)
     return r + "]";
 }
 
+/// The [out, in] (or vector) shape a role has under the config.
+std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
+{
+    const int64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize, d = c.headDim;
+    const int64_t q = int64_t(c.nHeads) * d, kv = int64_t(c.nKvHeads) * d;
+    switch (r) {
+    case TensorRole::TokenEmbedding: return {V, D};
+    case TensorRole::PositionEmbedding: return {c.contextLength, D};
+    case TensorRole::TokenTypeEmbedding: return {c.typeVocab, D};
+    case TensorRole::Output: return {V, D};
+    case TensorRole::Q: return {q, D};
+    case TensorRole::QBias: return {q};
+    case TensorRole::K:
+    case TensorRole::V: return {kv, D};
+    case TensorRole::KBias:
+    case TensorRole::VBias: return {kv};
+    case TensorRole::Qkv: return {q + 2 * kv, D};
+    case TensorRole::QkvBias: return {q + 2 * kv};
+    case TensorRole::O: return {D, q};
+    case TensorRole::QNorm:
+    case TensorRole::KNorm: return {d};
+    case TensorRole::Gate:
+    case TensorRole::Up: return {F, D};
+    case TensorRole::UpBias: return {F};
+    case TensorRole::Down: return {D, F};
+    default: return {D};   // norms, norm biases, output/down biases
+    }
+}
+
 class PlanBuilder {
 public:
-    PlanBuilder(const Checkpoint& c) : m_c(c) {}
+    PlanBuilder(const Checkpoint& c, const ModelConfig& cfg) : m_c(c), m_cfg(cfg), m_arch(*cfg.arch) {}
 
-    const TensorInfo* get(const std::string& name, std::vector<int64_t> shape, bool required = true) const
+    LayerPlan build()
     {
-        const TensorInfo* t = m_c.find(name);
-        if (!t) {
-            if (required)
-                throw Error(ErrorKind::Model, m_c.path, name, -1, "required tensor is missing");
-            return nullptr;
-        }
-        if (t->shape != shape)
-            throw Error(ErrorKind::Model, m_c.path, name, -1,
-                        "shape " + shapeString(t->shape) + " does not match the config's " + shapeString(shape));
-        if (!dtypeInfo(t->dtype).dequantizable)
-            throw Error(ErrorKind::Unsupported, m_c.path, name, -1,
-                        std::string("dtype ") + dtypeName(t->dtype) + " cannot be converted to float32");
-        return t;
+        const bool gguf = m_c.format == CheckpointFormat::Gguf;
+        m_plan.layers.resize(static_cast<size_t>(m_cfg.nLayers));
+        for (std::span<const TensorBinding> list : {m_arch.tensors, m_arch.extraTensors})
+            for (const TensorBinding& b : list) {
+                const char* tmpl = gguf ? b.gguf : b.hf;
+                if (!tmpl)
+                    continue;
+                const bool transposed = !gguf && (b.flags & kHfConv1D);
+                if (isLayerRole(b.role)) {
+                    for (int l = 0; l < m_cfg.nLayers; ++l)
+                        m_plan.layers[static_cast<size_t>(l)][static_cast<size_t>(b.role)] =
+                            bind(b, expandTemplate(tmpl, l), transposed);
+                } else {
+                    m_plan.global[static_cast<size_t>(b.role)] = bind(b, tmpl, transposed);
+                }
+                addLayerPrefix(tmpl);
+            }
+        checkLeftovers(gguf);
+        return std::move(m_plan);
     }
 
 private:
+    bool required(const TensorBinding& b) const
+    {
+        if (!(b.flags & kOptional))
+            return true;
+        // attention_bias = true in the config makes the projection biases required.
+        if (m_cfg.attentionBias)
+            return b.role == TensorRole::QBias || b.role == TensorRole::KBias || b.role == TensorRole::VBias ||
+                   b.role == TensorRole::OBias;
+        return false;
+    }
+
+    /// Finds a tensor by name, also under the row's optional HF prefix ("bert.", "transformer.").
+    const TensorInfo* find(const std::string& name) const
+    {
+        if (const TensorInfo* t = m_c.find(name))
+            return t;
+        if (m_c.format != CheckpointFormat::Gguf && m_arch.hfOptionalPrefix)
+            return m_c.find(m_arch.hfOptionalPrefix + name);
+        return nullptr;
+    }
+
+    BoundTensor bind(const TensorBinding& b, const std::string& name, bool transposed)
+    {
+        if (b.role == TensorRole::Output && m_cfg.tiedEmbeddings)
+            return {};
+        const TensorInfo* t = find(name);
+        if (!t) {
+            if (required(b))
+                throw Error(ErrorKind::Model, m_c.path, name, -1,
+                            std::string("required tensor (") + tensorRoleLabel(b.role) + ") is missing");
+            return {};
+        }
+        std::vector<int64_t> want = expectedShape(b.role, m_cfg);
+        if (transposed)
+            std::reverse(want.begin(), want.end());
+        if (t->shape != want)
+            throw Error(ErrorKind::Model, m_c.path, name, -1,
+                        std::string("tensor (") + tensorRoleLabel(b.role) + ") has shape " + shapeString(t->shape) +
+                            ", which does not match the config's " + shapeString(want));
+        if (!dtypeInfo(t->dtype).dequantizable)
+            throw Error(ErrorKind::Unsupported, m_c.path, name, -1,
+                        std::string("dtype ") + dtypeName(t->dtype) + " cannot be converted to float32");
+        m_claimed.insert(t);
+        return {t, transposed};
+    }
+
+    void addLayerPrefix(const char* tmpl)
+    {
+        const std::string s(tmpl);
+        const size_t p = s.find("{L}");
+        if (p != std::string::npos && std::find(m_prefixes.begin(), m_prefixes.end(), s.substr(0, p)) == m_prefixes.end())
+            m_prefixes.push_back(s.substr(0, p));
+    }
+
+    /// The layer index of a tensor inside a layer namespace ("blk.12.x" → 12), if it is one.
+    std::optional<int64_t> layerOf(const std::string& name) const
+    {
+        for (std::string prefix : m_prefixes) {
+            for (int pass = 0; pass < 2; ++pass) {
+                if (pass == 1) {
+                    if (m_c.format == CheckpointFormat::Gguf || !m_arch.hfOptionalPrefix)
+                        break;
+                    prefix = m_arch.hfOptionalPrefix + prefix;
+                }
+                if (name.compare(0, prefix.size(), prefix) != 0)
+                    continue;
+                size_t i = prefix.size();
+                int64_t v = 0;
+                size_t digits = 0;
+                while (i < name.size() && name[i] >= '0' && name[i] <= '9' && digits < 10) {
+                    v = v * 10 + (name[i] - '0');
+                    ++i;
+                    ++digits;
+                }
+                if (digits > 0 && i < name.size() && name[i] == '.')
+                    return v;
+            }
+        }
+        return std::nullopt;
+    }
+
+    bool matches(const char* pattern, const std::string& name, std::optional<int64_t> layer) const
+    {
+        std::string p(pattern);
+        if (p.find("{L}") != std::string::npos) {
+            if (!layer)
+                return false;
+            p = expandTemplate(pattern, static_cast<int>(*layer));
+        }
+        auto eq = [&](const std::string& full) {
+            if (!full.empty() && full.back() == '*')
+                return name.compare(0, full.size() - 1, full, 0, full.size() - 1) == 0;
+            return name == full;
+        };
+        return eq(p) || (m_arch.hfOptionalPrefix && m_c.format != CheckpointFormat::Gguf && eq(m_arch.hfOptionalPrefix + p));
+    }
+
+    void checkLeftovers(bool gguf)
+    {
+        (void)gguf;
+        for (const TensorInfo& t : m_c.tensors) {
+            if (m_claimed.count(&t))
+                continue;
+            const std::optional<int64_t> layer = layerOf(t.name);
+            for (const char* r : m_arch.refusedTensors)
+                if (matches(r, t.name, layer))
+                    throw Error(ErrorKind::Unsupported, m_c.path, t.name, -1,
+                                std::string("the maths of this tensor is not implemented for architecture ") + m_arch.name);
+            bool ignorable = false;
+            for (const char* ig : m_arch.ignoredTensors)
+                ignorable = ignorable || matches(ig, t.name, layer);
+            if (layer && *layer >= m_cfg.nLayers)
+                throw Error(ErrorKind::Model, m_c.path, t.name, -1,
+                            "belongs to layer " + std::to_string(*layer) + " but the model declares " +
+                                std::to_string(m_cfg.nLayers) + " layer" + (m_cfg.nLayers == 1 ? "" : "s") +
+                                " (block_count / num_hidden_layers)");
+            if (layer && !ignorable)
+                throw Error(ErrorKind::Model, m_c.path, t.name, -1,
+                            std::string("no role of architecture ") + m_arch.name +
+                                " uses this layer tensor; the file may be a different architecture than it declares");
+            if (!(m_cfg.tiedEmbeddings && t.name == "lm_head.weight"))
+                m_plan.unused.push_back(t.name);
+        }
+    }
+
     const Checkpoint& m_c;
+    const ModelConfig& m_cfg;
+    const ArchitectureDesc& m_arch;
+    LayerPlan m_plan;
+    std::unordered_set<const TensorInfo*> m_claimed;
+    std::vector<std::string> m_prefixes;
 };
 
 } // namespace
 
 LayerPlan buildLayerPlan(const Checkpoint& ckpt, const ModelConfig& cfg)
 {
-    PlanBuilder b(ckpt);
-    const int64_t D = cfg.dModel, F = cfg.ffnDim, V = cfg.vocabSize;
-    const int64_t qRows = int64_t(cfg.nHeads) * cfg.headDim, kvRows = int64_t(cfg.nKvHeads) * cfg.headDim;
-    const bool gguf = ckpt.format == CheckpointFormat::Gguf;
-    LayerPlan p;
-    if (gguf) {
-        p.tokenEmbedding = b.get("token_embd.weight", {V, D});
-        p.outputNorm = b.get("output_norm.weight", {D});
-        p.output = cfg.tiedEmbeddings ? p.tokenEmbedding : b.get("output.weight", {V, D});
-    } else {
-        p.tokenEmbedding = b.get("model.embed_tokens.weight", {V, D});
-        p.outputNorm = b.get("model.norm.weight", {D});
-        p.output = cfg.tiedEmbeddings ? p.tokenEmbedding : b.get("lm_head.weight", {V, D});
-    }
-    p.layers.resize(cfg.nLayers);
-    for (int l = 0; l < cfg.nLayers; ++l) {
-        LayerWeights& w = p.layers[l];
-        const std::string s = std::to_string(l);
-        if (gguf) {
-            const std::string pre = "blk." + s + ".";
-            w.attnNorm = b.get(pre + "attn_norm.weight", {D});
-            w.wq = b.get(pre + "attn_q.weight", {qRows, D});
-            w.wk = b.get(pre + "attn_k.weight", {kvRows, D});
-            w.wv = b.get(pre + "attn_v.weight", {kvRows, D});
-            w.wo = b.get(pre + "attn_output.weight", {D, qRows});
-            if (cfg.qkvBias) {
-                w.bq = b.get(pre + "attn_q.bias", {qRows});
-                w.bk = b.get(pre + "attn_k.bias", {kvRows});
-                w.bv = b.get(pre + "attn_v.bias", {kvRows});
-            }
-            if (cfg.qkNorm) {
-                w.qNorm = b.get(pre + "attn_q_norm.weight", {cfg.headDim});
-                w.kNorm = b.get(pre + "attn_k_norm.weight", {cfg.headDim});
-            }
-            w.ffnNorm = b.get(pre + "ffn_norm.weight", {D});
-            w.wGate = b.get(pre + "ffn_gate.weight", {F, D});
-            w.wUp = b.get(pre + "ffn_up.weight", {F, D});
-            w.wDown = b.get(pre + "ffn_down.weight", {D, F});
-        } else {
-            const std::string pre = "model.layers." + s + ".";
-            w.attnNorm = b.get(pre + "input_layernorm.weight", {D});
-            w.wq = b.get(pre + "self_attn.q_proj.weight", {qRows, D});
-            w.wk = b.get(pre + "self_attn.k_proj.weight", {kvRows, D});
-            w.wv = b.get(pre + "self_attn.v_proj.weight", {kvRows, D});
-            w.wo = b.get(pre + "self_attn.o_proj.weight", {D, qRows});
-            if (cfg.qkvBias) {
-                w.bq = b.get(pre + "self_attn.q_proj.bias", {qRows});
-                w.bk = b.get(pre + "self_attn.k_proj.bias", {kvRows});
-                w.bv = b.get(pre + "self_attn.v_proj.bias", {kvRows});
-            }
-            if (cfg.qkNorm) {
-                w.qNorm = b.get(pre + "self_attn.q_norm.weight", {cfg.headDim});
-                w.kNorm = b.get(pre + "self_attn.k_norm.weight", {cfg.headDim});
-            }
-            w.ffnNorm = b.get(pre + "post_attention_layernorm.weight", {D});
-            w.wGate = b.get(pre + "mlp.gate_proj.weight", {F, D});
-            w.wUp = b.get(pre + "mlp.up_proj.weight", {F, D});
-            w.wDown = b.get(pre + "mlp.down_proj.weight", {D, F});
-        }
-    }
-    return p;
+    if (!cfg.arch)
+        throw Error(ErrorKind::Internal, ckpt.path, "architecture", -1, "the config has no architecture row");
+    return PlanBuilder(ckpt, cfg).build();
 }
 
 } // namespace attnscope

@@ -1,9 +1,18 @@
-// Maps a checkpoint's tensors onto the Llama-family layer plan (FORMATS §3.8 names for GGUF, HF names for
-// safetensors) and checks every shape against the ModelConfig before any weight is touched.
+// Binds a checkpoint's tensors to the roles of its architecture row (core/model/architecture.h) and checks every
+// shape against the ModelConfig before any weight is touched. A checkpoint whose tensors do not match its row is
+// refused with the tensor name and the expected role — never silently mis-mapped:
+//   - a required role's tensor is missing, or has the wrong shape or a dtype that cannot be converted;
+//   - a tensor inside a layer's namespace that no role claims (a Gemma file declared as "llama" has
+//     pre_feedforward_layernorm tensors that Llama's row does not know);
+//   - tensors of a layer beyond the declared layer count (block_count = 1 with 30 layers of tensors);
+//   - a tensor whose maths is not implemented (the row's refused list).
+// Tensors outside the layers that no role claims (poolers, buffers) are kept as `unused` and reported by info.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/model/model_config.h"
 
+#include <array>
+#include <string>
 #include <vector>
 
 namespace attnscope {
@@ -11,31 +20,24 @@ namespace attnscope {
 class Checkpoint;
 struct TensorInfo;
 
-struct LayerWeights {
-    const TensorInfo* attnNorm = nullptr;
-    const TensorInfo* wq = nullptr;
-    const TensorInfo* wk = nullptr;
-    const TensorInfo* wv = nullptr;
-    const TensorInfo* wo = nullptr;
-    const TensorInfo* bq = nullptr;     // qwen2
-    const TensorInfo* bk = nullptr;
-    const TensorInfo* bv = nullptr;
-    const TensorInfo* qNorm = nullptr;  // qwen3
-    const TensorInfo* kNorm = nullptr;
-    const TensorInfo* ffnNorm = nullptr;
-    const TensorInfo* wGate = nullptr;
-    const TensorInfo* wUp = nullptr;
-    const TensorInfo* wDown = nullptr;
+/// A tensor bound to a role. `transposed`: stored [in, out] (GPT-2 Conv1D) and must be transposed to the
+/// [out, in] layout the GEMM expects.
+struct BoundTensor {
+    const TensorInfo* info = nullptr;
+    bool transposed = false;
+    explicit operator bool() const { return info != nullptr; }
 };
 
 struct LayerPlan {
-    const TensorInfo* tokenEmbedding = nullptr;   // [vocab, d_model]
-    const TensorInfo* outputNorm = nullptr;       // [d_model]
-    const TensorInfo* output = nullptr;           // [vocab, d_model]; == tokenEmbedding when tied
-    std::vector<LayerWeights> layers;
+    std::array<BoundTensor, kTensorRoleCount> global{};                 // model-wide roles
+    std::vector<std::array<BoundTensor, kTensorRoleCount>> layers;      // per-layer roles
+
+    const BoundTensor& get(TensorRole r) const { return global[static_cast<size_t>(r)]; }
+    const BoundTensor& get(TensorRole r, int layer) const { return layers[static_cast<size_t>(layer)][static_cast<size_t>(r)]; }
+    std::vector<std::string> unused;     // tensors no role claimed (reported by `info`)
 };
 
-/// Builds and validates the plan; throws Error(Model) naming the missing tensor or the mismatched shape.
+/// Builds and validates the plan; throws Error(Model / Unsupported) naming the tensor and its role.
 LayerPlan buildLayerPlan(const Checkpoint& ckpt, const ModelConfig& cfg);
 
 } // namespace attnscope

@@ -1,19 +1,30 @@
-// The architecture description a forward pass needs, read from GGUF metadata or HF config.json and
-// validated (FORMATS §4 model-level checks; NUMERICS-AND-SAFETY §4 rule 9). Layout choices (RoPE pairing,
-// q/k norm, biases) are explicit fields chosen from the file's declared architecture, never from shapes.
+// The resolved description a forward pass needs: the architecture row (core/model/architecture.h) plus the
+// hyperparameters read from GGUF metadata or HF config.json, and the per-layer attention rule (mask, RoPE base),
+// all validated (docs/ARCHITECTURES.md). Layout choices (RoPE pairing, norm offset, biases) are fields chosen
+// from the file's declared architecture and format, never from tensor shapes. Values the engine cannot honour
+// (an unknown activation, a RoPE scaling type it does not implement, a malformed rope_parameters) are refused
+// naming the field — never replaced by a default that silently changes results.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/model/architecture.h"
+
 #include <string>
+#include <vector>
 
 namespace attnscope {
 
 class Checkpoint;
 
-enum class RopePairing { Adjacent, SplitHalf };
-const char* ropePairingName(RopePairing p);
+/// One layer's attention rule.
+struct LayerConfig {
+    AttentionMask mask;          // causal, bidirectional or sliding window
+    float ropeTheta = 10000.f;   // RoPE base of this layer (Gemma 3: local 1e4, global 1e6)
+    float ropeLinearFactor = 1.f;// linear RoPE scaling: positions are divided by it
+};
 
 struct ModelConfig {
-    std::string architecture;    // as the file names it: "llama", "qwen2", "qwen3", "mistral"
+    const ArchitectureDesc* arch = nullptr;
+    std::string architecture;    // as the file names it: "llama", "gemma3", "gemma3_text", "bert", …
     std::string name;            // general.name or the folder name
     int nLayers = 0;
     int nHeads = 0;
@@ -22,29 +33,48 @@ struct ModelConfig {
     int dModel = 0;
     int ffnDim = 0;
     int vocabSize = 0;
-    int contextLength = 0;
+    int contextLength = 0;       // 0 = the file does not state it (then it is not enforced)
+    int typeVocab = 0;           // BERT token types
     float normEps = 1e-5f;
-    float ropeTheta = 10000.f;
+    float normWeightOffset = 0.f;// 1: weights are zero-centred, the norm multiplies by (1 + w)
+    NormKind norm = NormKind::Rms;
+    MlpKind mlp = MlpKind::Gated;
+    Activation activation = Activation::Silu;
+    PositionKind position = PositionKind::Rope;
+    ResidualLayout residual = ResidualLayout::PreNorm;
+    float ropeTheta = 10000.f;   // the global (full-attention) RoPE base, for display
     int ropeDims = 0;            // rotated dims per head (== headDim unless partial rotary)
     RopePairing ropePairing = RopePairing::SplitHalf;
-    bool qkNorm = false;         // Qwen3: RMSNorm over head_dim on q and k before RoPE
-    bool qkvBias = false;        // Qwen2: biases on q/k/v projections
-    bool outputBias = false;
+    float embeddingScale = 1.f;  // Gemma: √d_model
+    float attnScale = 1.f;       // logit scale: head_dim^-1/2 or query_pre_attn_scalar^-1/2
+    float finalLogitSoftcap = 0.f;   // 0 = none
+    bool qkNorm = false;
+    bool attentionBias = false;  // q/k/v (and o where the row has it) carry biases
     bool tiedEmbeddings = false;
-    int slidingWindow = 0;       // 0 = none (reported; the dense reference pass ignores it for now)
+    bool hasLmHead = true;       // encoders (BERT) have none: no next-token prediction
+    int slidingWindow = 0;       // W of the sliding layers (0 = none)
+    std::vector<LayerConfig> layers;
 
     int groupSize() const { return nKvHeads > 0 ? nHeads / nKvHeads : 0; }
+    bool causal() const;         // any layer causal
+    /// "0–4 sliding window 512 (θ 10000), 5 full (θ 1000000), …": runs of identical rules.
+    std::string layerRulesSummary() const;
 };
 
-/// Caps applied to every model description (NUMERICS-AND-SAFETY §4).
+/// Caps applied to every model description (docs/SECURITY.md).
 constexpr int kMaxLayers = 512;
 constexpr int kMaxHeads = 1024;
 constexpr int kMaxVocab = 1 << 24;
 constexpr int kMaxHeadDim = 1024;
 constexpr int kMaxDModel = 65536;
+constexpr int kMaxContext = 1 << 24;
 
-/// Reads and validates the config; throws Error(Unsupported) for architectures we cannot run (the message
-/// names the architecture and what is supported) and Error(Model) for inconsistent values.
+/// Reads and validates the config; throws Error(Unsupported) for architectures or settings we cannot run (the
+/// message names the architecture or field and what is supported) and Error(Model) for inconsistent values.
 ModelConfig modelConfigFromCheckpoint(const Checkpoint& ckpt);
+
+// The two readers (model_config_gguf.cpp, model_config_hf.cpp); modelConfigFromCheckpoint validates after them.
+ModelConfig modelConfigFromGguf(const Checkpoint& ckpt);
+ModelConfig modelConfigFromHf(const Checkpoint& ckpt);
 
 } // namespace attnscope

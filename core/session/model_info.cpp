@@ -5,6 +5,8 @@
 #include "core/model/loaded_model.h"
 #include "core/util/error.h"
 
+#include <cstdio>
+
 namespace attnscope {
 
 namespace {
@@ -25,6 +27,24 @@ void fillConfig(ModelInfo& info, const ModelConfig& c)
     info.ropeTheta = c.ropeTheta;
     info.ropePairing = ropePairingName(c.ropePairing);
     info.tiedEmbeddings = c.tiedEmbeddings;
+    info.hasLmHead = c.hasLmHead;
+    info.block = std::string(residualLayoutName(c.residual)) + ", " + normKindName(c.norm) +
+                 (c.normWeightOffset != 0.f ? " (1 + w)" : "") + ", " + mlpKindName(c.mlp) + " MLP (" +
+                 activationName(c.activation) + "), " +
+                 (c.position == PositionKind::Rope ? std::string("RoPE (") + ropePairingName(c.ropePairing) + ")"
+                                                   : std::string("learned positions")) +
+                 (c.qkNorm ? ", q/k norm" : "") + (c.embeddingScale != 1.f ? ", embeddings scaled by √d" : "");
+    info.layerRules = c.layerRulesSummary();
+    info.layerRuleList.clear();
+    for (const LayerConfig& l : c.layers) {
+        std::string d = l.mask.kind == MaskKind::Causal ? "full (causal)" : l.mask.describe();
+        if (c.position == PositionKind::Rope) {
+            char buf[48];
+            std::snprintf(buf, sizeof buf, ", RoPE θ %.10g", static_cast<double>(l.ropeTheta));
+            d += buf;
+        }
+        info.layerRuleList.push_back(d);
+    }
 }
 
 } // namespace
@@ -48,7 +68,9 @@ ModelInfo describeCheckpoint(const Checkpoint& ckpt)
     else if (ckpt.config.is_object() && ckpt.config.contains("model_type") && ckpt.config["model_type"].is_string())
         info.architecture = ckpt.config["model_type"].get<std::string>();
     try {
-        fillConfig(info, modelConfigFromCheckpoint(ckpt));
+        const ModelConfig cfg = modelConfigFromCheckpoint(ckpt);
+        fillConfig(info, cfg);
+        info.unusedTensors = buildLayerPlan(ckpt, cfg).unused;
         info.runnable = true;
     } catch (const Error& e) {
         info.runnable = false;
@@ -61,6 +83,7 @@ ModelInfo describeModel(const LoadedModel& model)
 {
     ModelInfo info = describeCheckpoint(model.checkpoint());
     fillConfig(info, model.config());
+    info.unusedTensors = model.plan().unused;
     info.runnable = true;
     info.notRunnableReason.clear();
     info.tokenizer = model.tokenizer().kind();
@@ -88,6 +111,13 @@ nlohmann::json toJson(const ModelInfo& i)
     j["rope_theta"] = i.ropeTheta;
     j["rope_pairing"] = i.ropePairing;
     j["tied_embeddings"] = i.tiedEmbeddings;
+    if (i.runnable) {
+        j["has_lm_head"] = i.hasLmHead;
+        j["block"] = i.block;
+        j["layer_rules"] = i.layerRules;
+        j["layer_rule_per_layer"] = i.layerRuleList;
+    }
+    j["unused_tensors"] = i.unusedTensors;
     if (!i.tokenizer.empty())
         j["tokenizer"] = i.tokenizer;
     j["tensor_count"] = i.tensorCount;

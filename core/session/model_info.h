@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace attnscope {
 
@@ -23,6 +24,11 @@ struct ModelInfo {
     float ropeTheta = 0;
     std::string ropePairing;
     bool tiedEmbeddings = false;
+    bool hasLmHead = true;                    // false for encoders: no next-token prediction
+    std::string block;                        // "pre-norm, RMSNorm, gated MLP (silu), RoPE"
+    std::string layerRules;                   // runs of identical per-layer attention rules
+    std::vector<std::string> layerRuleList;   // one entry per layer ("sliding window 512, RoPE θ 10000")
+    std::vector<std::string> unusedTensors;   // tensors no role of the architecture uses
     std::string tokenizer;                    // "bpe", "wordpiece"
     uint64_t tensorCount = 0;
     uint64_t parameterCount = 0;

@@ -29,8 +29,10 @@ std::string formatBytes(uint64_t bytes)
     char buf[64];
     if (bytes >= (uint64_t(1) << 30))
         std::snprintf(buf, sizeof buf, "%.1f GB", double(bytes) / double(uint64_t(1) << 30));
-    else
+    else if (bytes >= (uint64_t(1) << 20))
         std::snprintf(buf, sizeof buf, "%.0f MB", double(bytes) / double(1 << 20));
+    else
+        std::snprintf(buf, sizeof buf, "%.0f kB", double(bytes) / 1024.0);
     return buf;
 }
 

@@ -1,8 +1,10 @@
-// Softmax attention with the probabilities materialised, one head per task (VARIANTS §1, NUMERICS §7).
-// Rows are processed in blocks of kBlock queries: S = scale·Q_blk·K[0:nk]ᵀ is written straight into the
-// probability rows (so each query's row is contiguous: the layout that is 2.5–3× faster than strided rows,
-// PERFORMANCE §7.3), softmax'd in place with max subtraction and a vectorised exp, then O_blk = P·V[0:nk].
-// Under the causal predicate a block only reads keys [0, i1), halving the work.
+// Softmax attention with the probabilities materialised, one head per task (docs/ENGINE.md "Attention").
+// Rows are processed in blocks of kBlock queries. For a block the mask gives the hull [klo, khi) of keys any of
+// its rows may see; S = scale·Q_blk·K[klo:khi]ᵀ is written straight into the probability rows (so each query's
+// row is contiguous: the layout that is 2.5–3× faster than strided rows, docs/PERFORMANCE.md), softmax'd per
+// row over exactly the keys mask.rowKeys(i) leaves valid (one or two ranges — never assumed to be a prefix),
+// then O_blk = P·V[klo:khi]. Causal blocks read keys [0, i1); sliding-window blocks read only the window, so
+// their cost grows linearly with the length.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/thread_pool.h"
@@ -10,6 +12,7 @@
 #include <Eigen/Core>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -24,27 +27,44 @@ using MutMap = Eigen::Map<RowMat, 0, Stride>;
 
 constexpr int64_t kBlock = 64;
 
-/// Softmax of row[0:valid] in place; row[valid:width] = 0. Returns the row's log-sum-exp (log Z).
+/// Softmax over the valid cells of one row of the block, in place. `row` holds the logits of keys
+/// [klo, klo + width); `keys` are the row's valid ranges (absolute key indices, inside the hull). Cells outside
+/// the valid ranges become 0. Returns log Z (the row's log-sum-exp), +inf for a row with no valid key.
 /// The exp and the sum run in `buf`, an aligned per-thread buffer: Eigen peels unaligned heads with scalar code
 /// (a different exp and summation order), so computing in place would make results depend on the row's address
-/// and break bitwise determinism across runs (NUMERICS-AND-SAFETY §7.10).
-float softmaxRow(float* row, int64_t valid, int64_t width, Eigen::ArrayXf& buf)
+/// and break bitwise determinism across runs.
+float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Eigen::ArrayXf& buf)
 {
+    const int64_t valid = keys.size();
     if (valid <= 0) {
-        // A fully masked row: zeros and LSE = +inf (never NaN; NUMERICS-AND-SAFETY §7.2).
+        // A fully masked row: zeros and LSE = +inf (never NaN).
         std::fill(row, row + width, 0.f);
         return std::numeric_limits<float>::infinity();
     }
-    Eigen::Map<Eigen::ArrayXf> r(row, valid);
     auto b = buf.head(valid);
-    b = r;
+    int64_t n = 0;
+    for (int r = 0; r < keys.count; ++r) {
+        const KeyRange& k = keys.range[r];
+        std::memcpy(b.data() + n, row + (k.begin - klo), static_cast<size_t>(k.size()) * sizeof(float));
+        n += k.size();
+    }
     float m = b.maxCoeff();
     if (!std::isfinite(m) && !std::isnan(m))
         m = 0.f;   // all -inf: offset 0 so that -inf - -inf never yields NaN
     b = (b - m).exp();
     const float z = b.sum();
-    r = b * (1.0f / z);
-    std::fill(row + valid, row + width, 0.f);
+    b *= 1.0f / z;
+    // Scatter back, zeroing the gaps between and around the valid ranges.
+    int64_t pos = klo;
+    n = 0;
+    for (int r = 0; r < keys.count; ++r) {
+        const KeyRange& k = keys.range[r];
+        std::fill(row + (pos - klo), row + (k.begin - klo), 0.f);
+        std::memcpy(row + (k.begin - klo), b.data() + n, static_cast<size_t>(k.size()) * sizeof(float));
+        n += k.size();
+        pos = k.end;
+    }
+    std::fill(row + (pos - klo), row + width, 0.f);
     return m + std::log(z);
 }
 
@@ -56,6 +76,8 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
     if (T <= 0 || H <= 0 || Hkv <= 0 || d <= 0 || H % Hkv || a.ldq < H * d || a.ldk < Hkv * d || a.ldv < Hkv * d ||
         a.ldo < H * d)
         return OpStatus::failure("attention: inconsistent sizes or strides");
+    if ((a.mask.kind == MaskKind::Sliding || a.mask.kind == MaskKind::SlidingSinks) && a.mask.window < 1)
+        return OpStatus::failure("attention: a sliding window needs at least one key");
     const int64_t G = H / Hkv;
     const int nThreads = std::max(1, threads);
     // Per-thread scratch for heads whose probabilities are not captured: one block of rows.
@@ -83,51 +105,67 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
 
         for (int64_t i0 = 0; i0 < T; i0 += kBlock) {
             const int64_t i1 = std::min(T, i0 + kBlock), rows = i1 - i0;
-            const int64_t nk = a.causal ? i1 : T;
-            float* base = probs ? probs + i0 * T : tmp.data();
+            const KeyRange hull = a.mask.blockHull(i0, i1, T);
+            const int64_t klo = hull.begin, nk = hull.size();
+            if (nk == 0) {   // every row of the block is masked
+                for (int64_t i = i0; i < i1; ++i) {
+                    if (probs)
+                        std::fill(probs + i * T, probs + (i + 1) * T, 0.f);
+                    if (lse)
+                        lse[i] = std::numeric_limits<float>::infinity();
+                }
+                O.middleRows(i0, rows).setZero();
+                continue;
+            }
+            float* base = probs ? probs + i0 * T + klo : tmp.data();
             const int64_t ld = probs ? T : nk;
             MutMap S(base, rows, nk, Stride(ld));
-            S.noalias() = (Q.middleRows(i0, rows) * a.scale) * K.topRows(nk).transpose();
+            S.noalias() = (Q.middleRows(i0, rows) * a.scale) * K.middleRows(klo, nk).transpose();
             for (int64_t r = 0; r < rows; ++r) {
                 const int64_t i = i0 + r;
-                const int64_t valid = a.causal ? i + 1 : T;
-                const float l = softmaxRow(base + r * ld, valid, nk, rowBuf[static_cast<size_t>(worker)]);
-                if (probs && nk < T)
-                    std::fill(base + r * ld + nk, base + r * ld + T, 0.f);
+                const float l = softmaxRow(base + r * ld, klo, nk, a.mask.rowKeys(i, T), rowBuf[static_cast<size_t>(worker)]);
+                if (probs) {
+                    std::fill(probs + i * T, probs + i * T + klo, 0.f);
+                    std::fill(probs + i * T + klo + nk, probs + (i + 1) * T, 0.f);
+                }
                 if (lse)
                     lse[i] = l;
             }
-            O.middleRows(i0, rows).noalias() = S * V.topRows(nk);
+            O.middleRows(i0, rows).noalias() = S * V.middleRows(klo, nk);
         }
     });
     return cancelled ? OpStatus::cancel() : OpStatus::success();
 }
 
 void attentionHeadReference(int64_t T, int64_t d, const float* q, int64_t ldq, const float* k, int64_t ldk,
-                            const float* v, int64_t ldv, float scale, bool causal, double* probs, double* out,
-                            double* lse)
+                            const float* v, int64_t ldv, float scale, const AttentionMask& mask, double* probs,
+                            double* out, double* lse)
 {
     std::vector<double> s(static_cast<size_t>(T));
     for (int64_t i = 0; i < T; ++i) {
-        const int64_t valid = causal ? i + 1 : T;
         double m = -std::numeric_limits<double>::infinity();
-        for (int64_t j = 0; j < valid; ++j) {
+        bool any = false;
+        for (int64_t j = 0; j < T; ++j) {
+            if (!mask.valid(i, j))
+                continue;
             double acc = 0;
             for (int64_t c = 0; c < d; ++c)
                 acc += double(q[i * ldq + c]) * double(k[j * ldk + c]);
             s[j] = acc * double(scale);
             m = std::max(m, s[j]);
+            any = true;
         }
         double z = 0;
-        for (int64_t j = 0; j < valid; ++j)
-            z += std::exp(s[j] - m);
         for (int64_t j = 0; j < T; ++j)
-            probs[i * T + j] = j < valid ? std::exp(s[j] - m) / z : 0.0;
+            if (mask.valid(i, j))
+                z += std::exp(s[j] - m);
+        for (int64_t j = 0; j < T; ++j)
+            probs[i * T + j] = any && mask.valid(i, j) ? std::exp(s[j] - m) / z : 0.0;
         if (lse)
-            lse[i] = m + std::log(z);
+            lse[i] = any ? m + std::log(z) : std::numeric_limits<double>::infinity();
         for (int64_t c = 0; c < d; ++c) {
             double acc = 0;
-            for (int64_t j = 0; j < valid; ++j)
+            for (int64_t j = 0; j < T; ++j)
                 acc += probs[i * T + j] * double(v[j * ldv + c]);
             out[i * d + c] = acc;
         }

@@ -1,5 +1,6 @@
-// The CPU backend: the reference implementation of every op (fp32 accumulation), multi-threaded.
+// The CPU backend: the reference implementation of every op (fp32 accumulation), multi-threaded where it pays.
 // Dense GEMMs go to OpenBLAS when built with it (Eigen otherwise); attention uses Eigen per head.
+// Buffers are ordinary (64-byte aligned) host memory.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/backend/backend.h"
@@ -15,26 +16,44 @@ public:
     void setThreads(int n) override;
     int threads() const override { return m_threads; }
 
+    bool hostMemory() const override { return true; }
+    std::unique_ptr<DeviceBuffer> allocate(uint64_t bytes) override;
+    OpStatus upload(void* dst, const void* src, uint64_t bytes) override;
+    OpStatus download(void* dst, const void* src, uint64_t bytes) override;
+
     OpStatus gemm(const GemmArgs& a) override;
-    OpStatus rmsNorm(const RmsNormArgs& a) override;
+    OpStatus norm(const NormArgs& a) override;
     OpStatus rope(const RopeArgs& a) override;
-    OpStatus swiGlu(const SwiGluArgs& a) override;
+    OpStatus activation(const ActivationArgs& a) override;
+    OpStatus gatedActivation(const GatedActivationArgs& a) override;
+    OpStatus addBias(const AddBiasArgs& a) override;
+    OpStatus add(const AddArgs& a) override;
+    OpStatus scale(const ScaleArgs& a) override;
+    OpStatus gather(const GatherArgs& a) override;
     OpStatus attention(const AttentionArgs& a) override;
 
 private:
     int m_threads = 1;
 };
 
-// Op implementations (one file each), callable without a backend object for tests.
+// Op implementations (one concept per file), callable without a backend object for tests.
 OpStatus gemmCpu(const GemmArgs& a, int threads);
-OpStatus rmsNormCpu(const RmsNormArgs& a);
+OpStatus normCpu(const NormArgs& a);
 OpStatus ropeCpu(const RopeArgs& a);
-OpStatus swiGluCpu(const SwiGluArgs& a);
+OpStatus activationCpu(const ActivationArgs& a);
+OpStatus gatedActivationCpu(const GatedActivationArgs& a);
+OpStatus addBiasCpu(const AddBiasArgs& a);
+OpStatus addCpu(const AddArgs& a);
+OpStatus scaleCpu(const ScaleArgs& a);
+OpStatus gatherCpu(const GatherArgs& a);
 OpStatus attentionCpu(const AttentionArgs& a, int threads);
+/// The scalar activation functions, shared by activationCpu and gatedActivationCpu.
+float activate(Activation act, float x, float param);
 
-/// Straightforward fp64 reference for one head (tests: the oracle the optimised kernel is checked against).
+/// Straightforward fp64 reference for one head under a mask (tests: the oracle the optimised kernel is checked
+/// against). probs: T×T, out: T×d, lse: T (+inf on masked rows; may be null).
 void attentionHeadReference(int64_t T, int64_t d, const float* q, int64_t ldq, const float* k, int64_t ldk,
-                            const float* v, int64_t ldv, float scale, bool causal, double* probs, double* out,
-                            double* lse);
+                            const float* v, int64_t ldv, float scale, const AttentionMask& mask, double* probs,
+                            double* out, double* lse);
 
 } // namespace attnscope::cpu

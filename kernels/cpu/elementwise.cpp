@@ -1,56 +1,87 @@
-// RMSNorm, RoPE and SwiGLU: the small per-token ops of the Llama block, in fp32 as HF computes them.
+// The small per-element ops of every block kind: activations (SiLU, GELU erf/tanh, soft-capping), gated
+// activations (SwiGLU, GeGLU), bias and residual adds, scaling and the embedding gather — in fp32 as torch
+// computes them.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernels/cpu/cpu_backend.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace attnscope::cpu {
 
-OpStatus rmsNormCpu(const RmsNormArgs& a)
+float activate(Activation act, float x, float param)
 {
-    if (a.cols <= 0 || a.rows < 0 || a.ldx < a.cols || a.ldy < a.cols)
-        return OpStatus::failure("rms_norm: inconsistent sizes");
+    switch (act) {
+    case Activation::Silu: return x / (1.0f + std::exp(-x));
+    case Activation::GeluErf: return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752440f));
+    case Activation::GeluTanh: {
+        constexpr float kAlpha = 0.79788456080286535588f;   // sqrt(2/pi)
+        return 0.5f * x * (1.0f + std::tanh(kAlpha * (x + 0.044715f * x * x * x)));
+    }
+    case Activation::Softcap: return param * std::tanh(x / param);
+    }
+    return x;
+}
+
+OpStatus activationCpu(const ActivationArgs& a)
+{
+    if (a.n < 0 || (a.act == Activation::Softcap && !(a.param > 0.f)))
+        return OpStatus::failure("activation: bad size or soft-cap");
+    for (int64_t i = 0; i < a.n; ++i)
+        a.y[i] = activate(a.act, a.x[i], a.param);
+    return OpStatus::success();
+}
+
+OpStatus gatedActivationCpu(const GatedActivationArgs& a)
+{
+    if (a.n < 0 || a.act == Activation::Softcap)
+        return OpStatus::failure("gated_activation: bad size or activation");
+    for (int64_t i = 0; i < a.n; ++i)
+        a.out[i] = activate(a.act, a.gate[i], 0.f) * a.up[i];
+    return OpStatus::success();
+}
+
+OpStatus addBiasCpu(const AddBiasArgs& a)
+{
+    if (a.rows < 0 || a.cols < 0 || a.ldy < a.cols)
+        return OpStatus::failure("add_bias: inconsistent sizes");
     for (int64_t r = 0; r < a.rows; ++r) {
-        const float* x = a.x + r * a.ldx;
         float* y = a.y + r * a.ldy;
-        float ss = 0.f;   // HF: hidden.pow(2).mean(-1) in fp32
         for (int64_t c = 0; c < a.cols; ++c)
-            ss += x[c] * x[c];
-        const float inv = 1.0f / std::sqrt(ss / static_cast<float>(a.cols) + a.eps);
-        for (int64_t c = 0; c < a.cols; ++c)
-            y[c] = a.weight[c] * (x[c] * inv);
+            y[c] += a.bias[c];
     }
     return OpStatus::success();
 }
 
-OpStatus ropeCpu(const RopeArgs& a)
+OpStatus addCpu(const AddArgs& a)
 {
-    if (a.ropeDims <= 0 || a.ropeDims > a.headDim || a.ropeDims % 2 || a.ldx < a.heads * a.headDim)
-        return OpStatus::failure("rope: inconsistent sizes");
-    const int64_t half = a.ropeDims / 2;
-    for (int64_t t = 0; t < a.tokens; ++t) {
-        const float* c = a.cos + t * half;
-        const float* s = a.sin + t * half;
-        for (int64_t h = 0; h < a.heads; ++h) {
-            float* x = a.x + t * a.ldx + h * a.headDim;
-            for (int64_t i = 0; i < half; ++i) {
-                // adjacent: (x[2i], x[2i+1]); split halves: (x[i], x[i + r/2]) — VARIANTS §3
-                float* pa = a.pairing == 0 ? x + 2 * i : x + i;
-                float* pb = a.pairing == 0 ? x + 2 * i + 1 : x + i + half;
-                const float va = *pa, vb = *pb;
-                *pa = va * c[i] - vb * s[i];
-                *pb = vb * c[i] + va * s[i];
-            }
-        }
-    }
+    for (int64_t i = 0; i < a.n; ++i)
+        a.y[i] += a.x[i];
     return OpStatus::success();
 }
 
-OpStatus swiGluCpu(const SwiGluArgs& a)
+OpStatus scaleCpu(const ScaleArgs& a)
 {
-    for (int64_t i = 0; i < a.n; ++i) {
-        const float g = a.gate[i];
-        a.out[i] = (g / (1.0f + std::exp(-g))) * a.up[i];
+    for (int64_t i = 0; i < a.n; ++i)
+        a.x[i] *= a.s;
+    return OpStatus::success();
+}
+
+OpStatus gatherCpu(const GatherArgs& a)
+{
+    if (a.count < 0 || a.cols <= 0 || a.ldTable < a.cols || a.ldOut < a.cols)
+        return OpStatus::failure("gather: inconsistent sizes");
+    for (int64_t t = 0; t < a.count; ++t) {
+        const int32_t id = a.ids[t];
+        if (id < 0 || id >= a.tableRows)
+            return OpStatus::failure("gather: id " + std::to_string(id) + " outside the table");
+        const float* src = a.table + int64_t(id) * a.ldTable;
+        float* dst = a.out + t * a.ldOut;
+        if (a.scale == 1.f)
+            std::memcpy(dst, src, static_cast<size_t>(a.cols) * sizeof(float));
+        else
+            for (int64_t c = 0; c < a.cols; ++c)
+                dst[c] = src[c] * a.scale;
     }
     return OpStatus::success();
 }

@@ -17,10 +17,19 @@ public:
                ", " + std::to_string(m_probe.totalBytes >> 20) + " MiB); no CUDA ops in this build yet, all ops run on CPU";
     }
     bool supports(OpKind) const override { return false; }
+    bool hostMemory() const override { return false; }
+    std::unique_ptr<DeviceBuffer> allocate(uint64_t) override { return nullptr; }
+    OpStatus upload(void*, const void*, uint64_t) override { return OpStatus::failure("cuda: no device buffers in this build"); }
+    OpStatus download(void*, const void*, uint64_t) override { return OpStatus::failure("cuda: no device buffers in this build"); }
     OpStatus gemm(const GemmArgs&) override { return unsupported(OpKind::Gemm); }
-    OpStatus rmsNorm(const RmsNormArgs&) override { return unsupported(OpKind::RmsNorm); }
+    OpStatus norm(const NormArgs&) override { return unsupported(OpKind::Norm); }
     OpStatus rope(const RopeArgs&) override { return unsupported(OpKind::Rope); }
-    OpStatus swiGlu(const SwiGluArgs&) override { return unsupported(OpKind::SwiGlu); }
+    OpStatus activation(const ActivationArgs&) override { return unsupported(OpKind::Activation); }
+    OpStatus gatedActivation(const GatedActivationArgs&) override { return unsupported(OpKind::GatedActivation); }
+    OpStatus addBias(const AddBiasArgs&) override { return unsupported(OpKind::AddBias); }
+    OpStatus add(const AddArgs&) override { return unsupported(OpKind::Add); }
+    OpStatus scale(const ScaleArgs&) override { return unsupported(OpKind::Scale); }
+    OpStatus gather(const GatherArgs&) override { return unsupported(OpKind::Gather); }
     OpStatus attention(const AttentionArgs&) override { return unsupported(OpKind::Attention); }
 
 private:

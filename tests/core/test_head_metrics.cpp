@@ -19,7 +19,7 @@ AttentionMap threeByThree()
 {
     AttentionMap a;
     a.tokens = 3;
-    a.causal = true;
+    a.mask = AttentionMask::causal();
     a.probs = {1.f, 0.f, 0.f, 0.5f, 0.5f, 0.f, 0.25f, 0.25f, 0.5f};
     return a;
 }
@@ -74,7 +74,7 @@ TEST(HeadMetrics, TopKOnALongRowMatchesSorting)
 {
     AttentionMap a;
     a.tokens = 8;
-    a.causal = true;
+    a.mask = AttentionMask::causal();
     a.probs.assign(64, 0.f);
     // last row: 0.05, 0.3, 0.1, 0.2, 0.05, 0.1, 0.15, 0.05 (sums to 1)
     const float last[8] = {0.05f, 0.3f, 0.1f, 0.2f, 0.05f, 0.1f, 0.15f, 0.05f};
@@ -104,7 +104,7 @@ TEST(HeadMetrics, NonCausalUsesEveryKey)
 {
     AttentionMap a;
     a.tokens = 2;
-    a.causal = false;
+    a.mask = AttentionMask::bidirectional();
     a.probs = {0.5f, 0.5f, 0.25f, 0.75f};
     // distance: row0 0.5·1, row1 0.25·1
     EXPECT_NEAR(meanAttentionDistance(a), 0.375, 1e-7);
@@ -148,4 +148,19 @@ TEST(HeadMetrics, IdsRoundTrip)
     HeadMetric m{};
     EXPECT_FALSE(headMetricFromId("nope", m));
     EXPECT_EQ(headMetricLabel(HeadMetric::TopKMass, 7), "top-7 mass");
+}
+
+TEST(HeadMetrics, SlidingWindowRowsUseOnlyTheirValidKeys)
+{
+    // 4×4 map under a sliding window of 2: row i sees keys i−1 and i.
+    AttentionMap a;
+    a.tokens = 4;
+    a.mask = AttentionMask::sliding(2);
+    a.probs = {1.f, 0.f, 0.f, 0.f,   0.5f, 0.5f, 0.f, 0.f,   0.f, 0.25f, 0.75f, 0.f,   0.f, 0.f, 0.5f, 0.5f};
+    // distance: 0, 0.5, 0.25, 0.5
+    EXPECT_NEAR(meanAttentionDistance(a), (0 + 0.5 + 0.25 + 0.5) / 4.0, 1e-7);
+    MetricParams p;
+    p.normaliseEntropy = true;   // n_i = 1, 2, 2, 2
+    const double h2 = -(0.25 * std::log(0.25) + 0.75 * std::log(0.75)) / std::log(2.0);
+    EXPECT_NEAR(rowEntropy(a, p), (0 + 1 + h2 + 1) / 4.0, 1e-6);
 }

@@ -1,6 +1,8 @@
-// Model-level validation after the container parse (NUMERICS-AND-SAFETY §4 rule 9, §5 corpus items that belong
-// to the model, not the file format): counts capped, KV heads dividing heads, every tensor present with the
-// shape the config implies, unknown architectures refused by name. Checkpoints are described by hand (no file).
+// Model-level validation after the container parse (docs/SECURITY.md "Model-level checks"): counts capped, KV
+// heads dividing heads, every tensor present with the shape its role implies, tensors no role claims refused
+// inside layers and reported outside them, values the engine cannot honour refused naming the field, unknown
+// architectures refused by name; plus the per-layer attention rules of the architecture table.
+// Checkpoints are described by hand (no file).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/formats/checkpoint.h"
 #include "core/model/layer_plan.h"
@@ -103,9 +105,13 @@ TEST(ModelConfig, ConsistentLlamaDescriptionIsAccepted)
     EXPECT_EQ(cfg.vocabSize, 50);
     EXPECT_TRUE(cfg.tiedEmbeddings);   // no output.weight
     EXPECT_EQ(cfg.ropePairing, RopePairing::Adjacent);
+    EXPECT_EQ(cfg.layerRulesSummary(), "0–1: full (causal), RoPE θ 10000");
     LayerPlan plan = buildLayerPlan(c, cfg);
-    EXPECT_EQ(plan.output, plan.tokenEmbedding);
+    EXPECT_FALSE(plan.get(TensorRole::Output));   // tied: the lm head reuses the token embedding
+    EXPECT_TRUE(plan.get(TensorRole::TokenEmbedding));
     EXPECT_EQ(plan.layers.size(), 2u);
+    EXPECT_EQ(plan.get(TensorRole::Q, 1).info->name, "blk.1.attn_q.weight");
+    EXPECT_TRUE(plan.unused.empty());
 }
 
 TEST(ModelConfig, BlockCountOverTheCapIsRefused)
@@ -174,6 +180,7 @@ TEST(LayerPlan, MissingTensorAndShapeMismatchAreNamed)
             t.shape = {16, 16};   // as if MHA although the config says 2 KV heads
     c.buildIndex();
     expectError(c, ErrorKind::Model, "does not match");
+    expectError(c, ErrorKind::Model, "key projection");   // the role is named too
 }
 
 TEST(LayerPlan, IntegerDtypeWeightIsRefused)
@@ -203,4 +210,148 @@ TEST(ModelConfig, HfConfigReadsBothRopeForms)
     EXPECT_FLOAT_EQ(modelConfigFromCheckpoint(c).ropeTheta, 20000.f);
     c.config["num_attention_heads"] = -3;
     expectError(c, ErrorKind::Model, "out of range");
+}
+
+TEST(LayerPlan, TensorsOfLayersBeyondTheDeclaredCountAreRefused)
+{
+    Checkpoint c = smallLlama();
+    c.metadata["llama.block_count"] = u(1);   // but two layers of tensors
+    expectError(c, ErrorKind::Model, "belongs to layer 1 but the model declares 1 layer");
+}
+
+TEST(LayerPlan, ALayerTensorNoRoleClaimsIsRefusedNotIgnored)
+{
+    // A Gemma-style sandwich norm in a file that declares "llama": same shape as a norm, different meaning.
+    Checkpoint c = smallLlama();
+    addTensor(c, "blk.0.post_ffw_norm.weight", {16});
+    c.buildIndex();
+    expectError(c, ErrorKind::Model, "no role of architecture llama uses this layer tensor");
+}
+
+TEST(LayerPlan, UnclaimedModelWideTensorsAreReportedAsUnused)
+{
+    Checkpoint c = smallLlama();
+    addTensor(c, "some_extra.weight", {3});
+    addTensor(c, "blk.0.attn_rot_embd.weight", {2});   // known harmless buffer of old llama GGUFs
+    c.buildIndex();
+    ModelConfig cfg = modelConfigFromCheckpoint(c);
+    LayerPlan plan = buildLayerPlan(c, cfg);
+    ASSERT_EQ(plan.unused.size(), 2u);
+    EXPECT_EQ(plan.unused[0], "some_extra.weight");
+}
+
+TEST(LayerPlan, TensorsWhoseMathsIsNotImplementedAreRefused)
+{
+    Checkpoint c = smallLlama();
+    addTensor(c, "rope_freqs.weight", {2});
+    c.buildIndex();
+    expectError(c, ErrorKind::Unsupported, "rope_freqs.weight");
+}
+
+TEST(ModelConfig, GgufRopeScalingOtherThanLinearIsRefused)
+{
+    Checkpoint c = smallLlama();
+    c.metadata["llama.rope.scaling.type"] = s("yarn");
+    expectError(c, ErrorKind::Unsupported, "'yarn' is not implemented");
+    c.metadata["llama.rope.scaling.type"] = s("linear");
+    c.metadata["llama.rope.scaling.factor"] = f(4.0);
+    ModelConfig cfg = modelConfigFromCheckpoint(c);
+    EXPECT_FLOAT_EQ(cfg.layers[0].ropeLinearFactor, 4.f);
+}
+
+namespace {
+
+Checkpoint hfConfig(const char* json)
+{
+    Checkpoint c;
+    c.format = CheckpointFormat::HfFolder;
+    c.path = "folder";
+    c.config = nlohmann::json::parse(json);
+    return c;
+}
+
+} // namespace
+
+TEST(ModelConfig, MalformedRopeParametersAreRefusedNotDefaulted)
+{
+    const char* base = R"({"model_type":"llama","num_hidden_layers":1,"hidden_size":16,"intermediate_size":32,
+        "num_attention_heads":2,"vocab_size":10})";
+    Checkpoint c = hfConfig(base);
+    c.config["rope_parameters"] = "500000";
+    expectError(c, ErrorKind::Model, "rope_parameters");
+    c.config["rope_parameters"] = nlohmann::json::parse(R"({"rope_theta":"500000","rope_type":"default"})");
+    expectError(c, ErrorKind::Model, "rope_parameters.rope_theta");
+    c.config["rope_parameters"] = nlohmann::json::parse(R"({"rope_theta":500000.0,"rope_type":"llama3","factor":8.0})");
+    expectError(c, ErrorKind::Unsupported, "'llama3' is not implemented");
+    c.config["rope_parameters"] = nlohmann::json::parse(R"({"rope_theta":500000.0,"rope_type":"default"})");
+    EXPECT_FLOAT_EQ(modelConfigFromCheckpoint(c).layers[0].ropeTheta, 500000.f);
+}
+
+TEST(ModelConfig, UnknownActivationIsRefusedNamingTheField)
+{
+    Checkpoint c = hfConfig(R"({"model_type":"llama","num_hidden_layers":1,"hidden_size":16,"intermediate_size":32,
+        "num_attention_heads":2,"vocab_size":10,"hidden_act":"relu_squared"})");
+    expectError(c, ErrorKind::Unsupported, "hidden_act");
+    c.config["hidden_act"] = "gelu";
+    EXPECT_EQ(modelConfigFromCheckpoint(c).activation, Activation::GeluErf);
+}
+
+TEST(ModelConfig, Gemma3LayerRulesFromLayerTypesAndFromThePattern)
+{
+    Checkpoint c = hfConfig(R"({"model_type":"gemma3_text","num_hidden_layers":7,"hidden_size":16,
+        "intermediate_size":32,"num_attention_heads":2,"num_key_value_heads":1,"head_dim":8,"vocab_size":10,
+        "sliding_window":4,"query_pre_attn_scalar":64,
+        "rope_parameters":{"full_attention":{"rope_type":"default","rope_theta":1000000.0},
+                           "sliding_attention":{"rope_type":"default","rope_theta":10000.0}}})");
+    ModelConfig cfg = modelConfigFromCheckpoint(c);   // no layer_types: every 6th layer is full
+    for (int l = 0; l < 7; ++l) {
+        const bool full = l == 5;
+        EXPECT_EQ(cfg.layers[l].mask.kind, full ? MaskKind::Causal : MaskKind::Sliding) << l;
+        EXPECT_FLOAT_EQ(cfg.layers[l].ropeTheta, full ? 1e6f : 1e4f) << l;
+    }
+    EXPECT_EQ(cfg.layers[0].mask.window, 4);
+    EXPECT_FLOAT_EQ(cfg.normWeightOffset, 1.f);
+    EXPECT_FLOAT_EQ(cfg.attnScale, 0.125f);
+    EXPECT_NEAR(cfg.embeddingScale, 4.f, 1e-6);
+    EXPECT_EQ(cfg.residual, ResidualLayout::Sandwich);
+    c.config["layer_types"] = nlohmann::json::array({"full_attention", "sliding_attention", "full_attention",
+                                                     "sliding_attention", "sliding_attention", "sliding_attention",
+                                                     "full_attention"});
+    cfg = modelConfigFromCheckpoint(c);
+    EXPECT_EQ(cfg.layers[0].mask.kind, MaskKind::Causal);
+    EXPECT_EQ(cfg.layers[1].mask.kind, MaskKind::Sliding);
+    EXPECT_EQ(cfg.layerRulesSummary(),
+              "0: full (causal), RoPE θ 1000000; 1: sliding window 4, RoPE θ 10000; 2: full (causal), RoPE θ 1000000; "
+              "3–5: sliding window 4, RoPE θ 10000; 6: full (causal), RoPE θ 1000000");
+    c.config["layer_types"] = nlohmann::json::array({"full_attention"});
+    expectError(c, ErrorKind::Model, "layer_types");
+}
+
+TEST(ModelConfig, BertIsBidirectionalPostNormWithoutALmHead)
+{
+    Checkpoint c = hfConfig(R"({"model_type":"bert","num_hidden_layers":2,"hidden_size":16,"intermediate_size":32,
+        "num_attention_heads":2,"vocab_size":10,"max_position_embeddings":12,"type_vocab_size":2,
+        "layer_norm_eps":1e-12,"hidden_act":"gelu"})");
+    ModelConfig cfg = modelConfigFromCheckpoint(c);
+    EXPECT_FALSE(cfg.hasLmHead);
+    EXPECT_FALSE(cfg.causal());
+    EXPECT_EQ(cfg.residual, ResidualLayout::PostNorm);
+    EXPECT_EQ(cfg.norm, NormKind::Layer);
+    EXPECT_EQ(cfg.position, PositionKind::Learned);
+    EXPECT_EQ(cfg.layerRulesSummary(), "0–1: bidirectional");
+    c.config["position_embedding_type"] = "relative_key";
+    expectError(c, ErrorKind::Unsupported, "position_embedding_type");
+}
+
+TEST(ModelConfig, Gpt2KeysAndUnsupportedSwitches)
+{
+    Checkpoint c = hfConfig(R"({"model_type":"gpt2","n_layer":2,"n_embd":16,"n_head":2,"n_inner":null,
+        "vocab_size":10,"n_positions":32,"layer_norm_epsilon":1e-5,"activation_function":"gelu_new"})");
+    ModelConfig cfg = modelConfigFromCheckpoint(c);
+    EXPECT_EQ(cfg.ffnDim, 64);   // n_inner null = 4·n_embd
+    EXPECT_EQ(cfg.contextLength, 32);
+    EXPECT_EQ(cfg.activation, Activation::GeluTanh);
+    EXPECT_EQ(cfg.mlp, MlpKind::Plain);
+    c.config["scale_attn_by_inverse_layer_idx"] = true;
+    expectError(c, ErrorKind::Unsupported, "scale_attn_by_inverse_layer_idx");
 }

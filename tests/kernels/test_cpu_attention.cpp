@@ -1,6 +1,7 @@
-// The optimised CPU attention kernel against the straightforward fp64 reference (NUMERICS-AND-SAFETY §7.8–7.9):
-// probabilities within 1e-5, rows sum to 1, masked cells exactly 0, GQA head→KV mapping, LSE, cancel,
-// determinism at a fixed thread count.
+// The optimised CPU attention kernel against the straightforward fp64 reference (docs/ENGINE.md "Attention"):
+// probabilities within 1e-5 under every mask kind, rows sum to 1, masked cells exactly 0, fully masked rows
+// zero with LSE = +inf (never NaN), GQA head→KV mapping, LSE, cancel, determinism at a fixed thread count.
+// Plus the small ops (norms, activations, gather) against hand computations.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernels/cpu/cpu_backend.h"
 
@@ -31,7 +32,7 @@ Problem makeProblem(int64_t T, int64_t H, int64_t Hkv, int64_t d, float spread, 
     return p;
 }
 
-void runKernel(const Problem& p, bool causal, int threads, std::vector<std::vector<float>>& probs,
+void runKernel(const Problem& p, const AttentionMask& mask, int threads, std::vector<std::vector<float>>& probs,
                std::vector<std::vector<float>>& lse, std::vector<float>& out)
 {
     probs.assign(size_t(p.H), std::vector<float>(size_t(p.T * p.T), -1.f));
@@ -43,7 +44,7 @@ void runKernel(const Problem& p, bool causal, int threads, std::vector<std::vect
     AttentionArgs a;
     a.tokens = p.T; a.heads = p.H; a.kvHeads = p.Hkv; a.headDim = p.d;
     a.scale = 1.f / std::sqrt(float(p.d));
-    a.causal = causal;
+    a.mask = mask;
     a.q = p.q.data(); a.ldq = p.H * p.d;
     a.k = p.k.data(); a.ldk = p.Hkv * p.d;
     a.v = p.v.data(); a.ldv = p.Hkv * p.d;
@@ -55,20 +56,31 @@ void runKernel(const Problem& p, bool causal, int threads, std::vector<std::vect
 
 } // namespace
 
-class AttentionKernel : public ::testing::TestWithParam<std::tuple<int, bool>> {};
+AttentionMask maskOf(int kind)
+{
+    switch (kind) {
+    case 0: return AttentionMask::causal();
+    case 1: return AttentionMask::bidirectional();
+    case 2: return AttentionMask::sliding(5);
+    default: return AttentionMask::slidingWithSinks(9, 3);
+    }
+}
+
+class AttentionKernel : public ::testing::TestWithParam<std::tuple<int, int>> {};
 
 TEST_P(AttentionKernel, MatchesFp64Reference)
 {
-    const auto [T, causal] = GetParam();
+    const auto [T, kind] = GetParam();
+    const AttentionMask mask = maskOf(kind);
     const Problem p = makeProblem(T, 6, 2, 32, 1.5f, 7u + unsigned(T));
     std::vector<std::vector<float>> probs, lse;
     std::vector<float> out;
-    runKernel(p, causal, 2, probs, lse, out);
+    runKernel(p, mask, 2, probs, lse, out);
     std::vector<double> rp(size_t(T * T)), ro(size_t(T * p.d)), rl(static_cast<size_t>(T));
     for (int64_t h = 0; h < p.H; ++h) {
         const int64_t kv = h / (p.H / p.Hkv);
         cpu::attentionHeadReference(T, p.d, p.q.data() + h * p.d, p.H * p.d, p.k.data() + kv * p.d, p.Hkv * p.d,
-                                    p.v.data() + kv * p.d, p.Hkv * p.d, 1.f / std::sqrt(float(p.d)), causal, rp.data(),
+                                    p.v.data() + kv * p.d, p.Hkv * p.d, 1.f / std::sqrt(float(p.d)), mask, rp.data(),
                                     ro.data(), rl.data());
         double maxP = 0, maxO = 0, maxL = 0;
         for (int64_t i = 0; i < T; ++i) {
@@ -76,7 +88,7 @@ TEST_P(AttentionKernel, MatchesFp64Reference)
             for (int64_t j = 0; j < T; ++j) {
                 const float v = probs[h][size_t(i * T + j)];
                 maxP = std::max(maxP, std::fabs(v - rp[size_t(i * T + j)]));
-                if (causal && j > i) {
+                if (!mask.valid(i, j)) {
                     ASSERT_EQ(v, 0.f) << "masked cell must be exactly 0";
                 }
                 sum += v;
@@ -93,14 +105,40 @@ TEST_P(AttentionKernel, MatchesFp64Reference)
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, AttentionKernel,
-                         ::testing::Combine(::testing::Values(1, 7, 64, 65, 200), ::testing::Bool()));
+                         ::testing::Combine(::testing::Values(1, 7, 64, 65, 200), ::testing::Values(0, 1, 2, 3)));
+
+TEST(AttentionKernelMasks, SlidingWindowCoveringThePromptEqualsCausalBitForBit)
+{
+    const Problem p = makeProblem(70, 3, 1, 16, 1.f, 21u);
+    std::vector<std::vector<float>> pc, lc, ps, ls;
+    std::vector<float> oc, os;
+    runKernel(p, AttentionMask::causal(), 2, pc, lc, oc);
+    runKernel(p, AttentionMask::sliding(70), 2, ps, ls, os);
+    EXPECT_EQ(pc, ps);
+    EXPECT_EQ(oc, os);
+    EXPECT_EQ(lc, ls);
+}
+
+TEST(AttentionKernelMasks, SlidingWindowRowsSeeExactlyTheWindow)
+{
+    const Problem p = makeProblem(100, 2, 2, 8, 1.f, 4u);
+    std::vector<std::vector<float>> probs, lse;
+    std::vector<float> out;
+    runKernel(p, AttentionMask::sliding(16), 1, probs, lse, out);
+    for (int64_t i = 0; i < 100; ++i) {
+        int nonzero = 0;
+        for (int64_t j = 0; j < 100; ++j)
+            nonzero += probs[0][size_t(i * 100 + j)] > 0.f ? 1 : 0;
+        EXPECT_EQ(nonzero, std::min<int64_t>(i + 1, 16)) << "row " << i;
+    }
+}
 
 TEST(AttentionKernelNumerics, LargeLogitsDoNotOverflow)
 {
     Problem p = makeProblem(33, 2, 1, 16, 40.f, 3u);   // logits of order ±1e4
     std::vector<std::vector<float>> probs, lse;
     std::vector<float> out;
-    runKernel(p, true, 1, probs, lse, out);
+    runKernel(p, AttentionMask::causal(), 1, probs, lse, out);
     for (const auto& m : probs)
         for (float x : m)
             ASSERT_TRUE(std::isfinite(x));
@@ -113,11 +151,11 @@ TEST(AttentionKernelNumerics, DeterministicAtFixedThreadCountAndAcrossThreadCoun
     const Problem p = makeProblem(130, 4, 2, 16, 1.f, 11u);
     std::vector<std::vector<float>> p1, l1, p2, l2;
     std::vector<float> o1, o2;
-    runKernel(p, true, 2, p1, l1, o1);
-    runKernel(p, true, 2, p2, l2, o2);
+    runKernel(p, AttentionMask::causal(), 2, p1, l1, o1);
+    runKernel(p, AttentionMask::causal(), 2, p2, l2, o2);
     EXPECT_EQ(p1, p2);
     EXPECT_EQ(o1, o2);
-    runKernel(p, true, 1, p2, l2, o2);   // heads are independent: thread count does not change any bit
+    runKernel(p, AttentionMask::causal(), 1, p2, l2, o2);   // heads are independent: thread count does not change any bit
     EXPECT_EQ(p1, p2);
 }
 
@@ -178,16 +216,70 @@ TEST(RopeKernel, AdjacentPairsOnPermutedRowsEqualSplitHalves)
         }
 }
 
-TEST(RmsNormKernel, MatchesHandComputation)
+TEST(NormKernel, RmsNormMatchesHandComputationWithAndWithoutTheOffset)
 {
     const float x[4] = {1.f, -2.f, 3.f, -4.f}, w[4] = {1.f, 0.5f, 2.f, 1.f};
     float y[4];
-    RmsNormArgs a;
+    NormArgs a;
+    a.kind = NormKind::Rms;
     a.rows = 1; a.cols = 4; a.x = x; a.ldx = 4; a.weight = w; a.eps = 1e-5f; a.y = y; a.ldy = 4;
-    ASSERT_TRUE(cpu::rmsNormCpu(a).ok);
+    ASSERT_TRUE(cpu::normCpu(a).ok);
     const float inv = 1.f / std::sqrt((1.f + 4.f + 9.f + 16.f) / 4.f + 1e-5f);
     for (int i = 0; i < 4; ++i)
         EXPECT_FLOAT_EQ(y[i], w[i] * x[i] * inv);
+    a.weightOffset = 1.f;   // Gemma: x̂ · (1 + w)
+    ASSERT_TRUE(cpu::normCpu(a).ok);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_FLOAT_EQ(y[i], (1.f + w[i]) * x[i] * inv);
+}
+
+TEST(NormKernel, LayerNormMatchesHandComputation)
+{
+    const float x[4] = {1.f, 2.f, 3.f, 6.f}, w[4] = {1.f, 2.f, 0.5f, 1.f}, b[4] = {0.f, 1.f, -1.f, 0.5f};
+    float y[4];
+    NormArgs a;
+    a.kind = NormKind::Layer;
+    a.rows = 1; a.cols = 4; a.x = x; a.ldx = 4; a.weight = w; a.bias = b; a.eps = 1e-5f; a.y = y; a.ldy = 4;
+    ASSERT_TRUE(cpu::normCpu(a).ok);
+    // mean 3, biased variance (4 + 1 + 0 + 9) / 4 = 3.5
+    const double inv = 1.0 / std::sqrt(3.5 + 1e-5);
+    for (int i = 0; i < 4; ++i)
+        EXPECT_NEAR(y[i], (x[i] - 3.0) * inv * w[i] + b[i], 1e-6);
+}
+
+TEST(ActivationKernel, ValuesMatchTheirDefinitions)
+{
+    // Reference values computed with torch: silu(1) = 0.7310586, gelu(1) = 0.8413447,
+    // gelu_new(1) = gelu(1, approximate='tanh') = 0.8411920, softcap 30·tanh(60/30) = 28.920820.
+    EXPECT_NEAR(cpu::activate(Activation::Silu, 1.f, 0.f), 0.7310586, 1e-6);
+    EXPECT_NEAR(cpu::activate(Activation::GeluErf, 1.f, 0.f), 0.8413447, 1e-6);
+    EXPECT_NEAR(cpu::activate(Activation::GeluTanh, 1.f, 0.f), 0.8411920, 1e-6);
+    EXPECT_NEAR(cpu::activate(Activation::Softcap, 60.f, 30.f), 28.920820, 1e-4);
+    float gate[2] = {1.f, -1.f}, up[2] = {2.f, 3.f};
+    GatedActivationArgs g;
+    g.n = 2; g.act = Activation::GeluTanh; g.gate = gate; g.up = up; g.out = gate;
+    ASSERT_TRUE(cpu::gatedActivationCpu(g).ok);
+    EXPECT_NEAR(gate[0], 2 * 0.8411920, 1e-5);
+    EXPECT_NEAR(gate[1], 3 * -0.1588080, 1e-5);
+}
+
+TEST(GatherKernel, CopiesScaledRowsAndRefusesIdsOutsideTheTable)
+{
+    const float table[6] = {1, 2, 3, 4, 5, 6};   // 3 rows of 2
+    const int32_t ids[2] = {2, 0};
+    float out[4];
+    GatherArgs g;
+    g.count = 2; g.cols = 2; g.ids = ids; g.table = table; g.ldTable = 2; g.tableRows = 3; g.out = out; g.ldOut = 2;
+    g.scale = 2.f;
+    ASSERT_TRUE(cpu::gatherCpu(g).ok);
+    EXPECT_EQ(out[0], 10.f);
+    EXPECT_EQ(out[1], 12.f);
+    EXPECT_EQ(out[2], 2.f);
+    EXPECT_EQ(out[3], 4.f);
+    const int32_t bad[1] = {3};
+    g.count = 1;
+    g.ids = bad;
+    EXPECT_FALSE(cpu::gatherCpu(g).ok);
 }
 
 TEST(GemmKernel, MatchesNaiveProductWithBeta)

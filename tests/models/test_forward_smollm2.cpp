@@ -55,7 +55,7 @@ TEST(ForwardSmolLM2, LogitsAttentionAndHiddenMatchTransformers)
         for (const auto& p : c["positions"])
             spec.logitPositions.insert(p["position"].get<int64_t>());
         CollectingObserver obs(spec);
-        runForward(*model, backend, backend, ids, obs);
+        runForward(*model, backend, ids, obs);
 
         // --- logits ---
         ASSERT_EQ(obs.logits().size(), c["positions"].size());
@@ -127,7 +127,7 @@ TEST(ForwardSmolLM2, CancelStopsBetweenLayersWithoutResult)
     int layersSeen = 0;
     obs.layerCallback = [&](const LayerStats&) { return ++layersSeen < 3; };   // observer says stop after 3
     try {
-        runForward(*model, backend, backend, ids, obs);
+        runForward(*model, backend, ids, obs);
         FAIL() << "expected cancellation";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Cancelled);
@@ -140,7 +140,7 @@ TEST(ForwardSmolLM2, CancelStopsBetweenLayersWithoutResult)
     ForwardOptions opt;
     opt.stop = src.get_token();
     CollectingObserver obs2(spec);
-    EXPECT_THROW(runForward(*model, backend, backend, ids, obs2, opt), Error);
+    EXPECT_THROW(runForward(*model, backend, ids, obs2, opt), Error);
     EXPECT_TRUE(obs2.layerStats().empty());
 }
 
@@ -152,12 +152,12 @@ TEST(ForwardSmolLM2, RejectsOutOfVocabularyIdsAndEmptyInput)
     CollectingObserver obs({});
     std::vector<int32_t> bad = {1, 49152};
     try {
-        runForward(*model, backend, backend, bad, obs);
+        runForward(*model, backend, bad, obs);
         FAIL();
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Usage);
         EXPECT_NE(std::string(e.what()).find("outside the vocabulary"), std::string::npos);
     }
     std::vector<int32_t> none;
-    EXPECT_THROW(runForward(*model, backend, backend, none, obs), Error);
+    EXPECT_THROW(runForward(*model, backend, none, obs), Error);
 }

@@ -8,6 +8,9 @@
 #include "core/capture/collecting_observer.h"
 #include "core/model/forward.h"
 #include "core/model/loaded_model.h"
+#include "core/model/weight_store.h"
+#include "core/backend/backend_set.h"
+#include "core/session/run_request.h"
 #include "core/util/error.h"
 #include "kernels/cpu/cpu_backend.h"
 
@@ -52,7 +55,7 @@ TEST_P(TinyArchitecture, MatchesTransformers)
         spec.heads = CaptureSpec::Heads::All;
         spec.logits = CaptureSpec::Logits::All;
         CollectingObserver obs(spec);
-        runForward(*model, backend, backend, refIds, obs);
+        runForward(*model, backend, refIds, obs);
         const int64_t T = static_cast<int64_t>(refIds.size());
 
         ASSERT_EQ(obs.logits().size(), static_cast<size_t>(T));
@@ -111,12 +114,16 @@ TEST(CrossFormat, GgufAndSafetensorsOfTheSameLlamaGiveIdenticalMaps)
         spec.heads = CaptureSpec::Heads::All;
         spec.logits = CaptureSpec::Logits::All;
         CollectingObserver oa(spec), ob(spec);
-        runForward(*hf, backend, backend, a.ids, oa);
-        runForward(*gg, backend, backend, b.ids, ob);
+        runForward(*hf, backend, a.ids, oa);
+        runForward(*gg, backend, b.ids, ob);
         double maxP = 0, maxL = 0;
-        for (size_t i = 0; i < oa.maps().size(); ++i)
-            for (size_t k = 0; k < oa.maps()[i]->probs.size(); ++k)
-                maxP = std::max(maxP, double(std::fabs(oa.maps()[i]->probs[k] - ob.maps()[i]->probs[k])));
+        ASSERT_EQ(oa.store().mapCount(), ob.store().mapCount());
+        for (const auto& [key, ma] : oa.store().maps()) {
+            AttentionMapPtr mb = ob.store().map(key.quantity, key.layer, key.head);
+            ASSERT_TRUE(mb);
+            for (size_t k = 0; k < ma->probs.size(); ++k)
+                maxP = std::max(maxP, double(std::fabs(ma->probs[k] - mb->probs[k])));
+        }
         for (size_t p = 0; p < oa.logits().size(); ++p)
             for (size_t v = 0; v < oa.logits()[p].second.size(); ++v)
                 maxL = std::max(maxL, double(std::fabs(oa.logits()[p].second[v] - ob.logits()[p].second[v])));
@@ -134,10 +141,10 @@ TEST(ChangedFile, RunRefusesAModelRewrittenSinceOpen)
     cpu::CpuBackend backend(1);
     std::vector<int32_t> ids = {5, 6, 7};
     CollectingObserver obs({});
-    EXPECT_NO_THROW(runForward(*model, backend, backend, ids, obs));
+    EXPECT_NO_THROW(runForward(*model, backend, ids, obs));
     { std::ofstream(tmp, std::ios::app) << "appended"; }   // size changes
     try {
-        runForward(*model, backend, backend, ids, obs);
+        runForward(*model, backend, ids, obs);
         FAIL() << "expected an error";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Io);
@@ -146,27 +153,86 @@ TEST(ChangedFile, RunRefusesAModelRewrittenSinceOpen)
     fs::remove(tmp);
 }
 
-TEST(CaptureBudget, RunOverTheBudgetIsRefusedWithTheNumbersBeforeComputing)
+TEST(RunRequestBudget, RunOverTheBudgetIsRefusedWithTheNumbersBeforeComputing)
 {
     auto model = LoadedModel::open(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama");
-    cpu::CpuBackend backend(1);
-    std::vector<int32_t> ids(64, 7);
-    CaptureSpec spec;
-    spec.heads = CaptureSpec::Heads::All;   // 2 layers × 4 heads × 64·65·4 bytes = 133 kB
-    CollectingObserver obs(spec);
+    BackendSet backends;
+    backends.primary = std::make_unique<cpu::CpuBackend>(1);
+    RunRequest req;
+    req.ids = std::vector<int32_t>(64, 7);
+    req.capture.heads = CaptureSpec::Heads::All;   // 2 layers × 4 heads × (64·64·4 + 64·5) bytes = 133 kB
+    RunRequest warm;   // converts the weights, so the estimate below has nothing left to convert
+    warm.ids = std::vector<int32_t>(4, 7);
+    executeRun(model, backends, warm);
+    const MemoryEstimate e = estimateRun(*model, 64, req.capture, 0, 0, 1);
+    EXPECT_EQ(e.capturedMaps, 8);
+    EXPECT_EQ(e.captureBytes, 8u * (64u * 64u * 4u + 64u * 5u));
     int layers = 0;
-    obs.layerCallback = [&](const LayerStats&) { return ++layers > 0; };
-    ForwardOptions opt;
-    opt.captureBudgetBytes = 100 * 1024;
+    RunStreaming streaming;
+    streaming.onLayer = [&](const LayerCaptures&) { return ++layers > 0; };
+    req.memoryBudgetBytes = e.total() - 1;
     try {
-        runForward(*model, backend, backend, ids, obs, opt);
+        executeRun(model, backends, req, streaming);
         FAIL() << "expected a resource error";
-    } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), ErrorKind::Resource);
-        EXPECT_NE(std::string(e.what()).find("capturing 8 attention maps at 64 tokens"), std::string::npos) << e.what();
+    } catch (const Error& err) {
+        EXPECT_EQ(err.kind(), ErrorKind::Resource);
+        const std::string w = err.what();
+        EXPECT_NE(w.find("64 tokens need"), std::string::npos) << w;
+        EXPECT_NE(w.find("8 captured maps"), std::string::npos) << w;
+        EXPECT_NE(w.find("At most 63 tokens fit"), std::string::npos) << w;
     }
     EXPECT_EQ(layers, 0);
-    opt.captureBudgetBytes = 200 * 1024;
-    EXPECT_NO_THROW(runForward(*model, backend, backend, ids, obs, opt));
+    req.memoryBudgetBytes = e.total();
+    RunResult r = executeRun(model, backends, req, streaming);
     EXPECT_EQ(layers, 2);
+    EXPECT_EQ(r.captures.mapCount(), 8u);
+    EXPECT_EQ(r.logits.size(), 1u);
+}
+
+TEST(RunRequestContext, PromptsBeyondTheContextAreRefusedUnlessAskedFor)
+{
+    auto model = LoadedModel::open(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama");   // context 256
+    BackendSet backends;
+    backends.primary = std::make_unique<cpu::CpuBackend>(1);
+    RunRequest req;
+    req.ids = std::vector<int32_t>(300, 7);
+    try {
+        executeRun(model, backends, req);
+        FAIL() << "expected a usage error";
+    } catch (const Error& err) {
+        EXPECT_EQ(err.kind(), ErrorKind::Usage);
+        EXPECT_NE(std::string(err.what()).find("300 tokens but the model's context length is 256"), std::string::npos)
+            << err.what();
+        EXPECT_NE(std::string(err.what()).find("--beyond-context"), std::string::npos);
+    }
+    req.beyondContext = true;
+    RunResult r = executeRun(model, backends, req);
+    ASSERT_FALSE(r.notes.empty());
+    EXPECT_NE(r.notes.back().find("beyond the model's context length of 256"), std::string::npos);
+}
+
+TEST(RunRequestWeights, ARerunOfAResidentModelConvertsNothingAndGivesTheSameLogits)
+{
+    auto model = LoadedModel::open(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-qwen2");
+    BackendSet backends;
+    backends.primary = std::make_unique<cpu::CpuBackend>(1);
+    RunRequest req;
+    req.text = "The first token is an attention sink.";
+    req.keepLogits = true;
+    RunResult a = executeRun(model, backends, req);
+    EXPECT_GT(a.timings.dequantMs, 0.0);
+    RunResult b = executeRun(model, backends, req);
+    EXPECT_EQ(b.timings.dequantMs, 0.0);
+    EXPECT_EQ(b.estimate.weightBytes, 0u);
+    ASSERT_EQ(a.logits.size(), 1u);
+    EXPECT_EQ(a.logits[0].logits, b.logits[0].logits);
+    // Streaming mode (a budget below the model's size) converts per layer and gives identical numbers.
+    WeightStore streaming(*model, backends.main(), 1);
+    EXPECT_FALSE(streaming.resident());
+    CaptureSpec spec;
+    spec.logits = CaptureSpec::Logits::Last;
+    CollectingObserver obs(spec);
+    runForward(*model, backends.main(), b.tokens.ids, obs, {}, &streaming);
+    EXPECT_EQ(obs.logits().at(0).second, a.logits[0].logits);
+    EXPECT_EQ(streaming.heldBytes(), 0u);
 }

@@ -57,18 +57,22 @@ ValueGrid poolSource(const HeatmapSource& src, int maxSide)
         const bool rowMasked = !m.maskedRows.empty() && m.maskedRows[static_cast<size_t>(i)];
         if (rowMasked)
             continue;
-        const int64_t valid = m.causal ? i + 1 : t;
+        // Only the mask's valid keys are copied: masked cells stay NaN and are drawn hatched.
+        const RowKeys keys = m.rowKeys(i);
         float* out = g.values.data() + static_cast<size_t>(i / pool) * static_cast<size_t>(g.cols);
         const float* row = data + i * t;
-        if (pool == 1) {
-            std::copy(row, row + valid, out);
-            continue;
-        }
-        for (int64_t j = 0; j < valid; ++j) {
-            float& cell = out[j / pool];
-            const float v = row[j];
-            if (std::isnan(cell) || std::fabs(v) > std::fabs(cell))
-                cell = v;
+        for (int r = 0; r < keys.count; ++r) {
+            const KeyRange& k = keys.range[r];
+            if (pool == 1) {
+                std::copy(row + k.begin, row + k.end, out + k.begin);
+                continue;
+            }
+            for (int64_t j = k.begin; j < k.end; ++j) {
+                float& cell = out[j / pool];
+                const float v = row[j];
+                if (std::isnan(cell) || std::fabs(v) > std::fabs(cell))
+                    cell = v;
+            }
         }
     }
     return g;

@@ -141,14 +141,16 @@ QString AttentionPlot::hoverText(int query, int key) const
     QString text = QStringLiteral("query #%1 “%2” → key #%3 “%4”\n")
                        .arg(query).arg(tokenLabel(query, 24)).arg(key).arg(tokenLabel(key, 24));
     if (m.isMasked(query, key))
-        return text + tr("masked (causal: a query cannot see later keys)");
+        return text + tr("masked (%1)").arg(QString::fromStdString(m.mask.maskedReason(query, key)));
     const float* row = m.row(query);
     const float w = row[key];
-    const int64_t valid = m.causal ? query + 1 : m.tokens;
+    const RowKeys keys = m.rowKeys(query);
+    const int64_t valid = keys.size();
     int64_t rank = 1;
-    for (int64_t j = 0; j < valid; ++j)
-        if (row[j] > w)
-            ++rank;
+    for (int r = 0; r < keys.count; ++r)
+        for (int64_t j = keys.range[r].begin; j < keys.range[r].end; ++j)
+            if (row[j] > w)
+                ++rank;
     text += tr("weight %1  (rank %2 of %3 in its row)").arg(w, 0, 'g', 4).arg(rank).arg(valid);
     if (m_source.isSigned())
         text += tr("\nΔ vs. layer mean %1").arg((*m_source.signedValues)[static_cast<size_t>(query * m.tokens + key)], 0, 'g', 4);

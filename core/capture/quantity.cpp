@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/capture/quantity.h"
+
+#include <array>
+
+namespace attnscope {
+
+namespace {
+
+constexpr std::array<QuantityInfo, static_cast<size_t>(Quantity::Count)> kSchema = {{
+    {Quantity::AttentionProbs, "attention.probs", "attention probabilities", QuantityShape::HeadMap,
+     ValueDomain::Probability, ViewHint::Heatmap},
+    {Quantity::AttentionProbs2, "attention.probs2", "second softmax map (A2)", QuantityShape::HeadMap,
+     ValueDomain::Probability, ViewHint::Heatmap},
+    {Quantity::AttentionCombined, "attention.combined", "combined map (A1 − λ·A2)", QuantityShape::HeadMap,
+     ValueDomain::Signed, ViewHint::DivergingHeatmap},
+    {Quantity::Gate, "gate", "output gate σ(xW)", QuantityShape::HeadSeries, ValueDomain::Gate, ViewHint::Series},
+    {Quantity::SinkProb, "sink.prob", "sink probability per row", QuantityShape::HeadSeries, ValueDomain::Probability,
+     ViewHint::Series},
+    {Quantity::AttnOutNormPre, "attn_out.norm_pre_gate", "|attention output| before the gate",
+     QuantityShape::HeadSeries, ValueDomain::NonNegative, ViewHint::Series},
+    {Quantity::AttnOutNormPost, "attn_out.norm_post_gate", "|attention output| after the gate",
+     QuantityShape::HeadSeries, ValueDomain::NonNegative, ViewHint::Series},
+    {Quantity::Lambda, "lambda", "differential λ", QuantityShape::HeadSeries, ValueDomain::Signed, ViewHint::Series},
+    {Quantity::HiddenState, "hidden.state", "residual stream after the layer", QuantityShape::LayerSeries,
+     ValueDomain::Signed, ViewHint::DivergingHeatmap},
+    {Quantity::FinalHidden, "hidden.final", "output hidden state", QuantityShape::LayerSeries, ValueDomain::Signed,
+     ViewHint::DivergingHeatmap},
+}};
+
+static_assert([] {
+    for (size_t i = 0; i < kSchema.size(); ++i)
+        if (static_cast<size_t>(kSchema[i].quantity) != i)
+            return false;
+    return true;
+}(), "the schema rows must be in enum order");
+
+} // namespace
+
+std::span<const QuantityInfo> quantitySchema()
+{
+    return kSchema;
+}
+
+const QuantityInfo& quantityInfo(Quantity q)
+{
+    return kSchema[static_cast<size_t>(q)];
+}
+
+bool quantityFromKey(const std::string& key, Quantity& out)
+{
+    for (const QuantityInfo& q : kSchema)
+        if (key == q.key) {
+            out = q.quantity;
+            return true;
+        }
+    return false;
+}
+
+} // namespace attnscope

@@ -1,0 +1,129 @@
+// Architectures as data (docs/ARCHITECTURES.md): one table row per architecture, keyed by GGUF
+// `general.architecture` and HF `model_type`, holding the hyperparameter keys of both formats, the tensor-name
+// templates of every role in both formats, and the block's maths as enum fields (norm, MLP, positions, residual
+// layout, embedding scale, q/k norm, the per-layer attention rule). The forward pass reads only these fields;
+// family-specific block code exists only where the maths really differs.
+// Adding an architecture whose block already exists is a row in architecture_table.cpp plus a fixture.
+// Threading: immutable table; any thread.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "core/backend/backend.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace attnscope {
+
+/// Gated: down(act(gate(x)) · up(x)) (SwiGLU with SiLU, GeGLU with tanh-GELU); Plain: down(act(up(x)))
+/// (GPT-2, BERT). The activation comes from the config's activation key, else the row's default.
+enum class MlpKind : uint8_t { Gated, Plain };
+enum class PositionKind : uint8_t { Rope, Learned };
+enum class RopePairing : uint8_t { Adjacent, SplitHalf };
+/// Where the norms sit around the attention and MLP sub-blocks:
+///   PreNorm   x += f(norm(x))                       (Llama, GPT-2)
+///   Sandwich  x += postNorm(f(preNorm(x)))          (Gemma 2/3)
+///   PostNorm  x = norm(x + f(x))                    (BERT)
+enum class ResidualLayout : uint8_t { PreNorm, Sandwich, PostNorm };
+/// How each layer's attention mask is chosen:
+///   AllCausal          every layer causal (a config `sliding_window` makes every layer sliding: Mistral)
+///   AllBidirectional   every layer sees every key (BERT)
+///   SlidingPattern     `layer_types` from the config, else every Nth layer full and the others sliding
+///                      (Gemma 3: N = 6, layer l is full iff (l + 1) mod 6 = 0)
+enum class LayerRule : uint8_t { AllCausal, AllBidirectional, SlidingPattern };
+
+const char* mlpKindName(MlpKind k);
+const char* positionKindName(PositionKind k);
+const char* ropePairingName(RopePairing p);
+const char* residualLayoutName(ResidualLayout r);
+
+/// The meaning of a tensor in a block, independent of how a format names it.
+enum class TensorRole : uint8_t {
+    // model-wide
+    TokenEmbedding, PositionEmbedding, TokenTypeEmbedding, EmbeddingNorm, EmbeddingNormBias, OutputNorm,
+    OutputNormBias, Output,
+    // per layer
+    AttnNorm, AttnNormBias, Q, QBias, K, KBias, V, VBias, Qkv, QkvBias, O, OBias, QNorm, KNorm,
+    PostAttnNorm, AttnResidualNorm, AttnResidualNormBias,
+    FfnNorm, FfnNormBias, Gate, Up, UpBias, Down, DownBias, PostFfnNorm, FfnResidualNorm, FfnResidualNormBias,
+    Count
+};
+constexpr int kTensorRoleCount = static_cast<int>(TensorRole::Count);
+constexpr int kFirstLayerRole = static_cast<int>(TensorRole::AttnNorm);
+/// "query projection", "sandwich norm after attention", … (error messages, info).
+const char* tensorRoleLabel(TensorRole r);
+bool isLayerRole(TensorRole r);
+
+enum BindingFlags : uint8_t {
+    kRequired = 0,
+    kOptional = 1,   // may be absent (an untied lm head, an optional bias)
+    kHfConv1D = 2,   // the HF tensor is stored [in, out] (GPT-2's Conv1D); GGUF stores [out, in]
+};
+
+/// How one role is named in each format. Templates use {L} for the layer index; nullptr = absent in that format.
+struct TensorBinding {
+    TensorRole role;
+    const char* gguf;
+    const char* hf;
+    uint8_t flags = kRequired;
+};
+
+/// HF config.json keys of the hyperparameters (they differ between families: GPT-2 says n_embd, BERT
+/// layer_norm_eps). nullptr = the architecture has no such key.
+struct HfKeys {
+    const char* dModel = "hidden_size";
+    const char* nLayers = "num_hidden_layers";
+    const char* nHeads = "num_attention_heads";
+    const char* nKvHeads = "num_key_value_heads";
+    const char* ffnDim = "intermediate_size";
+    const char* vocab = "vocab_size";
+    const char* context = "max_position_embeddings";
+    const char* normEps = "rms_norm_eps";
+    const char* headDim = "head_dim";
+    const char* activation = "hidden_act";
+    const char* typeVocab = nullptr;   // BERT token types
+};
+
+struct ArchitectureDesc {
+    const char* name;                             // "llama", "gemma3", "bert", "gpt2"
+    std::span<const char* const> ggufNames;      // general.architecture values
+    std::span<const char* const> hfTypes;        // config.json model_type values
+    NormKind norm = NormKind::Rms;
+    float normOffsetHf = 0.f;                     // 1 when the HF weights are zero-centred ((1 + w), Gemma)
+    float normOffsetGguf = 0.f;                   // llama.cpp's converter bakes the +1 into Gemma's GGUF weights
+    MlpKind mlp = MlpKind::Gated;
+    Activation activation = Activation::Silu;     // when the file names none (GGUF never does)
+    PositionKind position = PositionKind::Rope;
+    RopePairing ropeGguf = RopePairing::SplitHalf;   // HF safetensors are always split-half
+    ResidualLayout residual = ResidualLayout::PreNorm;
+    LayerRule layerRule = LayerRule::AllCausal;
+    int slidingPattern = 0;                       // SlidingPattern: every Nth layer is full
+    float ggufLocalRopeTheta = 0.f;               // θ of sliding layers when the GGUF has no key for it
+    bool embeddingScaleSqrtD = false;             // x = embed · √d_model (Gemma)
+    bool qkNorm = false;                          // RMSNorm over head_dim on q and k before RoPE
+    bool hasLmHead = true;                        // false for encoders (BERT): no next-token prediction
+    bool queryPreAttnScalar = false;              // scale = query_pre_attn_scalar^-1/2 (Gemma) instead of d^-1/2
+    const char* hfOptionalPrefix = nullptr;       // "bert.", "transformer.": HF names may carry it
+    HfKeys hf;
+    std::span<const TensorBinding> tensors;
+    std::span<const TensorBinding> extraTensors;  // a second list (e.g. Qwen2's biases on top of Llama's names)
+    std::span<const char* const> ignoredTensors;  // harmless extras (buffers, poolers): reported as unused
+    std::span<const char* const> refusedTensors;  // tensors whose maths we do not implement: refuse the model
+    bool slidingWindowFromConfig = false;         // AllCausal rows: a config sliding_window makes every layer slide
+};
+
+/// The table, in lookup order.
+std::span<const ArchitectureDesc> architectureTable();
+/// nullptr when unknown.
+const ArchitectureDesc* findArchitectureByGguf(const std::string& name);
+const ArchitectureDesc* findArchitectureByHfType(const std::string& modelType);
+/// "llama, mistral, qwen2, qwen3, gemma3, bert, gpt2" for messages.
+std::string supportedArchitectureList();
+
+/// The activation a config string names ("silu", "gelu", "gelu_new", "gelu_pytorch_tanh"); false if unknown.
+bool activationFromName(const std::string& name, Activation& out);
+
+/// Expands "{L}" in a template.
+std::string expandTemplate(const char* tmpl, int layer);
+
+} // namespace attnscope

@@ -1,0 +1,367 @@
+// The architecture table (docs/ARCHITECTURES.md). One row per architecture; tensor names appear only here.
+// Sources of the names: llama.cpp src/llama-arch.cpp (GGUF) and the transformers modeling files (HF).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/model/architecture.h"
+
+#include <array>
+
+namespace attnscope {
+
+namespace {
+
+using R = TensorRole;
+
+// ---- Llama family: Llama, SmolLM2, Mistral, Qwen2, Qwen3 ----
+constexpr TensorBinding kLlamaTensors[] = {
+    {R::TokenEmbedding, "token_embd.weight", "model.embed_tokens.weight"},
+    {R::OutputNorm, "output_norm.weight", "model.norm.weight"},
+    {R::Output, "output.weight", "lm_head.weight", kOptional},
+    {R::AttnNorm, "blk.{L}.attn_norm.weight", "model.layers.{L}.input_layernorm.weight"},
+    {R::Q, "blk.{L}.attn_q.weight", "model.layers.{L}.self_attn.q_proj.weight"},
+    {R::K, "blk.{L}.attn_k.weight", "model.layers.{L}.self_attn.k_proj.weight"},
+    {R::V, "blk.{L}.attn_v.weight", "model.layers.{L}.self_attn.v_proj.weight"},
+    {R::O, "blk.{L}.attn_output.weight", "model.layers.{L}.self_attn.o_proj.weight"},
+    // Llama's post_attention_layernorm is the pre-FFN norm (Gemma's is a sandwich norm: see below).
+    {R::FfnNorm, "blk.{L}.ffn_norm.weight", "model.layers.{L}.post_attention_layernorm.weight"},
+    {R::Gate, "blk.{L}.ffn_gate.weight", "model.layers.{L}.mlp.gate_proj.weight"},
+    {R::Up, "blk.{L}.ffn_up.weight", "model.layers.{L}.mlp.up_proj.weight"},
+    {R::Down, "blk.{L}.ffn_down.weight", "model.layers.{L}.mlp.down_proj.weight"},
+};
+constexpr TensorBinding kQkvBiases[] = {
+    {R::QBias, "blk.{L}.attn_q.bias", "model.layers.{L}.self_attn.q_proj.bias"},
+    {R::KBias, "blk.{L}.attn_k.bias", "model.layers.{L}.self_attn.k_proj.bias"},
+    {R::VBias, "blk.{L}.attn_v.bias", "model.layers.{L}.self_attn.v_proj.bias"},
+};
+// attention_bias = true in a Llama/Mistral config puts biases on all four projections.
+constexpr TensorBinding kLlamaOptionalBiases[] = {
+    {R::QBias, "blk.{L}.attn_q.bias", "model.layers.{L}.self_attn.q_proj.bias", kOptional},
+    {R::KBias, "blk.{L}.attn_k.bias", "model.layers.{L}.self_attn.k_proj.bias", kOptional},
+    {R::VBias, "blk.{L}.attn_v.bias", "model.layers.{L}.self_attn.v_proj.bias", kOptional},
+    {R::OBias, "blk.{L}.attn_output.bias", "model.layers.{L}.self_attn.o_proj.bias", kOptional},
+};
+constexpr TensorBinding kQkNorms[] = {
+    {R::QNorm, "blk.{L}.attn_q_norm.weight", "model.layers.{L}.self_attn.q_norm.weight"},
+    {R::KNorm, "blk.{L}.attn_k_norm.weight", "model.layers.{L}.self_attn.k_norm.weight"},
+};
+constexpr const char* kLlamaIgnored[] = {"blk.{L}.attn_rot_embd.weight", "model.layers.{L}.self_attn.rotary_emb.inv_freq"};
+// Llama-3 GGUFs carry per-frequency RoPE factors; their maths is not implemented, so such files are refused.
+constexpr const char* kLlamaRefused[] = {"rope_freqs.weight"};
+
+constexpr const char* kGgufLlama[] = {"llama"};
+constexpr const char* kHfLlama[] = {"llama"};
+constexpr const char* kHfMistral[] = {"mistral"};
+constexpr const char* kGgufQwen2[] = {"qwen2"};
+constexpr const char* kHfQwen2[] = {"qwen2"};
+constexpr const char* kGgufQwen3[] = {"qwen3"};
+constexpr const char* kHfQwen3[] = {"qwen3"};
+
+// ---- Gemma 3 (transformers models/gemma3, llama.cpp LLM_ARCH_GEMMA3) ----
+constexpr TensorBinding kGemma3Tensors[] = {
+    {R::TokenEmbedding, "token_embd.weight", "model.embed_tokens.weight"},
+    {R::OutputNorm, "output_norm.weight", "model.norm.weight"},
+    {R::Output, "output.weight", "lm_head.weight", kOptional},
+    {R::AttnNorm, "blk.{L}.attn_norm.weight", "model.layers.{L}.input_layernorm.weight"},
+    {R::Q, "blk.{L}.attn_q.weight", "model.layers.{L}.self_attn.q_proj.weight"},
+    {R::K, "blk.{L}.attn_k.weight", "model.layers.{L}.self_attn.k_proj.weight"},
+    {R::V, "blk.{L}.attn_v.weight", "model.layers.{L}.self_attn.v_proj.weight"},
+    {R::O, "blk.{L}.attn_output.weight", "model.layers.{L}.self_attn.o_proj.weight"},
+    {R::QNorm, "blk.{L}.attn_q_norm.weight", "model.layers.{L}.self_attn.q_norm.weight"},
+    {R::KNorm, "blk.{L}.attn_k_norm.weight", "model.layers.{L}.self_attn.k_norm.weight"},
+    // Sandwich norms: same shape as Llama's post_attention_layernorm, different meaning.
+    {R::PostAttnNorm, "blk.{L}.post_attention_norm.weight", "model.layers.{L}.post_attention_layernorm.weight"},
+    {R::FfnNorm, "blk.{L}.ffn_norm.weight", "model.layers.{L}.pre_feedforward_layernorm.weight"},
+    {R::Gate, "blk.{L}.ffn_gate.weight", "model.layers.{L}.mlp.gate_proj.weight"},
+    {R::Up, "blk.{L}.ffn_up.weight", "model.layers.{L}.mlp.up_proj.weight"},
+    {R::Down, "blk.{L}.ffn_down.weight", "model.layers.{L}.mlp.down_proj.weight"},
+    {R::PostFfnNorm, "blk.{L}.post_ffw_norm.weight", "model.layers.{L}.post_feedforward_layernorm.weight"},
+};
+constexpr const char* kGgufGemma3[] = {"gemma3"};
+constexpr const char* kHfGemma3[] = {"gemma3_text"};
+
+// ---- BERT (transformers models/bert, llama.cpp LLM_ARCH_BERT) ----
+constexpr TensorBinding kBertTensors[] = {
+    {R::TokenEmbedding, "token_embd.weight", "embeddings.word_embeddings.weight"},
+    {R::PositionEmbedding, "position_embd.weight", "embeddings.position_embeddings.weight"},
+    {R::TokenTypeEmbedding, "token_types.weight", "embeddings.token_type_embeddings.weight"},
+    {R::EmbeddingNorm, "token_embd_norm.weight", "embeddings.LayerNorm.weight"},
+    {R::EmbeddingNormBias, "token_embd_norm.bias", "embeddings.LayerNorm.bias"},
+    {R::Q, "blk.{L}.attn_q.weight", "encoder.layer.{L}.attention.self.query.weight"},
+    {R::QBias, "blk.{L}.attn_q.bias", "encoder.layer.{L}.attention.self.query.bias"},
+    {R::K, "blk.{L}.attn_k.weight", "encoder.layer.{L}.attention.self.key.weight"},
+    {R::KBias, "blk.{L}.attn_k.bias", "encoder.layer.{L}.attention.self.key.bias"},
+    {R::V, "blk.{L}.attn_v.weight", "encoder.layer.{L}.attention.self.value.weight"},
+    {R::VBias, "blk.{L}.attn_v.bias", "encoder.layer.{L}.attention.self.value.bias"},
+    {R::O, "blk.{L}.attn_output.weight", "encoder.layer.{L}.attention.output.dense.weight"},
+    {R::OBias, "blk.{L}.attn_output.bias", "encoder.layer.{L}.attention.output.dense.bias"},
+    {R::AttnResidualNorm, "blk.{L}.attn_output_norm.weight", "encoder.layer.{L}.attention.output.LayerNorm.weight"},
+    {R::AttnResidualNormBias, "blk.{L}.attn_output_norm.bias", "encoder.layer.{L}.attention.output.LayerNorm.bias"},
+    {R::Up, "blk.{L}.ffn_up.weight", "encoder.layer.{L}.intermediate.dense.weight"},
+    {R::UpBias, "blk.{L}.ffn_up.bias", "encoder.layer.{L}.intermediate.dense.bias"},
+    {R::Down, "blk.{L}.ffn_down.weight", "encoder.layer.{L}.output.dense.weight"},
+    {R::DownBias, "blk.{L}.ffn_down.bias", "encoder.layer.{L}.output.dense.bias"},
+    {R::FfnResidualNorm, "blk.{L}.layer_output_norm.weight", "encoder.layer.{L}.output.LayerNorm.weight"},
+    {R::FfnResidualNormBias, "blk.{L}.layer_output_norm.bias", "encoder.layer.{L}.output.LayerNorm.bias"},
+};
+constexpr const char* kBertIgnored[] = {"pooler.dense.weight", "pooler.dense.bias", "embeddings.position_ids",
+                                        "cls.*"};
+constexpr const char* kGgufBert[] = {"bert"};
+constexpr const char* kHfBert[] = {"bert"};
+
+// ---- GPT-2 (transformers models/gpt2: Conv1D weights stored [in, out]; llama.cpp transposes them) ----
+constexpr TensorBinding kGpt2Tensors[] = {
+    {R::TokenEmbedding, "token_embd.weight", "wte.weight"},
+    {R::PositionEmbedding, "position_embd.weight", "wpe.weight"},
+    {R::OutputNorm, "output_norm.weight", "ln_f.weight"},
+    {R::OutputNormBias, "output_norm.bias", "ln_f.bias"},
+    {R::Output, "output.weight", "lm_head.weight", kOptional},
+    {R::AttnNorm, "blk.{L}.attn_norm.weight", "h.{L}.ln_1.weight"},
+    {R::AttnNormBias, "blk.{L}.attn_norm.bias", "h.{L}.ln_1.bias"},
+    {R::Qkv, "blk.{L}.attn_qkv.weight", "h.{L}.attn.c_attn.weight", kHfConv1D},
+    {R::QkvBias, "blk.{L}.attn_qkv.bias", "h.{L}.attn.c_attn.bias"},
+    {R::O, "blk.{L}.attn_output.weight", "h.{L}.attn.c_proj.weight", kHfConv1D},
+    {R::OBias, "blk.{L}.attn_output.bias", "h.{L}.attn.c_proj.bias"},
+    {R::FfnNorm, "blk.{L}.ffn_norm.weight", "h.{L}.ln_2.weight"},
+    {R::FfnNormBias, "blk.{L}.ffn_norm.bias", "h.{L}.ln_2.bias"},
+    {R::Up, "blk.{L}.ffn_up.weight", "h.{L}.mlp.c_fc.weight", kHfConv1D},
+    {R::UpBias, "blk.{L}.ffn_up.bias", "h.{L}.mlp.c_fc.bias"},
+    {R::Down, "blk.{L}.ffn_down.weight", "h.{L}.mlp.c_proj.weight", kHfConv1D},
+    {R::DownBias, "blk.{L}.ffn_down.bias", "h.{L}.mlp.c_proj.bias"},
+};
+constexpr const char* kGpt2Ignored[] = {"h.{L}.attn.bias", "h.{L}.attn.masked_bias"};
+constexpr const char* kGgufGpt2[] = {"gpt2"};
+constexpr const char* kHfGpt2[] = {"gpt2"};
+
+constexpr HfKeys kGemmaKeys = [] {
+    HfKeys k;
+    k.activation = "hidden_activation";
+    return k;
+}();
+constexpr HfKeys kBertKeys = [] {
+    HfKeys k;
+    k.nKvHeads = nullptr;
+    k.normEps = "layer_norm_eps";
+    k.headDim = nullptr;
+    k.typeVocab = "type_vocab_size";
+    return k;
+}();
+constexpr HfKeys kGpt2Keys = [] {
+    HfKeys k;
+    k.dModel = "n_embd";
+    k.nLayers = "n_layer";
+    k.nHeads = "n_head";
+    k.nKvHeads = nullptr;
+    k.ffnDim = "n_inner";
+    k.context = "n_positions";
+    k.normEps = "layer_norm_epsilon";
+    k.headDim = nullptr;
+    k.activation = "activation_function";
+    return k;
+}();
+
+ArchitectureDesc llamaRow(const char* name, std::span<const char* const> gguf, std::span<const char* const> hf)
+{
+    ArchitectureDesc a{};
+    a.name = name;
+    a.ggufNames = gguf;
+    a.hfTypes = hf;
+    a.tensors = kLlamaTensors;
+    a.extraTensors = kLlamaOptionalBiases;
+    a.ignoredTensors = kLlamaIgnored;
+    a.refusedTensors = kLlamaRefused;
+    return a;
+}
+
+const std::array<ArchitectureDesc, 7> kTable = [] {
+    // llama.cpp permutes q/k rows of `llama` GGUFs so adjacent-pair RoPE equals HF's split halves.
+    ArchitectureDesc llama = llamaRow("llama", kGgufLlama, kHfLlama);
+    llama.ropeGguf = RopePairing::Adjacent;
+
+    ArchitectureDesc mistral = llamaRow("mistral", {}, kHfMistral);
+    mistral.slidingWindowFromConfig = true;
+
+    ArchitectureDesc qwen2 = llamaRow("qwen2", kGgufQwen2, kHfQwen2);
+    qwen2.extraTensors = kQkvBiases;
+
+    ArchitectureDesc qwen3 = llamaRow("qwen3", kGgufQwen3, kHfQwen3);
+    qwen3.extraTensors = kQkNorms;
+    qwen3.qkNorm = true;
+
+    ArchitectureDesc gemma3{};
+    gemma3.name = "gemma3";
+    gemma3.ggufNames = kGgufGemma3;
+    gemma3.hfTypes = kHfGemma3;
+    gemma3.normOffsetHf = 1.f;      // Gemma3RMSNorm: x̂ · (1 + w)
+    gemma3.normOffsetGguf = 0.f;    // convert_hf_to_gguf.py adds 1 to every norm weight
+    gemma3.activation = Activation::GeluTanh;
+    gemma3.residual = ResidualLayout::Sandwich;
+    gemma3.layerRule = LayerRule::SlidingPattern;
+    gemma3.slidingPattern = 6;
+    gemma3.ggufLocalRopeTheta = 10000.f;   // llama.cpp: rope_freq_base_train_swa for gemma3
+    gemma3.embeddingScaleSqrtD = true;
+    gemma3.qkNorm = true;
+    gemma3.queryPreAttnScalar = true;
+    gemma3.hf = kGemmaKeys;
+    gemma3.tensors = kGemma3Tensors;
+
+    ArchitectureDesc bert{};
+    bert.name = "bert";
+    bert.ggufNames = kGgufBert;
+    bert.hfTypes = kHfBert;
+    bert.norm = NormKind::Layer;
+    bert.mlp = MlpKind::Plain;
+    bert.activation = Activation::GeluErf;
+    bert.position = PositionKind::Learned;
+    bert.residual = ResidualLayout::PostNorm;
+    bert.layerRule = LayerRule::AllBidirectional;
+    bert.hasLmHead = false;
+    bert.hfOptionalPrefix = "bert.";
+    bert.hf = kBertKeys;
+    bert.tensors = kBertTensors;
+    bert.ignoredTensors = kBertIgnored;
+
+    ArchitectureDesc gpt2{};
+    gpt2.name = "gpt2";
+    gpt2.ggufNames = kGgufGpt2;
+    gpt2.hfTypes = kHfGpt2;
+    gpt2.norm = NormKind::Layer;
+    gpt2.mlp = MlpKind::Plain;
+    gpt2.activation = Activation::GeluTanh;
+    gpt2.position = PositionKind::Learned;
+    gpt2.hfOptionalPrefix = "transformer.";
+    gpt2.hf = kGpt2Keys;
+    gpt2.tensors = kGpt2Tensors;
+    gpt2.ignoredTensors = kGpt2Ignored;
+
+    return std::array<ArchitectureDesc, 7>{llama, mistral, qwen2, qwen3, gemma3, bert, gpt2};
+}();
+
+} // namespace
+
+const char* mlpKindName(MlpKind k)
+{
+    return k == MlpKind::Gated ? "gated" : "plain";
+}
+
+const char* positionKindName(PositionKind k)
+{
+    return k == PositionKind::Rope ? "rope" : "learned";
+}
+
+const char* ropePairingName(RopePairing p)
+{
+    return p == RopePairing::Adjacent ? "adjacent" : "split-half";
+}
+
+const char* residualLayoutName(ResidualLayout r)
+{
+    switch (r) {
+    case ResidualLayout::PreNorm: return "pre-norm";
+    case ResidualLayout::Sandwich: return "sandwich";
+    case ResidualLayout::PostNorm: return "post-norm";
+    }
+    return "?";
+}
+
+const char* tensorRoleLabel(TensorRole r)
+{
+    switch (r) {
+    case R::TokenEmbedding: return "token embedding";
+    case R::PositionEmbedding: return "learned position embedding";
+    case R::TokenTypeEmbedding: return "token-type embedding";
+    case R::EmbeddingNorm: return "embedding norm";
+    case R::EmbeddingNormBias: return "embedding norm bias";
+    case R::OutputNorm: return "final norm";
+    case R::OutputNormBias: return "final norm bias";
+    case R::Output: return "output (lm head)";
+    case R::AttnNorm: return "pre-attention norm";
+    case R::AttnNormBias: return "pre-attention norm bias";
+    case R::Q: return "query projection";
+    case R::QBias: return "query bias";
+    case R::K: return "key projection";
+    case R::KBias: return "key bias";
+    case R::V: return "value projection";
+    case R::VBias: return "value bias";
+    case R::Qkv: return "fused query/key/value projection";
+    case R::QkvBias: return "fused query/key/value bias";
+    case R::O: return "attention output projection";
+    case R::OBias: return "attention output bias";
+    case R::QNorm: return "query norm";
+    case R::KNorm: return "key norm";
+    case R::PostAttnNorm: return "sandwich norm after attention";
+    case R::AttnResidualNorm: return "post-attention residual norm";
+    case R::AttnResidualNormBias: return "post-attention residual norm bias";
+    case R::FfnNorm: return "pre-MLP norm";
+    case R::FfnNormBias: return "pre-MLP norm bias";
+    case R::Gate: return "MLP gate projection";
+    case R::Up: return "MLP up projection";
+    case R::UpBias: return "MLP up bias";
+    case R::Down: return "MLP down projection";
+    case R::DownBias: return "MLP down bias";
+    case R::PostFfnNorm: return "sandwich norm after the MLP";
+    case R::FfnResidualNorm: return "post-MLP residual norm";
+    case R::FfnResidualNormBias: return "post-MLP residual norm bias";
+    case R::Count: break;
+    }
+    return "?";
+}
+
+bool isLayerRole(TensorRole r)
+{
+    return static_cast<int>(r) >= kFirstLayerRole && r != TensorRole::Count;
+}
+
+std::span<const ArchitectureDesc> architectureTable()
+{
+    return kTable;
+}
+
+const ArchitectureDesc* findArchitectureByGguf(const std::string& name)
+{
+    for (const ArchitectureDesc& a : kTable)
+        for (const char* n : a.ggufNames)
+            if (name == n)
+                return &a;
+    return nullptr;
+}
+
+const ArchitectureDesc* findArchitectureByHfType(const std::string& modelType)
+{
+    for (const ArchitectureDesc& a : kTable)
+        for (const char* n : a.hfTypes)
+            if (modelType == n)
+                return &a;
+    return nullptr;
+}
+
+std::string supportedArchitectureList()
+{
+    std::string s;
+    for (const ArchitectureDesc& a : kTable)
+        s += (s.empty() ? "" : ", ") + std::string(a.name);
+    return s;
+}
+
+bool activationFromName(const std::string& name, Activation& out)
+{
+    if (name == "silu" || name == "swish") {
+        out = Activation::Silu;
+    } else if (name == "gelu") {
+        out = Activation::GeluErf;
+    } else if (name == "gelu_new" || name == "gelu_pytorch_tanh") {
+        out = Activation::GeluTanh;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+std::string expandTemplate(const char* tmpl, int layer)
+{
+    std::string s(tmpl);
+    const size_t p = s.find("{L}");
+    if (p != std::string::npos)
+        s.replace(p, 3, std::to_string(layer));
+    return s;
+}
+
+} // namespace attnscope

@@ -1,0 +1,78 @@
+// State shared by the forward pass and the block code (forward.cpp, transformer_block.cpp): the model, the run's
+// backend buffers, the weight store, timings, and thin op wrappers that check statuses and time the dense work.
+// Internal to core/model.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "core/model/forward.h"
+#include "core/model/layer_plan.h"
+#include "core/model/loaded_model.h"
+#include "core/model/weight_store.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <utility>
+
+namespace attnscope {
+
+/// A backend buffer of floats, allocated once per run.
+struct RunBuffer {
+    std::unique_ptr<DeviceBuffer> buf;
+    float* data() const { return buf ? buf->floats() : nullptr; }
+};
+
+class ForwardContext {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    ForwardContext(const LoadedModel& m, Backend& be, std::span<const int32_t> ids, ForwardObserver& obs,
+                   const ForwardOptions& opt, WeightStore& store);
+
+    const LoadedModel& model;
+    const ModelConfig& cfg;
+    const LayerPlan& plan;
+    const Checkpoint& ckpt;
+    Backend& backend;
+    std::span<const int32_t> ids;
+    ForwardObserver& observer;
+    const ForwardOptions& options;
+    WeightStore& store;
+    const int64_t T;
+    ForwardTimings timings;
+    Clock::time_point start = Clock::now();
+
+    // Activations ([T × width], row-major, on the backend).
+    RunBuffer x, xn, tmp, q, k, v, attn, ffnA, ffnB, idsBuf;
+    /// cos/sin tables per distinct (θ, linear factor) of the layers: [T × ropeDims/2] each.
+    std::map<std::pair<float, float>, std::pair<RunBuffer, RunBuffer>> rope;
+
+    RunBuffer allocate(uint64_t floats, const char* what);
+    void allocateActivations();
+    void buildRopeTables();
+
+    [[noreturn]] void cancelled() const;
+    void checkStop() const;
+    void check(const OpStatus& s, OpKind op) const;
+    const float* weight(TensorRole r, int layer = -1);
+
+    // ---- op wrappers ----
+    /// c[m×n] = a[m×k]·wᵀ (+ beta·c); w is a [n × k] weight on the backend.
+    void gemm(const float* a, int64_t m, int64_t k, int64_t lda, const float* w, int64_t n, float* c, int64_t ldc, float beta);
+    /// Norm with the model's kind, offset and eps; bias may be null.
+    void norm(const float* x, int64_t rows, int64_t cols, int64_t ldx, const float* w, const float* b, float* y, int64_t ldy);
+    void addBias(float* y, int64_t rows, int64_t cols, int64_t ldy, const float* b);
+    void add(const float* x, float* y, int64_t n);
+    void scale(float* x, int64_t n, float s);
+    void activation(float* x, int64_t n, Activation act, float param = 0.f);
+    void gatedActivation(float* gate, const float* up, int64_t n, Activation act);
+    void rotary(float* x, int64_t heads, int64_t ld, int layer);
+
+    /// Copies `n` floats from a backend buffer to the host (a plain copy on the CPU backend).
+    void download(float* dst, const float* src, int64_t n) const;
+};
+
+/// One block of the table's transformer family (pre-norm, sandwich or post-norm; gated or plain MLP; separate or
+/// fused q/k/v; optional biases and q/k norms). Updates ctx.x in place and delivers the layer's captures.
+void runTransformerBlock(ForwardContext& ctx, int layer);
+
+} // namespace attnscope

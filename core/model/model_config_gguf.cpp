@@ -1,0 +1,179 @@
+// ModelConfig from GGUF metadata (`{arch}.*` keys, docs/FORMATS.md). Keys llama.cpp requires are required here
+// too; keys whose absence has a documented default (head_count_kv, rope.dimension_count, …) take it.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/model/model_config.h"
+
+#include "core/formats/checkpoint.h"
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace attnscope {
+
+namespace {
+
+[[noreturn]] void modelError(const Checkpoint& c, const std::string& field, const std::string& reason)
+{
+    throw Error(ErrorKind::Model, c.path, field, -1, reason);
+}
+
+int64_t ggufInt(const Checkpoint& c, const std::string& key, bool required, int64_t fallback)
+{
+    const MetaValue* v = c.meta(key);
+    if (!v) {
+        if (required)
+            modelError(c, key, "required metadata key is missing");
+        return fallback;
+    }
+    if (v->type == MetaValue::Type::UInt) {
+        if (v->u > static_cast<uint64_t>(INT32_MAX))
+            modelError(c, key, "value " + std::to_string(v->u) + " is out of range");
+        return static_cast<int64_t>(v->u);
+    }
+    if (v->type == MetaValue::Type::Int) {
+        if (v->i < 0 || v->i > INT32_MAX)
+            modelError(c, key, "value " + std::to_string(v->i) + " is out of range");
+        return v->i;
+    }
+    modelError(c, key, "expected an integer");
+}
+
+double ggufFloat(const Checkpoint& c, const std::string& key, bool required, double fallback)
+{
+    const MetaValue* v = c.meta(key);
+    if (!v) {
+        if (required)
+            modelError(c, key, "required metadata key is missing");
+        return fallback;
+    }
+    if (v->type == MetaValue::Type::Float)
+        return v->f;
+    if (v->type == MetaValue::Type::UInt)
+        return static_cast<double>(v->u);
+    if (v->type == MetaValue::Type::Int)
+        return static_cast<double>(v->i);
+    modelError(c, key, "expected a number");
+}
+
+const std::string* ggufString(const Checkpoint& c, const std::string& key)
+{
+    const MetaValue* v = c.meta(key);
+    if (!v)
+        return nullptr;
+    if (v->type != MetaValue::Type::String)
+        modelError(c, key, "expected a string");
+    return &v->s;
+}
+
+} // namespace
+
+ModelConfig modelConfigFromGguf(const Checkpoint& c)
+{
+    ModelConfig m;
+    const MetaValue* archKey = c.meta("general.architecture");
+    if (!archKey || archKey->type != MetaValue::Type::String)
+        modelError(c, "general.architecture", "required string key is missing");
+    m.architecture = archKey->s;
+    m.arch = findArchitectureByGguf(m.architecture);
+    if (!m.arch)
+        throw Error(ErrorKind::Unsupported, c.path, "general.architecture", -1,
+                    "architecture '" + m.architecture + "' cannot be run (supported: " + supportedArchitectureList() +
+                        "); its metadata and tensors can still be inspected with `attnscope-cli info`");
+    const ArchitectureDesc& a = *m.arch;
+    if (const std::string* n = ggufString(c, "general.name"))
+        m.name = *n;
+    const std::string p = m.architecture + ".";
+    m.nLayers = static_cast<int>(ggufInt(c, p + "block_count", true, 0));
+    m.dModel = static_cast<int>(ggufInt(c, p + "embedding_length", true, 0));
+    m.ffnDim = static_cast<int>(ggufInt(c, p + "feed_forward_length", true, 0));
+    m.nHeads = static_cast<int>(ggufInt(c, p + "attention.head_count", true, 0));
+    m.nKvHeads = static_cast<int>(ggufInt(c, p + "attention.head_count_kv", false, m.nHeads));
+    m.contextLength = static_cast<int>(ggufInt(c, p + "context_length", false, 0));
+    const int defaultHeadDim = m.nHeads > 0 ? m.dModel / m.nHeads : 0;
+    m.headDim = static_cast<int>(ggufInt(c, p + "attention.key_length", false, defaultHeadDim));
+    const int valueLength = static_cast<int>(ggufInt(c, p + "attention.value_length", false, m.headDim));
+    if (valueLength != m.headDim)
+        throw Error(ErrorKind::Unsupported, c.path, p + "attention.value_length", -1,
+                    "a value head size (" + std::to_string(valueLength) + ") different from the key head size (" +
+                        std::to_string(m.headDim) + ") is not supported");
+    m.norm = a.norm;
+    m.normEps = static_cast<float>(ggufFloat(
+        c, p + (a.norm == NormKind::Rms ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon"), true, 0));
+    m.normWeightOffset = a.normOffsetGguf;
+    m.mlp = a.mlp;
+    m.activation = a.activation;
+    m.position = a.position;
+    m.residual = a.residual;
+    m.ropePairing = a.ropeGguf;
+    m.ropeDims = static_cast<int>(ggufInt(c, p + "rope.dimension_count", false, m.headDim));
+    m.ropeTheta = static_cast<float>(ggufFloat(c, p + "rope.freq_base", false, 10000.0));
+    float linear = 1.f;
+    if (const std::string* t = ggufString(c, p + "rope.scaling.type"); t && *t != "none") {
+        if (*t != "linear")
+            throw Error(ErrorKind::Unsupported, c.path, p + "rope.scaling.type", -1,
+                        "RoPE scaling '" + *t + "' is not implemented (supported: none, linear)");
+        linear = static_cast<float>(ggufFloat(c, p + "rope.scaling.factor", true, 1.0));
+        if (!(linear > 0.f))
+            modelError(c, p + "rope.scaling.factor", "must be a positive number");
+    }
+    if (const MetaValue* sc = c.meta(p + "attn_logit_softcapping"); sc && ggufFloat(c, p + "attn_logit_softcapping", false, 0) > 0)
+        throw Error(ErrorKind::Unsupported, c.path, p + "attn_logit_softcapping", -1,
+                    "attention logit soft-capping is not implemented");
+    m.finalLogitSoftcap = static_cast<float>(ggufFloat(c, p + "final_logit_softcapping", false, 0.0));
+    m.qkNorm = a.qkNorm;
+    m.hasLmHead = a.hasLmHead;
+    m.embeddingScale = a.embeddingScaleSqrtD ? std::sqrt(static_cast<float>(m.dModel)) : 1.f;
+    // llama.cpp (gemma3): f_attention_scale = 1/√head_dim, which equals query_pre_attn_scalar^-1/2 for the released
+    // sizes up to 12B; the 27B model's scalar differs (d_model / heads) and is read from the key when present.
+    m.attnScale = 1.0f / std::sqrt(static_cast<float>(m.headDim));
+    if (a.queryPreAttnScalar) {
+        if (const MetaValue* q = c.meta(p + "attention.scale"); q)
+            m.attnScale = static_cast<float>(ggufFloat(c, p + "attention.scale", false, m.attnScale));
+    }
+    m.tiedEmbeddings = c.find("output.weight") == nullptr;
+    const TensorInfo* emb = c.find("token_embd.weight");
+    if (!emb || emb->shape.size() != 2)
+        modelError(c, "token_embd.weight", "missing or not a matrix");
+    m.vocabSize = static_cast<int>(std::min<int64_t>(emb->shape[0], INT32_MAX));
+    if (a.position == PositionKind::Learned) {
+        if (const TensorInfo* pos = c.find("position_embd.weight"); pos && pos->shape.size() == 2)
+            m.contextLength = m.contextLength ? std::min<int>(m.contextLength, static_cast<int>(std::min<int64_t>(pos->shape[0], INT32_MAX)))
+                                              : static_cast<int>(std::min<int64_t>(pos->shape[0], INT32_MAX));
+        if (const TensorInfo* tt = c.find("token_types.weight"); tt && tt->shape.size() == 2)
+            m.typeVocab = static_cast<int>(std::min<int64_t>(tt->shape[0], INT32_MAX));
+    }
+
+    // Per-layer rules.
+    m.layers.assign(static_cast<size_t>(std::clamp(m.nLayers, 0, kMaxLayers)), LayerConfig{});
+    for (LayerConfig& l : m.layers) {
+        l.ropeTheta = m.ropeTheta;
+        l.ropeLinearFactor = linear;
+    }
+    switch (a.layerRule) {
+    case LayerRule::AllCausal:
+        break;
+    case LayerRule::AllBidirectional:
+        for (LayerConfig& l : m.layers)
+            l.mask = AttentionMask::bidirectional();
+        break;
+    case LayerRule::SlidingPattern: {
+        m.slidingWindow = static_cast<int>(ggufInt(c, p + "attention.sliding_window", true, 0));
+        const int pattern = static_cast<int>(ggufInt(c, p + "attention.sliding_window_pattern", false, a.slidingPattern));
+        if (pattern < 1)
+            modelError(c, p + "attention.sliding_window_pattern", "must be at least 1");
+        for (int i = 0; i < static_cast<int>(m.layers.size()); ++i) {
+            LayerConfig& l = m.layers[static_cast<size_t>(i)];
+            if ((i + 1) % pattern != 0) {
+                l.mask = AttentionMask::sliding(m.slidingWindow);
+                l.ropeTheta = a.ggufLocalRopeTheta > 0.f ? a.ggufLocalRopeTheta : m.ropeTheta;
+                l.ropeLinearFactor = 1.f;   // llama.cpp scales only the global layers' frequencies
+            }
+        }
+        break;
+    }
+    }
+    return m;
+}
+
+} // namespace attnscope

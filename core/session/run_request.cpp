@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/session/run_request.h"
+
+#include "core/backend/backend_set.h"
+#include "core/model/loaded_model.h"
+#include "core/model/weight_store.h"
+#include "core/session/progress.h"
+#include "core/util/error.h"
+#include "core/util/memory_budget.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace attnscope {
+
+namespace {
+
+/// Collects like CollectingObserver and also groups each layer's items for streaming.
+class StreamingObserver final : public CollectingObserver {
+public:
+    StreamingObserver(CaptureSpec spec, const RunStreaming& s) : CollectingObserver(std::move(spec)), m_s(s) {}
+
+    bool onMap(const AttentionMapPtr& m) override
+    {
+        CollectingObserver::onMap(m);
+        m_layer.maps.push_back(m);
+        return true;
+    }
+    bool onSeries(const CapturedSeriesPtr& s) override
+    {
+        CollectingObserver::onSeries(s);
+        if (s->key.layer >= 0)
+            m_layer.series.push_back(s);
+        return true;
+    }
+    bool onLayerDone(const LayerStats& st) override
+    {
+        CollectingObserver::onLayerDone(st);
+        LayerCaptures done = std::move(m_layer);
+        m_layer = {};
+        done.layer = st.layer;
+        done.stats = st;
+        return m_s.onLayer ? m_s.onLayer(done) : true;
+    }
+
+private:
+    const RunStreaming& m_s;
+    LayerCaptures m_layer;
+};
+
+uint64_t mapBytes(int64_t T)
+{
+    return uint64_t(T) * uint64_t(T) * sizeof(float) + uint64_t(T) * (sizeof(float) + 1);
+}
+
+} // namespace
+
+std::string MemoryEstimate::describe() const
+{
+    std::string s = std::to_string(tokens) + " tokens need " + formatBytes(total()) + " (";
+    s += "weights " + formatBytes(weightBytes) + ", activations " + formatBytes(activationBytes);
+    if (captureBytes)
+        s += ", " + std::to_string(capturedMaps) + " captured map" + (capturedMaps == 1 ? "" : "s") + " and series " +
+             formatBytes(captureBytes);
+    s += ")";
+    if (budgetBytes)
+        s += "; the budget is " + formatBytes(budgetBytes);
+    return s;
+}
+
+MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpec& capture, uint64_t budgetBytes,
+                           uint64_t weightBytesToConvert, int threads)
+{
+    const ModelConfig& c = model.config();
+    MemoryEstimate e;
+    e.tokens = T;
+    e.budgetBytes = budgetBytes;
+    e.weightBytes = weightBytesToConvert;
+    const uint64_t t = static_cast<uint64_t>(std::max<int64_t>(T, 0));
+    const uint64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize;
+    const uint64_t qw = uint64_t(c.nHeads) * c.headDim, kvw = uint64_t(c.nKvHeads) * c.headDim;
+    uint64_t floats = t * (4 * D + qw + 2 * kvw + qw + F * (c.mlp == MlpKind::Gated ? 2 : 1));   // x, xn, tmp, host copy, q/k/v, attn, MLP
+    floats += 2 * t * static_cast<uint64_t>(std::max(c.ropeDims, 0)) * 2;                        // ≤ 2 RoPE tables
+    floats += uint64_t(std::max(threads, 1)) * (64 * t + t);                                     // attention scratch
+    int64_t logitRows = 0;
+    if (c.hasLmHead)
+        for (int64_t p = 0; p < T; ++p)
+            logitRows += capture.wantsLogits(p, T) ? 1 : 0;
+    floats += uint64_t(logitRows) * (V * 2 + D);                                                 // logits + host copy
+    e.activationBytes = floats * sizeof(float);
+    uint64_t cap = 0;
+    int64_t maps = 0;
+    for (Quantity q : capture.quantities) {
+        const QuantityInfo& qi = quantityInfo(q);
+        if (qi.shape == QuantityShape::HeadMap) {
+            const int64_t n = capture.headCount(c.nLayers, c.nHeads);
+            maps += n;
+            cap += uint64_t(n) * mapBytes(T);
+        } else if (q == Quantity::HiddenState) {
+            cap += uint64_t(c.nLayers) * t * D * sizeof(float);
+        } else if (q == Quantity::FinalHidden) {
+            cap += 2 * t * D * sizeof(float);
+        } else {
+            cap += uint64_t(capture.headCount(c.nLayers, c.nHeads)) * t * uint64_t(c.headDim) * sizeof(float);
+        }
+    }
+    e.captureBytes = cap;
+    e.capturedMaps = maps;
+    return e;
+}
+
+int64_t maxTokensThatFit(const LoadedModel& model, const CaptureSpec& capture, uint64_t budgetBytes,
+                         uint64_t weightBytesToConvert, int threads)
+{
+    if (budgetBytes == 0)
+        return INT64_MAX;
+    int64_t lo = 0, hi = 1 << 24;
+    while (lo < hi) {   // the estimate grows with T: binary search for the last T that fits
+        const int64_t mid = lo + (hi - lo + 1) / 2;
+        if (estimateRun(model, mid, capture, budgetBytes, weightBytesToConvert, threads).fits())
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
+std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64_t vocab, int k, double* logSumExp)
+{
+    std::vector<TopToken> r;
+    if (vocab <= 0)
+        return r;
+    const double mx = *std::max_element(logits, logits + vocab);
+    double z = 0;
+    for (int64_t i = 0; i < vocab; ++i)
+        z += std::exp(double(logits[i]) - mx);
+    if (logSumExp)
+        *logSumExp = mx + std::log(z);
+    std::vector<int32_t> idx(static_cast<size_t>(vocab));
+    std::iota(idx.begin(), idx.end(), 0);
+    k = static_cast<int>(std::min<int64_t>(std::max(k, 0), vocab));
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int32_t x, int32_t y) {
+        return logits[x] > logits[y] || (logits[x] == logits[y] && x < y);
+    });
+    for (int i = 0; i < k; ++i) {
+        const int32_t id = idx[static_cast<size_t>(i)];
+        r.push_back({id, id < tok.vocabSize() ? tok.tokenDisplay(id) : "<id " + std::to_string(id) + ">", logits[id],
+                     std::exp(double(logits[id]) - mx) / z});
+    }
+    return r;
+}
+
+RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends, const RunRequest& req,
+                     const RunStreaming& streaming, Progress* progress, std::stop_token stop)
+{
+    if (!model)
+        throw Error(ErrorKind::Usage, "", "model", -1, "no model is open");
+    const ModelConfig& cfg = model->config();
+    RunResult r;
+    if (progress)
+        progress->set(Stage::Tokenising, 0, 1);
+    if (req.ids) {
+        r.tokens.ids = *req.ids;
+        for (int32_t id : r.tokens.ids) {
+            r.tokens.display.push_back(id >= 0 && id < model->tokenizer().vocabSize() ? model->tokenizer().tokenDisplay(id) : "?");
+            r.tokens.byteBegin.push_back(0);
+            r.tokens.byteEnd.push_back(0);
+        }
+    } else {
+        r.tokens = model->tokenizer().encode(req.text, req.addSpecial);
+    }
+    const int64_t T = static_cast<int64_t>(r.tokens.ids.size());
+    if (T == 0)
+        throw Error(ErrorKind::Usage, "", "prompt", -1, "the prompt is empty: type some text first");
+    if (stop.stop_requested())
+        throw Error(ErrorKind::Cancelled, "", "", -1, "run cancelled");
+
+    // Context length: refuse with both numbers unless the caller asks to study extrapolation on purpose.
+    if (cfg.contextLength > 0 && T > cfg.contextLength) {
+        if (!req.beyondContext || cfg.position == PositionKind::Learned)
+            throw Error(ErrorKind::Usage, "", "prompt", -1,
+                        "the prompt has " + std::to_string(T) + " tokens but the model's context length is " +
+                            std::to_string(cfg.contextLength) +
+                            (cfg.position == PositionKind::Learned
+                                 ? " (learned positions cannot be extrapolated)"
+                                 : "; shorten it, or pass --beyond-context to study extrapolation on purpose"));
+        r.notes.push_back("ran " + std::to_string(T) + " tokens beyond the model's context length of " +
+                          std::to_string(cfg.contextLength) + " (extrapolation)");
+    }
+
+    std::string placement;
+    Backend& backend = backends.runBackend(&placement);
+    if (!placement.empty())
+        r.notes.push_back(placement);
+    WeightStore& weights = backends.weightsFor(model, backend, req.checkFiniteWeights);
+    const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
+    const uint64_t budget = req.memoryBudgetBytes ? req.memoryBudgetBytes : defaultCaptureBudgetBytes();
+    r.estimate = estimateRun(*model, T, req.capture, budget, toConvert, backend.threads());
+    if (!r.estimate.fits()) {
+        const int64_t fit = maxTokensThatFit(*model, req.capture, budget, toConvert, backend.threads());
+        throw Error(ErrorKind::Resource, "", "memory", -1,
+                    "not enough memory: " + r.estimate.describe() + ". At most " + std::to_string(fit) +
+                        " tokens fit with this capture; capture fewer heads or layers, or use fewer tokens");
+    }
+    r.shape = {T, cfg.nLayers, cfg.nHeads, cfg.nKvHeads};
+    r.hasLmHead = cfg.hasLmHead;
+    if (!cfg.hasLmHead)
+        r.notes.push_back(std::string("encoder model (") + cfg.arch->name +
+                          "): no next-token prediction; the run reports maps, hidden states and statistics");
+    r.backend = backend.description();
+    if (streaming.onStarted)
+        streaming.onStarted(r.tokens, r.shape, r.estimate);
+
+    StreamingObserver obs(req.capture, streaming);
+    ForwardOptions fo;
+    fo.progress = progress;
+    fo.stop = stop;
+    fo.checkFiniteWeights = req.checkFiniteWeights;
+    r.timings = runForward(*model, backend, r.tokens.ids, obs, fo, &weights);
+    r.captures = obs.takeStore();
+    r.layerStats = obs.layerStats();
+    for (const auto& [pos, logits] : obs.logits()) {
+        PositionLogits pl;
+        pl.position = pos;
+        pl.top = topTokens(model->tokenizer(), logits.data(), static_cast<int64_t>(logits.size()), req.topK, &pl.logSumExp);
+        if (req.keepLogits)
+            pl.logits = logits;
+        r.logits.push_back(std::move(pl));
+    }
+    return r;
+}
+
+} // namespace attnscope

@@ -1,0 +1,113 @@
+// One run request → one run result (docs/ENGINE.md "Runs"): the CLI and the GUI both build a RunRequest and get a
+// RunResult back; they only format it. The request says what to capture, which logits to decode (top-k), the
+// memory budget and whether to go beyond the model's context; executeRun tokenises, checks the context length
+// and the whole run's memory up front (one formula, one message, before any work), runs the forward with
+// progress and cancel, decodes logits and returns immutable results. Captures can also stream layer by layer.
+// Threading: executeRun runs on the calling (compute) thread; the streaming callbacks are called on it too.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "core/capture/collecting_observer.h"
+#include "core/model/forward.h"
+#include "core/results/capture_store.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace attnscope {
+
+class LoadedModel;
+struct BackendSet;
+class Progress;
+
+struct RunRequest {
+    std::string text;                              // tokenised with the model's tokenizer …
+    std::optional<std::vector<int32_t>> ids;       // … unless ready ids are given
+    bool addSpecial = true;                        // BOS/CLS/SEP as the model's metadata says
+    CaptureSpec capture;                           // what to keep (maps, series, hidden states, logits positions)
+    int topK = 10;                                 // next-token candidates decoded at each logits position
+    bool keepLogits = false;                       // keep the full logit vectors too (perplexity, comparisons)
+    uint64_t memoryBudgetBytes = 0;                // 0 = 80 % of the memory available now
+    bool beyondContext = false;                    // allow more tokens than the model's context (extrapolation)
+    bool checkFiniteWeights = true;
+};
+
+/// The whole run's memory, estimated before it starts (weights still to convert, activations and scratch,
+/// captures), compared with the budget.
+struct MemoryEstimate {
+    int64_t tokens = 0;
+    uint64_t weightBytes = 0;       // fp32 weights still to be converted (0 on a rerun of a resident model)
+    uint64_t activationBytes = 0;   // activations, RoPE tables, attention scratch, logits
+    uint64_t captureBytes = 0;      // captured maps and series
+    uint64_t budgetBytes = 0;
+    int64_t capturedMaps = 0;
+    uint64_t total() const { return weightBytes + activationBytes + captureBytes; }
+    bool fits() const { return budgetBytes == 0 || total() <= budgetBytes; }
+    /// "1024 tokens need 1.3 GB (weights 0.5 GB, activations 0.1 GB, 270 maps 0.7 GB); budget 18.0 GB".
+    std::string describe() const;
+};
+
+struct TopToken {
+    int32_t id = 0;
+    std::string display;
+    float logit = 0.f;
+    double prob = 0.0;
+};
+
+struct PositionLogits {
+    int64_t position = 0;
+    std::vector<TopToken> top;      // topK most likely next tokens, most likely first (ties: lower id first)
+    std::vector<float> logits;      // all of them when RunRequest::keepLogits
+    double logSumExp = 0.0;         // of the logits: log p(token) = logit − logSumExp
+};
+
+struct RunResult {
+    TokenizedText tokens;
+    RunShape shape;
+    bool hasLmHead = true;
+    CaptureStore captures;
+    std::vector<LayerStats> layerStats;
+    std::vector<PositionLogits> logits;
+    ForwardTimings timings;
+    MemoryEstimate estimate;
+    std::string backend;            // description of the backend that ran it
+    std::vector<std::string> notes; // what a reader should know (encoder: no next-token prediction, …)
+};
+
+/// Everything one layer delivered, for front ends that show maps as they arrive.
+struct LayerCaptures {
+    int layer = 0;
+    std::vector<AttentionMapPtr> maps;
+    std::vector<CapturedSeriesPtr> series;
+    LayerStats stats;
+};
+
+struct RunStreaming {
+    /// After tokenising and the up-front checks, before the forward.
+    std::function<void(const TokenizedText&, const RunShape&, const MemoryEstimate&)> onStarted;
+    /// After each layer; return false to stop the run (it ends as cancelled).
+    std::function<bool(const LayerCaptures&)> onLayer;
+};
+
+/// Tokenises (or takes ids), checks, runs and decodes. Throws Error: Usage (empty prompt, over the context
+/// without beyondContext), Resource (over the memory budget: the message has the numbers and how many tokens
+/// would fit), Cancelled, or whatever the forward throws.
+RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends, const RunRequest& request,
+                     const RunStreaming& streaming = {}, Progress* progress = nullptr, std::stop_token stop = {});
+
+/// The estimate executeRun checks; `residentWeightsHeld` = weights already converted on the backend.
+MemoryEstimate estimateRun(const LoadedModel& model, int64_t tokens, const CaptureSpec& capture, uint64_t budgetBytes,
+                           uint64_t weightBytesToConvert, int threads);
+/// The largest token count whose estimate fits the budget (0 if not even one token fits).
+int64_t maxTokensThatFit(const LoadedModel& model, const CaptureSpec& capture, uint64_t budgetBytes,
+                         uint64_t weightBytesToConvert, int threads);
+
+/// The k most likely next tokens of a logit vector (softmax in double; ties: lower id first).
+std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64_t vocab, int k, double* logSumExp = nullptr);
+
+} // namespace attnscope

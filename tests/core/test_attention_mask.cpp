@@ -1,0 +1,101 @@
+// The mask value against a brute-force construction (docs/ENGINE.md "Masks"): for every kind and small n, the
+// valid-key ranges of each row equal the predicate, block hulls cover every valid key of their rows, and rows
+// with no valid key are reported as empty (kernels then write zeros and flag them).
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/attention/attention_mask.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+using namespace attnscope;
+
+namespace {
+
+std::vector<AttentionMask> allMasks()
+{
+    std::vector<AttentionMask> m = {AttentionMask::causal(), AttentionMask::bidirectional()};
+    for (int64_t w : {1, 2, 3, 7, 40})
+        m.push_back(AttentionMask::sliding(w));
+    for (int64_t w : {1, 3, 8})
+        for (int64_t s : {0, 1, 4, 10})
+            m.push_back(AttentionMask::slidingWithSinks(w, s));
+    return m;
+}
+
+/// The textbook predicate, written independently of AttentionMask::valid.
+bool bruteForce(const AttentionMask& m, int64_t i, int64_t j)
+{
+    const bool causalOk = j <= i;
+    switch (m.kind) {
+    case MaskKind::Causal: return causalOk;
+    case MaskKind::Bidirectional: return true;
+    case MaskKind::Sliding: return causalOk && j >= i - m.window + 1;
+    case MaskKind::SlidingSinks: return causalOk && (j < m.sinks || j >= i - m.window + 1);
+    }
+    return false;
+}
+
+} // namespace
+
+TEST(AttentionMask, RowKeysEqualTheBruteForcePredicateForEveryKind)
+{
+    for (const AttentionMask& m : allMasks())
+        for (int64_t n = 1; n <= 24; ++n)
+            for (int64_t i = 0; i < n; ++i) {
+                const RowKeys rk = m.rowKeys(i, n);
+                std::vector<bool> inRanges(static_cast<size_t>(n), false);
+                int64_t prevEnd = -1;
+                for (int r = 0; r < rk.count; ++r) {
+                    ASSERT_GT(rk.range[r].begin, prevEnd) << "ranges must be disjoint and increasing";
+                    ASSERT_LT(rk.range[r].begin, rk.range[r].end) << "ranges are never empty";
+                    for (int64_t j = rk.range[r].begin; j < rk.range[r].end; ++j)
+                        inRanges[static_cast<size_t>(j)] = true;
+                    prevEnd = rk.range[r].end;
+                }
+                int64_t count = 0;
+                for (int64_t j = 0; j < n; ++j) {
+                    const bool want = bruteForce(m, i, j);
+                    ASSERT_EQ(m.valid(i, j), want) << m.describe() << " n=" << n << " i=" << i << " j=" << j;
+                    ASSERT_EQ(inRanges[static_cast<size_t>(j)], want) << m.describe() << " i=" << i << " j=" << j;
+                    count += want ? 1 : 0;
+                }
+                EXPECT_EQ(m.validCount(i, n), count);
+            }
+}
+
+TEST(AttentionMask, BlockHullsCoverEveryValidKeyOfTheirRows)
+{
+    for (const AttentionMask& m : allMasks())
+        for (int64_t n : {1, 5, 33, 70})
+            for (int64_t block : {1, 4, 64})
+                for (int64_t i0 = 0; i0 < n; i0 += block) {
+                    const int64_t i1 = std::min(n, i0 + block);
+                    const KeyRange hull = m.blockHull(i0, i1, n);
+                    for (int64_t i = i0; i < i1; ++i)
+                        for (int64_t j = 0; j < n; ++j)
+                            if (m.valid(i, j)) {
+                                ASSERT_GE(j, hull.begin) << m.describe();
+                                ASSERT_LT(j, hull.end) << m.describe();
+                            }
+                }
+}
+
+TEST(AttentionMask, SlidingWindowCoveringThePromptIsCausal)
+{
+    const AttentionMask c = AttentionMask::causal(), s = AttentionMask::sliding(50);
+    for (int64_t i = 0; i < 50; ++i)
+        for (int64_t j = 0; j < 50; ++j)
+            EXPECT_EQ(c.valid(i, j), s.valid(i, j));
+}
+
+TEST(AttentionMask, DescriptionsAndMaskedReasonsNameTheRule)
+{
+    EXPECT_EQ(AttentionMask::causal().describe(), "causal");
+    EXPECT_EQ(AttentionMask::bidirectional().describe(), "bidirectional");
+    EXPECT_EQ(AttentionMask::sliding(512).describe(), "sliding window 512");
+    EXPECT_EQ(AttentionMask::slidingWithSinks(64, 4).describe(), "sliding window 64 + 4 sinks");
+    EXPECT_EQ(AttentionMask::causal().maskedReason(1, 2), "causal: a query cannot see later keys");
+    EXPECT_EQ(AttentionMask::sliding(2).maskedReason(5, 1), "outside the sliding window of 2 keys");
+    EXPECT_EQ(AttentionMask::sliding(2).maskedReason(5, 5), "");
+}
