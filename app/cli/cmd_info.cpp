@@ -5,6 +5,7 @@
 #include "core/formats/checkpoint.h"
 #include "core/model/loaded_model.h"
 #include "core/session/model_info.h"
+#include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 
 #include <cstdio>
@@ -77,9 +78,11 @@ int cmdInfo(const Args& a)
 
 int cmdTokenize(const Args& a)
 {
-    auto model = LoadedModel::open(a.model());
+    // Only the tokenizer: a checkpoint whose architecture cannot run yet can still be tokenized.
+    auto ckpt = openCheckpoint(a.model());
+    const auto tokenizer = makeTokenizer(*ckpt);
     const std::string text = inputText(a);
-    TokenizedText t = model->tokenizer().encode(text, !a.has("no-special"));
+    TokenizedText t = tokenizer->encode(text, !a.has("no-special"));
     if (a.has("json")) {
         nlohmann::json j;
         j["ids"] = t.ids;

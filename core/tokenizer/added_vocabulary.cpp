@@ -1,5 +1,5 @@
-// Added-token matching (HF tokenizers AddedVocabulary semantics, implemented without aho-corasick: the token
-// lists are short, and each text position tries only tokens that start with its byte).
+// Added-token matching (HF tokenizers AddedVocabulary semantics, implemented without aho-corasick: the tokens
+// are kept sorted, and each text position narrows the range of tokens that share its next bytes).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/added_vocabulary.h"
 #include "core/tokenizer/utf8.h"
@@ -44,25 +44,74 @@ bool isWordChar(std::string_view text, size_t pos, bool before)
 void AddedVocabulary::setTokens(std::vector<AddedToken> tokens)
 {
     m_tokens = std::move(tokens);
-    for (auto& m : m_byFirstByte)
-        m.clear();
+    for (auto& ix : m_index) {
+        ix.sorted.clear();
+        ix.firstByte.fill(false);
+    }
     for (size_t i = 0; i < m_tokens.size(); ++i) {
         if (m_tokens[i].content.empty())
             continue;
-        m_byFirstByte[m_tokens[i].normalized ? 1 : 0][static_cast<unsigned char>(m_tokens[i].content[0])].push_back(i);
+        Index& ix = m_index[m_tokens[i].normalized ? 1 : 0];
+        ix.sorted.push_back(i);
+        ix.firstByte[static_cast<unsigned char>(m_tokens[i].content[0])] = true;
     }
-    for (auto& m : m_byFirstByte)
-        for (auto& [_, list] : m)
-            std::stable_sort(list.begin(), list.end(), [&](size_t a, size_t b) {
-                return m_tokens[a].content.size() > m_tokens[b].content.size();
-            });
+    // std::string compares bytes as unsigned char, the order the byte-wise narrowing in matchAt relies on.
+    for (auto& ix : m_index)
+        std::stable_sort(ix.sorted.begin(), ix.sorted.end(),
+                         [&](size_t a, size_t b) { return m_tokens[a].content < m_tokens[b].content; });
+}
+
+long AddedVocabulary::matchAt(const Index& index, std::string_view text, size_t pos) const
+{
+    // [lo, hi): the tokens whose first `len` bytes equal text[pos, pos + len). Within it, tokens of exactly
+    // `len` bytes sort first; they are the complete matches of that length (equal strings, list order kept).
+    size_t lo = 0, hi = index.sorted.size();
+    std::vector<std::pair<size_t, size_t>> complete;   // [from, to) ranges of complete matches, by length
+    for (size_t len = 1; pos + len <= text.size() && lo < hi; ++len) {
+        const unsigned char c = static_cast<unsigned char>(text[pos + len - 1]);
+        auto byteAt = [&](size_t k) -> int {   // -1 for tokens shorter than len
+            const std::string& t = m_tokens[index.sorted[k]].content;
+            return t.size() < len ? -1 : static_cast<unsigned char>(t[len - 1]);
+        };
+        size_t a = lo, b = hi;
+        while (a < b) {   // first token with byte >= c
+            const size_t mid = a + (b - a) / 2;
+            if (byteAt(mid) < int(c))
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        size_t e = a, f = hi;
+        while (e < f) {   // first token with byte > c
+            const size_t mid = e + (f - e) / 2;
+            if (byteAt(mid) <= int(c))
+                e = mid + 1;
+            else
+                f = mid;
+        }
+        lo = a;
+        hi = e;
+        size_t full = lo;
+        while (full < hi && m_tokens[index.sorted[full]].content.size() == len)
+            ++full;
+        if (full > lo)
+            complete.emplace_back(lo, full);
+    }
+    for (auto it = complete.rbegin(); it != complete.rend(); ++it)
+        for (size_t k = it->first; k < it->second; ++k) {
+            const AddedToken& t = m_tokens[index.sorted[k]];
+            if (t.singleWord && (isWordChar(text, pos, true) || isWordChar(text, pos + t.content.size(), false)))
+                continue;
+            return long(index.sorted[k]);
+        }
+    return -1;
 }
 
 std::vector<AddedSplit> AddedVocabulary::split(std::string_view text, bool normalizedPass) const
 {
     std::vector<AddedSplit> out;
-    const auto& index = m_byFirstByte[normalizedPass ? 1 : 0];
-    if (index.empty()) {
+    const Index& index = m_index[normalizedPass ? 1 : 0];
+    if (index.sorted.empty()) {
         if (!text.empty())
             out.push_back({-1, 0, text.size()});
         return out;
@@ -70,34 +119,22 @@ std::vector<AddedSplit> AddedVocabulary::split(std::string_view text, bool norma
     size_t plainStart = 0;
     size_t pos = 0;
     while (pos < text.size()) {
-        auto it = index.find(static_cast<unsigned char>(text[pos]));
-        const AddedToken* hit = nullptr;
-        if (it != index.end()) {
-            for (size_t k : it->second) {
-                const auto& t = m_tokens[k];
-                if (text.compare(pos, t.content.size(), t.content) != 0)
-                    continue;
-                if (t.singleWord
-                    && (isWordChar(text, pos, true) || isWordChar(text, pos + t.content.size(), false)))
-                    continue;
-                hit = &t;
-                break;
-            }
-        }
-        if (!hit) {
+        const long k = index.firstByte[static_cast<unsigned char>(text[pos])] ? matchAt(index, text, pos) : -1;
+        if (k < 0) {
             ++pos;
             continue;
         }
-        size_t from = pos, to = pos + hit->content.size();
-        if (hit->lstrip)
+        const AddedToken& hit = m_tokens[size_t(k)];
+        size_t from = pos, to = pos + hit.content.size();
+        if (hit.lstrip)
             while (from > plainStart && isSpaceByte(text[from - 1]))
                 --from;
-        if (hit->rstrip)
+        if (hit.rstrip)
             while (to < text.size() && isSpaceByte(text[to]))
                 ++to;
         if (from > plainStart)
             out.push_back({-1, plainStart, from});
-        out.push_back({hit->id, from, to});
+        out.push_back({hit.id, from, to});
         plainStart = pos = to;
     }
     if (plainStart < text.size())

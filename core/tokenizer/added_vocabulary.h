@@ -4,9 +4,10 @@
 #pragma once
 #include "core/tokenizer/span_text.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 namespace attnscope {
@@ -35,9 +36,18 @@ public:
     std::vector<AddedSplit> split(std::string_view text, bool normalizedPass) const;
 
 private:
+    /// Tokens of one pass sorted by content (bytes compared unsigned), then by their order in the list, so the
+    /// tokens sharing a prefix form one contiguous range: matching at a position narrows that range byte by
+    /// byte, O(match length × log tokens), whatever the number of added tokens (Gemma 3 has ~6,400).
+    struct Index {
+        std::vector<size_t> sorted;          // indices into m_tokens
+        std::array<bool, 256> firstByte{};   // some token starts with this byte
+    };
+    /// Index of the token matched at text[pos] (longest first, honouring single_word), or -1.
+    long matchAt(const Index& index, std::string_view text, size_t pos) const;
+
     std::vector<AddedToken> m_tokens;
-    // first byte -> indices of tokens starting with it, longest first (leftmost-longest matching)
-    std::unordered_map<unsigned char, std::vector<size_t>> m_byFirstByte[2];
+    Index m_index[2];   // [0] raw-text pass, [1] normalized pass
 };
 
 } // namespace attnscope

@@ -1,10 +1,16 @@
 // GGUF tokenizer.ggml.* metadata -> TokenizerSpec (FORMATS.md §3.9, §5.3). GGUF does not store the
 // pre-tokenizer regex: tokenizer.ggml.pre names it, and we map the names to the patterns llama.cpp
 // (llama-vocab.cpp) and the original HF tokenizers use. Unknown names are refused.
+// tokenizer.ggml.model = "llama" is SentencePiece BPE (pieces, scores, types; no merges): see
+// sentencePieceSpec below and spm_model.cpp.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/formats/checkpoint.h"
 #include "core/tokenizer/pipeline_tokenizer.h"
 #include "core/util/error.h"
+
+#include <array>
+#include <cctype>
+#include <cmath>
 
 namespace attnscope {
 namespace {
@@ -71,6 +77,116 @@ std::vector<PreTokenizerStep> preTokenizerFor(const std::string& pre, const std:
          ErrorKind::Unsupported);
 }
 
+const char* const kSpace = "\xE2\x96\x81";   // U+2581, SentencePiece's spelling of a space
+
+std::string spaceAsU2581(const std::string& t)
+{
+    std::string r;
+    for (char c : t)
+        r += c == ' ' ? std::string(kSpace) : std::string(1, c);
+    return r;
+}
+
+// "<0xNN>", the spelling llama.cpp looks byte pieces up by when a file has no token types.
+bool spelledAsByte(const std::string& t)
+{
+    return t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>' && std::isxdigit(static_cast<unsigned char>(t[3]))
+           && std::isxdigit(static_cast<unsigned char>(t[4]));
+}
+
+// tokenizer.ggml.model = "llama": SentencePiece BPE, as llama.cpp (llm_tokenizer_spm, tokenize_impl) and
+// SentencePiece (bpe_model.cc) do it:
+//   - control and unknown tokens are matched in the raw text (llama.cpp's parse_special, HF's special tokens);
+//   - the rest is normalized: a space prefix when tokenizer.ggml.add_space_prefix (default true, llama.cpp),
+//     spaces as U+2581; llama.cpp adds the prefix to each stretch of text after a special token, and so do we
+//     (the normalizer runs per stretch);
+//   - user-defined tokens (Gemma: runs of "\n", "\t" and spaces, HTML tags) are matched whole in the normalized
+//     text, as SentencePiece's user_defined_symbols; llama.cpp's converter wrote their U+2581 as spaces, so
+//     they are matched with spaces spelled U+2581 again;
+//   - BOS/EOS per tokenizer.ggml.add_bos_token (default true) / add_eos_token (default false).
+void sentencePieceSpec(const Checkpoint& ckpt, const MetaValue& tokens, const std::vector<int64_t>& types,
+                       bool haveTypes, TokenizerSpec& spec)
+{
+    const std::string& file = ckpt.path;
+    const size_t n = tokens.as.size();
+    spec.model = TokenizerSpec::Model::SentencePieceBpe;
+    spec.byteLevel = false;
+    spec.byteFallback = true;
+    spec.pieceScores.assign(n, 0.0f);   // llama.cpp: scores are optional and default to 0
+    if (const MetaValue* sc = find(ckpt, "tokenizer.ggml.scores")) {
+        if (sc->type != MetaValue::Type::ArrayFloat)
+            fail(file, "tokenizer.ggml.scores", "expected an array of floats");
+        for (size_t i = 0; i < n; ++i) {
+            // NaN would break the ordering of the merge queue; infinities are no score either.
+            if (!std::isfinite(sc->af[i]) || std::fabs(sc->af[i]) > 3.0e38)
+                fail(file, "tokenizer.ggml.scores[" + std::to_string(i) + "]", "score is not a finite float");
+            spec.pieceScores[i] = float(sc->af[i]);
+        }
+    }
+    spec.pieceTypes.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+        const std::string& t = tokens.as[i];
+        spec.pieceTypes[i] = haveTypes ? PieceType(types[i]) : (spelledAsByte(t) ? PieceType::Byte : PieceType::Normal);
+        if (spec.pieceTypes[i] == PieceType::Byte && !spelledAsByte(t))
+            fail(file, "tokenizer.ggml.tokens[" + std::to_string(i) + "]",
+                 "byte token \"" + t + "\" must be spelled <0xNN> with exactly two hex digits");
+        spec.vocab.emplace_back(t, int32_t(i));
+        const PieceType pt = spec.pieceTypes[i];
+        if (pt == PieceType::Control || pt == PieceType::Unknown || pt == PieceType::UserDefined) {
+            if (t.empty())
+                fail(file, "tokenizer.ggml.tokens[" + std::to_string(i) + "]", "special token is empty");
+            AddedToken a;
+            a.id = int32_t(i);
+            a.special = pt != PieceType::UserDefined;
+            a.normalized = pt == PieceType::UserDefined;
+            a.content = a.normalized ? spaceAsU2581(t) : t;
+            if (a.content.size() > kMaxTokenBytes)
+                fail(file, "tokenizer.ggml.tokens[" + std::to_string(i) + "]",
+                     "token is longer than " + std::to_string(kMaxTokenBytes) + " bytes");
+            spec.added.push_back(std::move(a));
+        }
+    }
+    if (optionalBool(ckpt, "tokenizer.ggml.add_space_prefix", true)) {
+        NormalizerStep prepend;
+        prepend.kind = NormalizerStep::Kind::Prepend;
+        prepend.content = kSpace;
+        spec.normalizer.push_back(prepend);
+    }
+    NormalizerStep replace;
+    replace.kind = NormalizerStep::Kind::Replace;
+    replace.pattern = " ";
+    replace.content = kSpace;
+    spec.normalizer.push_back(replace);
+
+    const int32_t unk = optionalId(ckpt, "tokenizer.ggml.unknown_token_id", n);
+    if (unk >= 0) {
+        spec.unkToken = tokens.as[unk];
+    } else {
+        // A character outside the vocabulary needs its byte pieces or the unknown token.
+        std::array<bool, 256> haveByte{};
+        for (size_t i = 0; i < n; ++i)
+            if (spec.pieceTypes[i] == PieceType::Byte)
+                haveByte[std::stoi(tokens.as[i].substr(3, 2), nullptr, 16)] = true;
+        for (int b = 0; b < 256; ++b)
+            if (!haveByte[b])
+                fail(file, "tokenizer.ggml.unknown_token_id",
+                     "missing, and the vocabulary lacks byte piece " + std::to_string(b)
+                         + " (<0xNN>), so text outside the vocabulary could not be encoded");
+    }
+    spec.bos = optionalId(ckpt, "tokenizer.ggml.bos_token_id", n);
+    spec.eos = optionalId(ckpt, "tokenizer.ggml.eos_token_id", n);
+    if (optionalBool(ckpt, "tokenizer.ggml.add_bos_token", true)) {
+        if (spec.bos < 0)
+            fail(file, "tokenizer.ggml.bos_token_id", "add_bos_token is true (the default) but no BOS id is set");
+        spec.prefixIds.push_back(spec.bos);
+    }
+    if (optionalBool(ckpt, "tokenizer.ggml.add_eos_token", false)) {
+        if (spec.eos < 0)
+            fail(file, "tokenizer.ggml.eos_token_id", "add_eos_token is true but no EOS id is set");
+        spec.suffixIds.push_back(spec.eos);
+    }
+}
+
 } // namespace
 
 std::unique_ptr<Tokenizer> makeTokenizerFromGguf(const Checkpoint& ckpt)
@@ -86,8 +202,13 @@ std::unique_ptr<Tokenizer> makeTokenizerFromGguf(const Checkpoint& ckpt)
     if (n == 0 || n > kMaxVocab)
         fail(file, "tokenizer.ggml.tokens", "vocabulary size " + std::to_string(n) + " is not in [1, 2^24]");
 
+    for (size_t i = 0; i < n; ++i)
+        if (tokens->as[i].size() > kMaxTokenBytes)
+            fail(file, "tokenizer.ggml.tokens[" + std::to_string(i) + "]",
+                 "token is longer than " + std::to_string(kMaxTokenBytes) + " bytes");
     std::vector<int64_t> types(n, 1);
-    if (const MetaValue* tt = find(ckpt, "tokenizer.ggml.token_type")) {
+    const MetaValue* tt = find(ckpt, "tokenizer.ggml.token_type");
+    if (tt) {
         if (tt->type != MetaValue::Type::ArrayInt && tt->type != MetaValue::Type::ArrayUInt)
             fail(file, "tokenizer.ggml.token_type", "expected an integer array");
         if (tt->arraySize() != n)
@@ -108,8 +229,13 @@ std::unique_ptr<Tokenizer> makeTokenizerFromGguf(const Checkpoint& ckpt)
     spec.source = file;
     const std::string kindName = model->s;
     const bool bert = kindName == "bert";
+    if (kindName == "llama") {
+        sentencePieceSpec(ckpt, *tokens, types, tt != nullptr, spec);
+        optionalId(ckpt, "tokenizer.ggml.padding_token_id", n);   // validated even though encode() never pads
+        return std::make_unique<PipelineTokenizer>(std::move(spec));
+    }
     if (kindName != "gpt2" && !bert)
-        fail(file, "tokenizer.ggml.model", "tokenizer model \"" + kindName + "\" is not supported (gpt2 and bert are)",
+        fail(file, "tokenizer.ggml.model", "tokenizer model \"" + kindName + "\" is not supported (gpt2, llama and bert are)",
              ErrorKind::Unsupported);
 
     // llama.cpp's converter stores WordPiece vocabularies with a phantom-space marker: word starts as

@@ -1,5 +1,5 @@
 // PipelineTokenizer: validation of a TokenizerSpec (NUMERICS-AND-SAFETY §4 rule 10) and the encode pipeline.
-// The model steps live in bpe_model.cpp and wordpiece_model.cpp.
+// The model steps live in bpe_model.cpp, wordpiece_model.cpp and spm_model.cpp.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/pipeline_tokenizer.h"
 #include "core/tokenizer/byte_unicode.h"
@@ -106,6 +106,12 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
         fail(s, "unk_token", "WordPiece needs an unknown token");
     }
 
+    const bool spm = s.model == TokenizerSpec::Model::SentencePieceBpe;
+    if (spm && (s.pieceScores.size() != n || s.pieceTypes.size() != n))
+        fail(s, "scores", "SentencePiece needs a score and a type for each of the " + std::to_string(n)
+                              + " token ids, got " + std::to_string(s.pieceScores.size()) + " scores and "
+                              + std::to_string(s.pieceTypes.size()) + " types");
+
     // Raw bytes per id (what decoding yields) and byte tokens.
     m_byteIds.fill(-1);
     m_fallbackIds.fill(-1);
@@ -115,13 +121,22 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
             m_bytes[id] = t;
             continue;
         }
-        if (s.model == TokenizerSpec::Model::WordPiece) {
+        if (spm && s.pieceTypes[id] == PieceType::Byte) {
+            // SentencePiece knows byte pieces by their type; the spelling must then be exact.
+            const int b = parseByteToken(t);
+            if (b < 0)
+                fail(s, "vocab", "byte token " + std::to_string(id) + " \"" + t
+                                     + "\" must be spelled <0xNN> with exactly two hex digits");
+            m_bytes[id] = std::string(1, char(b));
+            if (m_fallbackIds[b] < 0)
+                m_fallbackIds[b] = int32_t(id);
+        } else if (s.model == TokenizerSpec::Model::WordPiece) {
             const auto& p = s.continuingSubwordPrefix;
             m_bytes[id] = (!p.empty() && t.size() > p.size() && t.compare(0, p.size(), p) == 0) ? t.substr(p.size()) : t;
-        } else if (s.byteLevel && !isAdded[id]) {
+        } else if (!spm && s.byteLevel && !isAdded[id]) {
             auto raw = unicodeToBytes(t);
             m_bytes[id] = raw ? *raw : t;
-        } else if (t.size() >= 3 && t.compare(0, 3, "<0x") == 0 && !isAdded[id]) {
+        } else if (!spm && t.size() >= 3 && t.compare(0, 3, "<0x") == 0 && !isAdded[id]) {
             const int b = parseByteToken(t);
             if (b < 0)
                 fail(s, "vocab", "byte token \"" + t + "\" must be <0xNN> with exactly two hex digits");
@@ -181,6 +196,18 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
 
     m_normalizer = std::make_unique<Normalizer>(s.normalizer, s.source);
     m_preTokenizer = std::make_unique<PreTokenizer>(s.preTokenizer);
+    if (spm)
+        setUpSentencePiece();
+}
+
+std::string PipelineTokenizer::kind() const
+{
+    switch (m_spec.model) {
+    case TokenizerSpec::Model::Bpe: return "bpe";
+    case TokenizerSpec::Model::WordPiece: return "wordpiece";
+    case TokenizerSpec::Model::SentencePieceBpe: return "sentencepiece-bpe";
+    }
+    return "bpe";
 }
 
 int32_t PipelineTokenizer::tokenId(const std::string& text) const
@@ -223,6 +250,8 @@ void PipelineTokenizer::encodeSegment(const SpanText& seg, TokenizedText& out) c
         ids.clear();
         if (m_spec.model == TokenizerSpec::Model::Bpe)
             encodeBpe(piece, ids);
+        else if (m_spec.model == TokenizerSpec::Model::SentencePieceBpe)
+            encodeSentencePiece(piece, ids);
         else
             encodeWordPiece(piece, ids);
         for (const auto& p : ids) {

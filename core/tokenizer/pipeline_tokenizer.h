@@ -1,5 +1,5 @@
-// The one Tokenizer implementation behind both sources: normalizer -> pre-tokenizer -> model (byte-level BPE
-// or WordPiece) -> template, with added tokens split out first. tokenizer_json.cpp and gguf_vocab.cpp only
+// The one Tokenizer implementation behind both sources: normalizer -> pre-tokenizer -> model (byte-level BPE,
+// WordPiece or SentencePiece BPE) -> template, with added tokens split out first. tokenizer_json.cpp and gguf_vocab.cpp only
 // translate their file into a TokenizerSpec; validation (NUMERICS-AND-SAFETY §4 rule 10) happens here once.
 // Threading: immutable after construction; encode() is const and may run concurrently.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,6 +10,7 @@
 #include "core/tokenizer/tokenizer.h"
 
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 
 namespace attnscope {
@@ -19,8 +20,14 @@ constexpr size_t kMaxVocab = size_t(1) << 24;
 constexpr size_t kMaxTokenBytes = 1024;          // a vocabulary or added-token string
 constexpr size_t kMaxInputChars = 1'000'000;     // per encode() request
 
+/// SentencePiece piece types, numbered as GGUF tokenizer.ggml.token_type (llama.cpp llama_token_type).
+enum class PieceType : uint8_t { Undefined = 0, Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5,
+                                 Byte = 6 };
+
 struct TokenizerSpec {
-    enum class Model { Bpe, WordPiece };
+    // SentencePieceBpe: SentencePiece's BPE (GGUF tokenizer.ggml.model = "llama"): symbols merged by the score
+    // of the piece they form, no merge list (spm_model.cpp).
+    enum class Model { Bpe, WordPiece, SentencePieceBpe };
     std::string source;                     // file name for error messages
     Model model = Model::Bpe;
     std::vector<std::pair<std::string, int32_t>> vocab;   // model vocabulary (token text, id)
@@ -37,18 +44,24 @@ struct TokenizerSpec {
     std::vector<PreTokenizerStep> preTokenizer;
     std::vector<int32_t> prefixIds, suffixIds;    // post-processor template around $A
     int32_t bos = -1, eos = -1;
+    // SentencePieceBpe, indexed by token id (same length as the id table): piece scores and types.
+    std::vector<float> pieceScores;
+    std::vector<PieceType> pieceTypes;
 };
 
 class PipelineTokenizer final : public Tokenizer {
 public:
     /// Validates the spec; throws Error(Tokenizer) naming source, field and reason.
     explicit PipelineTokenizer(TokenizerSpec spec);
+    // m_pieces holds views into m_tokenText: never copied or moved.
+    PipelineTokenizer(const PipelineTokenizer&) = delete;
+    PipelineTokenizer& operator=(const PipelineTokenizer&) = delete;
 
     TokenizedText encode(std::string_view text, bool addSpecial = true) const override;
     std::string tokenBytes(int32_t id) const override;
     std::string tokenDisplay(int32_t id) const override;
     int32_t vocabSize() const override { return static_cast<int32_t>(m_tokenText.size()); }
-    std::string kind() const override { return m_spec.model == TokenizerSpec::Model::Bpe ? "bpe" : "wordpiece"; }
+    std::string kind() const override;
 
     bool isSpecial(int32_t id) const { return id >= 0 && size_t(id) < m_special.size() && m_special[id]; }
     /// Id of a vocabulary or added token, -1 if absent.
@@ -61,6 +74,8 @@ private:
     };
     void encodeBpe(const SpanText& piece, std::vector<Piece>& out) const;
     void encodeWordPiece(const SpanText& piece, std::vector<Piece>& out) const;
+    void encodeSentencePiece(const SpanText& piece, std::vector<Piece>& out) const;
+    void setUpSentencePiece();
     void encodeSegment(const SpanText& seg, TokenizedText& out) const;
     void push(TokenizedText& out, int32_t id, uint32_t b, uint32_t e) const;
 
@@ -77,6 +92,11 @@ private:
     std::array<int32_t, 256> m_byteIds{};                       // byte-level symbol ids (-1 if absent)
     std::array<int32_t, 256> m_fallbackIds{};                   // <0xNN> ids for byte_fallback
     int32_t m_unk = -1;
+    // SentencePieceBpe: the pieces a merge may form (normal, user-defined, unused; not control, unknown or byte
+    // pieces, as SentencePiece), text -> id; views into m_tokenText.
+    std::unordered_map<std::string_view, int32_t> m_pieces;
+    size_t m_maxPieceBytes = 0;
+    bool m_hasUnused = false;
 };
 
 /// Display label for raw token bytes (token_display.cpp): valid UTF-8 with visible whitespace and escapes.
