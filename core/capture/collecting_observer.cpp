@@ -14,6 +14,15 @@ bool CaptureSpec::wantsHead(int layer, int head) const
     return false;
 }
 
+bool CaptureSpec::wants(const CaptureKey& k) const
+{
+    if (!quantities.count(k.quantity))
+        return false;
+    if (quantityInfo(k.quantity).shape == QuantityShape::LayerSeries)
+        return true;
+    return wantsHead(k.layer, k.head);
+}
+
 bool CaptureSpec::wantsLogits(int64_t position, int64_t tokens) const
 {
     switch (logits) {

@@ -26,7 +26,9 @@ struct CaptureSpec {
     std::set<int64_t> logitPositions;            // when logits == Selected
 
     bool wantsHead(int layer, int head) const;
-    bool wants(const CaptureKey& k) const { return quantities.count(k.quantity) && wantsHead(k.layer, k.head); }
+    /// Head-level items follow the head selection; per-layer and per-model items (hidden states) only need their
+    /// quantity listed.
+    bool wants(const CaptureKey& k) const;
     bool wantsLogits(int64_t position, int64_t tokens) const;
     /// Number of (layer, head) pairs selected in a model of this shape.
     int64_t headCount(int layers, int heads) const;

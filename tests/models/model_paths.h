@@ -40,5 +40,6 @@ inline bool offlineOptOut()
 
 inline const char* kSmolLM2 = "SmolLM2-135M-Instruct.Q4_1.gguf";
 inline const char* kGemma3 = "gemma-3-270m-q4_k_m.gguf";
+inline const char* kMiniLM = "all-MiniLM-L6-v2";
 
 } // namespace attnscope::test
