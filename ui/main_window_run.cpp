@@ -31,7 +31,8 @@ void MainWindow::connectBridge()
     connect(m_bridge, &SessionBridge::runFinished, this, [this](quint64 gen, const RunSummary& s) {
         onRunEnded(gen, true, {});
         QString next = s.topNext.isEmpty() ? QString() : tr(" · next: %1").arg(s.topNext.mid(0, 3).join(QStringLiteral(", ")));
-        showStatus(tr("%1 tokens · forward %2 ms%3").arg(s.tokens).arg(s.forwardMs, 0, 'f', 0).arg(next));
+        const QString notes = s.notes.isEmpty() ? QString() : QStringLiteral(" · ") + s.notes.join(QStringLiteral(" · "));
+        showStatus(tr("%1 tokens · forward %2 ms%3%4").arg(s.tokens).arg(s.forwardMs, 0, 'f', 0).arg(next, notes));
     });
     connect(m_bridge, &SessionBridge::runCancelled, this, [this](quint64 gen) {
         onRunEnded(gen, false, {});

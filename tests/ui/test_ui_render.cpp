@@ -24,6 +24,7 @@ private slots:
     void gradientMatchesPowerScale();
     void settingsJsonClampsHostileValues();
     void plottableDrawsCellsAndHatch();
+    void slidingWindowHatchesExactlyTheMaskedCells();
 };
 
 namespace {
@@ -218,3 +219,30 @@ void TestUiRender::plottableDrawsCellsAndHatch()
 
 QTEST_MAIN(TestUiRender)
 #include "test_ui_render.moc"
+
+void TestUiRender::slidingWindowHatchesExactlyTheMaskedCells()
+{
+    // A Gemma-style sliding-window layer: 9 tokens, window 3. Every cell outside the window (and above the
+    // diagonal) must be transparent (hatched); every valid cell opaque — the renderer reads the map's mask.
+    auto m = std::make_shared<AttentionMap>();
+    m->tokens = 9;
+    m->mask = AttentionMask::sliding(3);
+    m->probs.assign(81, 0.f);
+    for (int64_t i = 0; i < 9; ++i) {
+        const RowKeys k = m->mask.rowKeys(i, 9);
+        for (int64_t j = k.range[0].begin; j < k.range[0].end; ++j)
+            m->probs[size_t(i * 9 + j)] = 1.f / float(k.size());
+    }
+    ViewSettings s;
+    s.scale = ScaleKind::Linear;
+    const ValueGrid g = poolSource({m, nullptr}, 64);
+    const ColourisedGrid c = colouriseGrid(g, s, false);
+    int masked = 0;
+    for (int i = 0; i < 9; ++i)
+        for (int j = 0; j < 9; ++j) {
+            const bool valid = m->mask.valid(i, j);
+            QCOMPARE(qAlpha(c.image.pixel(j, i)) == 0, !valid);
+            masked += valid ? 0 : 1;
+        }
+    QCOMPARE(masked, 81 - (1 + 2 + 3 * 7));
+}

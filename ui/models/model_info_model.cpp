@@ -39,7 +39,12 @@ void ModelInfoModel::setInfo(const ModelInfo& info, const QString& backend)
     add(QStringLiteral("FFN dim"), num(info.ffnDim));
     add(QStringLiteral("vocabulary"), num(info.vocabSize));
     add(QStringLiteral("context"), num(info.contextLength));
-    add(QStringLiteral("RoPE"), QStringLiteral("θ = %1, %2").arg(info.ropeTheta, 0, 'g', 6).arg(QString::fromStdString(info.ropePairing)));
+    if (info.runnable) {
+        add(QStringLiteral("block"), QString::fromStdString(info.block));
+        add(QStringLiteral("attention"), QString::fromStdString(info.layerRules));
+        if (!info.hasLmHead)
+            add(QStringLiteral("output"), QStringLiteral("hidden states (encoder: no next-token prediction)"));
+    }
     add(QStringLiteral("tokenizer"), QString::fromStdString(info.tokenizer));
     add(QStringLiteral("parameters"), num(static_cast<qint64>(info.parameterCount)));
     QStringList dtypes;
@@ -49,6 +54,12 @@ void ModelInfoModel::setInfo(const ModelInfo& info, const QString& backend)
     }
     add(QStringLiteral("dtypes"), dtypes.join(QStringLiteral(", ")));
     add(QStringLiteral("size on disk"), humanSize(info.sizeOnDisk));
+    if (!info.unusedTensors.empty()) {
+        QStringList unused;
+        for (const std::string& t : info.unusedTensors)
+            unused << QString::fromStdString(t);
+        add(QStringLiteral("unused tensors"), unused.join(QStringLiteral(", ")));
+    }
     add(QStringLiteral("backend"), backend);
     endResetModel();
 }
