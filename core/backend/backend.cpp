@@ -35,6 +35,8 @@ const char* activationName(Activation a)
     case Activation::GeluErf: return "gelu";
     case Activation::GeluTanh: return "gelu_tanh";
     case Activation::Softcap: return "softcap";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Identity: return "identity";
     }
     return "unknown";
 }

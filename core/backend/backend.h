@@ -67,6 +67,8 @@ enum class Activation : uint8_t {
     GeluErf,    // x·Φ(x) (torch gelu, BERT)
     GeluTanh,   // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (gelu_new, gelu_pytorch_tanh)
     Softcap,    // c·tanh(x / c), c = param (Gemma logit soft-capping)
+    Sigmoid,    // σ(x) (output gates)
+    Identity,   // x
 };
 const char* activationName(Activation a);
 
@@ -79,9 +81,11 @@ struct ActivationArgs {
     float* y = nullptr;
 };
 
-/// out[i] = act(gate[i]) · up[i] for i < n (SwiGLU: Silu, GeGLU: GeluTanh). out may equal gate or up.
+/// out[i] = act(gate[i / repeat]) · up[i] for i < n (SwiGLU: Silu; GeGLU: GeluTanh; an output gate: Sigmoid, with
+/// repeat = head_dim for one gate value per head and token). out may equal up (or gate when repeat = 1).
 struct GatedActivationArgs {
     int64_t n = 0;
+    int64_t repeat = 1;
     Activation act = Activation::Silu;
     const float* gate = nullptr;
     const float* up = nullptr;
@@ -121,6 +125,9 @@ struct GatherArgs {
 
 /// Softmax attention for all heads of one layer (docs/ENGINE.md "Attention"): s_ij = scale·q_i·k_j on the keys
 /// the mask leaves valid, softmax per row with max subtraction, o_i = Σ_j A_ij v_j.
+/// Optional virtual sink column (gpt-oss learned sinks, "softmax off by one", the sink variant): with a logit b_h
+/// for head h, m_i = max(b_h, max_j s_ij), Z_i = exp(b_h − m_i) + Σ_j exp(s_ij − m_i), A_ij = exp(s_ij − m_i)/Z_i and
+/// the sink takes p_sink(i) = exp(b_h − m_i)/Z_i (its value vector is 0, so rows of A sum to 1 − p_sink).
 /// q: [T × heads·d], k/v: [T × kvHeads·d] (row strides ldq/ldk/ldv); head h reads KV head h / (heads/kvHeads).
 /// out: [T × heads·d]. probs[h] (optional, T×T row-major, masked cells written as 0) and lse[h] (optional, T;
 /// +inf on masked rows) receive the probabilities and per-row log-sum-exp of head h. The kernel must not assume
@@ -135,6 +142,8 @@ struct AttentionArgs {
     float* out = nullptr; int64_t ldo = 0;
     float* const* probs = nullptr;   // heads entries, each may be null
     float* const* lse = nullptr;     // heads entries, each may be null
+    const float* sinkLogits = nullptr;   // heads entries (b_h), or null: no sink column
+    float* const* sinkProbs = nullptr;   // heads entries, each T (p_sink per row) or null
     std::stop_token stop;
 };
 

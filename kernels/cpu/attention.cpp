@@ -29,17 +29,22 @@ constexpr int64_t kBlock = 64;
 
 /// Softmax over the valid cells of one row of the block, in place. `row` holds the logits of keys
 /// [klo, klo + width); `keys` are the row's valid ranges (absolute key indices, inside the hull). Cells outside
-/// the valid ranges become 0. Returns log Z (the row's log-sum-exp), +inf for a row with no valid key.
+/// the valid ranges become 0. `sink` is the logit of a virtual sink column (-inf: none); its probability goes to
+/// *sinkProb. Returns log Z (the row's log-sum-exp, the sink included), +inf for a row with nothing to attend.
 /// The exp and the sum run in `buf`, an aligned per-thread buffer: Eigen peels unaligned heads with scalar code
 /// (a different exp and summation order), so computing in place would make results depend on the row's address
 /// and break bitwise determinism across runs.
-float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Eigen::ArrayXf& buf)
+float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Eigen::ArrayXf& buf, float sink,
+                 float* sinkProb)
 {
     const int64_t valid = keys.size();
+    const bool hasSink = sink > -std::numeric_limits<float>::infinity();
     if (valid <= 0) {
-        // A fully masked row: zeros and LSE = +inf (never NaN).
+        // A fully masked row: zeros and LSE = +inf (never NaN); a sink column, when present, takes all the mass.
         std::fill(row, row + width, 0.f);
-        return std::numeric_limits<float>::infinity();
+        if (sinkProb)
+            *sinkProb = hasSink ? 1.f : 0.f;
+        return hasSink ? sink : std::numeric_limits<float>::infinity();
     }
     auto b = buf.head(valid);
     int64_t n = 0;
@@ -49,11 +54,16 @@ float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Ei
         n += k.size();
     }
     float m = b.maxCoeff();
+    if (hasSink)
+        m = std::max(m, sink);
     if (!std::isfinite(m) && !std::isnan(m))
         m = 0.f;   // all -inf: offset 0 so that -inf - -inf never yields NaN
     b = (b - m).exp();
-    const float z = b.sum();
+    const float zSink = hasSink ? std::exp(sink - m) : 0.f;
+    const float z = b.sum() + zSink;
     b *= 1.0f / z;
+    if (sinkProb)
+        *sinkProb = zSink / z;
     // Scatter back, zeroing the gaps between and around the valid ranges.
     int64_t pos = klo;
     n = 0;
@@ -99,6 +109,8 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
         MutMap O(a.out + h * d, T, d, Stride(a.ldo));
         float* probs = a.probs ? a.probs[h] : nullptr;
         float* lse = a.lse ? a.lse[h] : nullptr;
+        const float sink = a.sinkLogits ? a.sinkLogits[h] : -std::numeric_limits<float>::infinity();
+        float* sinkProbs = a.sinkProbs ? a.sinkProbs[h] : nullptr;
         std::vector<float>& tmp = scratch[static_cast<size_t>(worker)];
         if (!probs && tmp.size() < static_cast<size_t>(kBlock * T))
             tmp.resize(static_cast<size_t>(kBlock * T));
@@ -108,11 +120,14 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
             const KeyRange hull = a.mask.blockHull(i0, i1, T);
             const int64_t klo = hull.begin, nk = hull.size();
             if (nk == 0) {   // every row of the block is masked
+                const bool hasSink = sink > -std::numeric_limits<float>::infinity();
                 for (int64_t i = i0; i < i1; ++i) {
                     if (probs)
                         std::fill(probs + i * T, probs + (i + 1) * T, 0.f);
                     if (lse)
-                        lse[i] = std::numeric_limits<float>::infinity();
+                        lse[i] = hasSink ? sink : std::numeric_limits<float>::infinity();
+                    if (sinkProbs)
+                        sinkProbs[i] = hasSink ? 1.f : 0.f;
                 }
                 O.middleRows(i0, rows).setZero();
                 continue;
@@ -123,7 +138,8 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
             S.noalias() = (Q.middleRows(i0, rows) * a.scale) * K.middleRows(klo, nk).transpose();
             for (int64_t r = 0; r < rows; ++r) {
                 const int64_t i = i0 + r;
-                const float l = softmaxRow(base + r * ld, klo, nk, a.mask.rowKeys(i, T), rowBuf[static_cast<size_t>(worker)]);
+                const float l = softmaxRow(base + r * ld, klo, nk, a.mask.rowKeys(i, T), rowBuf[static_cast<size_t>(worker)],
+                                           sink, sinkProbs ? sinkProbs + i : nullptr);
                 if (probs) {
                     std::fill(probs + i * T, probs + i * T + klo, 0.f);
                     std::fill(probs + i * T + klo + nk, probs + (i + 1) * T, 0.f);
@@ -139,8 +155,9 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
 
 void attentionHeadReference(int64_t T, int64_t d, const float* q, int64_t ldq, const float* k, int64_t ldk,
                             const float* v, int64_t ldv, float scale, const AttentionMask& mask, double* probs,
-                            double* out, double* lse)
+                            double* out, double* lse, double sinkLogit, double* sinkProb)
 {
+    const bool hasSink = sinkLogit > -std::numeric_limits<double>::infinity();
     std::vector<double> s(static_cast<size_t>(T));
     for (int64_t i = 0; i < T; ++i) {
         double m = -std::numeric_limits<double>::infinity();
@@ -155,7 +172,11 @@ void attentionHeadReference(int64_t T, int64_t d, const float* q, int64_t ldq, c
             m = std::max(m, s[j]);
             any = true;
         }
-        double z = 0;
+        if (hasSink) {
+            m = std::max(m, sinkLogit);
+            any = true;
+        }
+        double z = hasSink ? std::exp(sinkLogit - m) : 0.0;
         for (int64_t j = 0; j < T; ++j)
             if (mask.valid(i, j))
                 z += std::exp(s[j] - m);
@@ -163,6 +184,8 @@ void attentionHeadReference(int64_t T, int64_t d, const float* q, int64_t ldq, c
             probs[i * T + j] = any && mask.valid(i, j) ? std::exp(s[j] - m) / z : 0.0;
         if (lse)
             lse[i] = any ? m + std::log(z) : std::numeric_limits<double>::infinity();
+        if (sinkProb)
+            sinkProb[i] = hasSink ? std::exp(sinkLogit - m) / z : 0.0;
         for (int64_t c = 0; c < d; ++c) {
             double acc = 0;
             for (int64_t j = 0; j < T; ++j)

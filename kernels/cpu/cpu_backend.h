@@ -5,6 +5,8 @@
 #pragma once
 #include "core/backend/backend.h"
 
+#include <limits>
+
 namespace attnscope::cpu {
 
 class CpuBackend final : public Backend {
@@ -51,9 +53,11 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads);
 float activate(Activation act, float x, float param);
 
 /// Straightforward fp64 reference for one head under a mask (tests: the oracle the optimised kernel is checked
-/// against). probs: T×T, out: T×d, lse: T (+inf on masked rows; may be null).
+/// against). probs: T×T, out: T×d, lse: T (+inf on masked rows; may be null); an optional sink column with
+/// logit sinkLogit (-inf: none) whose per-row probability goes to sinkProb (may be null).
 void attentionHeadReference(int64_t T, int64_t d, const float* q, int64_t ldq, const float* k, int64_t ldk,
                             const float* v, int64_t ldv, float scale, const AttentionMask& mask, double* probs,
-                            double* out, double* lse);
+                            double* out, double* lse, double sinkLogit = -std::numeric_limits<double>::infinity(),
+                            double* sinkProb = nullptr);
 
 } // namespace attnscope::cpu

@@ -19,6 +19,8 @@ float activate(Activation act, float x, float param)
         return 0.5f * x * (1.0f + std::tanh(kAlpha * (x + 0.044715f * x * x * x)));
     }
     case Activation::Softcap: return param * std::tanh(x / param);
+    case Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-x));
+    case Activation::Identity: return x;
     }
     return x;
 }
@@ -34,10 +36,18 @@ OpStatus activationCpu(const ActivationArgs& a)
 
 OpStatus gatedActivationCpu(const GatedActivationArgs& a)
 {
-    if (a.n < 0 || a.act == Activation::Softcap)
-        return OpStatus::failure("gated_activation: bad size or activation");
-    for (int64_t i = 0; i < a.n; ++i)
-        a.out[i] = activate(a.act, a.gate[i], 0.f) * a.up[i];
+    if (a.n < 0 || a.repeat < 1 || a.n % a.repeat || a.act == Activation::Softcap)
+        return OpStatus::failure("gated_activation: bad size, repeat or activation");
+    if (a.repeat == 1) {
+        for (int64_t i = 0; i < a.n; ++i)
+            a.out[i] = activate(a.act, a.gate[i], 0.f) * a.up[i];
+        return OpStatus::success();
+    }
+    for (int64_t g = 0; g < a.n / a.repeat; ++g) {
+        const float s = activate(a.act, a.gate[g], 0.f);
+        for (int64_t r = 0; r < a.repeat; ++r)
+            a.out[g * a.repeat + r] = s * a.up[g * a.repeat + r];
+    }
     return OpStatus::success();
 }
 

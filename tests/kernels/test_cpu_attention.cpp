@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <gtest/gtest.h>
+#include <limits>
 #include <random>
 
 using namespace attnscope;
@@ -117,6 +118,52 @@ TEST(AttentionKernelMasks, SlidingWindowCoveringThePromptEqualsCausalBitForBit)
     EXPECT_EQ(pc, ps);
     EXPECT_EQ(oc, os);
     EXPECT_EQ(lc, ls);
+}
+
+TEST(AttentionKernelSinks, ASinkColumnTakesItsShareAndRowsSumToOneMinusIt)
+{
+    const Problem p = makeProblem(40, 4, 2, 16, 1.5f, 9u);
+    const float sinks[4] = {0.f, 2.f, -1.f, -std::numeric_limits<float>::infinity()};   // head 3: no sink
+    std::vector<std::vector<float>> probs(4, std::vector<float>(40 * 40)), lse(4, std::vector<float>(40)),
+        sp(4, std::vector<float>(40));
+    std::vector<float> out(size_t(40 * 4 * 16));
+    std::vector<float*> pp, lp, spp;
+    for (int h = 0; h < 4; ++h) {
+        pp.push_back(probs[size_t(h)].data());
+        lp.push_back(lse[size_t(h)].data());
+        spp.push_back(sp[size_t(h)].data());
+    }
+    for (const AttentionMask& mask : {AttentionMask::causal(), AttentionMask::sliding(6)}) {
+        AttentionArgs a;
+        a.tokens = 40; a.heads = 4; a.kvHeads = 2; a.headDim = 16;
+        a.scale = 0.25f;
+        a.mask = mask;
+        a.q = p.q.data(); a.ldq = 64; a.k = p.k.data(); a.ldk = 32; a.v = p.v.data(); a.ldv = 32;
+        a.out = out.data(); a.ldo = 64;
+        a.probs = pp.data(); a.lse = lp.data();
+        a.sinkLogits = sinks; a.sinkProbs = spp.data();
+        ASSERT_TRUE(cpu::attentionCpu(a, 2).ok);
+        std::vector<double> rp(40 * 40), ro(40 * 16), rl(40), rs(40);
+        for (int h = 0; h < 4; ++h) {
+            const int kv = h / 2;
+            cpu::attentionHeadReference(40, 16, p.q.data() + h * 16, 64, p.k.data() + kv * 16, 32, p.v.data() + kv * 16, 32,
+                                        0.25f, mask, rp.data(), ro.data(), rl.data(), sinks[h], rs.data());
+            for (int64_t i = 0; i < 40; ++i) {
+                double sum = 0;
+                for (int64_t j = 0; j < 40; ++j) {
+                    EXPECT_NEAR(probs[size_t(h)][size_t(i * 40 + j)], rp[size_t(i * 40 + j)], 1e-6);
+                    sum += probs[size_t(h)][size_t(i * 40 + j)];
+                }
+                EXPECT_NEAR(sp[size_t(h)][size_t(i)], rs[size_t(i)], 1e-6);
+                EXPECT_NEAR(sum + sp[size_t(h)][size_t(i)], 1.0, 1e-5);
+                EXPECT_NEAR(lse[size_t(h)][size_t(i)], rl[size_t(i)], 1e-4);
+                if (h == 3)
+                    EXPECT_EQ(sp[size_t(h)][size_t(i)], 0.f);
+                else
+                    EXPECT_GT(sp[size_t(h)][size_t(i)], 0.f);
+            }
+        }
+    }
 }
 
 TEST(AttentionKernelMasks, SlidingWindowRowsSeeExactlyTheWindow)
@@ -261,6 +308,13 @@ TEST(ActivationKernel, ValuesMatchTheirDefinitions)
     ASSERT_TRUE(cpu::gatedActivationCpu(g).ok);
     EXPECT_NEAR(gate[0], 2 * 0.8411920, 1e-5);
     EXPECT_NEAR(gate[1], 3 * -0.1588080, 1e-5);
+    // A headwise output gate: one σ(g) per head of 3 values.
+    float g2[2] = {0.f, 100.f}, attn[6] = {1, 2, 3, 4, 5, 6};
+    g.n = 6; g.repeat = 3; g.act = Activation::Sigmoid; g.gate = g2; g.up = attn; g.out = attn;
+    ASSERT_TRUE(cpu::gatedActivationCpu(g).ok);
+    EXPECT_FLOAT_EQ(attn[0], 0.5f);
+    EXPECT_FLOAT_EQ(attn[2], 1.5f);
+    EXPECT_FLOAT_EQ(attn[5], 6.f);
 }
 
 TEST(GatherKernel, CopiesScaledRowsAndRefusesIdsOutsideTheTable)
