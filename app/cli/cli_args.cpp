@@ -4,6 +4,7 @@
 #include "core/util/error.h"
 
 #include <charconv>
+#include <cmath>
 
 namespace attnscope::cli {
 
@@ -28,6 +29,20 @@ long long Args::getInt(const std::string& o, long long fallback, long long lo, l
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), r);
     if (ec != std::errc() || p != v->data() + v->size())
         usage("--" + o + " expects an integer, got '" + *v + "'");
+    if (r < lo || r > hi)
+        usage("--" + o + " must be in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + *v);
+    return r;
+}
+
+double Args::getDouble(const std::string& o, double fallback, double lo, double hi) const
+{
+    auto v = get(o);
+    if (!v)
+        return fallback;
+    double r = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), r);
+    if (ec != std::errc() || p != v->data() + v->size() || !std::isfinite(r))
+        usage("--" + o + " expects a number, got '" + *v + "'");
     if (r < lo || r > hi)
         usage("--" + o + " must be in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + *v);
     return r;

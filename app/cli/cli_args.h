@@ -19,6 +19,8 @@ struct Args {
     std::optional<std::string> get(const std::string& o) const;
     /// Integer option in [lo, hi]; throws Error(Usage) naming the option when malformed or out of range.
     long long getInt(const std::string& o, long long fallback, long long lo, long long hi) const;
+    /// Finite number option in [lo, hi]; throws Error(Usage) naming the option when malformed or out of range.
+    double getDouble(const std::string& o, double fallback, double lo, double hi) const;
     const std::string& model() const;   // first positional; throws Error(Usage) when missing
 };
 

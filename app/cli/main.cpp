@@ -24,6 +24,8 @@ const char* kUsage =
     "        [--attn-out F.npy --layer L --head H]   also write one head's n×n probabilities (float32)\n"
     "        [--beyond-context]                      allow more tokens than the model's context (extrapolation)\n"
     "  bench MODEL --tokens N [--threads T] [--repeats R]   timings (medians), dense GFLOP/s, peak RSS\n"
+    "  stats MODEL --text T [--sink-threshold E]  per layer: first-token share, sink rate, max |hidden|, and gate,\n"
+    "                                  sink and differential statistics where the model has them\n"
     "\n"
     "common options:\n"
     "  --json               machine-readable output\n"
@@ -64,7 +66,10 @@ int main(int argc, char** argv)
         if (cmd == "bench")
             return cli::cmdBench(cli::parseArgs(argc, argv, {"tokens", "threads", "repeats", "backend", "text", "text-file"},
                                                 flags({"skip-peak"})));
-        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench; see --help)\n", argv[1]);
+        if (cmd == "stats")
+            return cli::cmdStats(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "sink-threshold"},
+                                                flags({"beyond-context"})));
+        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench, stats; see --help)\n", argv[1]);
         return 2;
     } catch (const Error& e) {
         std::fprintf(stderr, "attnscope-cli: error: %s\n", e.what());

@@ -11,6 +11,9 @@
 
 namespace attnscope {
 
+/// Series shapes, per (layer, head): Gate [T] (headwise) or [T, d] (elementwise); SinkProb [T]; AttnOutNormPre/Post
+/// [T] (the L2 norm of the head's d-dim SDPA output per token); Lambda [1] (DIFF V1, one λ per head) or [T]
+/// (DIFF V2, per token).
 enum class Quantity : uint8_t {
     AttentionProbs,     // softmax probabilities of a head, T × T (the baseline map, or a variant's effective map)
     AttentionProbs2,    // the second softmax map of a differential head (A2), T × T

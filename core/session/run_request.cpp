@@ -19,17 +19,22 @@ namespace {
 /// Collects like CollectingObserver and also groups each layer's items for streaming.
 class StreamingObserver final : public CollectingObserver {
 public:
-    StreamingObserver(CaptureSpec spec, const RunStreaming& s) : CollectingObserver(std::move(spec)), m_s(s) {}
+    StreamingObserver(CaptureSpec spec, const RunStreaming& s, bool keep)
+        : CollectingObserver(std::move(spec)), m_s(s), m_keep(keep)
+    {
+    }
 
     bool onMap(const AttentionMapPtr& m) override
     {
-        CollectingObserver::onMap(m);
+        if (m_keep)
+            CollectingObserver::onMap(m);
         m_layer.maps.push_back(m);
         return true;
     }
     bool onSeries(const CapturedSeriesPtr& s) override
     {
-        CollectingObserver::onSeries(s);
+        if (m_keep || s->key.layer < 0)
+            CollectingObserver::onSeries(s);
         if (s->key.layer >= 0)
             m_layer.series.push_back(s);
         return true;
@@ -46,6 +51,7 @@ public:
 
 private:
     const RunStreaming& m_s;
+    bool m_keep;
     LayerCaptures m_layer;
 };
 
@@ -70,7 +76,7 @@ std::string MemoryEstimate::describe() const
 }
 
 MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpec& capture, uint64_t budgetBytes,
-                           uint64_t weightBytesToConvert, int threads)
+                           uint64_t weightBytesToConvert, int threads, bool keepCaptures)
 {
     const ModelConfig& c = model.config();
     MemoryEstimate e;
@@ -105,20 +111,24 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
             cap += uint64_t(capture.headCount(c.nLayers, c.nHeads)) * t * uint64_t(c.headDim) * sizeof(float);
         }
     }
+    if (!keepCaptures && c.nLayers > 0) {   // only one layer's items are alive at a time (hidden states too)
+        cap /= static_cast<uint64_t>(c.nLayers);
+        maps /= c.nLayers;
+    }
     e.captureBytes = cap;
     e.capturedMaps = maps;
     return e;
 }
 
 int64_t maxTokensThatFit(const LoadedModel& model, const CaptureSpec& capture, uint64_t budgetBytes,
-                         uint64_t weightBytesToConvert, int threads)
+                         uint64_t weightBytesToConvert, int threads, bool keepCaptures)
 {
     if (budgetBytes == 0)
         return INT64_MAX;
     int64_t lo = 0, hi = 1 << 24;
     while (lo < hi) {   // the estimate grows with T: binary search for the last T that fits
         const int64_t mid = lo + (hi - lo + 1) / 2;
-        if (estimateRun(model, mid, capture, budgetBytes, weightBytesToConvert, threads).fits())
+        if (estimateRun(model, mid, capture, budgetBytes, weightBytesToConvert, threads, keepCaptures).fits())
             lo = mid;
         else
             hi = mid - 1;
@@ -196,9 +206,9 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
     WeightStore& weights = backends.weightsFor(model, backend, req.checkFiniteWeights);
     const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
     const uint64_t budget = req.memoryBudgetBytes ? req.memoryBudgetBytes : defaultCaptureBudgetBytes();
-    r.estimate = estimateRun(*model, T, req.capture, budget, toConvert, backend.threads());
+    r.estimate = estimateRun(*model, T, req.capture, budget, toConvert, backend.threads(), req.keepCaptures);
     if (!r.estimate.fits()) {
-        const int64_t fit = maxTokensThatFit(*model, req.capture, budget, toConvert, backend.threads());
+        const int64_t fit = maxTokensThatFit(*model, req.capture, budget, toConvert, backend.threads(), req.keepCaptures);
         throw Error(ErrorKind::Resource, "", "memory", -1,
                     "not enough memory: " + r.estimate.describe() + ". At most " + std::to_string(fit) +
                         " tokens fit with this capture; capture fewer heads or layers, or use fewer tokens");
@@ -212,7 +222,7 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
     if (streaming.onStarted)
         streaming.onStarted(r.tokens, r.shape, r.estimate);
 
-    StreamingObserver obs(req.capture, streaming);
+    StreamingObserver obs(req.capture, streaming, req.keepCaptures);
     ForwardOptions fo;
     fo.progress = progress;
     fo.stop = stop;

@@ -32,6 +32,8 @@ struct RunRequest {
     CaptureSpec capture;                           // what to keep (maps, series, hidden states, logits positions)
     int topK = 10;                                 // next-token candidates decoded at each logits position
     bool keepLogits = false;                       // keep the full logit vectors too (perplexity, comparisons)
+    bool keepCaptures = true;                      // false: captures are only streamed (RunStreaming::onLayer) and
+                                                   // dropped after each layer, so memory holds one layer's maps
     uint64_t memoryBudgetBytes = 0;                // 0 = 80 % of the memory available now
     bool beyondContext = false;                    // allow more tokens than the model's context (extrapolation)
     bool checkFiniteWeights = true;
@@ -100,12 +102,13 @@ struct RunStreaming {
 RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends, const RunRequest& request,
                      const RunStreaming& streaming = {}, Progress* progress = nullptr, std::stop_token stop = {});
 
-/// The estimate executeRun checks; `residentWeightsHeld` = weights already converted on the backend.
+/// The estimate executeRun checks; weightBytesToConvert = fp32 weights not yet on the backend. With
+/// keepCaptures = false only one layer's captures count.
 MemoryEstimate estimateRun(const LoadedModel& model, int64_t tokens, const CaptureSpec& capture, uint64_t budgetBytes,
-                           uint64_t weightBytesToConvert, int threads);
+                           uint64_t weightBytesToConvert, int threads, bool keepCaptures = true);
 /// The largest token count whose estimate fits the budget (0 if not even one token fits).
 int64_t maxTokensThatFit(const LoadedModel& model, const CaptureSpec& capture, uint64_t budgetBytes,
-                         uint64_t weightBytesToConvert, int threads);
+                         uint64_t weightBytesToConvert, int threads, bool keepCaptures = true);
 
 /// The k most likely next tokens of a logit vector (softmax in double; ties: lower id first).
 std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64_t vocab, int k, double* logSumExp = nullptr);

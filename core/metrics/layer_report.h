@@ -1,0 +1,62 @@
+// Per-layer statistics of a run, the numbers `attnscope-cli stats` prints and the sink/gate/differential views
+// plot (docs/METRICS.md "Layer report"). Built layer by layer from streamed captures, so no map has to be kept:
+//
+//   first_token_share  mean over heads and query rows i ≥ 1 of A[i, 0] (the Gated Attention paper's F-Attn; row 0
+//                      is left out: under a causal mask it can only attend to itself)
+//   max_abs_hidden     max |h| of the layer's output (massive activations), with the token and dim where it sits
+//   sink_rate          share of heads whose mean attention to token 0 over all valid rows exceeds ε (Gu et al.,
+//                      default ε = 0.3)
+//   gate_mean, gate_frac_below {0.5, 0.1, 0.01}   over every gate value of the layer (heads, tokens, dims)
+//   attn_out_norm_before_gate / _after_gate       mean over heads and tokens of the SDPA output's L2 norm
+//   sink_mass          mean over heads and rows of the probability a sink column took
+//   lambda             per head: the differential λ (mean over tokens for V2)
+//   diff_negative_share  share of the combined map's mass Σ|D| that is negative, over heads and rows
+// A statistic whose quantity the layer did not produce is absent (not zero).
+// Threading: a builder is fed from one thread; the report is a plain value.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "core/results/attention_map.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnscope {
+
+struct LayerReport {
+    int layer = 0;
+    std::optional<double> firstTokenShare;
+    double maxAbsHidden = 0;
+    int64_t maxToken = 0, maxDim = 0;
+    std::optional<double> sinkRate;
+    std::optional<double> gateMean;
+    std::map<double, double> gateFracBelow;          // threshold -> share of gate values below it
+    std::optional<double> attnOutNormBeforeGate, attnOutNormAfterGate;
+    std::optional<double> sinkMass;
+    std::vector<double> lambda;                      // per head (empty when not differential)
+    std::optional<double> diffNegativeShare;
+    std::vector<double> firstTokenSharePerHead;      // per head, NaN where not captured
+};
+
+struct ModelReport {
+    std::vector<LayerReport> layers;
+    double sinkThreshold = 0.3;
+    /// Means over layers of the statistics every layer has (first_token_share, max_abs_hidden, gate_mean, …).
+    std::map<std::string, double> means() const;
+};
+
+class LayerReportBuilder {
+public:
+    explicit LayerReportBuilder(int heads, double sinkThreshold = 0.3) : m_heads(heads) { m_report.sinkThreshold = sinkThreshold; }
+    /// One layer's captured maps (attention probabilities, combined maps) and series (gates, sink mass, norms, λ).
+    void addLayer(int layer, const LayerStats& stats, const std::vector<AttentionMapPtr>& maps,
+                  const std::vector<CapturedSeriesPtr>& series);
+    const ModelReport& report() const { return m_report; }
+
+private:
+    int m_heads;
+    ModelReport m_report;
+};
+
+} // namespace attnscope

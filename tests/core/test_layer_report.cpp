@@ -1,0 +1,88 @@
+// The per-layer report behind `attnscope-cli stats` (core/metrics/layer_report.h) on hand-computed maps and
+// series: first-token share without row 0, the sink rate with every row, gate statistics, sink mass, λ and the
+// negative share of a combined map. A quantity the layer did not produce stays absent.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/metrics/layer_report.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+
+using namespace attnscope;
+
+namespace {
+
+AttentionMapPtr map3(int head, std::vector<float> probs, Quantity q = Quantity::AttentionProbs)
+{
+    auto m = std::make_shared<AttentionMap>();
+    m->quantity = q;
+    m->head = head;
+    m->tokens = 3;
+    m->probs.assign(probs.begin(), probs.end());
+    return m;
+}
+
+CapturedSeriesPtr series(Quantity q, int head, std::vector<float> v)
+{
+    auto s = std::make_shared<CapturedSeries>();
+    s->key = {q, 0, head};
+    s->shape = {static_cast<int64_t>(v.size())};
+    s->values = std::move(v);
+    return s;
+}
+
+} // namespace
+
+TEST(LayerReport, FirstTokenShareSinkRateAndMassiveActivations)
+{
+    // head 0: rows 1, 2 put 0.5 and 0.25 on token 0 → F = 0.375; α (rows 0..2) = (1 + 0.5 + 0.25)/3 = 0.583
+    // head 1: rows 1, 2 put 0.1 and 0.1 on token 0 → F = 0.1; α = (1 + 0.1 + 0.1)/3 = 0.4
+    auto h0 = map3(0, {1, 0, 0, 0.5f, 0.5f, 0, 0.25f, 0.25f, 0.5f});
+    auto h1 = map3(1, {1, 0, 0, 0.1f, 0.9f, 0, 0.1f, 0.4f, 0.5f});
+    LayerStats st;
+    st.hiddenMaxAbs = 812.5f;
+    st.maxToken = 0;
+    st.maxDim = 17;
+    LayerReportBuilder b(2, 0.5);
+    b.addLayer(0, st, {h0, h1}, {});
+    const LayerReport& r = b.report().layers.at(0);
+    ASSERT_TRUE(r.firstTokenShare);
+    EXPECT_NEAR(*r.firstTokenShare, (0.375 + 0.1) / 2, 1e-7);
+    EXPECT_NEAR(r.firstTokenSharePerHead[1], 0.1, 1e-7);
+    ASSERT_TRUE(r.sinkRate);
+    EXPECT_DOUBLE_EQ(*r.sinkRate, 0.5);   // only head 0's α = 0.583 exceeds 0.5
+    EXPECT_FLOAT_EQ(r.maxAbsHidden, 812.5f);
+    EXPECT_EQ(r.maxDim, 17);
+    EXPECT_FALSE(r.gateMean);
+    EXPECT_FALSE(r.sinkMass);
+    EXPECT_TRUE(r.lambda.empty());
+    EXPECT_FALSE(r.diffNegativeShare);
+}
+
+TEST(LayerReport, GateSinkLambdaAndDifferentialStatistics)
+{
+    LayerReportBuilder b(2);
+    auto combined = map3(0, {1, 0, 0, 0.6f, -0.2f, 0, 0.3f, -0.1f, 0.4f}, Quantity::AttentionCombined);
+    b.addLayer(3, LayerStats{},
+               {combined},
+               {series(Quantity::Gate, 0, {0.05f, 0.2f, 0.7f, 0.005f}), series(Quantity::Gate, 1, {0.5f, 0.9f}),
+                series(Quantity::AttnOutNormPre, 0, {2.f, 4.f}), series(Quantity::AttnOutNormPost, 0, {0.5f, 0.25f}),
+                series(Quantity::SinkProb, 0, {0.2f, 0.4f}), series(Quantity::SinkProb, 1, {0.0f, 0.6f}),
+                series(Quantity::Lambda, 1, {0.25f, 0.75f})});
+    const LayerReport& r = b.report().layers.at(0);
+    ASSERT_TRUE(r.gateMean);
+    EXPECT_NEAR(*r.gateMean, (0.05 + 0.2 + 0.7 + 0.005 + 0.5 + 0.9) / 6, 1e-6);
+    EXPECT_NEAR(r.gateFracBelow.at(0.5), 3.0 / 6, 1e-12);   // 0.05, 0.2, 0.005 (0.5 itself is not below)
+    EXPECT_NEAR(r.gateFracBelow.at(0.1), 2.0 / 6, 1e-12);
+    EXPECT_NEAR(r.gateFracBelow.at(0.01), 1.0 / 6, 1e-12);
+    EXPECT_NEAR(*r.attnOutNormBeforeGate, 3.0, 1e-6);
+    EXPECT_NEAR(*r.attnOutNormAfterGate, 0.375, 1e-6);
+    EXPECT_NEAR(*r.sinkMass, 0.3, 1e-6);
+    ASSERT_EQ(r.lambda.size(), 2u);
+    EXPECT_TRUE(std::isnan(r.lambda[0]));
+    EXPECT_NEAR(r.lambda[1], 0.5, 1e-7);
+    // |D| mass 1 + 0.6 + 0.2 + 0.3 + 0.1 + 0.4 = 2.6, negative 0.3
+    EXPECT_NEAR(*r.diffNegativeShare, 0.3 / 2.6, 1e-6);
+    EXPECT_FALSE(r.firstTokenShare);   // no probability map captured
+}
