@@ -124,6 +124,7 @@ open(f"{OUT}/tokenizer_json/wordpiece.json", "w").write("Hello worlds!\n" + json
 
 os.makedirs(f"{OUT}/tokenize", exist_ok=True)
 for i, s in enumerate(["Hello world!", "  multiple   spaces\t\ttabs\r\n", "日本語のテキスト 👩‍👩‍👧 emoji",
-                       "<|endoftext|>special<|endoftext|>", "def f(x):\n    return x ** 2  # 12345", "\xff\xfe bad utf8"]):
+                       "<|endoftext|>special<|endoftext|>", "def f(x):\n    return x ** 2  # 12345", "\xff\xfe bad utf8",
+                       "<s>ab \u2581ba  a\n\n</s> \U00010000 <unk>"]):
     open(f"{OUT}/tokenize/seed{i}.txt", "wb").write(s.encode("utf-8", "surrogateescape") if i != 5 else b"\xff\xfe bad utf8")
 print("wrote", OUT)
