@@ -23,7 +23,7 @@ struct ModelInfo {
     float ropeTheta = 0;
     std::string ropePairing;
     bool tiedEmbeddings = false;
-    std::string tokenizer;                    // "bpe", "wordpiece"
+    std::string tokenizer;                    // "bpe", "wordpiece", "sentencepiece-bpe"
     uint64_t tensorCount = 0;
     uint64_t parameterCount = 0;
     uint64_t sizeOnDisk = 0;
