@@ -23,6 +23,8 @@ const char* kUsage =
     "  run MODEL --text T [--top K]    forward pass; top-K next-token predictions\n"
     "        [--attn-out F.npy --layer L --head H]   also write one head's n×n probabilities (float32)\n"
     "  bench MODEL --tokens N [--threads T] [--repeats R]   timings (medians), dense GFLOP/s, peak RSS\n"
+    "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending]\n"
+    "                                  every head's scores, ranked by one (default: induction)\n"
     "\n"
     "common options:\n"
     "  --json               machine-readable output\n"
@@ -63,7 +65,10 @@ int main(int argc, char** argv)
         if (cmd == "bench")
             return cli::cmdBench(cli::parseArgs(argc, argv, {"tokens", "threads", "repeats", "backend", "text", "text-file"},
                                                 flags({"skip-peak"})));
-        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench; see --help)\n", argv[1]);
+        if (cmd == "heads")
+            return cli::cmdHeads(cli::parseArgs(argc, argv, {"text", "text-file", "score", "top", "threads", "backend", "seed"},
+                                                flags({"ascending", "induction-probe"})));
+        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench, heads; see --help)\n", argv[1]);
         return 2;
     } catch (const Error& e) {
         std::fprintf(stderr, "attnscope-cli: error: %s\n", e.what());
