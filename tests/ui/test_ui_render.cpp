@@ -137,20 +137,25 @@ void TestUiRender::signedDifference()
     auto b = std::make_shared<AttentionMap>(*a);
     b->probs[4] = 0.0f;   // row 1: [0, 1]
     b->probs[5] = 1.0f;
-    auto d = diffFromLayerMean({a, b}, 0);
-    QVERIFY(d);
-    QCOMPARE((*d)[4], 0.25f);    // 0.5 − mean(0.5, 0)
-    QCOMPARE((*d)[5], -0.25f);
-    QCOMPARE((*d)[0], 0.0f);
+    auto mean = layerMeanOf({a, b});
+    QVERIFY(mean);
+    const HeatmapSource d{a, mean};
+    QCOMPARE(d.value(1, 0), 0.25f);    // 0.5 − mean(0.5, 0)
+    QCOMPARE(d.value(1, 1), -0.25f);
+    QCOMPARE(d.value(0, 0), 0.0f);
+    QCOMPARE(maxMagnitude(d), 0.25);
     ViewSettings s;
     s.data = DisplayData::DiffFromLayerMean;
-    const ColourisedGrid c = colouriseGrid(poolSource({a, d}, 64), s, true);
+    const ColourisedGrid c = colouriseGrid(poolSource(d, 64), s, true);
     QCOMPARE(c.vmin, -0.25);
     QCOMPARE(c.vmax, 0.25);
     QCOMPARE(c.image.pixel(0, 1), colormapLut(Colormap::Diverging)[255]);
     QCOMPARE(c.image.pixel(1, 1), colormapLut(Colormap::Diverging)[0]);
     QCOMPARE(c.image.pixel(0, 0), colormapLut(Colormap::Diverging)[128]);   // zero sits in the middle
-    QVERIFY(!diffFromLayerMean({a}, 3));
+    QVERIFY(!layerMeanOf({nullptr, nullptr}));
+    // A missing head is left out of the mean, not counted as zeros.
+    const auto partial = layerMeanOf({a, nullptr});
+    QCOMPARE((*partial)[4], 0.5f);
 }
 
 void TestUiRender::gradientMatchesPowerScale()
