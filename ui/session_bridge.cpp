@@ -32,6 +32,8 @@ SessionBridge::SessionBridge(std::unique_ptr<BackendSet> backends, QObject* pare
     qRegisterMetaType<LayerMapsPtr>();
     qRegisterMetaType<TokenRowsPtr>();
     qRegisterMetaType<RunSummary>();
+    qRegisterMetaType<CaptureMaskPtr>();
+    qRegisterMetaType<CaptureRefusal>();
 }
 
 SessionBridge::~SessionBridge()
@@ -49,8 +51,10 @@ void SessionBridge::toUi(F&& f)
         this, [self, f = std::forward<F>(f)]() mutable { if (self) f(*self); }, Qt::QueuedConnection);
 }
 
-quint64 SessionBridge::mapMemoryBudget()
+quint64 SessionBridge::mapMemoryBudget() const
 {
+    if (m_budgetOverride)
+        return m_budgetOverride;
     if (const uint64_t core = defaultCaptureBudgetBytes())   // 80 % of MemAvailable, as the engine uses
         return core;
     const long pages = sysconf(_SC_PHYS_PAGES);
@@ -144,55 +148,87 @@ QStringList topNextTokens(const Tokenizer& tok, const std::vector<float>& logits
 
 } // namespace
 
-quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
+quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture)
 {
     if (!model || !model->model)
         return 0;
     m_runActive = true;
     const std::string utf8 = text.toStdString();
     auto summary = std::make_shared<RunSummary>();
+    auto refusal = std::make_shared<CaptureRefusal>();
+    const quint64 budget = mapMemoryBudget();
     quint64 gen = m_session->postTagged(
         "run",
-        [this, model, utf8, summary](RequestContext& ctx) {
+        [this, model, utf8, text, summary, refusal, capture, budget](RequestContext& ctx) {
             const LoadedModel& lm = *model->model;
             const ModelConfig& cfg = lm.config();
+            const int layers = cfg.nLayers, heads = cfg.nHeads, kvHeads = cfg.nKvHeads;
+            const size_t cells = static_cast<size_t>(layers) * static_cast<size_t>(heads);
+            const CaptureMaskPtr mask = capture && capture->size() == cells ? capture : nullptr;
+            const int captured = mask ? static_cast<int>(std::count(mask->begin(), mask->end(), uint8_t(1)))
+                                      : static_cast<int>(cells);
             ctx.progress->set(Stage::Tokenising, 0, 1);
             const TokenizedText tt = lm.tokenizer().encode(utf8, true);
             if (tt.ids.empty())
                 throw Error(ErrorKind::Usage, "", "prompt", -1, "the prompt is empty: type some text first");
-            const double t = static_cast<double>(tt.ids.size());
-            const double bytes = t * t * 4.0 * cfg.nLayers * cfg.nHeads;
-            const double budget = static_cast<double>(mapMemoryBudget());
-            if (bytes > budget)
-                throw Error(ErrorKind::Resource, "", "prompt", -1,
-                            QStringLiteral("out of memory: %1 tokens need %2 GiB for all %3 attention maps, over the "
-                                           "%4 GiB budget (80% of available memory); shorten the text")
-                                .arg(tt.ids.size()).arg(bytes / (1u << 30), 0, 'f', 1).arg(cfg.nLayers * cfg.nHeads)
-                                .arg(budget / (1u << 30), 0, 'f', 1).toStdString());
+            const auto t = static_cast<int64_t>(tt.ids.size());
+            const uint64_t bytes = captureBytes(t, static_cast<uint64_t>(captured));
+            if (budget != 0 && bytes > budget) {
+                CaptureRefusal& r = *refusal;
+                r.text = text;
+                r.tokens = t;
+                r.layers = layers;
+                r.heads = heads;
+                r.capturedHeads = captured;
+                r.neededBytes = bytes;
+                r.budgetBytes = budget;
+                r.maxTokensAllHeads = maxTokensWithinBudget(budget, static_cast<uint64_t>(captured));
+                r.maxHeads = maxHeadsWithinBudget(budget, t);
+                r.message = QStringLiteral("out of memory: %1 tokens need %2 for %3 attention maps, over the %4 budget "
+                                           "(80% of available memory). Up to %5 tokens fit with these heads, or %6 "
+                                           "heads' maps at this length: shorten the text or capture a subset.")
+                                .arg(t).arg(QString::fromStdString(formatBytes(bytes))).arg(captured)
+                                .arg(QString::fromStdString(formatBytes(budget))).arg(r.maxTokensAllHeads)
+                                .arg(r.maxHeads);
+                throw Error(ErrorKind::Resource, "", "prompt", -1, r.message.toStdString());
+            }
             TokenRowsPtr rows = makeTokenRows(lm.tokenizer(), tt);
             const quint64 g = ctx.generation;
-            const int layers = cfg.nLayers, heads = cfg.nHeads, kvHeads = cfg.nKvHeads;
-            toUi([g, rows, layers, heads, kvHeads](SessionBridge& b) {
+            toUi([g, rows, layers, heads, kvHeads, mask](SessionBridge& b) {
                 if (g == b.m_currentRun)
-                    emit b.runStarted(g, rows, layers, heads, kvHeads);
+                    emit b.runStarted(g, rows, layers, heads, kvHeads, mask);
             });
 
             CaptureSpec spec;
-            spec.heads = CaptureSpec::Heads::All;
             spec.logits = CaptureSpec::Logits::Last;
+            // How many heads of each layer to wait for before the layer is handed over.
+            std::vector<int> expected(static_cast<size_t>(layers), heads);
+            if (mask) {
+                spec.heads = CaptureSpec::Heads::Selected;
+                for (int l = 0; l < layers; ++l) {
+                    expected[static_cast<size_t>(l)] = 0;
+                    for (int h = 0; h < heads; ++h)
+                        if ((*mask)[static_cast<size_t>(l) * static_cast<size_t>(heads) + static_cast<size_t>(h)]) {
+                            spec.selected.insert({l, h});
+                            ++expected[static_cast<size_t>(l)];
+                        }
+                }
+            } else {
+                spec.heads = CaptureSpec::Heads::All;
+            }
             CollectingObserver obs(spec);
             auto pending = std::make_shared<LayerMaps>();
+            int pendingCount = 0;
             std::stop_token stop = ctx.stop;
-            obs.attentionCallback = [this, g, heads, &pending, stop](const AttentionMapPtr& m) {
+            obs.attentionCallback = [this, g, heads, &pending, &pendingCount, &expected, stop](const AttentionMapPtr& m) {
                 if (pending->heads.empty())
                     pending->heads.resize(static_cast<size_t>(heads));
                 pending->layer = m->layer;
                 pending->heads[static_cast<size_t>(m->head)] = m;
-                const bool complete = std::all_of(pending->heads.begin(), pending->heads.end(),
-                                                  [](const AttentionMapPtr& p) { return p != nullptr; });
-                if (complete) {
+                if (++pendingCount >= expected[static_cast<size_t>(m->layer)]) {
                     LayerMapsPtr done = std::move(pending);
                     pending = std::make_shared<LayerMaps>();
+                    pendingCount = 0;
                     toUi([g, done](SessionBridge& b) {
                         if (g == b.m_currentRun)
                             emit b.layerReady(g, done);
@@ -203,6 +239,7 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
             ForwardOptions opts;
             opts.progress = ctx.progress;
             opts.stop = ctx.stop;
+            opts.captureBudgetBytes = std::max<uint64_t>(budget, bytes);   // checked above against this budget
             if (!ctx.backends)
                 throw Error(ErrorKind::Internal, "", "backend", -1, "no compute backend was configured");
             BackendSet& be = *ctx.backends;
@@ -213,11 +250,12 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
             if (!obs.logits().empty())
                 summary->topNext = topNextTokens(lm.tokenizer(), obs.logits().front().second, 5);
         },
-        [this, summary](const RequestResult& r) {
+        [this, summary, refusal](const RequestResult& r) {
             const quint64 g = r.generation;
             const Outcome o = r.outcome;
             const QString message = r.error ? describeError(*r.error) : QString();
-            toUi([g, o, message, summary](SessionBridge& b) {
+            const bool refused = o == Outcome::Failed && refusal->tokens > 0;
+            toUi([g, o, message, summary, refusal, refused](SessionBridge& b) {
                 if (g != b.m_currentRun)
                     return;   // superseded: the newer run reports for itself
                 b.m_runActive = false;
@@ -225,6 +263,8 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
                     emit b.runFinished(g, *summary);
                 else if (o == Outcome::Cancelled)
                     emit b.runCancelled(g);
+                else if (refused)
+                    emit b.runRefused(g, *refusal);
                 else
                     emit b.runFailed(g, message);
             });

@@ -14,23 +14,40 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 using namespace attnscope;
 
+namespace {
+
+void setApplicationNames()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("attnscope"));
+    QCoreApplication::setApplicationName(QStringLiteral("attnscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(ATTNSCOPE_VERSION));
+}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("attnscope"));
-    QApplication::setApplicationName(QStringLiteral("attnscope"));
-    QApplication::setApplicationVersion(QStringLiteral(ATTNSCOPE_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("io.github.attnscope.attnscope"));
-
-    QString error;
-    const auto opts = gui::parseGuiOptions(QApplication::arguments(), &error);
-    if (!opts) {
-        std::fprintf(stderr, "attnscope: %s\n", qPrintable(error));
-        return 2;
+    // The command line is parsed before any window system is touched: --help, --version and usage errors work
+    // without a display (QApplication would abort on a machine with no X server or Wayland socket).
+    std::optional<gui::GuiOptions> opts;
+    {
+        QCoreApplication pre(argc, argv);
+        setApplicationNames();
+        QString error;
+        opts = gui::parseGuiOptions(QCoreApplication::arguments(), &error);   // exits for --help / --version
+        if (!opts) {
+            std::fprintf(stderr, "attnscope: %s\n", qPrintable(error));
+            return 2;
+        }
     }
+
+    QApplication app(argc, argv);
+    setApplicationNames();
+    QApplication::setDesktopFileName(QStringLiteral("io.github.attnscope.attnscope"));
 
     std::unique_ptr<BackendSet> backends;
     try {
