@@ -86,9 +86,10 @@ PoolWindow windowFor(int64_t tokens, double xLo, double xHi, double yLo, double 
     if (tokens <= 0)
         return w;
     auto axis = [&](double lo, double hi, int pixels, int64_t& start, int& count, int& pool) {
-        // Cells whose centre is visible, then the block size that puts at most one grid cell on each pixel.
-        const int64_t first = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(lo - 0.5)), 0, tokens - 1);
-        const int64_t last = std::clamp<int64_t>(static_cast<int64_t>(std::floor(hi + 0.5)), first, tokens - 1);
+        // Cells that overlap the visible range (cell k spans k ± 0.5), then the block size that puts at most one
+        // grid cell on each pixel.
+        const int64_t first = std::clamp<int64_t>(static_cast<int64_t>(std::floor(lo - 0.5)) + 1, 0, tokens - 1);
+        const int64_t last = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(hi + 0.5)) - 1, first, tokens - 1);
         const int64_t visible = last - first + 1;
         pool = static_cast<int>(std::max<int64_t>(1, ceilDiv(visible, std::max(1, pixels))));
         const auto extra = static_cast<int64_t>(std::ceil(static_cast<double>(visible) * margin));
