@@ -245,7 +245,7 @@ void MainWindow::reportError(const QString& title, const QString& message)
 bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
-           && !m_keyView->isBusy() && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
+           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
 }
 
 } // namespace attnscope

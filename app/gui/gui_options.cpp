@@ -41,8 +41,9 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption bench(QStringLiteral("benchmark-ui"), QStringLiteral("Measure Run→first maps on screen and head switching; print JSON"));
     const QCommandLineOption tokens(QStringLiteral("tokens"), QStringLiteral("Prompt length for --benchmark-ui (default 1024)"), QStringLiteral("N"));
     const QCommandLineOption repeats(QStringLiteral("repeat"), QStringLiteral("Runs for --benchmark-ui (default 5)"), QStringLiteral("N"));
+    const QCommandLineOption captureLayers(QStringLiteral("capture-layers"), QStringLiteral("--benchmark-ui: capture only these layers, e.g. 0-3 (long prompts whose maps of every head would not fit)"), QStringLiteral("RANGE"));
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds before --screenshot gives up (default 300)"), QStringLiteral("S"));
-    p.addOptions({text, textFile, layer, head, view, shot, size, threads, backend, bench, tokens, repeats, timeout});
+    p.addOptions({text, textFile, layer, head, view, shot, size, threads, backend, bench, tokens, repeats, captureLayers, timeout});
     if (!p.parse(arguments)) {
         *error = p.errorText();
         return std::nullopt;
@@ -102,6 +103,7 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     if (p.isSet(backend))
         o.backend = p.value(backend);
     o.benchmark = p.isSet(bench);
+    o.benchmarkLayers = p.value(captureLayers);
     if (p.isSet(tokens) && !parseInt(p.value(tokens), 2, 1 << 16, o.benchmarkTokens))
         return fail(QStringLiteral("--tokens must be between 2 and 65536"));
     if (p.isSet(repeats) && !parseInt(p.value(repeats), 1, 1000, o.benchmarkRepeats))

@@ -24,6 +24,7 @@ struct GuiOptions {
     bool benchmark = false;
     int benchmarkTokens = 1024;
     int benchmarkRepeats = 5;
+    QString benchmarkLayers;       // --capture-layers: capture only these layers ("0-3"); empty = every head
     int timeoutSeconds = 300;
 };
 

@@ -68,7 +68,8 @@ int main(int argc, char** argv)
     window.show();
 
     if (opts->benchmark)
-        return gui::runUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats);
+        return gui::runUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats,
+                                   opts->benchmarkLayers);
 
     std::unique_ptr<gui::ScreenshotDriver> driver;
     if (!opts->screenshot.isEmpty())

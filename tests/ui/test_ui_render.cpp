@@ -274,6 +274,7 @@ void TestUiRender::meanPoolingAndWindows()
     const ValueGrid gm = poolWindow(src, w, Pooling::Max, false);
     QCOMPARE(gm.at(0, 0), 1.0f);
     QCOMPARE(gm.at(1, 1), 0.5f);
+    QCOMPARE(gm.sourceMax, maxMagnitude(src));   // a window over the whole map measures its range on the way
     // A zoomed window: cells 1..2 of each axis on plenty of pixels: one grid cell per map cell, with margin.
     const PoolWindow z = windowFor(4, 0.5, 2.5, 0.5, 2.5, 400, 400, 0.0);
     QCOMPARE(z.poolX, 1);

@@ -147,11 +147,15 @@ void HeadViewPanel::requestRender()
             r.source.layerMean = mean ? mean : layerMeanOf(layerHeads);
             r.meanComputed = !mean;
         }
-        r.rangeMax = perRow ? 1.0 : (knownMax > 0 ? knownMax : maxMagnitude(r.source));
         r.window = window;
+        const ValueGrid grid = poolWindow(r.source, window, settings.pooling, perRow);
+        // The colours span the whole map's range; a window over the whole map has just measured it.
+        const int64_t t = map->tokens;
+        const bool whole = window.covers(0, t - 1, 0, t - 1);
+        r.rangeMax = perRow ? 1.0 : knownMax > 0 ? knownMax : whole ? grid.sourceMax : maxMagnitude(r.source);
         ViewSettings colour = settings;
         colour.normalisation = Normalisation::Global;   // rows were divided by their maxima while pooling
-        r.image = colouriseGrid(poolWindow(r.source, window, settings.pooling, perRow), colour, isSigned, r.rangeMax);
+        r.image = colouriseGrid(grid, colour, isSigned, r.rangeMax);
         return r;
     }, [this, l, h, settings, gen, perRow](RenderResult r) {
         m_jobRunning = false;
@@ -180,7 +184,22 @@ void HeadViewPanel::requestRender()
             requestRender();
         else
             m_windowTimer.start();   // the zoom may have moved while this job ran
+        if (current && settings.isSigned())
+            prefetchLayerMean(l + 1);
     });
+}
+
+void HeadViewPanel::prefetchLayerMean(int layer)
+{
+    if (m_prefetching || layer >= m_context->layers() || !m_context->hasLayer(layer) || m_context->cachedLayerMean(layer))
+        return;
+    m_prefetching = true;
+    const quint64 gen = m_context->runGeneration();
+    runInBackground(this, [maps = m_context->layerMaps(layer)]() { return layerMeanOf(maps); },
+                    [this, gen, layer](std::shared_ptr<const std::vector<float>> mean) {
+                        m_prefetching = false;
+                        m_context->cacheLayerMean(gen, layer, std::move(mean));
+                    });
 }
 
 } // namespace attnscope

@@ -22,6 +22,8 @@ public:
     AttentionPlot* plot() const { return m_plot; }
     /// True while a render job is out or queued.
     bool isBusy() const { return m_jobRunning || m_dirty; }
+    /// True while a layer mean is computed ahead of time (nothing on screen waits for it).
+    bool isPrefetching() const { return m_prefetching; }
     /// Layer and head currently on screen (-1 when none).
     int shownLayer() const { return m_shownLayer; }
     int shownHead() const { return m_shownHead; }
@@ -36,11 +38,14 @@ private:
     /// Re-pools when the visible window or the pixels behind it no longer match the image on screen.
     void checkWindow();
     PoolWindow wantedWindow(int64_t tokens) const;
+    /// In the Δ view, computes the next layer's mean ahead of time (stepping through heads reaches it next).
+    void prefetchLayerMean(int layer);
 
     SessionContext* m_context;
     AttentionPlot* m_plot;
     QTimer m_windowTimer;
     bool m_jobRunning = false;
+    bool m_prefetching = false;
     bool m_dirty = false;
     int m_shownLayer = -1, m_shownHead = -1;
     // The colour range of the map on screen, so a re-pool after a zoom does not read the whole map again.

@@ -148,19 +148,28 @@ ValueGrid poolWindow(const HeatmapSource& src, const PoolWindow& w, Pooling mode
             } else {
                 row = rowValues(src, i, scratch, lo, hi);
             }
+            float rowMax = 0;   // largest |value| of this row inside the window, before scaling
             for (int64_t b = (lo - w.col0) / w.poolX; b * w.poolX + w.col0 < hi; ++b) {
                 const int64_t j0 = std::max(lo, w.col0 + b * w.poolX);
                 const int64_t j1 = std::min(hi, w.col0 + (b + 1) * w.poolX);
                 if (mode == Pooling::Max) {
-                    float best = out[b];
+                    float best = std::nanf("");
+                    float bestAbs = -1;
                     for (int64_t j = j0; j < j1; ++j) {
                         if (m.isMasked(i, j))
                             continue;
-                        const float v = static_cast<float>(row[j] * scale);
-                        if (std::isnan(best) || std::fabs(v) > std::fabs(best))
-                            best = v;
+                        const float a = std::fabs(row[j]);
+                        if (a > bestAbs) {
+                            bestAbs = a;
+                            best = row[j];
+                        }
                     }
-                    out[b] = best;
+                    if (bestAbs >= 0) {
+                        rowMax = std::max(rowMax, bestAbs);
+                        const float v = static_cast<float>(best * scale);
+                        if (std::isnan(out[b]) || std::fabs(v) > std::fabs(out[b]))
+                            out[b] = v;
+                    }
                 } else {
                     double s = 0;
                     int64_t n = 0;
@@ -168,12 +177,14 @@ ValueGrid poolWindow(const HeatmapSource& src, const PoolWindow& w, Pooling mode
                         if (m.isMasked(i, j))
                             continue;
                         s += row[j];
+                        rowMax = std::max(rowMax, std::fabs(row[j]));
                         ++n;
                     }
                     sum[static_cast<size_t>(b)] += s * scale;
                     count[static_cast<size_t>(b)] += n;
                 }
             }
+            g.sourceMax = std::max(g.sourceMax, static_cast<double>(rowMax));
         }
         if (mode == Pooling::Mean) {
             for (int c = 0; c < g.cols; ++c) {

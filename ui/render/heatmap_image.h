@@ -42,6 +42,7 @@ struct ValueGrid {
     int cols = 0;
     int pool = 1;              // source cells per grid cell along the columns (poolSource: both axes)
     PoolWindow window;
+    double sourceMax = 0;      // largest |value| over the map cells pooled (before any per-row division)
     std::vector<float> values;
     float at(int r, int c) const { return values[static_cast<size_t>(r) * static_cast<size_t>(cols) + static_cast<size_t>(c)]; }
 };
