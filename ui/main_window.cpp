@@ -346,9 +346,9 @@ void MainWindow::connectContext()
         QString text = QString::fromUtf8(bytes).simplified();
         if (text.size() > 140)
             text = text.left(90) + QStringLiteral(" … ") + text.right(45);
-        m_staleBanner->setText(tr("The maps on screen were computed for the previous prompt (%n token(s)): “%1”. "
-                                  "Run (Ctrl+Enter) to compute them for the text as it is now.", nullptr,
-                                  static_cast<int>(tokens->size())).arg(text));
+        m_staleBanner->setText(tr("The maps on screen were computed for the previous prompt (%1 tokens): “%2”. "
+                                  "Run (Ctrl+Enter) to compute them for the text as it is now.")
+                                   .arg(tokens->size()).arg(text));
         m_staleBanner->show();
     });
     connect(m_history->stack(), &QUndoStack::indexChanged, this, [this] {

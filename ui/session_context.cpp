@@ -369,7 +369,10 @@ void SessionContext::setViewSettings(const ViewSettings& s)
 
 void SessionContext::setMetric(HeadMetric m)
 {
+    if (m == m_metricsModel->metric())
+        return;
     m_metricsModel->setMetric(m);
+    emit metricChanged(m);
 }
 
 void SessionContext::setView(ViewKind v)

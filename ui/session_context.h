@@ -105,6 +105,7 @@ signals:
     void queryChanged(int position);
     void keyChanged(int position);
     void viewSettingsChanged();
+    void metricChanged(attnscope::HeadMetric metric);   // the summary heatmap's score
     void viewChanged(attnscope::ViewKind view);
     void idleChanged();                  // pendingJobs() dropped to 0
 

@@ -8,6 +8,8 @@
 #include "gui/benchmark_ui.h"
 #include "kernels/backends/register_backends.h"
 #include "ui/main_window.h"
+#include "ui/panels/head_finder_panel.h"
+#include "ui/session_bridge.h"
 
 #include <QApplication>
 #include <QTimer>
@@ -76,11 +78,34 @@ int main(int argc, char** argv)
         driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds);
     if (opts->view)
         window.setView(*opts->view);
+    if (opts->score) {
+        window.context()->setMetric(*opts->score);
+        window.headFinderPanel()->rankBy(*opts->score);
+    }
+    // Selections that need the run's tokens (and a view/score the probe would otherwise replace) are applied when
+    // the run starts.
+    QObject::connect(window.context(), &SessionContext::runStarted, &window, [&window, &opts] {
+        if (opts->query)
+            window.context()->setQuery(*opts->query);
+        if (opts->key)
+            window.context()->setKey(*opts->key);
+        if (opts->view)
+            window.setView(*opts->view);
+        if (opts->score) {
+            window.context()->setMetric(*opts->score);
+            window.headFinderPanel()->rankBy(*opts->score);
+        }
+    });
     if (!opts->path.isEmpty()) {
-        if (opts->path.endsWith(QStringLiteral(".attnscope")))
+        if (opts->path.endsWith(QStringLiteral(".attnscope"))) {
             window.openSession(opts->path);
-        else
+        } else if (opts->inductionProbe) {
+            QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
+                             [&window] { window.startInductionProbe(); }, Qt::SingleShotConnection);
+            window.openModel(opts->path, false);
+        } else {
             window.openModel(opts->path, /*runAfterOpen=*/opts->text.has_value() || driver != nullptr);
+        }
     }
     return QApplication::exec();
 }

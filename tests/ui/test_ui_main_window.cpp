@@ -539,6 +539,15 @@ void TestUiMainWindow::promptEditMarksMapsStale()
     w.setView(ViewKind::Head);
     QTRY_VERIFY_WITH_TIMEOUT(w.headViewPanel()->plot()->title().contains(QStringLiteral("stale")), 5000);
     QVERIFY(w.context()->map(0, 0));
+    // For the documentation: ATTNSCOPE_SHOTS_DIR=dir saves what the user sees now.
+    if (const QString dir = qEnvironmentVariable("ATTNSCOPE_SHOTS_DIR"); !dir.isEmpty()) {
+        for (ViewKind v : {ViewKind::Overview, ViewKind::Head}) {
+            w.setView(v);
+            QTRY_VERIFY_WITH_TIMEOUT(w.isSettled(), 5000);
+            QTest::qWait(200);
+            QVERIFY(w.grab().save(dir + QStringLiteral("/stale-%1.png").arg(viewKindId(v))));
+        }
+    }
     // Editing the text back makes the maps current again; a run clears the mark.
     w.setPromptText(text);
     QVERIFY(!w.context()->isStale());

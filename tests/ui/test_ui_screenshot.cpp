@@ -147,7 +147,8 @@ void TestUiScreenshot::headViewHeatmapIsRendered()
 
 void TestUiScreenshot::overviewAndTokenViewsRender()
 {
-    for (const QString& view : {QStringLiteral("overview"), QStringLiteral("token")}) {
+    for (const QString& view : {QStringLiteral("overview"), QStringLiteral("token"), QStringLiteral("key"),
+                                QStringLiteral("finder")}) {
         const QString out = m_tmp.filePath(view + QStringLiteral(".png"));
         QString log;
         const int rc = runGui({m_model, QStringLiteral("--text"), QStringLiteral("Attention heads attend."),

@@ -89,8 +89,12 @@ OverviewPanel::OverviewPanel(SessionContext* context, QWidget* parent)
         m_delegate->setColormap(m_context->viewSettings().colormap);
         m_table->viewport()->update();
     });
-    connect(context->metricsModel(), &QAbstractItemModel::headerDataChanged, this, [this] {
-        const int i = m_metric->findData(QString::fromUtf8(headMetricId(m_context->metric())));
+    connect(context, &SessionContext::staleChanged, this, [this](bool stale) {
+        m_delegate->setDimmed(stale);
+        m_table->viewport()->update();
+    });
+    connect(context, &SessionContext::metricChanged, this, [this](HeadMetric metric) {
+        const int i = m_metric->findData(QString::fromUtf8(headMetricId(metric)));
         if (i >= 0 && i != m_metric->currentIndex())
             m_metric->setCurrentIndex(i);
     });
