@@ -55,11 +55,6 @@ private:
     LayerCaptures m_layer;
 };
 
-uint64_t mapBytes(int64_t T)
-{
-    return uint64_t(T) * uint64_t(T) * sizeof(float) + uint64_t(T) * (sizeof(float) + 1);
-}
-
 } // namespace
 
 std::string MemoryEstimate::describe() const
@@ -102,7 +97,7 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
         if (qi.shape == QuantityShape::HeadMap) {
             const int64_t n = capture.headCount(c.nLayers, c.nHeads);
             maps += n;
-            cap += uint64_t(n) * mapBytes(T);
+            cap += captureBytes(T, static_cast<uint64_t>(n));   // the one per-map formula (core/util/memory_budget.h)
         } else if (q == Quantity::HiddenState) {
             cap += uint64_t(c.nLayers) * t * D * sizeof(float);
         } else if (q == Quantity::FinalHidden) {
