@@ -59,7 +59,7 @@ void SessionContext::dropResults()
     m_tokens.reset();
     m_repeats.reset();
     m_captured.reset();
-    m_maps.clear();
+    m_captures.clear();
     m_layerDone.clear();
     m_pooled.clear();
     m_thumbnails.clear();
@@ -120,7 +120,7 @@ void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layer
             ids.push_back(t.id);
         m_repeats = std::make_shared<const TokenRepeats>(ids);
     }
-    m_maps.assign(n, nullptr);
+    m_captures.clear();
     m_layerDone.assign(static_cast<size_t>(layers), false);
     m_pooled.assign(n, ValueGrid{});
     m_thumbnails = QVector<QImage>(static_cast<qsizetype>(n));
@@ -150,8 +150,13 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
         return;
     std::vector<AttentionMapPtr> heads = maps->heads;
     heads.resize(static_cast<size_t>(m_heads));
-    for (int h = 0; h < m_heads; ++h)
-        m_maps[index(maps->layer, h)] = heads[static_cast<size_t>(h)];
+    for (const AttentionMapPtr& m : maps->captures.maps)
+        m_captures.add(m);
+    for (const CapturedSeriesPtr& s : maps->captures.series)
+        m_captures.add(s);
+    for (const AttentionMapPtr& m : heads)   // streams that only fill `heads` (tests, older producers)
+        if (m)
+            m_captures.add(m);
     if (!m_layerDone[static_cast<size_t>(maps->layer)]) {
         m_layerDone[static_cast<size_t>(maps->layer)] = true;
         ++m_layersReady;
@@ -191,17 +196,24 @@ int SessionContext::capturedHeadCount() const
 
 AttentionMapPtr SessionContext::map(int layer, int head) const
 {
-    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads || m_maps.empty())
+    return map(Quantity::AttentionProbs, layer, head);
+}
+
+AttentionMapPtr SessionContext::map(Quantity q, int layer, int head) const
+{
+    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads)
         return nullptr;
-    return m_maps[index(layer, head)];
+    return m_captures.map(q, layer, head);
+}
+
+CapturedSeriesPtr SessionContext::series(Quantity q, int layer, int head) const
+{
+    return m_captures.series(q, layer, head);
 }
 
 std::vector<AttentionMapPtr> SessionContext::layerMaps(int layer) const
 {
-    std::vector<AttentionMapPtr> out;
-    for (int h = 0; h < m_heads; ++h)
-        out.push_back(map(layer, h));
-    return out;
+    return m_captures.layerMaps(Quantity::AttentionProbs, layer, m_heads);
 }
 
 void SessionContext::setStale(bool stale)

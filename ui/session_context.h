@@ -6,6 +6,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/metrics/head_metrics.h"
+#include "core/results/capture_store.h"
 #include "ui/models/head_metrics_model.h"
 #include "ui/render/heatmap_image.h"
 #include "ui/render/view_settings.h"
@@ -54,7 +55,12 @@ public:
     bool isCaptured(int layer, int head) const;
     bool capturesEveryHead() const { return !m_captured; }
     int capturedHeadCount() const;
+    /// The run's captured items by (quantity, layer, head) (core/capture/quantity.h): every view reads them here.
+    const CaptureStore& captures() const { return m_captures; }
+    /// The attention probabilities of a head (null when not captured).
     AttentionMapPtr map(int layer, int head) const;
+    AttentionMapPtr map(Quantity q, int layer, int head) const;
+    CapturedSeriesPtr series(Quantity q, int layer, int head) const;
     std::vector<AttentionMapPtr> layerMaps(int layer) const;
 
     // ---- the maps' relation to the prompt on screen ----
@@ -127,7 +133,7 @@ private:
     bool m_running = false;
     bool m_stale = false;
     int m_layers = 0, m_heads = 0, m_kvHeads = 0, m_layersReady = 0;
-    std::vector<AttentionMapPtr> m_maps;   // layer * heads + head
+    CaptureStore m_captures;               // every captured item of the run, keyed by (quantity, layer, head)
     std::vector<bool> m_layerDone;
     std::vector<ValueGrid> m_pooled;       // ≤ 64² max-pooled copies for the thumbnails
     QVector<QImage> m_thumbnails;

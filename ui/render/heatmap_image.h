@@ -51,13 +51,18 @@ struct ValueGrid {
 struct HeatmapSource {
     AttentionMapPtr map;
     std::shared_ptr<const std::vector<float>> layerMean;   // tokens² mean over the layer's heads (Δ view)
-    bool isSigned() const { return layerMean != nullptr; }
+    /// Signed values get the zero-centred diverging scale: the Δ view, and quantities whose schema domain is
+    /// signed (a differential head's A1 − λ·A2).
+    bool isSigned() const
+    {
+        return layerMean != nullptr || (map && quantityInfo(map->quantity).domain == ValueDomain::Signed);
+    }
     int64_t tokens() const { return map ? map->tokens : 0; }
     /// The value drawn at (query i, key j): the weight, or weight − layer mean.
     float value(int64_t i, int64_t j) const
     {
         const size_t k = static_cast<size_t>(i * map->tokens + j);
-        return isSigned() ? map->probs[k] - (*layerMean)[k] : map->probs[k];
+        return layerMean ? map->probs[k] - (*layerMean)[k] : map->probs[k];
     }
 };
 

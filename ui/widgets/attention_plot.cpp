@@ -250,7 +250,7 @@ QString AttentionPlot::hoverText(int query, int key) const
             ++rank;
     }
     text += tr("weight %1  (rank %2 of %3 in its row)").arg(w, 0, 'g', 4).arg(rank).arg(valid);
-    if (m_source.isSigned())
+    if (m_source.layerMean)
         text += tr("\nΔ vs. layer mean %1").arg(m_source.value(query, key), 0, 'g', 4);
     return text;
 }
