@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/util/error.h"
+#include "core/util/text_escape.h"   // findInvalidUtf8
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,10 +17,6 @@ constexpr uint64_t kMaxJsonBytes = 64ull * 1024 * 1024; // config / tokenizer / 
 /// Values (objects, arrays, strings, numbers, literals) in one document: the largest real tokenizer.json
 /// files (262k-token vocabularies with ~500k merges) hold about 2.1 M.
 constexpr uint64_t kMaxJsonValues = uint64_t(1) << 22;
-
-/// Position of the first byte that is not well-formed UTF-8 (overlongs, surrogates and code points above
-/// U+10FFFF included), or npos when the text is valid.
-size_t findInvalidUtf8(std::string_view text);
 
 /// Parses `text` into a DOM in time linear in its size. Throws Error(kind) with `file`, `field`, the byte
 /// offset (plus `baseOffset`, for text embedded in a larger file) and the reason on invalid UTF-8, invalid

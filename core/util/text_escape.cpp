@@ -7,8 +7,8 @@
 namespace attnscope {
 namespace {
 
-// Decodes one well-formed UTF-8 sequence at s[i] (same rules as findInvalidUtf8: no overlongs, surrogates or
-// values above U+10FFFF). Returns its length, or 0 when the byte at i does not start one.
+// Decodes one well-formed UTF-8 sequence at s[i]: no overlongs, surrogates or values above U+10FFFF.
+// Returns its length, or 0 when the byte at i does not start one.
 size_t decodeAt(std::string_view s, size_t i, char32_t& cp)
 {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -80,6 +80,23 @@ size_t boundaryAtOrAfter(std::string_view text, size_t from)
 }
 
 } // namespace
+
+size_t findInvalidUtf8(std::string_view text)
+{
+    size_t i = 0;
+    while (i < text.size()) {
+        if (static_cast<unsigned char>(text[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        char32_t cp = 0;
+        const size_t len = decodeAt(text, i, cp);
+        if (len == 0)
+            return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
 
 std::string escapeControl(std::string_view text)
 {

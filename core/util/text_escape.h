@@ -30,6 +30,10 @@ bool needsEscape(std::string_view text);
 /// For messages: escapeControl(value) in single quotes; when value is longer than maxBytes, its first
 /// maxBytes (cut at a character boundary) followed by "…' (N bytes)".
 std::string quotedValue(std::string_view value, size_t maxBytes = kMaxQuotedBytes);
+/// Position of the first byte that is not well-formed UTF-8 (overlongs, surrogates and code points above
+/// U+10FFFF included), or npos when the text is valid.
+size_t findInvalidUtf8(std::string_view text);
+
 /// escapeControl(value), and when value is longer than maxBytes the first maxBytes + "… (N bytes)".
 std::string shortened(std::string_view value, size_t maxBytes);
 /// escapeControl(text), and when longer than maxBytes its head and tail around "… (N bytes in all) …", so a
