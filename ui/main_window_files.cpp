@@ -1,6 +1,7 @@
 // MainWindow: opening files (dialogs, recent files, drops), sessions, prompt files and autosave.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
+#include "ui/models/display_text.h"
 
 #include "ui/panels/prompt_panel.h"
 #include "ui/session_bridge.h"
@@ -248,9 +249,9 @@ void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
     for (const QString& p : m_recent) {
-        QAction* a = m_recentMenu->addAction(QFileInfo(p).fileName(), this, [this, p] { openPath(p); });
-        a->setToolTip(p);
-        a->setStatusTip(p);
+        QAction* a = m_recentMenu->addAction(displayText(QFileInfo(p).fileName(), 256), this, [this, p] { openPath(p); });
+        a->setToolTip(plainToolTip(displayText(p)));
+        a->setStatusTip(displayText(p));
     }
     m_recentMenu->setEnabled(!m_recent.isEmpty());
     if (!m_recent.isEmpty()) {

@@ -9,6 +9,8 @@
 #include "core/model/forward.h"
 #include "core/model/loaded_model.h"
 #include "core/util/error.h"
+#include "core/util/json_output.h"
+#include "core/util/text_escape.h"
 #include "kernels/backends/register_backends.h"
 
 #include <algorithm>
@@ -125,17 +127,20 @@ int cmdRun(const Args& a)
                            {"dense", ft.denseMs}, {"attention", ft.attentionMs}, {"lm_head", ft.lmHeadMs}, {"total", totalMs}};
         if (attnOut)
             j["attn_out"] = {{"file", *attnOut}, {"layer", layer}, {"head", head}, {"shape", {tokens.size(), tokens.size()}}};
-        std::cout << j.dump() << "\n";
+        if (const auto escaped = makeJsonPrintable(j); !escaped.empty())
+            j["escaped_fields"] = escaped;
+        std::cout << dumpForTerminal(j) << "\n";
         return 0;
     }
     std::printf("%zu tokens on %s; forward %.0f ms (open %.0f ms)\n", tokens.size(), backends.primary->description().c_str(),
                 ft.totalMs, openMs);
-    std::printf("next token after \"%s\":\n", tokens.display.empty() ? "" : tokens.display.back().c_str());
+    std::printf("next token after \"%s\":\n", tokens.display.empty() ? "" : escapeControl(tokens.display.back()).c_str());
     for (const TopEntry& e : top)
-        std::printf("  %7d  %-20s logit %8.3f  p %.4f\n", e.id, model->tokenizer().tokenDisplay(e.id).c_str(), e.logit, e.prob);
+        std::printf("  %7d  %-20s logit %8.3f  p %.4f\n", e.id, escapeControl(model->tokenizer().tokenDisplay(e.id)).c_str(),
+                    e.logit, e.prob);
     if (attnOut)
         std::printf("wrote layer %d head %d probabilities (%zu×%zu float32) to %s\n", layer, head, tokens.size(),
-                    tokens.size(), attnOut->c_str());
+                    tokens.size(), escapeControl(*attnOut).c_str());
     return 0;
 }
 
