@@ -12,7 +12,7 @@
 
 namespace attnscope {
 
-constexpr int kMaxJsonDepth = 64;                       // NUMERICS-AND-SAFETY §4 caps
+constexpr int kMaxJsonDepth = 64;                       // docs/SECURITY.md lists every cap
 constexpr uint64_t kMaxJsonBytes = 64ull * 1024 * 1024; // config / tokenizer / index files
 /// Values (objects, arrays, strings, numbers, literals) in one document: the largest real tokenizer.json
 /// files (262k-token vocabularies with ~500k merges) hold about 2.1 M.

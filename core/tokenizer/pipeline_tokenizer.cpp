@@ -1,4 +1,4 @@
-// PipelineTokenizer: validation of a TokenizerSpec (NUMERICS-AND-SAFETY §4 rule 10) and the encode pipeline.
+// PipelineTokenizer: validation of a TokenizerSpec (caps in docs/SECURITY.md) and the encode pipeline.
 // The model steps live in bpe_model.cpp and wordpiece_model.cpp.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/pipeline_tokenizer.h"

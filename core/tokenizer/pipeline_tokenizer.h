@@ -1,6 +1,6 @@
 // The one Tokenizer implementation behind both sources: normalizer -> pre-tokenizer -> model (byte-level BPE
 // or WordPiece) -> template, with added tokens split out first. tokenizer_json.cpp and gguf_vocab.cpp only
-// translate their file into a TokenizerSpec; validation (NUMERICS-AND-SAFETY §4 rule 10) happens here once.
+// translate their file into a TokenizerSpec; validation happens here once.
 // Threading: immutable after construction; encode() is const and may run concurrently.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
