@@ -1,6 +1,8 @@
 // MainWindow: opening files (dialogs, recent files, drops), sessions, prompt files and autosave.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
+#include "core/formats/hf_folder.h"
+#include "core/util/error.h"
 #include "ui/models/display_text.h"
 
 #include "ui/panels/prompt_panel.h"
@@ -22,7 +24,7 @@ namespace attnscope {
 namespace {
 
 constexpr int kMaxRecent = 10;
-constexpr qint64 kMaxPromptFileBytes = 8 << 20;   // the tokenizer caps input at 1 M characters anyway
+constexpr uint64_t kMaxPromptFileBytes = 8 << 20;   // the tokenizer caps input at 1 M characters anyway
 
 bool isSessionPath(const QString& p)
 {
@@ -103,13 +105,14 @@ void MainWindow::loadPromptFile(const QString& path)
     ++m_pendingIo;
     runInBackground(this, [path]() {
         PromptRead r;
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly))
-            r.error = tr("cannot open %1: %2").arg(path, f.errorString());
-        else if (f.size() > kMaxPromptFileBytes)
-            r.error = tr("%1 is %2 MB; prompts are limited to %3 MB").arg(path).arg(f.size() >> 20).arg(kMaxPromptFileBytes >> 20);
-        else
-            r.text = QString::fromUtf8(f.readAll());   // invalid UTF-8 becomes U+FFFD, never a crash
+        // Through core's reader: regular files only (a pipe would block this worker, /dev/zero never ends),
+        // refused above the cap before anything is copied.
+        try {
+            const std::string bytes = readTextFileCapped(QFile::encodeName(path).toStdString(), kMaxPromptFileBytes);
+            r.text = QString::fromUtf8(bytes.data(), static_cast<qsizetype>(bytes.size()));   // invalid UTF-8 -> U+FFFD
+        } catch (const Error& e) {
+            r.error = QString::fromStdString(e.what());
+        }
         return r;
     }, [this, path](PromptRead r) {
         --m_pendingIo;

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 
 #include "core/formats/checkpoint.h"
+#include "core/formats/hf_folder.h"
 #include "core/model/loaded_model.h"
 #include "core/session/model_info.h"
 #include "core/util/error.h"
@@ -10,14 +11,13 @@
 #include "core/util/text_escape.h"
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace attnscope::cli {
 
 namespace {
 constexpr size_t kMaxShownBytes = 512;   // one value of plain `info` output (paths are rarely longer)
+constexpr uint64_t kMaxTextFileBytes = 4'000'000;   // the tokenizer takes at most 1 M characters of ≤ 4 bytes
 } // namespace
 
 std::string inputText(const Args& a)
@@ -25,12 +25,8 @@ std::string inputText(const Args& a)
     if (auto t = a.get("text"))
         return *t;
     if (auto f = a.get("text-file")) {
-        std::ifstream in(*f, std::ios::binary);
-        if (!in)
-            throw Error(ErrorKind::Io, *f, "", -1, "cannot open text file");
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
+        // Regular files only (a pipe would block, /dev/zero never ends), refused above the cap before reading.
+        return readTextFileCapped(*f, kMaxTextFileBytes);
     }
     throw Error(ErrorKind::Usage, "", "", -1, a.command + ": give the text with --text T or --text-file F");
 }

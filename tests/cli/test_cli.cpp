@@ -230,6 +230,14 @@ TEST(Cli, NamedPipeIsRefusedAtOnceAndLongValuesAreShortened)
     Result r = runCli("info " + shellQuote(fifo.string()));   // a blocking open would hang here (ctest TIMEOUT)
     EXPECT_EQ(r.exitCode, 1);
     EXPECT_NE(r.err.find("is a named pipe (FIFO), not a regular file"), std::string::npos) << r.err;
+    // The prompt file too: a pipe would block, /dev/zero would be read until memory ran out.
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    r = runCli("tokenize " + shellQuote(tiny) + " --text-file " + shellQuote(fifo.string()));
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("is a named pipe"), std::string::npos) << r.err;
+    r = runCli("tokenize " + shellQuote(tiny) + " --text-file /dev/zero");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("/dev/zero: is a character device"), std::string::npos) << r.err;
     std::filesystem::remove(fifo);
 
     attnscope::test::GgufBuilder g;
