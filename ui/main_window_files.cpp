@@ -3,6 +3,7 @@
 #include "ui/main_window.h"
 #include "core/formats/hf_folder.h"
 #include "core/util/error.h"
+#include "core/util/mapped_file.h"
 #include "ui/models/display_text.h"
 
 #include "ui/panels/prompt_panel.h"
@@ -193,6 +194,12 @@ void MainWindow::openSession(const QString& path)
     ++m_pendingIo;
     runInBackground(this, [path]() {
         QString error;
+        // Only a regular file is read: a named pipe would stall this worker, a device would be read to the cap.
+        try {
+            MappedFile::open(QFile::encodeName(path).toStdString());
+        } catch (const Error& e) {
+            return std::make_pair(std::optional<SessionState>(), QString::fromStdString(e.what()));
+        }
         auto s = readSessionFile(path, &error);
         return std::make_pair(s, error);
     }, [this, path](std::pair<std::optional<SessionState>, QString> r) {
