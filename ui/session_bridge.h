@@ -8,6 +8,7 @@
 #include "core/session/model_info.h"
 #include "core/session/run_request.h"
 #include "ui/models/token_list_model.h"
+#include "ui/run_cost.h"
 
 #include <QObject>
 #include <QString>
@@ -53,6 +54,45 @@ struct CaptureRefusal {
     quint64 budgetBytes = 0;
     qint64 maxTokensAllHeads = 0; // the longest prompt whose maps for the asked heads fit
     quint64 maxHeads = 0;         // how many heads' maps fit at this length
+    quint64 longNeededBytes = 0;  // the same prompt as a long run (no maps; docs/LONG-CONTEXT.md)
+    qint64 maxTokensLong = 0;     // the longest prompt a long run fits
+    QString message;
+};
+
+/// How a run keeps its attention (docs/LONG-CONTEXT.md "In the GUI"). Auto: every head's map while they fit
+/// and the prompt has at most kLongPromptTokens tokens, else a long run (queries, keys, row normalisers, streamed
+/// scores and pooled maps; views recompute what they draw). A run with a capture subset always keeps maps.
+enum class RunMode { Auto, Maps, Long };
+inline constexpr qint64 kLongPromptTokens = 4096;
+
+struct RunOptions {
+    RunMode mode = RunMode::Auto;
+    bool beyondContext = false;   // allow more tokens than the model's context (RunRequest::beyondContext)
+    bool confirmLong = false;     // stop before a run of more than kLongPromptTokens and ask (runNeedsConfirmation)
+};
+
+/// The up-front estimate of a run longer than kLongPromptTokens, shown before it starts.
+struct RunPlan {
+    QString text;
+    CaptureMaskPtr capture;
+    RunOptions options;           // what to post again once confirmed (confirmLong cleared)
+    qint64 tokens = 0;
+    int layers = 0, heads = 0;
+    bool longMode = false;
+    QString kept;                 // what the run keeps, in words
+    quint64 captureBytes = 0, totalBytes = 0, budgetBytes = 0;
+    double expectedSeconds = 0;
+    QString basis;                // where the throughput comes from
+};
+
+/// A run refused because the prompt is longer than the model's context.
+struct ContextRefusal {
+    QString text;
+    CaptureMaskPtr capture;
+    RunOptions options;
+    qint64 tokens = 0;
+    qint64 contextLength = 0;
+    bool canExtrapolate = false;  // RoPE models can run beyond their context on purpose; learned positions cannot
     QString message;
 };
 
@@ -60,6 +100,9 @@ struct RunSummary {
     qint64 tokens = 0;
     double forwardMs = 0;
     double firstLayerMs = 0;
+    bool longMode = false;
+    quint64 keptBytes = 0;        // what the run's captures hold
+    ForwardTimings timings;
     QStringList topNext;   // "␣Paris 0.41" for the five most likely next tokens
     QStringList notes;     // what the engine says a reader should know (encoder model, extrapolation, …)
 };
@@ -77,6 +120,10 @@ public:
     /// supersedes (and cancels) the current one; maps stream in through layerReady. A run whose maps would not
     /// fit in mapMemoryBudget() is refused before the forward starts (runRefused).
     quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr);
+    /// The same with a mode, beyond-context permission and the up-front confirmation of long runs.
+    quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture, const RunOptions& options);
+    /// Throughputs measured by the finished runs (the long-run estimate divides by them).
+    const RunCostModel& costModel() const { return m_cost; }
     void cancelRun();
 
     quint64 currentRun() const { return m_currentRun; }
@@ -104,6 +151,10 @@ signals:
     void runCancelled(quint64 generation);
     void runFailed(quint64 generation, const QString& message);
     void runRefused(quint64 generation, const attnscope::CaptureRefusal& refusal);
+    /// A run of more than kLongPromptTokens posted with confirmLong stopped after its estimate: run it again
+    /// with plan.options (confirmLong false) once the user agrees.
+    void runNeedsConfirmation(quint64 generation, const attnscope::RunPlan& plan);
+    void runContextRefused(quint64 generation, const attnscope::ContextRefusal& refusal);
 
 private:
     template <typename F> void toUi(F&& f);
@@ -114,6 +165,7 @@ private:
     bool m_runActive = false;
     bool m_openActive = false;
     quint64 m_budgetOverride = 0;
+    RunCostModel m_cost;
 };
 
 /// "format error: file: field: reason" for dialogs and the status bar.
@@ -127,3 +179,5 @@ Q_DECLARE_METATYPE(attnscope::TokenRowsPtr)
 Q_DECLARE_METATYPE(attnscope::RunSummary)
 Q_DECLARE_METATYPE(attnscope::CaptureMaskPtr)
 Q_DECLARE_METATYPE(attnscope::CaptureRefusal)
+Q_DECLARE_METATYPE(attnscope::RunPlan)
+Q_DECLARE_METATYPE(attnscope::ContextRefusal)

@@ -47,7 +47,10 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption repeats(QStringLiteral("repeat"), QStringLiteral("Runs for --benchmark-ui (default 5)"), QStringLiteral("N"));
     const QCommandLineOption captureLayers(QStringLiteral("capture-layers"), QStringLiteral("--benchmark-ui: capture only these layers, e.g. 0-3 (long prompts whose maps of every head would not fit)"), QStringLiteral("RANGE"));
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds before --screenshot gives up (default 300)"), QStringLiteral("S"));
-    p.addOptions({text, textFile, layer, head, view, query, key, score, probe, shot, size, threads, backend, bench, tokens, repeats, captureLayers, timeout});
+    const QCommandLineOption runMode(QStringLiteral("run-mode"), QStringLiteral("auto (default), maps (store every head's map) or long (keep queries and keys, recompute what is drawn)"), QStringLiteral("MODE"));
+    const QCommandLineOption beyond(QStringLiteral("beyond-context"), QStringLiteral("Allow more tokens than the model's context (extrapolation)"));
+    const QCommandLineOption viewRange(QStringLiteral("view-range"), QStringLiteral("Head view zoom: show tokens FIRST-LAST on both axes"), QStringLiteral("FIRST-LAST"));
+    p.addOptions({text, textFile, layer, head, view, query, key, score, probe, shot, size, threads, backend, bench, tokens, repeats, captureLayers, timeout, runMode, beyond, viewRange});
     if (!p.parse(arguments)) {
         *error = p.errorText();
         return std::nullopt;
@@ -128,12 +131,31 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
         o.backend = p.value(backend);
     o.benchmark = p.isSet(bench);
     o.benchmarkLayers = p.value(captureLayers);
-    if (p.isSet(tokens) && !parseInt(p.value(tokens), 2, 1 << 16, o.benchmarkTokens))
-        return fail(QStringLiteral("--tokens must be between 2 and 65536"));
+    if (p.isSet(tokens) && !parseInt(p.value(tokens), 2, 1 << 17, o.benchmarkTokens))
+        return fail(QStringLiteral("--tokens must be between 2 and 131072"));
     if (p.isSet(repeats) && !parseInt(p.value(repeats), 1, 1000, o.benchmarkRepeats))
         return fail(QStringLiteral("--repeat must be between 1 and 1000"));
     if (p.isSet(timeout) && !parseInt(p.value(timeout), 1, 86400, o.timeoutSeconds))
         return fail(QStringLiteral("--timeout must be between 1 and 86400 seconds"));
+    if (p.isSet(runMode)) {
+        const QString m = p.value(runMode);
+        if (m == QStringLiteral("auto"))
+            o.runMode = RunMode::Auto;
+        else if (m == QStringLiteral("maps"))
+            o.runMode = RunMode::Maps;
+        else if (m == QStringLiteral("long"))
+            o.runMode = RunMode::Long;
+        else
+            return fail(QStringLiteral("--run-mode must be auto, maps or long"));
+    }
+    o.beyondContext = p.isSet(beyond);
+    if (p.isSet(viewRange)) {
+        const QStringList ab = p.value(viewRange).split(QLatin1Char('-'));
+        int a = 0, b = 0;
+        if (ab.size() != 2 || !parseInt(ab[0], 0, 1 << 24, a) || !parseInt(ab[1], 0, 1 << 24, b) || b <= a)
+            return fail(QStringLiteral("--view-range must be FIRST-LAST with FIRST < LAST, e.g. 4000-4060"));
+        o.viewRange = std::make_pair(a, b);
+    }
     if ((!o.screenshot.isEmpty() || o.benchmark) && o.path.isEmpty())
         return fail(QStringLiteral("--screenshot and --benchmark-ui need a MODEL"));
     return o;

@@ -1,6 +1,6 @@
 // The attnscope GUI command line: MODEL (or SESSION), --text/--text-file or --induction-probe, --layer, --head,
 // --query, --key, --view, --score, --screenshot OUT.png, --size WxH, --threads, --backend, and the UI benchmark
-// (--benchmark-ui --tokens N).
+// (--benchmark-ui --tokens N), --run-mode auto|maps|long, --beyond-context, --view-range FIRST-LAST.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "ui/session_context.h"
@@ -30,6 +30,9 @@ struct GuiOptions {
     int benchmarkRepeats = 5;
     QString benchmarkLayers;       // --capture-layers: capture only these layers ("0-3"); empty = every head
     int timeoutSeconds = 300;
+    RunMode runMode = RunMode::Auto;   // --run-mode: how runs keep the attention (long prompts: docs/LONG-CONTEXT.md)
+    bool beyondContext = false;        // --beyond-context
+    std::optional<std::pair<int, int>> viewRange;   // --view-range FIRST-LAST: the head view's zoom (both axes)
 };
 
 /// Parses the application's arguments. On a usage error returns nullopt with the message in `error`.

@@ -9,6 +9,8 @@
 #include "kernels/backends/register_backends.h"
 #include "ui/main_window.h"
 #include "ui/panels/head_finder_panel.h"
+#include "ui/panels/head_view_panel.h"
+#include "ui/widgets/attention_plot.h"
 #include "ui/session_bridge.h"
 
 #include <QApplication>
@@ -61,6 +63,10 @@ int main(int argc, char** argv)
 
     const bool batch = !opts->screenshot.isEmpty() || opts->benchmark;
     MainWindow window(std::move(backends), /*persistent=*/!batch);
+    window.setRunMode(opts->runMode);
+    window.setBeyondContext(opts->beyondContext);
+    if (batch)
+        window.setLongRunConfirmation(false);   // scripted: the estimate is printed in the status line instead
     if (opts->layer || opts->head)
         window.context()->select(opts->layer.value_or(0), opts->head.value_or(0));
     if (opts->text)
@@ -96,6 +102,17 @@ int main(int argc, char** argv)
             window.headFinderPanel()->rankBy(*opts->score);
         }
     });
+    if (opts->viewRange) {
+        // The head view's zoom, once the selected head is on screen (a new token count resets the zoom).
+        auto applied = std::make_shared<bool>(false);
+        QObject::connect(window.headViewPanel(), &HeadViewPanel::rendered, &window, [&window, &opts, applied](int, int) {
+            if (*applied)
+                return;
+            *applied = true;
+            const QCPRange r(opts->viewRange->first - 0.5, opts->viewRange->second + 0.5);
+            window.headViewPanel()->plot()->setViewRanges(r, r);
+        });
+    }
     if (!opts->path.isEmpty()) {
         if (opts->path.endsWith(QStringLiteral(".attnscope"))) {
             window.openSession(opts->path);

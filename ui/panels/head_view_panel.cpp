@@ -4,6 +4,7 @@
 #include "ui/panels/head_view_panel.h"
 
 #include "ui/background_job.h"
+#include "ui/panels/long_head_renderer.h"
 #include "ui/session_context.h"
 #include "ui/widgets/attention_plot.h"
 
@@ -30,6 +31,7 @@ HeadViewPanel::HeadViewPanel(SessionContext* context, QWidget* parent)
     : QWidget(parent)
     , m_context(context)
     , m_plot(new AttentionPlot(this))
+    , m_long(new LongHeadRenderer(context, m_plot, this))
 {
     setObjectName(QStringLiteral("headViewPanel"));
     auto* layout = new QVBoxLayout(this);
@@ -39,6 +41,11 @@ HeadViewPanel::HeadViewPanel(SessionContext* context, QWidget* parent)
     m_windowTimer.setSingleShot(true);
     m_windowTimer.setInterval(60);
     connect(&m_windowTimer, &QTimer::timeout, this, &HeadViewPanel::checkWindow);
+    connect(m_long, &LongHeadRenderer::rendered, this, [this](int l, int h, bool) {
+        m_shownLayer = l;
+        m_shownHead = h;
+        emit rendered(l, h);
+    });
 
     connect(m_plot, &AttentionPlot::navigate, context, &SessionContext::step);
     connect(m_plot, &AttentionPlot::viewChanged, this, [this] { m_windowTimer.start(); });
@@ -56,12 +63,14 @@ HeadViewPanel::HeadViewPanel(SessionContext* context, QWidget* parent)
     connect(context, &SessionContext::selectionChanged, this, &HeadViewPanel::requestRender);
     connect(context, &SessionContext::viewSettingsChanged, this, &HeadViewPanel::requestRender);
     connect(context, &SessionContext::runStarted, this, [this] {
+        m_long->reset();
         m_plot->setTokens(m_context->tokens());
         m_plot->setDimmed(false);
         m_shownLayer = m_shownHead = -1;
         requestRender();
     });
     auto cleared = [this] {
+        m_long->reset();
         m_plot->setTokens(nullptr);
         m_plot->setDimmed(false);
         m_shownLayer = m_shownHead = -1;
@@ -88,8 +97,23 @@ PoolWindow HeadViewPanel::wantedWindow(int64_t tokens) const
     return windowFor(tokens, x.lower, x.upper, y.lower, y.upper, px.width(), px.height());
 }
 
+bool HeadViewPanel::isBusy() const
+{
+    return m_jobRunning || m_dirty || m_long->isBusy();
+}
+
+void HeadViewPanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    m_windowTimer.start();   // a long prompt computes the visible tiles only while the view is shown
+}
+
 void HeadViewPanel::checkWindow()
 {
+    if (m_context->isLongRun() && !m_context->map(m_context->layer(), m_context->head())) {
+        m_long->viewChanged();
+        return;
+    }
     if (m_jobRunning || m_shownLayer < 0 || m_plot->cells() <= 0)
         return;
     const int64_t t = m_plot->cells();
@@ -111,6 +135,9 @@ void HeadViewPanel::requestRender()
     m_dirty = false;
     const int l = m_context->layer(), h = m_context->head();
     AttentionMapPtr map = m_context->map(l, h);
+    if (!map && m_context->isLongRun() && renderLong(l, h))
+        return;
+    m_long->stop();
     if (!map) {
         m_shownLayer = m_shownHead = -1;
         if (!m_context->model())
@@ -187,6 +214,19 @@ void HeadViewPanel::requestRender()
         if (current && settings.isSigned())
             prefetchLayerMean(l + 1);
     });
+}
+
+bool HeadViewPanel::renderLong(int layer, int head)
+{
+    if (m_context->viewSettings().isSigned()) {
+        // Δ vs. the layer mean needs every head of the layer at each cell: not offered without stored maps.
+        m_shownLayer = m_shownHead = -1;
+        m_long->stop();
+        m_plot->clearHeatmap(tr("Δ vs. layer mean needs stored maps: a long prompt keeps none (show weights)"));
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return true;
+    }
+    return m_long->show(layer, head);
 }
 
 void HeadViewPanel::prefetchLayerMean(int layer)

@@ -155,8 +155,12 @@ void AttentionPlot::setTokens(TokenRowsPtr tokens)
 void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid& image, const PoolWindow& window,
                                const ViewSettings& settings, const QString& title)
 {
-    const qint64 cells = source.map ? source.map->tokens : 0;
+    const qint64 cells = source.tokens();
     const bool reset = cells != m_cells;
+    if (source.tiles != m_source.tiles) {
+        m_hoverRow.clear();
+        m_hoverRowQuery = -1;
+    }
     m_source = source;
     m_cells = cells;
     m_tickRelayouts = 0;
@@ -185,6 +189,8 @@ void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid
 void AttentionPlot::clearHeatmap(const QString& message)
 {
     m_source = {};
+    m_hoverRow.clear();
+    m_hoverRowQuery = -1;
     m_cells = 0;
     m_heatmap->clearImage();
     m_title->setText(message);
@@ -230,11 +236,13 @@ QString AttentionPlot::tokenLabel(int position, int maxChars) const
 
 QString AttentionPlot::hoverText(int query, int key) const
 {
-    if (!m_source.map || query < 0 || key < 0 || query >= m_cells || key >= m_cells)
+    if (m_source.empty() || query < 0 || key < 0 || query >= m_cells || key >= m_cells)
         return {};
-    const AttentionMap& m = *m_source.map;
     QString text = QStringLiteral("query #%1 “%2” → key #%3 “%4”\n")
                        .arg(query).arg(tokenLabel(query, 24)).arg(key).arg(tokenLabel(key, 24));
+    if (!m_source.map)
+        return text + tileHoverText(query, key);
+    const AttentionMap& m = *m_source.map;
     if (m.isMasked(query, key))
         return text + tr("masked (%1)").arg(QString::fromStdString(m.mask.maskedReason(query, key)));
     const float* row = m.row(query);
@@ -253,6 +261,33 @@ QString AttentionPlot::hoverText(int query, int key) const
     if (m_source.layerMean)
         text += tr("\nΔ vs. layer mean %1").arg(m_source.value(query, key), 0, 'g', 4);
     return text;
+}
+
+QString AttentionPlot::tileHoverText(int query, int key) const
+{
+    // A long prompt: the cell recomputed exactly, and its rank among the row's recomputed weights (T · d
+    // multiply-adds; the row is kept while the mouse stays on it).
+    const HeadTileSource& s = *m_source.tiles;
+    if (!s.mask().valid(query, key))
+        return tr("masked (%1)").arg(QString::fromStdString(s.mask().maskedReason(query, key)));
+    const CapturedSeriesPtr& lse = m_source.rowNormaliser;
+    if (lse && static_cast<int64_t>(lse->values.size()) > query && std::isinf(lse->values[static_cast<size_t>(query)]))
+        return tr("row fully masked");
+    const float w = s.cell(query, key);
+    if (m_hoverRowQuery != query) {
+        m_hoverRow = s.row(query);
+        m_hoverRowQuery = query;
+    }
+    int64_t valid = 0, rank = 1;
+    RowKeys keys;
+    s.mask().rowKeys(query, s.tokens(), keys);
+    for (const KeyRange& r : keys.range)
+        for (int64_t j = r.begin; j < r.end; ++j) {
+            ++valid;
+            if (m_hoverRow[static_cast<size_t>(j)] > w)
+                ++rank;
+        }
+    return tr("weight %1  (rank %2 of %3 in its row; recomputed exactly)").arg(w, 0, 'g', 4).arg(rank).arg(valid);
 }
 
 void AttentionPlot::resetView()
