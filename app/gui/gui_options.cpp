@@ -42,7 +42,7 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x900)"), QStringLiteral("WxH"));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: all cores)"), QStringLiteral("N"));
     const QCommandLineOption backend(QStringLiteral("backend"), QStringLiteral("auto, cpu or cuda"), QStringLiteral("B"));
-    const QCommandLineOption bench(QStringLiteral("benchmark-ui"), QStringLiteral("Measure Run→first maps on screen and head switching; print JSON"));
+    const QCommandLineOption bench(QStringLiteral("benchmark-ui"), QStringLiteral("Measure Run→first maps on screen and head switching (with --run-mode long or --tokens over 4096: the long-prompt figures); print JSON"));
     const QCommandLineOption tokens(QStringLiteral("tokens"), QStringLiteral("Prompt length for --benchmark-ui (default 1024)"), QStringLiteral("N"));
     const QCommandLineOption repeats(QStringLiteral("repeat"), QStringLiteral("Runs for --benchmark-ui (default 5)"), QStringLiteral("N"));
     const QCommandLineOption captureLayers(QStringLiteral("capture-layers"), QStringLiteral("--benchmark-ui: capture only these layers, e.g. 0-3 (long prompts whose maps of every head would not fit)"), QStringLiteral("RANGE"));

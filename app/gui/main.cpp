@@ -5,6 +5,7 @@
 #include "core/util/error.h"
 #include "gui/gui_options.h"
 #include "gui/screenshot_driver.h"
+#include "gui/benchmark_long.h"
 #include "gui/benchmark_ui.h"
 #include "kernels/backends/register_backends.h"
 #include "ui/main_window.h"
@@ -75,6 +76,8 @@ int main(int argc, char** argv)
         window.resize(opts->size);
     window.show();
 
+    if (opts->benchmark && (opts->runMode == RunMode::Long || opts->benchmarkTokens > kLongPromptTokens))
+        return gui::runLongUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats);
     if (opts->benchmark)
         return gui::runUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats,
                                    opts->benchmarkLayers);

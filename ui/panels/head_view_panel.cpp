@@ -99,7 +99,8 @@ PoolWindow HeadViewPanel::wantedWindow(int64_t tokens) const
 
 bool HeadViewPanel::isBusy() const
 {
-    return m_jobRunning || m_dirty || m_long->isBusy();
+    // A long run's view change is looked at after the debounce: until then the tiles it needs are not known.
+    return m_jobRunning || m_dirty || m_long->isBusy() || (m_context->isLongRun() && m_windowTimer.isActive());
 }
 
 void HeadViewPanel::showEvent(QShowEvent* event)

@@ -249,21 +249,28 @@ void LongHeadRenderer::compose()
     CapturedSeriesPtr coarse = m_context->series(mean ? Quantity::CoarseMean : Quantity::CoarseMax, m_layer, m_head);
     CapturedSeriesPtr maxGrid = m_context->series(Quantity::CoarseMax, m_layer, m_head);
     std::vector<PyramidTilePtr> tiles;
+    bool anyTile = false;
     if (!p.coarse)
         for (int r = 0; r < p.tileRows; ++r)
-            for (int c = 0; c < p.tileCols; ++c)
+            for (int c = 0; c < p.tileCols; ++c) {
                 tiles.push_back(lookup(p.level, p.tileRow0 + r, p.tileCol0 + c));
+                anyTile = anyTile || tiles.back();
+            }
+    // Nothing finer than the streamed grid yet (a head just selected): show that grid as it is, which is quicker
+    // than replicating it into the level's window.
+    const bool streamedOnly = !p.coarse && !anyTile && !perRow && coarse;
     const ViewSettings settings = m_settings;
     const quint64 gen = m_generation;
     const int layer = m_layer, head = m_head;
-    runInBackground(this, [p, T, mask = *mask, coarse, maxGrid, tiles = std::move(tiles), settings, perRow]() {
+    runInBackground(this, [p, T, mask = *mask, coarse, maxGrid, tiles = std::move(tiles), settings, perRow, streamedOnly]() {
         Composed out;
         const ValueGrid fallback = coarse ? coarseGridOf(*coarse, T) : ValueGrid{};
         // The colours span the head's largest weight, which the streamed max-pooled grid holds exactly.
         const double range = perRow ? 1.0 : maxGrid ? coarseGridOf(*maxGrid, T).sourceMax : fallback.sourceMax;
         ValueGrid grid;
-        if (p.coarse) {
+        if (p.coarse || streamedOnly) {
             grid = fallback;
+            out.tiles = out.missing = streamedOnly ? p.tileRows * p.tileCols : 0;
         } else {
             auto find = [&](int64_t r, int64_t c) {
                 return tiles[static_cast<size_t>((r - p.tileRow0) * p.tileCols + (c - p.tileCol0))];
