@@ -117,8 +117,10 @@ public:
     /// Opens a model file or folder on the compute thread. A newer open supersedes an older one.
     quint64 openModel(const QString& path);
     /// Tokenises and runs the model over the text, capturing every head (or those set in `capture`). A newer run
-    /// supersedes (and cancels) the current one; maps stream in through layerReady. A run whose maps would not
-    /// fit in mapMemoryBudget() is refused before the forward starts (runRefused).
+    /// supersedes (and cancels) the current one; maps stream in through layerReady. Past kLongPromptTokens, or
+    /// when the maps would not fit in mapMemoryBudget(), the run keeps queries, keys and streamed statistics
+    /// instead of maps (RunMode::Auto). A run that fits neither way is refused before the forward starts
+    /// (runRefused), as is a prompt longer than the model's context (runContextRefused).
     quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr);
     /// The same with a mode, beyond-context permission and the up-front confirmation of long runs.
     quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture, const RunOptions& options);
@@ -134,9 +136,9 @@ public:
     QString progressText() const;
     QString backendDescription() const;
 
-    /// Bytes the maps of a run may take: the engine's default capture budget (80 % of MemAvailable; half of
-    /// physical memory when unknown). All T²·layers·heads floats are kept so head switches never recompute;
-    /// a larger run fails with a Resource error before the forward starts.
+    /// Bytes a run may take: the engine's default capture budget (80 % of MemAvailable; half of physical memory
+    /// when unknown). Up to kLongPromptTokens all T²·layers·heads floats are kept while they fit, so head
+    /// switches never recompute; beyond, a long run keeps what recomputes them (docs/LONG-CONTEXT.md).
     quint64 mapMemoryBudget() const;
     /// Replaces the budget (tests; 0 restores the default).
     void setMapMemoryBudget(quint64 bytes) { m_budgetOverride = bytes; }

@@ -1,7 +1,7 @@
 // Long prompts in the GUI (docs/LONG-CONTEXT.md "In the GUI"), on SmolLM2 (offscreen): the same ~300-token prompt
 // run once storing every map and once as a long run (queries, keys, row normalisers and streamed statistics, no
-// map) gives the same thumbnails, scores, hover values and token-view rows, and the head view's tile pyramid
-// equals a brute-force pooling of the stored maps at every level tried; the pyramid refines from the streamed
+// map) gives the same thumbnails, scores, hover values, token-view rows and key-view columns, and the tile pyramid
+// equals a brute-force pooling of the stored maps at every level tried; the head view refines from the streamed
 // grid to exact tiles; a run over 4,096 tokens first shows its estimate and one over the model's context offers
 // to run beyond it. Without a model: the tile cache evicts least recently used tiles under its cap, and the token
 // strip lays out and scrolls 32,768 chips.
@@ -11,8 +11,10 @@
 #include "kernels/backends/register_backends.h"
 #include "model_paths.h"
 #include "ui/main_window.h"
+#include "ui/models/received_attention_model.h"
 #include "ui/models/token_list_model.h"
 #include "ui/panels/head_view_panel.h"
+#include "ui/panels/key_view_panel.h"
 #include "ui/panels/long_head_renderer.h"
 #include "ui/panels/prompt_panel.h"
 #include "ui/panels/token_view_panel.h"
@@ -95,6 +97,7 @@ private:
     std::map<std::pair<int, int>, HeadMetrics> m_metrics;
     std::map<std::pair<int, int>, std::vector<HoverCell>> m_hover;
     QVector<double> m_tokenRow;
+    std::map<std::pair<int, int>, std::pair<double, double>> m_received;   // key view: (from later queries, from q)
     // The long run's tiles for the same heads.
     std::map<std::pair<int, int>, std::pair<std::shared_ptr<const HeadTileSource>, CapturedSeriesPtr>> m_tiles;
 };
@@ -257,6 +260,12 @@ void TestUiLongContext::longRunEqualsStoredMaps()
     TokenListModel* row = m_window->tokenViewPanel()->headModel();
     for (int j = 0; j < n; ++j)
         m_tokenRow.push_back(row->data(row->index(j), TokenListModel::WeightRole).toDouble());
+    ctx->setKey(17);
+    m_window->setView(ViewKind::Key);
+    QVERIFY(waitSettled());
+    for (const auto& lh : kHeads)
+        m_received[lh] = {m_window->keyViewPanel()->receivedModel()->value(lh.first, lh.second),
+                          m_window->keyViewPanel()->fromQueryModel()->value(lh.first, lh.second)};
 
     // 2. The same prompt as a long run: no map, everything from streamed statistics and recomputed tiles.
     QVERIFY(runText(text, RunMode::Long));
@@ -324,6 +333,17 @@ void TestUiLongContext::longRunEqualsStoredMaps()
     }
     qInfo("token view row, long vs stored: max |diff| %.2e", worst);
     QVERIFY(worst <= 1e-6);
+    // The key view's columns, recomputed per head on a worker, equal the stored maps' columns.
+    ctx->setKey(17);
+    m_window->setView(ViewKind::Key);
+    QVERIFY(waitSettled());
+    for (const auto& lh : kHeads) {
+        const double received = m_window->keyViewPanel()->receivedModel()->value(lh.first, lh.second);
+        const double from = m_window->keyViewPanel()->fromQueryModel()->value(lh.first, lh.second);
+        QVERIFY(!std::isnan(m_received[lh].first) && !std::isnan(m_received[lh].second));
+        QVERIFY(std::fabs(received - m_received[lh].first) <= 1e-6);
+        QVERIFY(std::fabs(from - m_received[lh].second) <= 1e-6);
+    }
 }
 
 void TestUiLongContext::pyramidLevelsEqualBruteForcePooling()

@@ -12,6 +12,12 @@
 
 namespace attnscope {
 
+namespace {
+
+constexpr qint64 kPositionLabelsFrom = 1000;   // maps this long label every token with its position
+
+} // namespace
+
 AttentionPlot::AttentionPlot(QWidget* parent)
     : QCustomPlot(parent)
 {
@@ -347,7 +353,9 @@ void AttentionPlot::updateTickLabels()
         const int stride = std::max(1, static_cast<int>(std::ceil(visible * lineHeight / pixels)));
         const int start = (first + stride - 1) / stride * stride;
         for (int p = start; p <= last; p += stride)
-            ticker.addTick(p, stride == 1 ? tokenLabel(p, 12) : QStringLiteral("%1 %2").arg(p).arg(tokenLabel(p, 10)));
+            // Every token labelled: its text, and on a long map (zoomed in) its position too, to say where this is.
+            ticker.addTick(p, stride == 1 && m_cells < kPositionLabelsFrom ? tokenLabel(p, 12)
+                                                                            : QStringLiteral("%1 %2").arg(p).arg(tokenLabel(p, 10)));
     };
     addTicks(xAxis, *m_xTicker, axisRect()->width());
     addTicks(yAxis, *m_yTicker, axisRect()->height());
