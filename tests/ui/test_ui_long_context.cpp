@@ -450,6 +450,11 @@ void TestUiLongContext::longPromptAsksFirstWithTheEstimate()
     auto* dialog = m_window->findChild<LongRunDialog*>();
     QVERIFY(dialog->text().contains(QString::number(plan.tokens)));
     QVERIFY(dialog->text().contains(QStringLiteral("Expected time")));
+    // For the documentation: ATTNSCOPE_SHOTS_DIR=dir saves the dialog as the user sees it.
+    if (const QString dir = qEnvironmentVariable("ATTNSCOPE_SHOTS_DIR"); !dir.isEmpty()) {
+        QTest::qWait(100);
+        QVERIFY(dialog->grab().save(dir + QStringLiteral("/long-run-estimate.png")));
+    }
     dialog->reject();
     QTest::qWait(100);
     QCOMPARE(started.count(), 0);   // nothing ran
@@ -485,6 +490,10 @@ void TestUiLongContext::promptOverTheContextOffersToRunBeyond()
     QCOMPARE(r.contextLength, qint64(8192));
     QVERIFY(r.canExtrapolate);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->findChild<QPushButton*>(QStringLiteral("runBeyondContextButton")) != nullptr, 2000);
+    if (const QString dir = qEnvironmentVariable("ATTNSCOPE_SHOTS_DIR"); !dir.isEmpty()) {
+        QTest::qWait(100);
+        QVERIFY(m_window->findChild<QMessageBox*>(QStringLiteral("contextRefusedDialog"))->grab().save(dir + QStringLiteral("/long-run-beyond-context.png")));
+    }
     QSignalSpy confirm(m_window->bridge(), &SessionBridge::runNeedsConfirmation);
     m_window->findChild<QPushButton*>(QStringLiteral("runBeyondContextButton"))->click();
     // Past the context check now: the long run's estimate comes next.
