@@ -391,7 +391,10 @@ CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, Ba
         r.notes.push_back("encoder model: compared by the cosine similarity of the output hidden states");
     } else {
         LogitReducer lm(*model, backend, weights);
-        const int64_t V = cfg.vocabSize, chunk = 32;
+        const int64_t V = cfg.vocabSize;
+        // Positions per LM-head product: each chunk streams the whole output matrix once (113 MB for SmolLM2,
+        // 671 MB for Gemma 3), so chunks are as large as 64 MB of logits allow (256 and 64 rows).
+        const int64_t chunk = std::clamp<int64_t>((int64_t(16) << 20) / std::max<int64_t>(V, 1), 32, 256);
         double baseNll = 0;
         std::vector<double> nll(r.variants.size(), 0.0);
         std::vector<int64_t> agree(r.variants.size(), 0);
