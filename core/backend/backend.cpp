@@ -41,6 +41,23 @@ const char* activationName(Activation a)
     return "unknown";
 }
 
+AttentionArgs attentionHeadSlice(const AttentionArgs& a, int64_t h)
+{
+    AttentionArgs s = a;
+    const int64_t g = a.kvHeads > 0 && a.heads >= a.kvHeads ? h / (a.heads / a.kvHeads) : 0;
+    s.heads = 1;
+    s.kvHeads = 1;
+    s.q = a.q + h * a.headDim;
+    s.k = a.k + g * a.headDim;
+    s.v = a.v + g * a.headDim;
+    s.out = a.out + h * a.headDim;
+    s.probs = a.probs ? a.probs + h : nullptr;
+    s.lse = a.lse ? a.lse + h : nullptr;
+    s.sinkLogits = a.sinkLogits ? a.sinkLogits + h : nullptr;
+    s.sinkProbs = a.sinkProbs ? a.sinkProbs + h : nullptr;
+    return s;
+}
+
 std::unique_ptr<Backend> BackendRegistry::create(const std::string& which, std::string& notes) const
 {
     bool known = which == "auto";

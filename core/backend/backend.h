@@ -147,6 +147,11 @@ struct AttentionArgs {
     std::stop_token stop;
 };
 
+/// The arguments of query head h alone (heads = kvHeads = 1): pointers moved to the head's columns of q and out,
+/// its KV head's columns of k and v, and its entries of the per-head arrays. Running every slice equals running
+/// `a` (each head's softmax and output depend on its own columns only).
+AttentionArgs attentionHeadSlice(const AttentionArgs& a, int64_t h);
+
 /// Result of an op: ok, or a reason (unsupported, cancelled, device error, out of memory). Never throws.
 struct OpStatus {
     bool ok = true;
@@ -174,9 +179,16 @@ public:
     virtual std::string name() const = 0;          // "cpu", "cuda"
     virtual std::string description() const = 0;   // device, threads, library
     virtual bool supports(OpKind op) const = 0;
+    /// False once the backend hit an error that leaves it unusable (a sticky CUDA error): later runs go to the
+    /// CPU backend, and description() says what happened.
     virtual bool healthy() const { return true; }
     virtual void setThreads(int n) { (void)n; }
     virtual int threads() const { return 1; }
+    /// Switches to smaller tiles and workspaces (attention tiles, GEMM workspace) and releases cached
+    /// workspaces, for a run retried after a device error or out-of-memory. False when already at the smallest.
+    virtual bool reduceTiles() { return false; }
+    /// Backend memory free now, or 0 when unknown or not separate from the host's (the CPU backend).
+    virtual uint64_t freeMemoryBytes() const { return 0; }
 
     // ---- memory ----
     /// True when buffers are ordinary host memory (the CPU backend): results can be read in place.

@@ -16,6 +16,11 @@ BackendSet& BackendSet::operator=(BackendSet&&) noexcept = default;
 
 Backend& BackendSet::runBackend(std::string* note)
 {
+    if (!primary->healthy()) {
+        if (note)
+            *note = primary->name() + " is unusable after an earlier error; the run uses " + fallback().name();
+        return fallback();
+    }
     for (int k = 0; k < static_cast<int>(OpKind::Count); ++k)
         if (!primary->supports(static_cast<OpKind>(k))) {
             if (note)

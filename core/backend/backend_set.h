@@ -35,9 +35,11 @@ struct BackendSet {
     }
     /// "cpu" or e.g. "cuda (NVIDIA H100 …)"
     std::string label() const { return primary->name(); }
+    /// True when `b` is the CPU fallback of a set whose primary is another backend (nothing to fall back to).
+    bool isFallback(const Backend& b) const { return cpuFallback && &b == cpuFallback.get(); }
 
-    /// The backend a run uses: the primary when it supports every op the forward needs, else the CPU backend,
-    /// with the reason appended to `note` ("cuda lacks op norm; ran on cpu").
+    /// The backend a run uses: the primary when it is healthy and supports every op the forward needs, else the
+    /// CPU backend, with the reason in `note` ("cuda lacks op norm; the run uses cpu").
     Backend& runBackend(std::string* note);
     /// The converted weights of `model` on `backend`, reused by the next run of the same model (one model at a
     /// time: a different model or backend replaces them).

@@ -21,6 +21,13 @@ struct ForwardOptions {
     Progress* progress = nullptr;     // optional; stage Layer, done/total = layers
     std::stop_token stop;             // cancellation, checked between layers and heads
     bool checkFiniteWeights = true;   // report "non-finite values in tensor X" (docs/SECURITY.md)
+    /// Device backends (hostMemory() false) only: run attention one query head per call, so at most one head's
+    /// captured map is on the device at a time (executeRun sets it when the device memory is short, and for a
+    /// run retried after out-of-memory). Results are the same; small prompts run faster with all heads at once.
+    bool oneHeadPerAttentionCall = false;
+    /// Device backends only: wait for the device around each timed op, so ForwardTimings splits the time between
+    /// dense work and attention (one synchronisation per op). False: only totalMs is meaningful.
+    bool opTimings = true;
 };
 
 struct ForwardTimings {

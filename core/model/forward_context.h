@@ -69,6 +69,9 @@ public:
 
     /// Copies `n` floats from a backend buffer to the host (a plain copy on the CPU backend).
     void download(float* dst, const float* src, int64_t n) const;
+    /// Device backends with ForwardOptions::opTimings: waits for the queued ops, so the clock read next measures
+    /// only the ops issued after it. No-op on host-memory backends (their ops are synchronous).
+    void syncForTiming() const;
 };
 
 /// One block of the table's transformer family (pre-norm, sandwich or post-norm; gated or plain MLP; separate or

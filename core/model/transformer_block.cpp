@@ -21,15 +21,19 @@ double msSince(ForwardContext::Clock::time_point t0)
     return std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - t0).count();
 }
 
-/// Allocates the captured maps the observer wants for this layer and runs the attention op over them.
+/// Allocates the captured maps the observer wants for this layer and runs the attention op over them. On a
+/// host-memory backend the kernel writes straight into the maps. On a device backend the maps are written to
+/// device buffers and downloaded: all heads in one call, or — with ForwardOptions::oneHeadPerAttentionCall —
+/// one head per call, so that at most one map is on the device at a time.
 void attention(ForwardContext& c, int l, const float* q, int64_t ldq, const float* k, const float* v, int64_t ldkv)
 {
     const ModelConfig& cfg = c.cfg;
     const int64_t T = c.T, H = cfg.nHeads, Hkv = cfg.nKvHeads, d = cfg.headDim;
     const AttentionMask& mask = cfg.layers[static_cast<size_t>(l)].mask;
+    const bool device = !c.backend.hostMemory();
     std::vector<std::shared_ptr<AttentionMap>> maps(static_cast<size_t>(H));
-    std::vector<RunBuffer> deviceProbs(static_cast<size_t>(H)), deviceLse(static_cast<size_t>(H));
     std::vector<float*> probs(static_cast<size_t>(H), nullptr), lse(static_cast<size_t>(H), nullptr);
+    bool anyMap = false;
     for (int h = 0; h < H; ++h) {
         if (!c.observer.wants({Quantity::AttentionProbs, l, h}))
             continue;
@@ -45,16 +49,12 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, const floa
         m->maskedRows.assign(static_cast<size_t>(T), 0);
         for (int64_t i = 0; i < T; ++i)
             m->maskedRows[static_cast<size_t>(i)] = mask.validCount(i, T) == 0 ? 1 : 0;
-        if (c.backend.hostMemory()) {
+        if (!device) {
             probs[h] = m->probs.data();
             lse[h] = m->lse.data();
-        } else {
-            deviceProbs[h] = c.allocate(static_cast<uint64_t>(T * T), "captured map");
-            deviceLse[h] = c.allocate(static_cast<uint64_t>(T), "captured log-sum-exp");
-            probs[h] = deviceProbs[h].data();
-            lse[h] = deviceLse[h].data();
         }
         maps[h] = std::move(m);
+        anyMap = true;
     }
     AttentionArgs a;
     a.tokens = T; a.heads = H; a.kvHeads = Hkv; a.headDim = d;
@@ -67,19 +67,49 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, const floa
     a.probs = probs.data();
     a.lse = lse.data();
     a.stop = c.options.stop;
-    const auto ta = ForwardContext::Clock::now();
-    c.check(c.backend.attention(a), OpKind::Attention);
-    c.timings.attentionMs += msSince(ta);
-    for (int h = 0; h < H; ++h) {
+
+    auto deliver = [&](int h, const RunBuffer& devProbs, const RunBuffer& devLse) {
         auto& m = maps[static_cast<size_t>(h)];
-        if (!m)
-            continue;
-        if (!c.backend.hostMemory()) {
-            c.download(m->probs.data(), deviceProbs[h].data(), T * T);
-            c.download(m->lse.data(), deviceLse[h].data(), T);
+        if (device) {
+            c.download(m->probs.data(), devProbs.data(), T * T);
+            c.download(m->lse.data(), devLse.data(), T);
         }
         if (!c.observer.onMap(std::shared_ptr<const AttentionMap>(std::move(m))))
             c.cancelled();
+    };
+    c.syncForTiming();
+    const auto ta = ForwardContext::Clock::now();
+    if (device && anyMap && c.options.oneHeadPerAttentionCall) {
+        for (int h = 0; h < H; ++h) {
+            RunBuffer devProbs, devLse;
+            if (maps[static_cast<size_t>(h)]) {
+                devProbs = c.allocate(static_cast<uint64_t>(T * T), "captured map");
+                devLse = c.allocate(static_cast<uint64_t>(T), "captured log-sum-exp");
+                probs[h] = devProbs.data();
+                lse[h] = devLse.data();
+            }
+            c.check(c.backend.attention(attentionHeadSlice(a, h)), OpKind::Attention);
+            probs[h] = lse[h] = nullptr;
+            if (maps[static_cast<size_t>(h)])
+                deliver(h, devProbs, devLse);   // the device buffers are freed at the end of the iteration
+        }
+        c.timings.attentionMs += msSince(ta);   // here including the downloads between the heads
+    } else {
+        std::vector<RunBuffer> devProbs(static_cast<size_t>(H)), devLse(static_cast<size_t>(H));
+        if (device)
+            for (int h = 0; h < H; ++h)
+                if (maps[static_cast<size_t>(h)]) {
+                    devProbs[h] = c.allocate(static_cast<uint64_t>(T * T), "captured map");
+                    devLse[h] = c.allocate(static_cast<uint64_t>(T), "captured log-sum-exp");
+                    probs[h] = devProbs[h].data();
+                    lse[h] = devLse[h].data();
+                }
+        c.check(c.backend.attention(a), OpKind::Attention);
+        c.syncForTiming();
+        c.timings.attentionMs += msSince(ta);
+        for (int h = 0; h < H; ++h)
+            if (maps[static_cast<size_t>(h)])
+                deliver(h, devProbs[h], devLse[h]);
     }
     if (l == 0)
         c.timings.firstLayerMapsMs = msSince(c.start);
