@@ -2,16 +2,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli/commands.h"
 
+#include "core/backend/backend_set.h"
 #include "core/formats/checkpoint.h"
 #include "core/model/loaded_model.h"
 #include "core/session/model_info.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "kernels/backends/register_backends.h"
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 namespace attnscope::cli {
 
@@ -43,8 +46,20 @@ int cmdInfo(const Args& a)
             info.notRunnableReason = e.what();
         }
     }
+    // The backend a run would use (`--backend`, default auto), and why a preferred one was skipped.
+    const int threads = static_cast<int>(a.getInt("threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+    BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"), threads);
+    std::string placement;
+    Backend& runs = backends.runBackend(&placement);
     if (a.has("json")) {
-        std::cout << toJson(info).dump(2) << "\n";
+        nlohmann::json j = toJson(info);
+        j["backend"] = runs.name();
+        j["backend_description"] = runs.description();
+        if (!backends.notes.empty())
+            j["backend_notes"] = backends.notes;
+        if (!placement.empty())
+            j["backend_placement"] = placement;
+        std::cout << j.dump(2) << "\n";
         return 0;
     }
     std::printf("%s\n  format        %s\n  architecture  %s%s\n", info.path.c_str(), info.format.c_str(),
@@ -60,6 +75,9 @@ int cmdInfo(const Args& a)
     } else {
         std::printf("  not runnable  %s\n", info.notRunnableReason.c_str());
     }
+    std::printf("  backend       %s: %s%s%s\n", runs.name().c_str(), runs.description().c_str(),
+                backends.notes.empty() ? "" : (" (" + backends.notes + ")").c_str(),
+                placement.empty() ? "" : ("; " + placement).c_str());
     std::printf("  tensors       %llu (%.1f M parameters, %.1f MB on disk)\n",
                 static_cast<unsigned long long>(info.tensorCount), info.parameterCount / 1e6, info.sizeOnDisk / 1e6);
     for (const auto& [dt, n] : info.tensorsByDtype)
