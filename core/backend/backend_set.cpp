@@ -14,20 +14,26 @@ BackendSet::~BackendSet()
 BackendSet::BackendSet(BackendSet&&) noexcept = default;
 BackendSet& BackendSet::operator=(BackendSet&&) noexcept = default;
 
-Backend& BackendSet::runBackend(std::string* note)
+Backend& BackendSet::runBackend(std::string* note, std::span<const OpKind> extra)
 {
     if (!primary->healthy()) {
         if (note)
             *note = primary->name() + " is unusable after an earlier error; the run uses " + fallback().name();
         return fallback();
     }
-    for (int k = 0; k < static_cast<int>(OpKind::Count); ++k)
-        if (!primary->supports(static_cast<OpKind>(k))) {
-            if (note)
-                *note = primary->name() + " lacks op " + opKindName(static_cast<OpKind>(k)) + "; the run uses " +
-                        fallback().name();
+    auto lacks = [&](OpKind k) {
+        if (primary->supports(k))
+            return false;
+        if (note)
+            *note = primary->name() + " lacks op " + opKindName(k) + "; the run uses " + fallback().name();
+        return true;
+    };
+    for (OpKind k : kBaselineOps)
+        if (lacks(k))
             return fallback();
-        }
+    for (OpKind k : extra)
+        if (lacks(k))
+            return fallback();
     return *primary;
 }
 

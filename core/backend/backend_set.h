@@ -8,6 +8,7 @@
 #include "core/backend/backend.h"
 
 #include <memory>
+#include <span>
 #include <string>
 
 namespace attnscope {
@@ -38,9 +39,9 @@ struct BackendSet {
     /// True when `b` is the CPU fallback of a set whose primary is another backend (nothing to fall back to).
     bool isFallback(const Backend& b) const { return cpuFallback && &b == cpuFallback.get(); }
 
-    /// The backend a run uses: the primary when it is healthy and supports every op the forward needs, else the
-    /// CPU backend, with the reason in `note` ("cuda lacks op norm; the run uses cpu").
-    Backend& runBackend(std::string* note);
+    /// The backend a run uses: the primary when it is healthy and supports every op the run needs (the baseline
+    /// ops plus `extra`), else the CPU backend, with the reason in `note` ("cuda lacks op norm; the run uses cpu").
+    Backend& runBackend(std::string* note, std::span<const OpKind> extra = {});
     /// The converted weights of `model` on `backend`, reused by the next run of the same model (one model at a
     /// time: a different model or backend replaces them).
     WeightStore& weightsFor(const std::shared_ptr<const LoadedModel>& model, Backend& backend, bool checkFinite = true);

@@ -288,9 +288,29 @@ Result AttentionOp::canImplement(const AttentionParams& p, const AttentionTiles&
         return Result::invalid("attention: null pointer");
     if ((p.mask.kind == MaskKind::Sliding || p.mask.kind == MaskKind::SlidingSinks) && p.mask.window < 1)
         return Result::invalid("attention: a sliding window needs at least one key");
-    if (p.mask.kind != MaskKind::Causal && p.mask.kind != MaskKind::Bidirectional && p.mask.kind != MaskKind::Sliding &&
-        p.mask.kind != MaskKind::SlidingSinks)
-        return Result::invalid("attention: unknown mask kind");
+    switch (p.mask.kind) {
+    case MaskKind::Causal:
+    case MaskKind::Bidirectional:
+    case MaskKind::Sliding:
+    case MaskKind::SlidingSinks: break;
+    case MaskKind::Longformer:
+        if (!p.mask.isGlobal || p.mask.window < 0)
+            return Result::invalid("attention: a Longformer mask needs its global flags and a window ≥ 0");
+        break;
+    case MaskKind::BigBird:
+        if (!p.mask.blockAllowed || p.mask.block < 1 || p.mask.queryBlocks < 0 || p.mask.keyBlocks < (T + p.mask.block - 1) / p.mask.block)
+            return Result::invalid("attention: a BigBird mask needs its block table");
+        break;
+    case MaskKind::Fixed:
+        if (p.mask.block < 1 || p.mask.stride < 0 || p.mask.stride > p.mask.block)
+            return Result::invalid("attention: a fixed pattern needs a block ≥ 1 and 0 ≤ stride ≤ block");
+        break;
+    case MaskKind::Explicit:
+        if (!p.mask.bits || p.mask.bitsTokens < 0 || p.mask.wordsPerRow < (p.mask.bitsTokens + 63) / 64)
+            return Result::invalid("attention: an explicit mask needs its bits");
+        break;
+    default: return Result::invalid("attention: unknown mask kind");
+    }
     if (d > 256)
         return Result::notSupported("attention: head dim " + std::to_string(d) + " > 256");
     if (H > 65535)

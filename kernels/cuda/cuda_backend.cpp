@@ -15,11 +15,14 @@
 #include "kernels/cuda/gated_activation.cuh"
 #include "kernels/cuda/gather.cuh"
 #include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/mask_tables.h"
 #include "kernels/cuda/norm.cuh"
 #include "kernels/cuda/rope.cuh"
 #include "kernels/cuda/scale.cuh"
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 namespace attnscope::cuda {
 
@@ -121,18 +124,9 @@ private:
     size_t m_bytes = 0;
 };
 
-MaskParams maskParams(const AttentionMask& m)
+size_t roundUp256(size_t n)
 {
-    MaskParams p;
-    switch (m.kind) {
-    case attnscope::MaskKind::Causal: p.kind = MaskKind::Causal; break;
-    case attnscope::MaskKind::Bidirectional: p.kind = MaskKind::Bidirectional; break;
-    case attnscope::MaskKind::Sliding: p.kind = MaskKind::Sliding; break;
-    case attnscope::MaskKind::SlidingSinks: p.kind = MaskKind::SlidingSinks; break;
-    }
-    p.window = m.window;
-    p.sinks = m.sinks;
-    return p;
+    return (n + 255) / 256 * 256;
 }
 
 ActKind actKind(Activation a)
@@ -178,6 +172,8 @@ public:
         m_attnWs.release();
         m_gatherWs.release();
         m_gemmWs.release();
+        m_sinkWs.release();
+        m_maskWs.release();
         if (m_blas)
             cublasDestroy(m_blas);
         if (m_lt)
@@ -230,6 +226,8 @@ public:
             cudaStreamSynchronize(m_stream);
         m_attnWs.release();
         m_gemmWs.release();
+        m_maskWs.release();
+        m_maskCachePtr = nullptr;
         m_gemmCache.clear();
         return true;
     }
@@ -390,6 +388,8 @@ public:
             return f;
         if (a.stop.stop_requested())
             return OpStatus::cancel();
+        if (a.tokens <= 0 || a.heads <= 0 || a.tokens > (int64_t(1) << 24) || a.heads > 65535)
+            return OpStatus::failure("attention: inconsistent sizes");
         AttentionParams p;
         p.tokens = a.tokens; p.heads = a.heads; p.kvHeads = a.kvHeads; p.headDim = a.headDim;
         p.scale = a.scale;
@@ -399,7 +399,18 @@ public:
         p.k = a.k; p.ldk = a.ldk; p.headStrideK = a.headDim;
         p.v = a.v; p.ldv = a.ldv; p.headStrideV = a.headDim;
         p.out = a.out; p.ldo = a.ldo; p.headStrideO = a.headDim;
-        p.sinkLogits = a.sinkLogits;
+        if (Result r = maskTables(a.mask, a.tokens, p.mask); !r.ok())
+            return status(r);
+        if (a.sinkLogits) {   // host values (a few per head): copied next to the kernels
+            Result wsResult;
+            float* d = static_cast<float*>(m_sinkWs.get(size_t(a.heads) * sizeof(float), m_stream, wsResult));
+            if (!d)
+                return status(wsResult);
+            if (cudaError_t e = cudaMemcpyAsync(d, a.sinkLogits, size_t(a.heads) * sizeof(float), cudaMemcpyHostToDevice, m_stream);
+                e != cudaSuccess)
+                return status(resultFromCuda(e, "attention: sink logits"));
+            p.sinkLogits = d;
+        }
         const AttentionTiles tiles = chooseAttentionTiles(a.tokens, a.headDim, a.heads, m_level);
         if (Result r = AttentionOp::canImplement(p, tiles); !r.ok())
             return status(r);
@@ -420,6 +431,34 @@ public:
     }
 
 private:
+    /// Device copies of the tables of a pattern mask (Longformer's global positions, BigBird's block layout, an
+    /// explicit bit matrix) attached to p. Kept while the next call uses an equal mask on the same number of
+    /// tokens: every head of a layer run one call at a time, every layer of a what-if run with one pattern.
+    Result maskTables(const AttentionMask& m, int64_t T, MaskParams& p)
+    {
+        MaskTables t;
+        std::string why;
+        if (!buildMaskTables(m, T, t, why))
+            return Result::invalid("attention: " + why);
+        if (!t.needed())
+            return Result::success();
+        Result r;
+        void* d = m_maskWs.get(roundUp256(std::max<size_t>(t.size(), 1)), m_stream, r);
+        if (!d)
+            return r;
+        if (!(d == m_maskCachePtr && T == m_maskCacheTokens && m == m_maskCache)) {
+            m_maskCachePtr = nullptr;
+            // Pageable source: the call returns once the bytes are staged, so `t` may go out of scope.
+            if (cudaError_t e = cudaMemcpyAsync(d, t.data(), t.size(), cudaMemcpyHostToDevice, m_stream); e != cudaSuccess)
+                return resultFromCuda(e, "attention: mask tables");
+            m_maskCachePtr = d;
+            m_maskCache = m;
+            m_maskCacheTokens = T;
+        }
+        attachMaskTables(m, t, d, p);
+        return Result::success();
+    }
+
     template <typename Op, typename Params>
     OpStatus simple(const Params& p)
     {
@@ -490,7 +529,10 @@ private:
     cudaStream_t m_stream = nullptr;
     cublasLtHandle_t m_lt = nullptr;
     cublasHandle_t m_blas = nullptr;
-    Workspace m_attnWs, m_gatherWs, m_gemmWs;
+    Workspace m_attnWs, m_gatherWs, m_gemmWs, m_sinkWs, m_maskWs;
+    const void* m_maskCachePtr = nullptr;   // m_maskWs holds the tables of m_maskCache for m_maskCacheTokens
+    AttentionMask m_maskCache;
+    int64_t m_maskCacheTokens = 0;
     GemmPlanCache m_gemmCache;
     int m_level = 0;
     bool m_dead = false;

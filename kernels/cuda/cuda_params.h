@@ -21,13 +21,24 @@ enum class DType : uint8_t { F32, F16, BF16 };
 
 inline constexpr size_t dtypeBytes(DType t) { return t == DType::F32 ? 4 : 2; }
 
-/// The attention mask (mirror of core's AttentionMask; kinds in the same order, the same semantics — the host
-/// tests compare the device functions in mask_math.h with core's exhaustively).
-enum class MaskKind : int32_t { Causal = 0, Bidirectional = 1, Sliding = 2, SlidingSinks = 3 };
+/// The attention mask (mirror of core's AttentionMask: kinds in the same order, the same predicate — the host
+/// tests compare maskValid in mask_math.h with core's exhaustively). Pattern kinds that need a table carry it
+/// as device memory, built and uploaded by the backend glue.
+enum class MaskKind : int32_t {
+    Causal = 0, Bidirectional = 1, Sliding = 2, SlidingSinks = 3, Longformer = 4, BigBird = 5, Fixed = 6, Explicit = 7
+};
 struct MaskParams {
     MaskKind kind = MaskKind::Causal;
-    int64_t window = 0;   // Sliding, SlidingSinks: keys i−W+1 … i
-    int64_t sinks = 0;    // SlidingSinks: keys 0 … S−1 (for j ≤ i)
+    int32_t requireCausal = 1;     // every kind but Bidirectional: also j ≤ i
+    int64_t window = 0;            // Sliding, SlidingSinks: W keys; Longformer: |i − j| ≤ W/2
+    int64_t sinks = 0;             // SlidingSinks: keys 0 … S−1
+    int64_t block = 0;             // BigBird, Fixed: block size B
+    int64_t stride = 0;            // Fixed: the last C positions of every block are summary columns
+    const uint8_t* isGlobal = nullptr;   // Longformer: `tokens` flags, 1 for a global position
+    const uint8_t* blockAllowed = nullptr; // BigBird: queryBlocks × keyBlocks flags
+    int64_t queryBlocks = 0, keyBlocks = 0;
+    const uint64_t* bits = nullptr;      // Explicit: bitsTokens rows of wordsPerRow 64-bit words
+    int64_t bitsTokens = 0, wordsPerRow = 0;
 };
 
 /// C[m×n] = alpha·A[m×k]·B[n×k]ᵀ + beta·C. A and B of `dtype`, C fp32, fp32 accumulation (no TF32).

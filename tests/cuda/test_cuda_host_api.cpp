@@ -65,8 +65,21 @@ TEST(CudaHostApi, AttentionAcceptsTheModelsShapesAndRefusesTheRest)
     bad.headStrideK = 32;
     EXPECT_EQ(AttentionOp::canImplement(bad, t).status, Status::InvalidArgument);
     bad = p;
-    bad.mask = {cuda::MaskKind::Sliding, 0, 0};
+    bad.mask.kind = cuda::MaskKind::Sliding;
+    bad.mask.window = 0;
     EXPECT_NE(AttentionOp::canImplement(bad, t).message.find("at least one key"), std::string::npos);
+    for (cuda::MaskKind k : {cuda::MaskKind::Longformer, cuda::MaskKind::BigBird, cuda::MaskKind::Explicit}) {
+        bad = p;
+        bad.mask.kind = k;   // a table kind without its device table
+        EXPECT_EQ(AttentionOp::canImplement(bad, t).status, Status::InvalidArgument) << int(k);
+    }
+    bad = p;
+    bad.mask.kind = cuda::MaskKind::Fixed;
+    bad.mask.block = 4;
+    bad.mask.stride = 5;
+    EXPECT_EQ(AttentionOp::canImplement(bad, t).status, Status::InvalidArgument) << "stride > block";
+    bad.mask.stride = 1;
+    EXPECT_TRUE(AttentionOp::canImplement(bad, t).ok());
     bad = p;
     bad.v = nullptr;
     EXPECT_EQ(AttentionOp::canImplement(bad, t).status, Status::InvalidArgument);

@@ -11,6 +11,7 @@
 #include "kernels/cuda/cuda_heuristics.h"
 #include "kernels/cuda/gemm.cuh"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -277,7 +278,7 @@ void checkAttention(Backend& gpu, const AttnCase& c, unsigned seed)
     a.sinkProbs = sp.data();
     ASSERT_TRUE(cpu::attentionCpu(a, 2).ok);
 
-    auto dq = toDevice(gpu, q), dk = toDevice(gpu, k), dv = toDevice(gpu, v), ds = toDevice(gpu, sinks);
+    auto dq = toDevice(gpu, q), dk = toDevice(gpu, k), dv = toDevice(gpu, v);
     auto dout = toDevice(gpu, std::vector<float>(out.size(), 7.f));
     std::vector<DeviceArray<float>> dp(sz(H)), dl(sz(H)), dsp(sz(H));
     std::vector<float*> gp(sz(H), nullptr), gl(sz(H), nullptr), gs(sz(H), nullptr);
@@ -291,7 +292,7 @@ void checkAttention(Backend& gpu, const AttnCase& c, unsigned seed)
     }
     a.q = dq.data(); a.k = dk.data(); a.v = dv.data(); a.out = dout.data();
     a.probs = gp.data(); a.lse = gl.data(); a.sinkProbs = gs.data();
-    a.sinkLogits = c.sink ? ds.data() : nullptr;
+    a.sinkLogits = c.sink ? sinks.data() : nullptr;   // host memory, as the forward passes them
     const OpStatus st = gpu.attention(a);
     ASSERT_TRUE(st.ok) << st.message;
     EXPECT_LE(relError(toHost(gpu, dout), out), kFp32Tol) << "output";
@@ -307,9 +308,44 @@ void checkAttention(Backend& gpu, const AttnCase& c, unsigned seed)
 TEST(CudaOps, AttentionMatchesCpuUnderEveryMaskShapeAndTileLevel)
 {
     ATTNSCOPE_REQUIRE_CUDA(gpu);
-    const AttentionMask masks[] = {AttentionMask::causal(), AttentionMask::bidirectional(), AttentionMask::sliding(7),
-                                   AttentionMask::sliding(64), AttentionMask::slidingWithSinks(9, 3),
-                                   AttentionMask::slidingWithSinks(40, 1)};
+    auto layout = std::make_shared<BlockLayout>();   // BigBird-like: blocks of 16, some random extra blocks
+    layout->block = 16;
+    for (int64_t b = 0; b < 19; ++b) {
+        std::vector<int64_t> allowed = {0};
+        for (int64_t o : {-1, 0, 1})
+            if (b + o > 0)
+                allowed.push_back(b + o);
+        if (b % 3 == 0)
+            allowed.push_back((b * 7) % 19);
+        std::sort(allowed.begin(), allowed.end());
+        allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
+        layout->allowed.push_back(allowed);
+    }
+    auto bits = std::make_shared<MaskBits>(300);
+    for (int64_t i = 0; i < 300; ++i)
+        for (int64_t j = 0; j < 300; ++j)
+            if ((i * 31 + j * 17) % 5 == 0 || i == j)
+                bits->set(i, j);
+    auto holes = std::make_shared<MaskBits>(300);   // rows i % 7 == 3 see nothing: masked rows (zeros, LSE +inf)
+    for (int64_t i = 0; i < 300; ++i)
+        for (int64_t j = 0; j <= i; ++j)
+            if (i % 7 != 3 && (j % 3 == 0 || j == i))
+                holes->set(i, j);
+    const AttentionMask masks[] = {AttentionMask::causal(),
+                                   AttentionMask::explicitBits(holes, "rows with nothing to attend", true),
+                                   AttentionMask::bidirectional(),
+                                   AttentionMask::sliding(7),
+                                   AttentionMask::sliding(64),
+                                   AttentionMask::sliding(9, false),
+                                   AttentionMask::slidingWithSinks(9, 3),
+                                   AttentionMask::slidingWithSinks(40, 1),
+                                   AttentionMask::slidingWithSinks(6, 2, false),
+                                   AttentionMask::longformer(8, {0, 17, 120}, true),
+                                   AttentionMask::longformer(8, {2}, false),
+                                   AttentionMask::bigbird(layout, true),
+                                   AttentionMask::fixed(16, 4, true),
+                                   AttentionMask::fixed(8, 2, false),
+                                   AttentionMask::explicitBits(bits, "test pattern", true)};
     struct Dims {
         int64_t H, Hkv, d;
     };

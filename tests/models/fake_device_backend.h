@@ -95,6 +95,14 @@ public:
             return m_cpu.attention(a);
         });
     }
+    OpStatus variantAttention(const VariantAttentionArgs& a) override
+    {
+        return run(OpKind::VariantAttention, [&] { return m_cpu.variantAttention(a); });
+    }
+    OpStatus headGroupMean(const HeadGroupMeanArgs& a) override
+    {
+        return run(OpKind::HeadGroupMean, [&] { return m_cpu.headGroupMean(a); });
+    }
 
 private:
     struct State {

@@ -7,6 +7,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "fake_device_backend.h"
 
+#include "core/attention/attention_spec.h"
 #include "core/backend/backend_set.h"
 #include "core/model/loaded_model.h"
 #include "core/model/weight_store.h"
@@ -280,6 +281,44 @@ TEST_P(DeviceFallback, CancelAndBadInputAreNotRetried)
     }
     EXPECT_EQ(fake->level(), 0);
     EXPECT_TRUE(fake->healthy());
+}
+
+TEST_P(DeviceFallback, WhatIfRunsTakeTheDevicePathsToo)
+{
+    // A mask pattern (through the attention op), a sink column (sink probabilities downloaded per head) and a
+    // variant op: the device paths give the CPU's numbers, all heads at once and one head at a time.
+    auto model = tinyModel(GetParam());
+    for (const char* spec : {"longformer:window=4,global=0;3", "sink:logit=1", "topk:k=3"}) {
+        SCOPED_TRACE(spec);
+        RunRequest req = request();
+        req.variant = AttentionSpec::parse(spec);
+        req.capture.quantities.insert(Quantity::SinkProb);
+        BackendSet cpu = cpuOnly();
+        const RunResult ref = executeRun(model, cpu, req);
+        for (bool oneHead : {false, true}) {
+            FakeDeviceBackend::Options o;
+            if (oneHead) {
+                const DeviceMemoryPlan plan = planFor(*model, req, static_cast<int64_t>(ref.tokens.size()));
+                o.capacityBytes = (plan.needOneHead + plan.needAllHeads) / 2 / 9 * 10;
+            }
+            FakeDeviceBackend* fake = nullptr;
+            BackendSet dev = withFake(o, &fake);
+            const RunResult r = executeRun(model, dev, req);
+            EXPECT_EQ(r.backendName, "fakegpu");
+            expectSameResults(r, ref, model->config());
+            for (int l = 0; l < model->config().nLayers; ++l)
+                for (int h = 0; h < model->config().nHeads; ++h) {
+                    CapturedSeriesPtr a = r.captures.series(Quantity::SinkProb, l, h), b = ref.captures.series(Quantity::SinkProb, l, h);
+                    ASSERT_EQ(bool(a), bool(b));
+                    if (a) {
+                        EXPECT_EQ(a->values, b->values) << "layer " << l << " head " << h;
+                    }
+                }
+            if (oneHead && std::string(spec) != "topk:k=3") {
+                EXPECT_GT(fake->singleHeadAttentionCalls(), 0);
+            }
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(TinyModels, DeviceFallback, ::testing::Values("tiny-llama", "tiny-gemma3", "tiny-gpt2"));
