@@ -15,6 +15,7 @@
 #include "kernels/cuda/gated_activation.cuh"
 #include "kernels/cuda/gather.cuh"
 #include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/head_group_mean.cuh"
 #include "kernels/cuda/mask_tables.h"
 #include "kernels/cuda/norm.cuh"
 #include "kernels/cuda/rope.cuh"
@@ -211,6 +212,7 @@ public:
         case OpKind::Scale:
         case OpKind::Gather:
         case OpKind::Attention:
+        case OpKind::HeadGroupMean:
             return true;
         default:
             return false;   // ops added to the interface later run on the CPU until implemented here
@@ -428,6 +430,15 @@ public:
             capture.sinkProbs.assign(a.sinkProbs, a.sinkProbs + H);
         const std::stop_token stop = a.stop;
         return status(AttentionOp::run(p, tiles, capture, [stop] { return stop.stop_requested(); }, m_stream));
+    }
+
+    OpStatus headGroupMean(const HeadGroupMeanArgs& a) override
+    {
+        if (OpStatus f; injectFault(OpKind::HeadGroupMean, f))
+            return f;
+        HeadGroupMeanParams p;
+        p.rows = a.rows; p.heads = a.heads; p.groups = a.groups; p.headDim = a.headDim; p.x = a.x; p.ld = a.ld;
+        return simple<HeadGroupMeanOp>(p);
     }
 
 private:

@@ -129,6 +129,12 @@ struct GatherParams {
     int32_t* badId = nullptr;
 };
 
+/// Means of heads/groups consecutive heads into the first groups·headDim columns of each row, in place.
+struct HeadGroupMeanParams {
+    int64_t rows = 0, heads = 0, groups = 0, headDim = 0;
+    float* x = nullptr; int64_t ld = 0;
+};
+
 /// Element type conversion, n elements (contiguous).
 struct ConvertParams {
     int64_t n = 0;

@@ -13,6 +13,7 @@
 #include "kernels/cuda/gated_activation.cuh"
 #include "kernels/cuda/gather.cuh"
 #include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/head_group_mean.cuh"
 #include "kernels/cuda/norm.cuh"
 #include "kernels/cuda/rope.cuh"
 #include "kernels/cuda/scale.cuh"
@@ -193,6 +194,12 @@ TEST(CudaHostApi, ElementwiseOpsCheckTheirArguments)
     EXPECT_EQ(GatherOp::workspaceSize(ga), sizeof(int32_t));
     ga.ldOut = 7;
     EXPECT_FALSE(GatherOp::canImplement(ga).ok());
+
+    HeadGroupMeanParams hg;
+    hg.rows = 10; hg.heads = 6; hg.groups = 2; hg.headDim = 16; hg.x = kPtr; hg.ld = 6 * 16;
+    EXPECT_TRUE(HeadGroupMeanOp::canImplement(hg).ok());
+    hg.groups = 4;
+    EXPECT_FALSE(HeadGroupMeanOp::canImplement(hg).ok()) << "4 groups cannot split 6 heads";
 
     ConvertParams cv;
     cv.n = 10; cv.x = kPtr; cv.y = kPtr; cv.from = DType::F32; cv.to = DType::BF16;

@@ -239,6 +239,23 @@ TEST(CudaOps, BiasAddScaleAndGatherAreExact)
     EXPECT_TRUE(gpu->healthy()) << "a bad id is the caller's error, not the device's";
 }
 
+TEST(CudaOps, HeadGroupMeanEqualsCpuBitForBit)
+{
+    ATTNSCOPE_REQUIRE_CUDA(gpu);
+    for (auto [heads, groups] : {std::pair<int64_t, int64_t>{8, 2}, {3, 1}, {6, 3}, {4, 4}}) {
+        const int64_t rows = 33, d = 12, ld = heads * d + 5;
+        const std::vector<float> x = randomVector(sz(rows * ld), 30);
+        std::vector<float> ref = x;
+        HeadGroupMeanArgs a;
+        a.rows = rows; a.heads = heads; a.groups = groups; a.headDim = d; a.x = ref.data(); a.ld = ld;
+        ASSERT_TRUE(cpu::headGroupMeanCpu(a).ok);
+        auto dx = toDevice(*gpu, x);
+        a.x = dx.data();
+        ASSERT_TRUE(gpu->headGroupMean(a).ok);
+        EXPECT_EQ(toHost(*gpu, dx), ref) << heads << " heads in " << groups << " groups";
+    }
+}
+
 namespace {
 
 struct AttnCase {
