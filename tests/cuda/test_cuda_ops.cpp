@@ -7,9 +7,11 @@
 #include "cuda_test_support.h"
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cuda/attention_tc.cuh"
 #include "kernels/cuda/convert.cuh"
 #include "kernels/cuda/cuda_heuristics.h"
 #include "kernels/cuda/gemm.cuh"
+#include "kernels/cuda/mask_tables.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -462,4 +464,146 @@ TEST(CudaOps, InjectedFaultsBehaveAsDocumented)
     EXPECT_FALSE(dead->add(add).ok);
     EXPECT_FALSE(dead->healthy());
     EXPECT_NE(dead->description().find("unusable after an error"), std::string::npos);
+}
+
+namespace {
+
+/// Rounds host floats through a 16-bit type on the device: the inputs the tensor-core kernel sees, as fp32 for
+/// the CPU reference. Returns the 16-bit device copy too.
+std::vector<float> roundTrip16(Backend& gpu, const std::vector<float>& x, cuda::DType t, DeviceArray<uint16_t>& half)
+{
+    auto f = toDevice(gpu, x);
+    half = toDevice(gpu, std::vector<uint16_t>(x.size()));
+    auto back = toDevice(gpu, std::vector<float>(x.size()));
+    EXPECT_TRUE(gpu.synchronize().ok);
+    cuda::ConvertParams to{int64_t(x.size()), cuda::DType::F32, t, f.data(), half.data()};
+    cuda::ConvertParams from{int64_t(x.size()), t, cuda::DType::F32, half.data(), back.data()};
+    EXPECT_TRUE(cuda::ConvertOp::run(to, nullptr, nullptr).ok());
+    EXPECT_TRUE(cuda::ConvertOp::run(from, nullptr, nullptr).ok());
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    return toHost(gpu, back);
+}
+
+std::vector<float> probsToFloat(Backend& gpu, const DeviceArray<uint16_t>& p, cuda::DType t)
+{
+    auto f = toDevice(gpu, std::vector<float>(p.n));
+    EXPECT_TRUE(gpu.synchronize().ok);
+    cuda::ConvertParams c{int64_t(p.n), t, cuda::DType::F32, p.data(), f.data()};
+    EXPECT_TRUE(cuda::ConvertOp::run(c, nullptr, nullptr).ok());
+    EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    return toHost(gpu, f);
+}
+
+} // namespace
+
+TEST(CudaOps, TensorCoreAttentionMatchesCpuOnTheRoundedInputs)
+{
+    // bf16 (sm_80+) and fp16 inputs, d 64 and 128, probabilities as fp32 and as 16-bit, every mask family, GQA,
+    // a sink column: within 2e-3 of the CPU reference run on the same rounded inputs.
+    ATTNSCOPE_REQUIRE_CUDA(gpu);
+    cudaDeviceProp prop{};
+    ASSERT_EQ(cudaGetDeviceProperties(&prop, 0), cudaSuccess);
+    const AttentionMask masks[] = {AttentionMask::causal(), AttentionMask::bidirectional(), AttentionMask::sliding(40),
+                                   AttentionMask::slidingWithSinks(16, 2), AttentionMask::sliding(20, false),
+                                   AttentionMask::longformer(10, {0, 50}, true), AttentionMask::fixed(32, 4, true)};
+    unsigned seed = 900;
+    for (cuda::DType t : {cuda::DType::BF16, cuda::DType::F16}) {
+        if (t == cuda::DType::BF16 && prop.major < 8) {
+            std::printf("bf16 tensor-core attention not checked: compute capability %d.%d\n", prop.major, prop.minor);
+            continue;
+        }
+        for (int64_t d : {64, 128})
+            for (int64_t T : {1, 33, 200})
+                for (const AttentionMask& mask : masks)
+                    for (cuda::DType pt : {cuda::DType::F32, t}) {
+                        const bool sink = (seed % 4) == 0;
+                        SCOPED_TRACE(std::string(t == cuda::DType::BF16 ? "bf16" : "fp16") + " d " + std::to_string(d) + " T " +
+                                     std::to_string(T) + " " + mask.describe() + (pt == cuda::DType::F32 ? " fp32 P" : " 16-bit P") +
+                                     (sink ? " sink" : ""));
+                        const int64_t H = 4, Hkv = 2;
+                        DeviceArray<uint16_t> q16, k16, v16;
+                        const std::vector<float> q = roundTrip16(*gpu, randomVector(sz(T * H * d), seed++, 1.5f), t, q16);
+                        const std::vector<float> k = roundTrip16(*gpu, randomVector(sz(T * Hkv * d), seed++, 1.5f), t, k16);
+                        const std::vector<float> v = roundTrip16(*gpu, randomVector(sz(T * Hkv * d), seed++), t, v16);
+                        const std::vector<float> sinks = randomVector(sz(H), seed++, 2.f);
+                        // CPU reference (fp32 on the rounded inputs); heads 0 and 3 captured.
+                        std::vector<std::vector<float>> rp(sz(H)), rl(sz(H)), rs(sz(H));
+                        std::vector<float*> pp(sz(H), nullptr), lp(sz(H), nullptr), spp(sz(H), nullptr);
+                        for (int64_t h : {0, 3}) {
+                            rp[sz(h)].assign(sz(T * T), 0.f);
+                            rl[sz(h)].assign(sz(T), 0.f);
+                            rs[sz(h)].assign(sz(T), 0.f);
+                            pp[sz(h)] = rp[sz(h)].data();
+                            lp[sz(h)] = rl[sz(h)].data();
+                            spp[sz(h)] = rs[sz(h)].data();
+                        }
+                        std::vector<float> out(sz(T * H * d));
+                        AttentionArgs a;
+                        a.tokens = T; a.heads = H; a.kvHeads = Hkv; a.headDim = d; a.scale = 1.f / std::sqrt(float(d));
+                        a.mask = mask;
+                        a.q = q.data(); a.ldq = H * d; a.k = k.data(); a.ldk = Hkv * d; a.v = v.data(); a.ldv = Hkv * d;
+                        a.out = out.data(); a.ldo = H * d;
+                        a.probs = pp.data(); a.lse = lp.data(); a.sinkProbs = spp.data();
+                        a.sinkLogits = sink ? sinks.data() : nullptr;
+                        ASSERT_TRUE(cpu::attentionCpu(a, 2).ok);
+
+                        // The same on the device.
+                        cuda::AttentionParams p;
+                        p.tokens = T; p.heads = H; p.kvHeads = Hkv; p.headDim = d; p.scale = a.scale; p.dtype = t;
+                        p.mask = cuda::maskParams(mask);
+                        cuda::MaskTables tables;
+                        std::string why;
+                        ASSERT_TRUE(cuda::buildMaskTables(mask, T, tables, why)) << why;
+                        DeviceArray<uint8_t> dTables;
+                        if (tables.needed()) {
+                            const auto* b = static_cast<const uint8_t*>(tables.data());
+                            dTables = toDevice(*gpu, std::vector<uint8_t>(b, b + tables.size()));
+                            cuda::attachMaskTables(mask, tables, dTables.data(), p.mask);
+                        }
+                        auto dSinks = toDevice(*gpu, sinks);
+                        auto dOut = toDevice(*gpu, std::vector<float>(out.size(), 9.f));
+                        auto ws = toDevice(*gpu, std::vector<float>(sz(H * T)));
+                        p.q = q16.data(); p.ldq = H * d; p.headStrideQ = d;
+                        p.k = k16.data(); p.ldk = Hkv * d; p.headStrideK = d;
+                        p.v = v16.data(); p.ldv = Hkv * d; p.headStrideV = d;
+                        p.out = dOut.data(); p.ldo = H * d; p.headStrideO = d;
+                        p.sinkLogits = sink ? dSinks.data() : nullptr;
+                        p.lseWorkspace = ws.data();
+                        const size_t pBytes = pt == cuda::DType::F32 ? 4 : 2;
+                        cuda::AttentionTcCapture cap;
+                        cap.probs.assign(sz(H), nullptr);
+                        cap.lse.assign(sz(H), nullptr);
+                        cap.sinkProbs.assign(sz(H), nullptr);
+                        std::vector<DeviceArray<uint16_t>> dp(sz(H));
+                        std::vector<DeviceArray<float>> dl(sz(H)), ds(sz(H));
+                        for (int64_t h : {0, 3}) {
+                            dp[sz(h)] = toDevice(*gpu, std::vector<uint16_t>(sz(T * T) * pBytes / 2, 0x7fff));   // NaN fill
+                            dl[sz(h)] = toDevice(*gpu, std::vector<float>(sz(T), -1.f));
+                            ds[sz(h)] = toDevice(*gpu, std::vector<float>(sz(T), -1.f));
+                            cap.probs[sz(h)] = dp[sz(h)].data();
+                            cap.lse[sz(h)] = dl[sz(h)].data();
+                            cap.sinkProbs[sz(h)] = ds[sz(h)].data();
+                        }
+                        ASSERT_TRUE(gpu->synchronize().ok);
+                        const cuda::Result can = cuda::AttentionTcOp::canImplement(p, pt, prop.major);
+                        ASSERT_TRUE(can.ok()) << can.message;
+                        const cuda::Result r = cuda::AttentionTcOp::run(p, pt, cap, (seed % 3) + 1, {}, nullptr);
+                        ASSERT_TRUE(r.ok()) << r.message;
+                        ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+                        EXPECT_LE(relError(toHost(*gpu, dOut), out), kHalfTol) << "output";
+                        for (int64_t h : {0, 3}) {
+                            std::vector<float> got;
+                            if (pt == cuda::DType::F32) {
+                                got.resize(sz(T * T));
+                                // the same bytes read as floats
+                                ASSERT_EQ(cudaMemcpy(got.data(), dp[sz(h)].data(), got.size() * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+                            } else {
+                                got = probsToFloat(*gpu, dp[sz(h)], t);
+                            }
+                            EXPECT_LE(maxAbsError(got, rp[sz(h)]), kHalfTol) << "probabilities, head " << h;
+                            EXPECT_LE(maxAbsError(toHost(*gpu, dl[sz(h)]), rl[sz(h)]), kHalfTol * 10) << "LSE, head " << h;
+                            EXPECT_LE(maxAbsError(toHost(*gpu, ds[sz(h)]), rs[sz(h)]), kHalfTol) << "sink, head " << h;
+                        }
+                    }
+    }
 }
