@@ -9,6 +9,8 @@
 
 #include "core/model/weight_store.h"
 
+#include <cstdlib>
+
 using namespace attnscope;
 using namespace attnscope::test;
 
@@ -73,4 +75,49 @@ TEST(CudaTinyModels, OneHeadPerCallEqualsAllHeadsAtOnce)
             ASSERT_TRUE(a && b);
             EXPECT_TRUE(a->probs == b->probs) << "layer " << l << " head " << h;
         }
+}
+
+TEST(CudaTinyModels, InjectedDeviceFailuresAreRetriedThenHandedToTheCpu)
+{
+    // The failure handling of executeRun on the real CUDA backend (ATTNSCOPE_CUDA_FAULT): out of memory once →
+    // retried with smaller tiles on the GPU; out of memory every time → the CPU; a sticky error → the CPU at
+    // once, and the next run skips the GPU. Every run ends with the CPU reference's numbers.
+    std::string reason;
+    if (!cuda::makeCudaBackendFactory()->probe(reason))
+        GTEST_SKIP() << "no usable CUDA device (" << reason << "): GPU test not run";
+    auto model = LoadedModel::open(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama");
+    BackendSet cpuSet;
+    cpuSet.primary = std::make_unique<cpu::CpuBackend>(0);
+    const RunResult ref = executeRun(model, cpuSet, everything(kText));
+    auto notes = [](const RunResult& r) {
+        std::string s;
+        for (const std::string& n : r.notes)
+            s += "[" + n + "] ";
+        return s;
+    };
+    struct Case {
+        const char* fault;
+        const char* backendAfter;
+        const char* note;
+    };
+    for (const Case& c : {Case{"oom@attention#2", "cuda", "retried with smaller tiles"},
+                          Case{"oom-always@gemm#3", "cpu", "the run fell back to cpu"},
+                          Case{"sticky@norm#2", "cpu", "the run fell back to cpu"}}) {
+        SCOPED_TRACE(c.fault);
+        ::setenv("ATTNSCOPE_CUDA_FAULT", c.fault, 1);
+        BackendSet set = cudaSet(cuda::makeCudaBackendFactory()->create());
+        ::unsetenv("ATTNSCOPE_CUDA_FAULT");
+        const RunResult r = executeRun(model, set, everything(kText));
+        EXPECT_EQ(r.backendName, c.backendAfter) << notes(r);
+        EXPECT_NE(notes(r).find(c.note), std::string::npos) << notes(r);
+        ASSERT_EQ(r.logits.size(), ref.logits.size());
+        for (size_t i = 0; i < r.logits.size(); ++i)
+            EXPECT_LE(maxAbsError(r.logits[i].logits, ref.logits[i].logits), 1e-4);
+        if (std::string(c.fault).rfind("sticky", 0) == 0) {
+            EXPECT_FALSE(set.primary->healthy());
+            const RunResult again = executeRun(model, set, everything(kText));
+            EXPECT_EQ(again.backendName, "cpu");
+            EXPECT_NE(notes(again).find("unusable after an earlier error"), std::string::npos) << notes(again);
+        }
+    }
 }
