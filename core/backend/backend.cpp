@@ -80,6 +80,9 @@ std::unique_ptr<Backend> BackendRegistry::create(const std::string& which, std::
         std::string names;
         for (const auto& f : m_factories)
             names += (names.empty() ? "" : ", ") + f->name();
+        if (which == "cuda")   // a known backend this build left out
+            throw Error(ErrorKind::Unsupported, "", "backend", -1,
+                        "this build has no CUDA backend (nvcc was not found when it was configured); available: auto, " + names);
         throw Error(ErrorKind::Usage, "", "backend", -1, "unknown backend '" + which + "' (available: auto, " + names + ")");
     }
     throw Error(ErrorKind::Unsupported, "", "backend", -1, "no backend could be started: " + notes);
