@@ -131,10 +131,10 @@ if [ $BENCH -eq 1 ]; then
     REPS=3
     ATTN=(--attention --ceilings --quick)
     [ -f "$SMOL" ] && MODELS+=(--tokens 1024 --cpu-repeats 1 --model "$SMOL")
-    [ -f "$GEMMA" ] && MODELS+=(--tokens 2048 --cpu-repeats 0 --no-maps-only --model "$GEMMA")
+    [ -f "$GEMMA" ] && MODELS+=(--tokens 2048 --cpu-repeats 1 --streamed --model "$GEMMA")
   else
     [ -f "$SMOL" ] && MODELS+=(--tokens 4096 --cpu-repeats 3 --model "$SMOL")
-    [ -f "$GEMMA" ] && MODELS+=(--tokens 32768 --cpu-repeats 0 --no-maps-only --model "$GEMMA")
+    [ -f "$GEMMA" ] && MODELS+=(--tokens 32768 --cpu-repeats 0 --streamed --model "$GEMMA")
   fi
   timeout 200 "$BUILD/tests/bench_cuda" --repeats $REPS "${ATTN[@]}" >"$OUT/bench_attention.json" 2>"$OUT/bench_attention.log" ||
     note "bench_cuda (attention): exit $? (log: $OUT/bench_attention.log)"

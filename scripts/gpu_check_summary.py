@@ -79,11 +79,16 @@ def main():
             line = f"    {name} {r['tokens']} tokens: cuda {fmt(cu.get('forward_ms', {}).get('median'))} ms"
             if "forward_all_maps_ms" in cu:
                 line += f", with all {r['layers'] * r['heads']} maps {fmt(cu['forward_all_maps_ms']['median'])} ms"
+            if "forward_streamed_ms" in cu:
+                line += f", with every head's statistics streamed {fmt(cu['forward_streamed_ms']['median'])} ms"
             if "forward_ms" in cp:
                 line += f"; cpu {fmt(cp['forward_ms']['median'])} ms"
                 if "forward_all_maps_ms" in cp:
                     line += f" / {fmt(cp['forward_all_maps_ms']['median'])} ms with maps"
-                line += f" → {fmt(r.get('speedup_cuda_vs_cpu'), '.1f')}× / {fmt(r.get('speedup_all_maps_cuda_vs_cpu'), '.1f')}×"
+                if "forward_streamed_ms" in cp:
+                    line += f" / {fmt(cp['forward_streamed_ms']['median'])} ms streamed"
+                line += (f" → {fmt(r.get('speedup_cuda_vs_cpu'), '.1f')}× / "
+                         f"{fmt(r.get('speedup_all_maps_cuda_vs_cpu', r.get('speedup_streamed_cuda_vs_cpu')), '.1f')}×")
             else:
                 line += f"; cpu {cp.get('skipped', 'not run')}"
             if "forward_ms" in h:

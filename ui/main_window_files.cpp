@@ -1,6 +1,10 @@
 // MainWindow: opening files (dialogs, recent files, drops), sessions, prompt files and autosave.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
+#include "core/formats/hf_folder.h"
+#include "core/util/error.h"
+#include "core/util/mapped_file.h"
+#include "ui/models/display_text.h"
 
 #include "ui/panels/prompt_panel.h"
 #include "ui/session_bridge.h"
@@ -14,6 +18,7 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTime>
 #include "ui/background_job.h"
 
 namespace attnscope {
@@ -21,7 +26,7 @@ namespace attnscope {
 namespace {
 
 constexpr int kMaxRecent = 10;
-constexpr qint64 kMaxPromptFileBytes = 8 << 20;   // the tokenizer caps input at 1 M characters anyway
+constexpr uint64_t kMaxPromptFileBytes = 8 << 20;   // the tokenizer caps input at 1 M characters anyway
 
 bool isSessionPath(const QString& p)
 {
@@ -90,6 +95,14 @@ void MainWindow::chooseAndOpen()
     openPath(QFileInfo(path).fileName() == QStringLiteral("config.json") ? QFileInfo(path).absolutePath() : path);
 }
 
+void MainWindow::chooseAndOpenFolder()
+{
+    const QString start = m_recent.isEmpty() ? QString() : QFileInfo(m_recent.first()).absolutePath();
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"), start);
+    if (!dir.isEmpty())
+        openModel(dir, false);
+}
+
 void MainWindow::chooseAndOpenText()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open prompt text"), QString(), tr("Text (*.txt);;All files (*)"));
@@ -102,13 +115,14 @@ void MainWindow::loadPromptFile(const QString& path)
     ++m_pendingIo;
     runInBackground(this, [path]() {
         PromptRead r;
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly))
-            r.error = tr("cannot open %1: %2").arg(path, f.errorString());
-        else if (f.size() > kMaxPromptFileBytes)
-            r.error = tr("%1 is %2 MB; prompts are limited to %3 MB").arg(path).arg(f.size() >> 20).arg(kMaxPromptFileBytes >> 20);
-        else
-            r.text = QString::fromUtf8(f.readAll());   // invalid UTF-8 becomes U+FFFD, never a crash
+        // Through core's reader: regular files only (a pipe would block this worker, /dev/zero never ends),
+        // refused above the cap before anything is copied.
+        try {
+            const std::string bytes = readTextFileCapped(QFile::encodeName(path).toStdString(), kMaxPromptFileBytes);
+            r.text = QString::fromUtf8(bytes.data(), static_cast<qsizetype>(bytes.size()));   // invalid UTF-8 -> U+FFFD
+        } catch (const Error& e) {
+            r.error = QString::fromStdString(e.what());
+        }
         return r;
     }, [this, path](PromptRead r) {
         --m_pendingIo;
@@ -140,6 +154,7 @@ SessionState MainWindow::currentState() const
     s.layer = m_context->layer();
     s.head = m_context->head();
     s.query = m_context->query();
+    s.key = m_context->key();
     s.view = m_context->view();
     s.metric = m_context->metric();
     s.settings = m_context->viewSettings();
@@ -179,7 +194,11 @@ void MainWindow::saveSession(const QString& path)
             return;
         }
         addRecent(path);
-        showStatus(tr("Saved session %1").arg(QFileInfo(path).fileName()), 4000);
+        m_sessionPath = QFileInfo(path).absoluteFilePath();
+        updateTitle();
+        setWindowModified(false);
+        showStatus(tr("Saved session %1 at %2").arg(QFileInfo(path).fileName(),
+                                                    QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
         emit sessionSaved(path);
     });
 }
@@ -189,6 +208,12 @@ void MainWindow::openSession(const QString& path)
     ++m_pendingIo;
     runInBackground(this, [path]() {
         QString error;
+        // Only a regular file is read: a named pipe would stall this worker, a device would be read to the cap.
+        try {
+            MappedFile::open(QFile::encodeName(path).toStdString());
+        } catch (const Error& e) {
+            return std::make_pair(std::optional<SessionState>(), QString::fromStdString(e.what()));
+        }
         auto s = readSessionFile(path, &error);
         return std::make_pair(s, error);
     }, [this, path](std::pair<std::optional<SessionState>, QString> r) {
@@ -200,7 +225,14 @@ void MainWindow::openSession(const QString& path)
         const SessionState s = *r.first;
         addRecent(path);
         applySessionState(s);
+        m_sessionPath = QFileInfo(path).absoluteFilePath();
+        updateTitle();
+        setWindowModified(false);
         if (!QFileInfo::exists(s.modelPath)) {
+            // The maps on screen belong to another prompt (and maybe another model): they must not pass for the
+            // session's.
+            m_context->clearResults();
+            m_runText.clear();
             // Not fatal: the prompt and view are restored; the user can point at the model again.
             reportError(tr("Session model is missing"),
                         tr("The session's model %1 does not exist any more. The prompt and view settings were "
@@ -232,6 +264,17 @@ void MainWindow::checkModelHash(const QString& path, const QString& expected)
     });
 }
 
+void MainWindow::updateTitle()
+{
+    QStringList parts;
+    if (!m_sessionPath.isEmpty())
+        parts << QFileInfo(m_sessionPath).fileName() + QStringLiteral("[*]");
+    if (OpenedModelPtr m = m_context->model())
+        parts << QFileInfo(m->path).fileName();
+    parts << QStringLiteral("attnscope");
+    setWindowTitle(parts.join(QStringLiteral(" — ")));
+}
+
 void MainWindow::addRecent(const QString& path)
 {
     const QString abs = QFileInfo(path).absoluteFilePath();
@@ -248,9 +291,9 @@ void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
     for (const QString& p : m_recent) {
-        QAction* a = m_recentMenu->addAction(QFileInfo(p).fileName(), this, [this, p] { openPath(p); });
-        a->setToolTip(p);
-        a->setStatusTip(p);
+        QAction* a = m_recentMenu->addAction(displayText(QFileInfo(p).fileName(), 256), this, [this, p] { openPath(p); });
+        a->setToolTip(plainToolTip(displayText(p)));
+        a->setStatusTip(displayText(p));
     }
     m_recentMenu->setEnabled(!m_recent.isEmpty());
     if (!m_recent.isEmpty()) {

@@ -57,6 +57,9 @@ AttentionArgs attentionHeadSlice(const AttentionArgs& a, int64_t h)
     s.lse = a.lse ? a.lse + h : nullptr;
     s.sinkLogits = a.sinkLogits ? a.sinkLogits + h : nullptr;
     s.sinkProbs = a.sinkProbs ? a.sinkProbs + h : nullptr;
+    s.rowMax = a.rowMax ? a.rowMax + h : nullptr;
+    s.rowLogSum = a.rowLogSum ? a.rowLogSum + h : nullptr;
+    s.observerHeadBase = a.observerHeadBase + h;
     return s;
 }
 

@@ -6,6 +6,7 @@
 #include "core/model/forward.h"
 #include "core/model/layer_plan.h"
 #include "core/model/loaded_model.h"
+#include "core/metrics/token_repeats.h"
 #include "core/model/weight_store.h"
 
 #include <chrono>
@@ -72,6 +73,13 @@ public:
     /// Device backends with ForwardOptions::opTimings: waits for the queued ops, so the clock read next measures
     /// only the ops issued after it. No-op on host-memory backends (their ops are synchronous).
     void syncForTiming() const;
+    /// Earlier occurrences of each token (for the duplicate-token and induction scores), built on first use.
+    const TokenRepeats& repeats();
+
+private:
+    std::unique_ptr<TokenRepeats> m_repeats;
+
+public:
 };
 
 /// One block of the table's transformer family (pre-norm, sandwich or post-norm; gated or plain MLP; separate or

@@ -9,8 +9,10 @@
 #include "core/model/forward_context.h"
 
 #include "core/attention/attention_spec.h"
+#include "core/metrics/streaming_head_stats.h"
 #include "core/util/error.h"
 
+#include <algorithm>
 #include <tuple>
 #include <vector>
 
@@ -35,7 +37,7 @@ std::vector<float> layerSinkLogits(ForwardContext& c, int l)
 
 /// Device buffers of one head's captured outputs (device backends only).
 struct HeadBuffers {
-    RunBuffer probs, lse, sink;
+    RunBuffer probs, lse, sink, rowLse;
 };
 
 /// Allocates the captured maps the observer wants for this layer and runs the attention op over them — the
@@ -77,7 +79,21 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, 
     std::vector<float*> probs(static_cast<size_t>(H), nullptr), lse(static_cast<size_t>(H), nullptr),
         sinkProbs(static_cast<size_t>(H), nullptr);
     std::vector<MaskBits*> supportPtr(static_cast<size_t>(H), nullptr);
-    bool anyCapture = false;
+    // Long prompts: scores and pooled maps streamed row by row, and per-row log-sum-exps for exact tiles.
+    std::vector<std::unique_ptr<StreamingHeadStats>> streamed(static_cast<size_t>(H));
+    std::vector<std::shared_ptr<CapturedSeries>> lseSeries(static_cast<size_t>(H));
+    std::vector<float*> rowMax(static_cast<size_t>(H), nullptr), rowLogSum(static_cast<size_t>(H), nullptr);
+    bool anyStreamed = false, anyCapture = false;
+    for (int h = 0; h < H; ++h) {
+        if (c.observer.wants({Quantity::HeadScores, l, h}) || c.observer.wants({Quantity::CoarseMax, l, h}) ||
+            c.observer.wants({Quantity::CoarseMean, l, h})) {
+            if (variantOp)
+                throw Error(ErrorKind::Usage, "", "variant", -1,
+                            variant->toString() + " builds whole maps; it cannot stream statistics for a long prompt");
+            streamed[static_cast<size_t>(h)] = std::make_unique<StreamingHeadStats>(MetricParams{}, mask, T, &c.repeats());
+            anyStreamed = anyCapture = true;
+        }
+    }
     for (int h = 0; h < H; ++h) {
         if (!sinkLogits.empty() && c.observer.wants({Quantity::SinkProb, l, h})) {
             auto s = std::make_shared<CapturedSeries>();
@@ -87,6 +103,19 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, 
             if (!device)
                 sinkProbs[h] = s->values.data();
             sinkSeries[h] = std::move(s);
+            anyCapture = true;
+        }
+        if (!variantOp && c.observer.wants({Quantity::RowLogSumExp, l, h})) {
+            // [2, T]: the rows' max and log Σ exp(s − max), kept apart for exact tiles (docs/LONG-CONTEXT.md).
+            auto s = std::make_shared<CapturedSeries>();
+            s->key = {Quantity::RowLogSumExp, l, h};
+            s->shape = {2, T};
+            s->values.resize(static_cast<size_t>(2 * T));
+            if (!device) {
+                rowMax[h] = s->values.data();
+                rowLogSum[h] = s->values.data() + T;
+            }
+            lseSeries[static_cast<size_t>(h)] = std::move(s);
             anyCapture = true;
         }
         if (!c.observer.wants({Quantity::AttentionProbs, l, h}))
@@ -112,7 +141,7 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, 
         anyCapture = true;
     }
 
-    // Device backends: the head's outputs go to device buffers first.
+    // Device backends: a head's outputs go to device buffers first.
     auto allocateDevice = [&](int h, HeadBuffers& b) {
         if (const auto& m = maps[static_cast<size_t>(h)]) {
             b.probs = c.allocate(static_cast<uint64_t>(T * T), "captured map");
@@ -126,8 +155,43 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, 
             b.sink = c.allocate(static_cast<uint64_t>(T), "sink probabilities");
             sinkProbs[h] = b.sink.data();
         }
+        if (lseSeries[static_cast<size_t>(h)]) {
+            b.rowLse = c.allocate(static_cast<uint64_t>(2 * T), "log-sum-exp");
+            rowMax[h] = b.rowLse.data();
+            rowLogSum[h] = b.rowLse.data() + T;
+        }
     };
+    auto sharedMask = std::make_shared<const AttentionMask>(mask);
     auto deliver = [&](int h, const HeadBuffers& b) {
+        if (auto& st = streamed[static_cast<size_t>(h)]) {
+            const HeadMetrics hm = st->scores();
+            auto scores = std::make_shared<CapturedSeries>();
+            scores->key = {Quantity::HeadScores, l, h};
+            scores->shape = {kHeadMetricCount};
+            for (int k = 0; k < kHeadMetricCount; ++k)
+                scores->values.push_back(static_cast<float>(hm.value(static_cast<HeadMetric>(k))));
+            std::vector<CapturedSeriesPtr> out = {std::move(scores)};
+            for (const auto& [q, grid] : {std::pair{Quantity::CoarseMax, st->coarseMax()}, std::pair{Quantity::CoarseMean, st->coarseMean()}}) {
+                if (!c.observer.wants({q, l, h}))
+                    continue;
+                auto g = std::make_shared<CapturedSeries>();
+                g->key = {q, l, h};
+                g->shape = {st->side(), st->side()};
+                g->values = grid;
+                g->mask = sharedMask;
+                out.push_back(std::move(g));
+            }
+            for (CapturedSeriesPtr& item : out)
+                if (c.observer.wants(item->key) && !c.observer.onSeries(std::move(item)))
+                    c.cancelled();
+        }
+        if (auto& s = lseSeries[static_cast<size_t>(h)]) {
+            s->mask = sharedMask;
+            if (device)
+                c.download(s->values.data(), b.rowLse.data(), 2 * T);
+            if (!c.observer.onSeries(std::shared_ptr<const CapturedSeries>(std::move(s))))
+                c.cancelled();
+        }
         if (auto& s = sinkSeries[static_cast<size_t>(h)]) {
             if (device)
                 c.download(s->values.data(), b.sink.data(), T);
@@ -137,7 +201,11 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, 
         auto& m = maps[static_cast<size_t>(h)];
         if (!m)
             return;
-        m->mask = explicitSupport ? AttentionMask::explicitBits(supports[h], variant->describe(), causal) : mask;
+        // The variant op replaces the layer's own rule entirely (a Gemma local layer under `linear` sees every earlier
+        // key): its maps carry their support, or the plain causal/bidirectional mask for the dense kinds.
+        m->mask = explicitSupport ? AttentionMask::explicitBits(supports[h], variant->describe(), causal)
+                  : variantOp     ? (causal ? AttentionMask::causal() : AttentionMask::bidirectional())
+                                  : mask;
         m->maskedRows.assign(static_cast<size_t>(T), 0);
         RowKeys keys;
         for (int64_t i = 0; i < T; ++i) {
@@ -201,15 +269,25 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, 
         a.out = c.attn.data(); a.ldo = H * d;
         a.probs = probs.data();
         a.lse = lse.data();
+        a.rowMax = rowMax.data();
+        a.rowLogSum = rowLogSum.data();
         a.sinkLogits = sinkLogits.empty() ? nullptr : sinkLogits.data();
         a.sinkProbs = sinkLogits.empty() ? nullptr : sinkProbs.data();
+        if (anyStreamed) {
+            a.rowObserver = [](void* ctx, int64_t head, int64_t row, const float* p, int64_t offset) {
+                auto& heads = *static_cast<std::vector<std::unique_ptr<StreamingHeadStats>>*>(ctx);
+                if (auto& s = heads[static_cast<size_t>(head)])
+                    s->addRow(row, p, offset);
+            };
+            a.rowObserverContext = &streamed;
+        }
         a.stop = c.options.stop;
         if (device && anyCapture && c.options.oneHeadPerAttentionCall) {
             for (int h = 0; h < H; ++h) {
                 HeadBuffers b;   // freed at the end of the iteration, after the download
                 allocateDevice(h, b);
                 c.check(c.backend.attention(attentionHeadSlice(a, h)), OpKind::Attention);
-                probs[h] = lse[h] = sinkProbs[h] = nullptr;
+                probs[h] = lse[h] = sinkProbs[h] = rowMax[h] = rowLogSum[h] = nullptr;
                 deliver(h, b);
             }
             c.timings.attentionMs += msSince(ta);   // here including the downloads between the heads
@@ -240,8 +318,18 @@ void deliverQueriesAndKeys(ForwardContext& c, int l, const float* q, int64_t ldq
         s->key = {quantity, l, -1};
         s->shape = {T, heads * d};
         s->values.resize(static_cast<size_t>(T * heads * d));
-        for (int64_t t = 0; t < T; ++t)
-            c.download(s->values.data() + t * heads * d, src + t * ld, heads * d);
+        if (c.backend.hostMemory() || ld == heads * d) {
+            if (ld == heads * d)
+                c.download(s->values.data(), src, T * heads * d);
+            else
+                for (int64_t t = 0; t < T; ++t)
+                    c.download(s->values.data() + t * heads * d, src + t * ld, heads * d);
+        } else {   // a device view into a wider row (fused q|k|v): one download, then compact on the host
+            std::vector<float> rows(static_cast<size_t>((T - 1) * ld + heads * d));
+            c.download(rows.data(), src, static_cast<int64_t>(rows.size()));
+            for (int64_t t = 0; t < T; ++t)
+                std::copy_n(rows.data() + t * ld, heads * d, s->values.data() + t * heads * d);
+        }
         if (!c.observer.onSeries(std::move(s)))
             c.cancelled();
     }

@@ -5,6 +5,8 @@
 #include "kernels/cuda/mask_math.h"
 #include "kernels/cuda/softmax_math.h"
 
+#include <algorithm>
+
 namespace attnscope::cuda {
 
 namespace {
@@ -127,8 +129,11 @@ __global__ void __launch_bounds__(kMaxThreads) attentionStatsKernel(AttentionPar
 #pragma unroll
         for (int r = 0; r < kRows; ++r) {
             const int64_t i = i0 + rowBase + r;
-            if (i < i1)
-                p.lseWorkspace[h * p.tokens + i] = rowStatsLse(st[r], hasSink, sink);
+            if (i < i1) {
+                const RowNorm n = rowStatsNorm(st[r], hasSink, sink);
+                p.rowNorm[h * p.tokens + i] = n.max;
+                p.rowNorm[(p.heads + h) * p.tokens + i] = n.logSum;
+            }
         }
     }
 }
@@ -152,14 +157,16 @@ __global__ void __launch_bounds__(kMaxThreads) attentionOutputKernel(AttentionPa
     const int64_t i1 = imin(i0 + rowsPerBlock, T);
     const int lane = threadIdx.x & 31;
     const int rowBase = (threadIdx.x >> 5) * kRows;
-    float* probs = static_cast<float*>(o.probs[hl]);
+    float* probs = static_cast<float*>(o.probs[hl]);   // row i at probs + (i − pRow)·T
+    const int64_t pRow = o.probsRowOffset;
 
     loadQueries(p, h, i0, rowsPerBlock, Qs);
-    float lse[kRows];
+    RowNorm norm[kRows];
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
         const int64_t i = i0 + rowBase + r;
-        lse[r] = i < i1 ? p.lseWorkspace[h * T + i] : INFINITY;
+        if (i < i1)
+            norm[r] = RowNorm{p.rowNorm[h * T + i], p.rowNorm[(p.heads + h) * T + i]};
     }
     float acc[kRows][kCols];
 #pragma unroll
@@ -175,7 +182,7 @@ __global__ void __launch_bounds__(kMaxThreads) attentionOutputKernel(AttentionPa
             const int64_t i = i0 + rowBase + r;
             if (i >= i1)
                 continue;
-            float* row = probs + i * T;
+            float* row = probs + (i - pRow) * T;
             for (int64_t j = lane; j < hull.begin; j += 32)
                 row[j] = 0.f;
             for (int64_t j = hull.end + lane; j < T; j += 32)
@@ -193,7 +200,7 @@ __global__ void __launch_bounds__(kMaxThreads) attentionOutputKernel(AttentionPa
                     const int64_t i = i0 + rowBase + r;
                     if (i < i1)
                         for (int64_t j = j0 + lane; j < j1; j += 32)
-                            probs[i * T + j] = 0.f;
+                            probs[(i - pRow) * T + j] = 0.f;
                 }
             }
             continue;   // the same decision in every thread of the block
@@ -212,11 +219,11 @@ __global__ void __launch_bounds__(kMaxThreads) attentionOutputKernel(AttentionPa
                 const int jj = lane + 32 * kk;
                 if (jj >= keyTile)
                     continue;
-                const float pr = s[r][kk] == -INFINITY ? 0.f : probFromLse(s[r][kk], lse[r]);
+                const float pr = s[r][kk] == -INFINITY ? 0.f : probFromNorm(s[r][kk], norm[r]);
                 Ps[(rowBase + r) * keyTile + jj] = pr;
                 const int64_t j = j0 + jj;
                 if (probs && i < i1 && j < j1)
-                    probs[i * T + j] = pr;
+                    probs[(i - pRow) * T + j] = pr;
             }
         }
         __syncwarp();   // the warp's Ps rows are written
@@ -256,9 +263,13 @@ __global__ void __launch_bounds__(kMaxThreads) attentionOutputKernel(AttentionPa
         }
         if (lane == 0) {
             if (o.lse[hl])
-                o.lse[hl][i] = lse[r];
+                o.lse[hl][i] = lseFromNorm(norm[r]);
+            if (o.rowMax[hl])
+                o.rowMax[hl][i] = norm[r].max;
+            if (o.rowLogSum[hl])
+                o.rowLogSum[hl][i] = norm[r].logSum;
             if (o.sinkProbs[hl])
-                o.sinkProbs[hl][i] = sinkProbFromLse(hasSink, sink, lse[r]);
+                o.sinkProbs[hl][i] = sinkProbFromNorm(hasSink, sink, norm[r]);
         }
     }
 }
@@ -322,49 +333,70 @@ Result AttentionOp::canImplement(const AttentionParams& p, const AttentionTiles&
     return Result::success();
 }
 
-Result AttentionOp::run(const AttentionParams& p, const AttentionTiles& t, const AttentionCapture& capture,
-                        const std::function<bool()>& stop, cudaStream_t stream)
+namespace {
+
+/// Between launches: waits for the device when the work is split into several launches (so a cancel is honoured
+/// within about one launch), then polls `stop`.
+Result betweenLaunches(bool chunked, const std::function<bool()>& stop, cudaStream_t stream)
 {
-    if (!p.lseWorkspace)
+    if (chunked)
+        if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess)
+            return resultFromCuda(e, "attention");
+    if (stop && stop())
+        return Result::cancelled();
+    return Result::success();
+}
+
+} // namespace
+
+Result AttentionOp::runStatistics(const AttentionParams& p, const AttentionTiles& t, const std::function<bool()>& stop,
+                                  cudaStream_t stream)
+{
+    if (!p.rowNorm)
         return Result::invalid("attention: no workspace");
     const bool chunked = t.rowBlocksPerLaunch < t.rowBlocks;
-    auto between = [&]() -> Result {
-        if (chunked) {   // bound the queued work so that cancel is honoured within about one launch
-            if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess)
-                return resultFromCuda(e, "attention");
-        }
-        if (stop && stop())
-            return Result::cancelled();
-        return Result::success();
-    };
-
-    // Pass 1: statistics of every head.
     for (int64_t rb = 0; rb < t.rowBlocks; rb += t.rowBlocksPerLaunch) {
-        if (Result r = between(); !r.ok())
+        if (Result r = betweenLaunches(chunked, stop, stream); !r.ok())
             return r;
-        const AttentionRowRange range{rb, t.rowBlocks - rb < t.rowBlocksPerLaunch ? t.rowBlocks - rb : t.rowBlocksPerLaunch};
+        const AttentionRowRange range{rb, std::min(t.rowBlocks - rb, t.rowBlocksPerLaunch)};
         const dim3 grid(static_cast<unsigned>(range.rowBlockCount), static_cast<unsigned>(p.heads));
         attentionStatsKernel<<<grid, t.warps * 32, t.statsSmemBytes, stream>>>(p, range, t.rowsPerBlock, t.keyTile);
         if (Result r = checkLaunch("attention_stats"); !r.ok())
             return r;
     }
+    return Result::success();
+}
 
-    // Pass 2: probabilities and output, heads in groups whose per-head pointers fit a launch's parameters.
+Result AttentionOp::runOutput(const AttentionParams& p, const AttentionTiles& t, const AttentionCapture& capture,
+                              int64_t headBegin, int64_t headEnd, int64_t rowBlockBegin, int64_t rowBlockEnd,
+                              int64_t probsRowOffset, const std::function<bool()>& stop, cudaStream_t stream)
+{
+    if (!p.rowNorm)
+        return Result::invalid("attention: no workspace");
+    headBegin = std::max<int64_t>(headBegin, 0);
+    headEnd = std::min(headEnd, p.heads);
+    rowBlockBegin = std::max<int64_t>(rowBlockBegin, 0);
+    rowBlockEnd = std::min(rowBlockEnd, t.rowBlocks);
+    const bool chunked = rowBlockEnd - rowBlockBegin > t.rowBlocksPerLaunch || headEnd - headBegin > kMaxHeadsPerLaunch;
     auto entry = [](const std::vector<float*>& v, int64_t h) { return size_t(h) < v.size() ? v[size_t(h)] : nullptr; };
-    for (int64_t hb = 0; hb < p.heads; hb += kMaxHeadsPerLaunch) {
+    // Heads in groups whose per-head pointers fit a launch's parameters.
+    for (int64_t hb = headBegin; hb < headEnd; hb += kMaxHeadsPerLaunch) {
         AttentionHeadOutputs o;
         o.headBegin = hb;
-        o.headCount = p.heads - hb < kMaxHeadsPerLaunch ? p.heads - hb : kMaxHeadsPerLaunch;
+        o.headCount = std::min<int64_t>(headEnd - hb, kMaxHeadsPerLaunch);
+        o.probsRowOffset = probsRowOffset;
         o.probsDType = DType::F32;
         for (int64_t k = 0; k < o.headCount; ++k) {
             o.probs[k] = entry(capture.probs, hb + k);
             o.lse[k] = entry(capture.lse, hb + k);
+            o.rowMax[k] = entry(capture.rowMax, hb + k);
+            o.rowLogSum[k] = entry(capture.rowLogSum, hb + k);
             o.sinkProbs[k] = entry(capture.sinkProbs, hb + k);
         }
-        for (int64_t rb = 0; rb < t.rowBlocks; rb += t.rowBlocksPerLaunch) {
-            if (Result r = between(); !r.ok())
+        for (int64_t rb = rowBlockBegin; rb < rowBlockEnd; rb += t.rowBlocksPerLaunch) {
+            if (Result r = betweenLaunches(chunked, stop, stream); !r.ok())
                 return r;
-            const AttentionRowRange range{rb, t.rowBlocks - rb < t.rowBlocksPerLaunch ? t.rowBlocks - rb : t.rowBlocksPerLaunch};
+            const AttentionRowRange range{rb, std::min(rowBlockEnd - rb, t.rowBlocksPerLaunch)};
             switch (t.dMax) {
             case 64: launchOutput<64>(p, o, range, t, stream); break;
             case 128: launchOutput<128>(p, o, range, t, stream); break;
@@ -375,6 +407,14 @@ Result AttentionOp::run(const AttentionParams& p, const AttentionTiles& t, const
         }
     }
     return Result::success();
+}
+
+Result AttentionOp::run(const AttentionParams& p, const AttentionTiles& t, const AttentionCapture& capture,
+                        const std::function<bool()>& stop, cudaStream_t stream)
+{
+    if (Result r = runStatistics(p, t, stop, stream); !r.ok())
+        return r;
+    return runOutput(p, t, capture, 0, p.heads, 0, t.rowBlocks, 0, stop, stream);
 }
 
 } // namespace attnscope::cuda

@@ -150,8 +150,11 @@ __device__ void statsBody(const AttentionParams& p, AttentionRowRange range)
     }
     const bool hasSink = p.sinkLogits != nullptr;
     const float sink = hasSink ? p.sinkLogits[h] : 0.f;
-    if (half == 0 && i < i1)
-        p.lseWorkspace[h * T_ + i] = rowStatsLse(st, hasSink, sink);
+    if (half == 0 && i < i1) {
+        const RowNorm n = rowStatsNorm(st, hasSink, sink);
+        p.rowNorm[h * T_ + i] = n.max;
+        p.rowNorm[(p.heads + h) * T_ + i] = n.logSum;
+    }
 }
 
 template <int D, typename T, typename PT>
@@ -182,10 +185,11 @@ __device__ void outputBody(const AttentionParams& p, const AttentionHeadOutputs&
 #pragma unroll
     for (int n = 0; n < D / 16; ++n)
         wmma::fill_fragment(of[n], 0.f);
-    float lse[16];
+    RowNorm norm[16];
 #pragma unroll
     for (int r = 0; r < 16; ++r)
-        lse[r] = w0 + r < i1 ? p.lseWorkspace[h * T_ + w0 + r] : INFINITY;
+        if (w0 + r < i1)
+            norm[r] = RowNorm{p.rowNorm[h * T_ + w0 + r], p.rowNorm[(p.heads + h) * T_ + w0 + r]};
 
     const KeySpan hull = maskBlockHull(p.mask, i0, i1, T_);
     if (probs)   // keys no row of the block may see
@@ -218,7 +222,7 @@ __device__ void outputBody(const AttentionParams& p, const AttentionHeadOutputs&
         for (int r = 0; r < 16; ++r) {
             const int64_t i = w0 + r;
             const bool valid = i < i1 && j < j1 && maskValid(p.mask, i, j);
-            const float pr = valid ? probFromLse(Sw[r * L::ldS + lane] * p.scale, lse[r]) : 0.f;
+            const float pr = valid ? probFromNorm(Sw[r * L::ldS + lane] * p.scale, norm[r]) : 0.f;
             Pw[r * L::ldP + lane] = fromFloat<T>(pr);
             if (probs && i < i1 && j < j1)
                 probs[i * T_ + j] = fromFloat<PT>(pr);
@@ -251,16 +255,21 @@ __device__ void outputBody(const AttentionParams& p, const AttentionHeadOutputs&
         __syncwarp();
     }
     if (lane < 16 && w0 + lane < i1) {
-        float rowLse = lse[0];
+        RowNorm n = norm[0];
 #pragma unroll
         for (int r = 1; r < 16; ++r)
             if (r == lane)
-                rowLse = lse[r];   // a register array indexed by a constant: no local memory
+                n = norm[r];   // a register array indexed by constants only: no local memory
+        const int64_t i = w0 + lane;
         if (o.lse[hl])
-            o.lse[hl][w0 + lane] = rowLse;
+            o.lse[hl][i] = lseFromNorm(n);
+        if (o.rowMax[hl])
+            o.rowMax[hl][i] = n.max;
+        if (o.rowLogSum[hl])
+            o.rowLogSum[hl][i] = n.logSum;
         if (o.sinkProbs[hl]) {
             const bool hasSink = p.sinkLogits != nullptr;
-            o.sinkProbs[hl][w0 + lane] = sinkProbFromLse(hasSink, hasSink ? p.sinkLogits[h] : 0.f, rowLse);
+            o.sinkProbs[hl][i] = sinkProbFromNorm(hasSink, hasSink ? p.sinkLogits[h] : 0.f, n);
         }
     }
 }
@@ -373,7 +382,7 @@ Result AttentionTcOp::canImplement(const AttentionParams& p, DType probsDType, i
 Result AttentionTcOp::run(const AttentionParams& p, DType probsDType, const AttentionTcCapture& capture,
                           int64_t rowBlocksPerLaunch, const std::function<bool()>& stop, cudaStream_t stream)
 {
-    if (!p.lseWorkspace)
+    if (!p.rowNorm)
         return Result::invalid("attention (tensor cores): no workspace");
     const int64_t rowBlocks = (p.tokens + BM - 1) / BM;
     const int64_t chunk = rowBlocksPerLaunch > 0 && rowBlocksPerLaunch < rowBlocks ? rowBlocksPerLaunch : rowBlocks;
@@ -407,6 +416,8 @@ Result AttentionTcOp::run(const AttentionParams& p, DType probsDType, const Atte
         for (int64_t k = 0; k < o.headCount; ++k) {
             o.probs[k] = entry(capture.probs, hb + k);
             o.lse[k] = entry(capture.lse, hb + k);
+            o.rowMax[k] = entry(capture.rowMax, hb + k);
+            o.rowLogSum[k] = entry(capture.rowLogSum, hb + k);
             o.sinkProbs[k] = entry(capture.sinkProbs, hb + k);
         }
         for (int64_t rb = 0; rb < rowBlocks; rb += chunk) {

@@ -25,14 +25,15 @@ inline constexpr int kTcWarps = 4;
 /// Per-head outputs (device pointers; entries may be null; probs of probsDType).
 struct AttentionTcCapture {
     std::vector<void*> probs;
-    std::vector<float*> lse, sinkProbs;
+    std::vector<float*> lse, rowMax, rowLogSum, sinkProbs;
 };
 
 struct AttentionTcOp {
     /// p.dtype BF16 (needs sm_80: `smMajor` ≥ 8) or F16; headDim 64 or 128; row strides, head strides and base
     /// pointers of q, k, v aligned to 8 elements (16 bytes); probsDType F32 or p.dtype.
     static Result canImplement(const AttentionParams& p, DType probsDType, int smMajor);
-    static size_t workspaceSize(const AttentionParams& p) { return size_t(p.heads) * size_t(p.tokens) * sizeof(float); }
+    /// The row normalisers: 2 × heads × tokens floats (p.rowNorm).
+    static size_t workspaceSize(const AttentionParams& p) { return 2 * size_t(p.heads) * size_t(p.tokens) * sizeof(float); }
     /// Row blocks per launch for cancellation (≥ 1; all of them when 0).
     static Result run(const AttentionParams& p, DType probsDType, const AttentionTcCapture& capture, int64_t rowBlocksPerLaunch,
                       const std::function<bool()>& stop, cudaStream_t stream);

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <vector>
 
 namespace attnscope::cuda {
@@ -175,6 +176,9 @@ public:
         m_gemmWs.release();
         m_sinkWs.release();
         m_maskWs.release();
+        m_observerWs.release();
+        if (m_pinned)
+            cudaFreeHost(m_pinned);
         if (m_blas)
             cublasDestroy(m_blas);
         if (m_lt)
@@ -229,6 +233,7 @@ public:
         m_attnWs.release();
         m_gemmWs.release();
         m_maskWs.release();
+        m_observerWs.release();
         m_maskCachePtr = nullptr;
         m_gemmCache.clear();
         return true;
@@ -417,21 +422,26 @@ public:
         if (Result r = AttentionOp::canImplement(p, tiles); !r.ok())
             return status(r);
         Result wsResult;
-        p.lseWorkspace = static_cast<float*>(m_attnWs.get(AttentionOp::workspaceSize(p), m_stream, wsResult));
-        if (!p.lseWorkspace)
+        p.rowNorm = static_cast<float*>(m_attnWs.get(AttentionOp::workspaceSize(p), m_stream, wsResult));
+        if (!p.rowNorm)
             return status(wsResult);
         AttentionCapture capture;
         const size_t H = static_cast<size_t>(a.heads);
-        if (a.probs)
-            capture.probs.assign(a.probs, a.probs + H);
-        if (a.lse)
-            capture.lse.assign(a.lse, a.lse + H);
-        if (a.sinkProbs)
-            capture.sinkProbs.assign(a.sinkProbs, a.sinkProbs + H);
+        auto take = [H](float* const* arr, std::vector<float*>& into) {
+            if (arr)
+                into.assign(arr, arr + H);
+        };
+        take(a.probs, capture.probs);
+        take(a.lse, capture.lse);
+        take(a.rowMax, capture.rowMax);
+        take(a.rowLogSum, capture.rowLogSum);
+        take(a.sinkProbs, capture.sinkProbs);
         const std::stop_token stop = a.stop;
-        return status(AttentionOp::run(p, tiles, capture, [stop] { return stop.stop_requested(); }, m_stream));
+        const std::function<bool()> stopped = [stop] { return stop.stop_requested(); };
+        if (!a.rowObserver)
+            return status(AttentionOp::run(p, tiles, capture, stopped, m_stream));
+        return attentionWithRowObserver(a, p, tiles, capture, stopped);
     }
-
     OpStatus headGroupMean(const HeadGroupMeanArgs& a) override
     {
         if (OpStatus f; injectFault(OpKind::HeadGroupMean, f))
@@ -442,6 +452,84 @@ public:
     }
 
 private:
+    /// Attention whose rows go to a host callback as they are computed (streamed statistics of long prompts,
+    /// docs/LONG-CONTEXT.md): the statistics pass as usual, then the output pass head by head and a range of rows at
+    /// a time into a device buffer of those rows (or the head's captured map). Of each range only the keys its rows
+    /// may see (the mask's block hull: a band for sliding windows) are copied to a pinned host buffer and handed to
+    /// the callback row by row — rows with nothing to attend are not handed over, as on the CPU. The device buffer
+    /// holds about 64 MiB of rows; the callback runs on this thread while the device waits.
+    OpStatus attentionWithRowObserver(const AttentionArgs& a, const AttentionParams& p, const AttentionTiles& t,
+                                      const AttentionCapture& capture, const std::function<bool()>& stopped)
+    {
+        if (Result r = AttentionOp::runStatistics(p, t, stopped, m_stream); !r.ok())
+            return status(r);
+        const int64_t T = a.tokens;
+        const int64_t rowsWanted = std::max<int64_t>(1, (int64_t(64) << 20) / (T * int64_t(sizeof(float))));
+        const int64_t blocksPerChunk =
+            std::max<int64_t>(1, std::min(t.rowBlocksPerLaunch, rowsWanted / t.rowsPerBlock));
+        const int64_t chunkRows = std::min(blocksPerChunk * t.rowsPerBlock, T);
+        const size_t chunkBytes = size_t(chunkRows) * size_t(T) * sizeof(float);
+        Result wsResult;
+        float* scratch = static_cast<float*>(m_observerWs.get(chunkBytes, m_stream, wsResult));
+        if (!scratch)
+            return status(wsResult);
+        float* host = pinnedStaging(chunkBytes);
+        if (!host)
+            return OpStatus::oom("attention: no host memory for the streamed rows");
+        RowKeys keys;
+        for (int64_t h = 0; h < a.heads; ++h) {
+            float* map = size_t(h) < capture.probs.size() ? capture.probs[size_t(h)] : nullptr;
+            AttentionCapture one = capture;   // this head's own outputs, plus the row buffer when it has no map
+            one.probs.assign(size_t(a.heads), nullptr);
+            one.probs[size_t(h)] = map ? map : scratch;
+            for (int64_t rb = 0; rb < t.rowBlocks; rb += blocksPerChunk) {
+                const int64_t rbEnd = std::min(t.rowBlocks, rb + blocksPerChunk);
+                const int64_t r0 = rb * t.rowsPerBlock, r1 = std::min(T, rbEnd * t.rowsPerBlock);
+                if (Result r = AttentionOp::runOutput(p, t, one, h, h + 1, rb, rbEnd, map ? 0 : r0, stopped, m_stream); !r.ok())
+                    return status(r);
+                const KeyRange hull = a.mask.blockHull(r0, r1, T);
+                const int64_t width = hull.size();
+                if (width > 0) {
+                    const float* src = (map ? map + r0 * T : scratch) + hull.begin;
+                    cudaError_t e = cudaMemcpy2DAsync(host, size_t(width) * sizeof(float), src, size_t(T) * sizeof(float),
+                                                      size_t(width) * sizeof(float), size_t(r1 - r0), cudaMemcpyDeviceToHost,
+                                                      m_stream);
+                    if (e == cudaSuccess)
+                        e = cudaStreamSynchronize(m_stream);
+                    if (e != cudaSuccess)
+                        return status(resultFromCuda(e, "attention: rows for the streamed statistics"));
+                    for (int64_t i = r0; i < r1; ++i) {
+                        a.mask.rowKeys(i, T, keys);
+                        if (!keys.range.empty())
+                            a.rowObserver(a.rowObserverContext, h + a.observerHeadBase, i, host + (i - r0) * width, hull.begin);
+                    }
+                }
+                if (stopped())
+                    return OpStatus::cancel();
+            }
+        }
+        return OpStatus::success();
+    }
+
+    /// A page-locked host buffer of at least `bytes` (fast device-to-host copies), kept between calls; null when the
+    /// host cannot pin that much.
+    float* pinnedStaging(size_t bytes)
+    {
+        if (bytes > m_pinnedBytes) {
+            if (m_pinned)
+                cudaFreeHost(m_pinned);
+            m_pinned = nullptr;
+            m_pinnedBytes = 0;
+            if (cudaMallocHost(&m_pinned, bytes) != cudaSuccess) {
+                cudaGetLastError();
+                m_pinned = nullptr;
+                return nullptr;
+            }
+            m_pinnedBytes = bytes;
+        }
+        return static_cast<float*>(m_pinned);
+    }
+
     /// Device copies of the tables of a pattern mask (Longformer's global positions, BigBird's block layout, an
     /// explicit bit matrix) attached to p. Kept while the next call uses an equal mask on the same number of
     /// tokens: every head of a layer run one call at a time, every layer of a what-if run with one pattern.
@@ -540,7 +628,9 @@ private:
     cudaStream_t m_stream = nullptr;
     cublasLtHandle_t m_lt = nullptr;
     cublasHandle_t m_blas = nullptr;
-    Workspace m_attnWs, m_gatherWs, m_gemmWs, m_sinkWs, m_maskWs;
+    Workspace m_attnWs, m_gatherWs, m_gemmWs, m_sinkWs, m_maskWs, m_observerWs;
+    void* m_pinned = nullptr;   // pinnedStaging()
+    size_t m_pinnedBytes = 0;
     const void* m_maskCachePtr = nullptr;   // m_maskWs holds the tables of m_maskCache for m_maskCacheTokens
     AttentionMask m_maskCache;
     int64_t m_maskCacheTokens = 0;

@@ -144,15 +144,15 @@ struct ConvertParams {
 };
 
 /// Heads whose per-head outputs one launch can carry inline in its parameters (kernel parameters are limited to
-/// 4 KiB on every architecture we build for; 3 arrays × 64 pointers = 1.5 KiB).
+/// 4 KiB on every architecture we build for).
 inline constexpr int kMaxHeadsPerLaunch = 64;
 
 /// Softmax attention of one layer (docs/ENGINE.md "Attention"). Head h of token t reads
 /// q[t·ldq + h·headStrideQ + c], its KV head g = h / (heads / kvHeads) reads k[t·ldk + g·headStrideK + c] and
 /// v[t·ldv + g·headStrideV + c]; it writes out[t·ldo + h·headStrideO + c], c < headDim.
-/// Two passes: the statistics pass writes each row's log-sum-exp into lseWorkspace[h·tokens + i]; the output
-/// pass recomputes the scores, turns them into exact probabilities exp(s − lse), writes them where asked and
-/// accumulates the output from them.
+/// Two passes: the statistics pass writes each row's normaliser (max M and log L, softmax_math.h) into rowNorm;
+/// the output pass recomputes the scores, turns them into exact probabilities exp((s − M) − log L), writes them
+/// where asked and accumulates the output from them.
 struct AttentionParams {
     int64_t tokens = 0, heads = 0, kvHeads = 0, headDim = 0;
     float scale = 1.f;
@@ -163,17 +163,22 @@ struct AttentionParams {
     const void* v = nullptr; int64_t ldv = 0; int64_t headStrideV = 0;
     float* out = nullptr; int64_t ldo = 0; int64_t headStrideO = 0;
     const float* sinkLogits = nullptr; // [heads] device values b_h, or null: no sink column
-    float* lseWorkspace = nullptr;     // [heads × tokens], filled by the statistics pass
+    float* rowNorm = nullptr;          // workspace [2 × heads × tokens]: M at [h·T + i], log L at [heads·T + h·T + i]
 };
 
 /// Optional per-head outputs of the heads [headBegin, headBegin + headCount) of one launch (device pointers,
-/// each may be null). probs: tokens × tokens row-major, every cell written (masked cells 0); lse: tokens;
-/// sinkProbs: tokens. probsDType F32 writes float, BF16/F16 writes 16-bit probabilities (tensor-core path).
+/// each may be null). probs: row i of the map at probs + (i − probsRowOffset)·tokens, every cell written (masked
+/// cells 0) — probsRowOffset > 0 lets a launch over a range of rows write into a buffer of just those rows; lse,
+/// rowMax, rowLogSum, sinkProbs: tokens values. probsDType F32 writes float, BF16/F16 writes 16-bit
+/// probabilities (tensor-core path). 5 arrays × 64 pointers: 2.5 KiB of the 4 KiB of kernel parameters.
 struct AttentionHeadOutputs {
     int64_t headBegin = 0, headCount = 0;
+    int64_t probsRowOffset = 0;
     DType probsDType = DType::F32;
     void* probs[kMaxHeadsPerLaunch] = {};
     float* lse[kMaxHeadsPerLaunch] = {};
+    float* rowMax[kMaxHeadsPerLaunch] = {};
+    float* rowLogSum[kMaxHeadsPerLaunch] = {};
     float* sinkProbs[kMaxHeadsPerLaunch] = {};
 };
 

@@ -4,8 +4,10 @@
 // correctness check against an fp64 reference on sampled rows before any timing.
 //
 //   bench_cuda [--repeats R] [--quick] [--attention] [--ceilings]
-//              [--tokens N] [--cpu-repeats C] [--no-maps-only] [--model PATH]...
-// --tokens, --cpu-repeats and --no-maps-only apply to the --model options after them. Prints one JSON object on
+//              [--tokens N] [--cpu-repeats C] [--no-maps-only] [--streamed] [--model PATH]...
+// --tokens, --cpu-repeats, --no-maps-only and --streamed apply to the --model options after them. A model run is
+// timed without captures and with every map, or with --streamed with the long-prompt statistics of every head
+// (scores, pooled maps, row normalisers; docs/LONG-CONTEXT.md) instead of maps. Prints one JSON object on
 // stdout (a human summary goes to stderr); exits 0 with {"skipped": reason} where no GPU works.
 //
 // Attention: heads·batch folded into heads (the kernels have no batch dimension; the work is the same), shapes of
@@ -14,6 +16,7 @@
 // (halved when causal); the two-pass kernel really does 6·n²·d.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/capture/collecting_observer.h"
+#include "core/capture/quantity.h"
 #include "core/model/forward.h"
 #include "core/model/loaded_model.h"
 #include "core/model/weight_store.h"
@@ -222,7 +225,7 @@ json attentionCase(const AttnShape& s, int reps, int smMajor)
     const cuda::DType t = smMajor >= 8 ? cuda::DType::BF16 : cuda::DType::F16;
     if (t != cuda::DType::BF16)
         j["dtype"] = "fp16 (bf16 needs sm_80)";
-    Dev q16(elems * 2), k16(elems * 2), v16(elems * 2), out(elems * 4), ws(size_t(H * n) * 4);
+    Dev q16(elems * 2), k16(elems * 2), v16(elems * 2), out(elems * 4), ws(2 * size_t(H * n) * 4);
     std::vector<float> qr, kr, vr;
     upload16(randomUniform(elems, 1, 2.f), t, q16, &qr);
     upload16(randomUniform(elems, 2, 2.f), t, k16, &kr);
@@ -235,7 +238,7 @@ json attentionCase(const AttnShape& s, int reps, int smMajor)
     p.k = k16.p; p.ldk = H * d; p.headStrideK = d;
     p.v = v16.p; p.ldv = H * d; p.headStrideV = d;
     p.out = out.as<float>(); p.ldo = H * d; p.headStrideO = d;
-    p.lseWorkspace = ws.as<float>();
+    p.rowNorm = ws.as<float>();
     const double counted = 4.0 * double(n) * double(n) * double(d) * double(H) * (s.causal ? 0.5 : 1.0);
     auto tflops = [&](const Stats& st) { return counted / (st.median * 1e-3) / 1e12; };
 
@@ -291,7 +294,7 @@ json attentionFp32Case(int reps)
     // The forward's fp32 kernel (CUDA cores) writing every head's map: SmolLM2's shape at 4096 tokens.
     const int64_t n = 4096, H = 9, Hkv = 3, d = 64;
     Dev q(size_t(n * H * d) * 4), k(size_t(n * Hkv * d) * 4), v(size_t(n * Hkv * d) * 4), out(size_t(n * H * d) * 4),
-        ws(size_t(H * n) * 4), probs(size_t(H) * n * n * 4);
+        ws(2 * size_t(H * n) * 4), probs(size_t(H) * n * n * 4);
     const auto hq = randomUniform(size_t(n * H * d), 4, 2.f), hk = randomUniform(size_t(n * Hkv * d), 5, 2.f);
     CHECK_CUDA(cudaMemcpy(q.p, hq.data(), q.bytes, cudaMemcpyHostToDevice));
     CHECK_CUDA(cudaMemcpy(k.p, hk.data(), k.bytes, cudaMemcpyHostToDevice));
@@ -302,7 +305,7 @@ json attentionFp32Case(int reps)
     p.k = k.p; p.ldk = Hkv * d; p.headStrideK = d;
     p.v = v.p; p.ldv = Hkv * d; p.headStrideV = d;
     p.out = out.as<float>(); p.ldo = H * d; p.headStrideO = d;
-    p.lseWorkspace = ws.as<float>();
+    p.rowNorm = ws.as<float>();
     cuda::AttentionCapture cap;
     for (int64_t h = 0; h < H; ++h)
         cap.probs.push_back(probs.as<float>() + size_t(h) * n * n);
@@ -322,7 +325,10 @@ const char* kText =
     "patterns. In 2023, the paper on attention sinks showed that keeping four initial tokens restores perplexity "
     "under a sliding window; gated attention later removed the sink altogether.\n";
 
-json modelCase(const std::string& path, int64_t tokens, int reps, int cpuReps, bool noMapsOnly)
+/// What a model run captures besides the last logits.
+enum class Capture { None, AllMaps, Streamed };
+
+json modelCase(const std::string& path, int64_t tokens, int reps, int cpuReps, bool noMapsOnly, bool streamed)
 {
     auto model = LoadedModel::open(path);
     std::vector<int32_t> ids;
@@ -333,12 +339,15 @@ json modelCase(const std::string& path, int64_t tokens, int reps, int cpuReps, b
     ids.resize(size_t(tokens));
     const ModelConfig& cfg = model->config();
     json j = {{"model", path}, {"tokens", tokens}, {"layers", cfg.nLayers}, {"heads", cfg.nHeads}};
+    const Capture kind = streamed ? Capture::Streamed : Capture::AllMaps;
     auto timeRuns = [&](Backend& be, WeightStore& store, bool maps, int n, bool timed) {
         std::vector<double> t;
         for (int r = 0; r < n; ++r) {
             CaptureSpec spec;
             spec.heads = maps ? CaptureSpec::Heads::All : CaptureSpec::Heads::None;
             spec.logits = CaptureSpec::Logits::Last;
+            if (maps && kind == Capture::Streamed)   // docs/LONG-CONTEXT.md: statistics streamed, no map stored
+                spec.quantities = {Quantity::RowLogSumExp, Quantity::HeadScores, Quantity::CoarseMax, Quantity::CoarseMean};
             CollectingObserver obs(spec);
             ForwardOptions fo;
             fo.opTimings = false;
@@ -364,9 +373,10 @@ json modelCase(const std::string& path, int64_t tokens, int reps, int cpuReps, b
             cudaMaps = timeRuns(*gpu, store, true, std::max(3, reps / 2), true);
         }
     }
+    j["capture"] = noMapsOnly ? "none" : (streamed ? "streamed statistics of every head (scores, pooled maps, row normalisers)" : "every map");
     j["cuda"] = {{"backend", gpu->description()}, {"forward_ms", toJson(cudaNoMaps)}};
     if (!noMapsOnly)
-        j["cuda"]["forward_all_maps_ms"] = toJson(cudaMaps);
+        j["cuda"][streamed ? "forward_streamed_ms" : "forward_all_maps_ms"] = toJson(cudaMaps);
     if (cpuReps > 0) {
         cpu::CpuBackend cpuBe(0);
         WeightStore store(*model, cpuBe);
@@ -375,8 +385,8 @@ json modelCase(const std::string& path, int64_t tokens, int reps, int cpuReps, b
         j["cpu"] = {{"backend", cpuBe.description()}, {"forward_ms", toJson(cpuNoMaps)}};
         if (!noMapsOnly) {
             cpuMaps = timeRuns(cpuBe, store, true, cpuReps, true);
-            j["cpu"]["forward_all_maps_ms"] = toJson(cpuMaps);
-            j["speedup_all_maps_cuda_vs_cpu"] = cpuMaps.median / cudaMaps.median;
+            j["cpu"][streamed ? "forward_streamed_ms" : "forward_all_maps_ms"] = toJson(cpuMaps);
+            j[streamed ? "speedup_streamed_cuda_vs_cpu" : "speedup_all_maps_cuda_vs_cpu"] = cpuMaps.median / cudaMaps.median;
         }
         j["speedup_cuda_vs_cpu"] = cpuNoMaps.median / cudaNoMaps.median;
     } else {
@@ -391,8 +401,8 @@ int main(int argc, char** argv)
 {
     int reps = 10, cpuReps = 3;
     int64_t tokens = 4096;
-    bool quick = false, doAttention = false, doCeilings = false, noMapsOnly = false;
-    std::vector<std::pair<std::string, std::tuple<int64_t, int, bool>>> models;
+    bool quick = false, doAttention = false, doCeilings = false, noMapsOnly = false, streamed = false;
+    std::vector<std::pair<std::string, std::tuple<int64_t, int, bool, bool>>> models;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -407,7 +417,8 @@ int main(int argc, char** argv)
         else if (a == "--tokens") tokens = std::stoll(next());
         else if (a == "--cpu-repeats") cpuReps = std::stoi(next());
         else if (a == "--no-maps-only") noMapsOnly = true;
-        else if (a == "--model") models.push_back({next(), {tokens, cpuReps, noMapsOnly}});
+        else if (a == "--streamed") streamed = true;
+        else if (a == "--model") models.push_back({next(), {tokens, cpuReps, noMapsOnly, streamed}});
         else {
             std::fprintf(stderr, "bench_cuda: unknown argument %s\n", a.c_str());
             return 2;
@@ -450,8 +461,8 @@ int main(int argc, char** argv)
             out["attention_fp32_kernel"] = attentionFp32Case(reps);
         }
         for (const auto& [path, opt] : models) {
-            const auto [n, c, nm] = opt;
-            json r = modelCase(path, n, std::max(3, reps / 2), c, nm);
+            const auto [n, c, nm, st] = opt;
+            json r = modelCase(path, n, std::max(3, reps / 2), c, nm, st);
             std::fprintf(stderr, "  model %s: %s\n", path.c_str(), r.dump().c_str());
             out["models"].push_back(std::move(r));
         }

@@ -55,7 +55,7 @@ TEST(CudaHostApi, AttentionAcceptsTheModelsShapesAndRefusesTheRest)
     const AttentionTiles t = chooseAttentionTiles(100, 64, 8, 0);
     AttentionParams p = attention(100, 8, 2, 64);
     ASSERT_TRUE(AttentionOp::canImplement(p, t).ok());
-    EXPECT_EQ(AttentionOp::workspaceSize(p), size_t(8 * 100 * 4));
+    EXPECT_EQ(AttentionOp::workspaceSize(p), size_t(2 * 8 * 100 * 4)) << "each row's max and log-sum";
 
     AttentionParams bad = attention(100, 8, 3, 64);   // 8 heads cannot share 3 KV heads
     EXPECT_EQ(AttentionOp::canImplement(bad, t).status, Status::InvalidArgument);

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 using namespace attnscope;
 using namespace attnscope::test;
@@ -280,37 +281,47 @@ void checkAttention(Backend& gpu, const AttnCase& c, unsigned seed)
     a.scale = 1.f / std::sqrt(float(d));
     a.mask = c.mask;
     a.ldq = H * d; a.ldk = Hkv * d; a.ldv = Hkv * d; a.ldo = H * d;
-    std::vector<std::vector<float>> probs(sz(H)), lse(sz(H)), sinkP(sz(H));
-    std::vector<float*> pp(sz(H), nullptr), lp(sz(H), nullptr), sp(sz(H), nullptr);
+    std::vector<std::vector<float>> probs(sz(H)), lse(sz(H)), sinkP(sz(H)), rmax(sz(H)), rsum(sz(H));
+    std::vector<float*> pp(sz(H), nullptr), lp(sz(H), nullptr), sp(sz(H), nullptr), mp(sz(H), nullptr), np(sz(H), nullptr);
     for (int64_t h = 0; h < H; h += 2) {
         probs[sz(h)].assign(sz(T * T), -1.f);
         lse[sz(h)].assign(sz(T), -1.f);
         sinkP[sz(h)].assign(sz(T), -1.f);
+        rmax[sz(h)].assign(sz(T), -1.f);
+        rsum[sz(h)].assign(sz(T), -1.f);
         pp[sz(h)] = probs[sz(h)].data();
         lp[sz(h)] = lse[sz(h)].data();
         sp[sz(h)] = sinkP[sz(h)].data();
+        mp[sz(h)] = rmax[sz(h)].data();
+        np[sz(h)] = rsum[sz(h)].data();
     }
     std::vector<float> out(sz(T * H * d));
     a.q = q.data(); a.k = k.data(); a.v = v.data(); a.out = out.data();
     a.probs = pp.data(); a.lse = lp.data();
+    a.rowMax = mp.data(); a.rowLogSum = np.data();
     a.sinkLogits = c.sink ? sinks.data() : nullptr;
     a.sinkProbs = sp.data();
     ASSERT_TRUE(cpu::attentionCpu(a, 2).ok);
 
     auto dq = toDevice(gpu, q), dk = toDevice(gpu, k), dv = toDevice(gpu, v);
     auto dout = toDevice(gpu, std::vector<float>(out.size(), 7.f));
-    std::vector<DeviceArray<float>> dp(sz(H)), dl(sz(H)), dsp(sz(H));
-    std::vector<float*> gp(sz(H), nullptr), gl(sz(H), nullptr), gs(sz(H), nullptr);
+    std::vector<DeviceArray<float>> dp(sz(H)), dl(sz(H)), dsp(sz(H)), dm(sz(H)), dn(sz(H));
+    std::vector<float*> gp(sz(H), nullptr), gl(sz(H), nullptr), gs(sz(H), nullptr), gm(sz(H), nullptr), gn(sz(H), nullptr);
     for (int64_t h = 0; h < H; h += 2) {
         dp[sz(h)] = toDevice(gpu, std::vector<float>(sz(T * T), -1.f));   // every cell must be written
         dl[sz(h)] = toDevice(gpu, std::vector<float>(sz(T), -1.f));
         dsp[sz(h)] = toDevice(gpu, std::vector<float>(sz(T), -1.f));
+        dm[sz(h)] = toDevice(gpu, std::vector<float>(sz(T), -1.f));
+        dn[sz(h)] = toDevice(gpu, std::vector<float>(sz(T), -1.f));
         gp[sz(h)] = dp[sz(h)].data();
         gl[sz(h)] = dl[sz(h)].data();
         gs[sz(h)] = dsp[sz(h)].data();
+        gm[sz(h)] = dm[sz(h)].data();
+        gn[sz(h)] = dn[sz(h)].data();
     }
     a.q = dq.data(); a.k = dk.data(); a.v = dv.data(); a.out = dout.data();
     a.probs = gp.data(); a.lse = gl.data(); a.sinkProbs = gs.data();
+    a.rowMax = gm.data(); a.rowLogSum = gn.data();
     a.sinkLogits = c.sink ? sinks.data() : nullptr;   // host memory, as the forward passes them
     const OpStatus st = gpu.attention(a);
     ASSERT_TRUE(st.ok) << st.message;
@@ -319,6 +330,8 @@ void checkAttention(Backend& gpu, const AttnCase& c, unsigned seed)
         EXPECT_LE(maxAbsError(toHost(gpu, dp[sz(h)]), probs[sz(h)]), kFp32Tol) << "probabilities, head " << h;
         EXPECT_LE(maxAbsError(toHost(gpu, dl[sz(h)]), lse[sz(h)]), kFp32Tol * 10) << "LSE, head " << h;
         EXPECT_LE(maxAbsError(toHost(gpu, dsp[sz(h)]), sinkP[sz(h)]), kFp32Tol) << "sink, head " << h;
+        EXPECT_LE(maxAbsError(toHost(gpu, dm[sz(h)]), rmax[sz(h)]), kFp32Tol * 10) << "row max, head " << h;
+        EXPECT_LE(maxAbsError(toHost(gpu, dn[sz(h)]), rsum[sz(h)]), kFp32Tol) << "row log-sum, head " << h;
     }
 }
 
@@ -391,6 +404,66 @@ TEST(CudaOps, AttentionAtLengthsThatSplitIntoSeveralLaunches)
     ATTNSCOPE_REQUIRE_CUDA(gpu);
     checkAttention(*gpu, {4097, 64, 8, 64, AttentionMask::causal(), false}, 500);
     checkAttention(*gpu, {3000, 8, 1, 256, AttentionMask::slidingWithSinks(512, 4), true}, 600);
+}
+
+namespace {
+
+/// Rows handed to a row observer, as full rows (weights of the valid keys, 0 elsewhere), by (head, row).
+struct ObservedRows {
+    int64_t T = 0;
+    AttentionMask mask;
+    std::map<std::pair<int64_t, int64_t>, std::vector<float>> rows;
+    static void observe(void* ctx, int64_t head, int64_t row, const float* p, int64_t offset)
+    {
+        auto& self = *static_cast<ObservedRows*>(ctx);
+        std::vector<float> full(sz(self.T), 0.f);
+        for (int64_t j = 0; j < self.T; ++j)
+            if (self.mask.valid(row, j))
+                full[sz(j)] = p[j - offset];
+        self.rows[{head, row}] = std::move(full);
+    }
+};
+
+} // namespace
+
+TEST(CudaOps, RowObserverSeesTheCpuRowsInRangesOfRows)
+{
+    // The streamed-statistics path (docs/LONG-CONTEXT.md): every row of every head handed to the host, at a length
+    // where the 64 MiB row buffer holds fewer rows than the prompt (several ranges per head), with and without a
+    // captured map for the head, under a causal and a sliding mask.
+    ATTNSCOPE_REQUIRE_CUDA(gpu);
+    for (const AttentionMask& mask : {AttentionMask::causal(), AttentionMask::sliding(700)}) {
+        SCOPED_TRACE(mask.describe());
+        const int64_t T = 5000, H = 2, Hkv = 1, d = 64;
+        const std::vector<float> q = randomVector(sz(T * H * d), 40), k = randomVector(sz(T * Hkv * d), 41),
+                                 v = randomVector(sz(T * Hkv * d), 42);
+        AttentionArgs a;
+        a.tokens = T; a.heads = H; a.kvHeads = Hkv; a.headDim = d; a.scale = 0.125f; a.mask = mask;
+        a.ldq = H * d; a.ldk = Hkv * d; a.ldv = Hkv * d; a.ldo = H * d;
+        std::vector<float> out(sz(T * H * d));
+        ObservedRows cpuRows{T, mask, {}}, gpuRows{T, mask, {}};
+        a.q = q.data(); a.k = k.data(); a.v = v.data(); a.out = out.data();
+        a.rowObserver = &ObservedRows::observe;
+        a.rowObserverContext = &cpuRows;
+        ASSERT_TRUE(cpu::attentionCpu(a, 2).ok);
+        auto dq = toDevice(*gpu, q), dk = toDevice(*gpu, k), dv = toDevice(*gpu, v), dout = toDevice(*gpu, std::vector<float>(out.size()));
+        auto map1 = toDevice(*gpu, std::vector<float>(sz(T * T), -1.f));   // head 1 also captures its map
+        float* probs[2] = {nullptr, map1.data()};
+        a.q = dq.data(); a.k = dk.data(); a.v = dv.data(); a.out = dout.data();
+        a.probs = probs;
+        a.rowObserverContext = &gpuRows;
+        const OpStatus st = gpu->attention(a);
+        ASSERT_TRUE(st.ok) << st.message;
+        EXPECT_LE(relError(toHost(*gpu, dout), out), kFp32Tol);
+        ASSERT_EQ(gpuRows.rows.size(), cpuRows.rows.size());
+        double worst = 0;
+        for (const auto& [key, row] : cpuRows.rows) {
+            auto it = gpuRows.rows.find(key);
+            ASSERT_TRUE(it != gpuRows.rows.end()) << "head " << key.first << " row " << key.second;
+            worst = std::max(worst, maxAbsError(it->second, row));
+        }
+        EXPECT_LE(worst, kFp32Tol);
+    }
 }
 
 TEST(CudaOps, LargeLogitsDoNotOverflowAndCancelIsHonoured)
@@ -562,13 +635,13 @@ TEST(CudaOps, TensorCoreAttentionMatchesCpuOnTheRoundedInputs)
                         }
                         auto dSinks = toDevice(*gpu, sinks);
                         auto dOut = toDevice(*gpu, std::vector<float>(out.size(), 9.f));
-                        auto ws = toDevice(*gpu, std::vector<float>(sz(H * T)));
+                        auto ws = toDevice(*gpu, std::vector<float>(sz(2 * H * T)));
                         p.q = q16.data(); p.ldq = H * d; p.headStrideQ = d;
                         p.k = k16.data(); p.ldk = Hkv * d; p.headStrideK = d;
                         p.v = v16.data(); p.ldv = Hkv * d; p.headStrideV = d;
                         p.out = dOut.data(); p.ldo = H * d; p.headStrideO = d;
                         p.sinkLogits = sink ? dSinks.data() : nullptr;
-                        p.lseWorkspace = ws.data();
+                        p.rowNorm = ws.data();
                         const size_t pBytes = pt == cuda::DType::F32 ? 4 : 2;
                         cuda::AttentionTcCapture cap;
                         cap.probs.assign(sz(H), nullptr);

@@ -9,6 +9,7 @@
 
 #include "core/model/weight_store.h"
 
+#include <cmath>
 #include <cstdlib>
 
 using namespace attnscope;
@@ -118,6 +119,63 @@ TEST(CudaTinyModels, InjectedDeviceFailuresAreRetriedThenHandedToTheCpu)
             const RunResult again = executeRun(model, set, everything(kText));
             EXPECT_EQ(again.backendName, "cpu");
             EXPECT_NE(notes(again).find("unusable after an earlier error"), std::string::npos) << notes(again);
+        }
+    }
+}
+
+TEST(CudaTinyModels, StreamedStatisticsMatchTheCpuReference)
+{
+    // Long-prompt items on the GPU (docs/LONG-CONTEXT.md): queries, keys, row normalisers, and the scores and pooled
+    // maps streamed row by row through the row observer — against the CPU run (queries/keys 1e-5 relative,
+    // normaliser max 1e-4 and log-sum 1e-5 absolute, scores and pooled cells 1e-4 absolute).
+    ATTNSCOPE_REQUIRE_CUDA(gpu);
+    auto model = LoadedModel::open(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-gemma3");
+    RunRequest req = everything(kText);
+    req.capture.heads = CaptureSpec::Heads::All;
+    req.capture.quantities = {Quantity::Queries, Quantity::Keys, Quantity::RowLogSumExp, Quantity::HeadScores,
+                              Quantity::CoarseMax, Quantity::CoarseMean};
+    BackendSet cpuSet;
+    cpuSet.primary = std::make_unique<cpu::CpuBackend>(0);
+    const RunResult ref = executeRun(model, cpuSet, req);
+    BackendSet set = cudaSet(std::move(gpu));
+    const RunResult got = executeRun(model, set, req);
+    EXPECT_EQ(got.backendName, "cuda");
+    const ModelConfig& cfg = model->config();
+    auto close = [](const std::vector<float>& a, const std::vector<float>& b, double tol) {
+        if (a.size() != b.size())
+            return false;
+        for (size_t i = 0; i < a.size(); ++i) {
+            if (std::isnan(a[i]) || std::isnan(b[i])) {
+                if (!(std::isnan(a[i]) && std::isnan(b[i])))
+                    return false;
+            } else if (std::isinf(a[i]) || std::isinf(b[i])) {
+                if (a[i] != b[i])
+                    return false;
+            } else if (std::fabs(double(a[i]) - double(b[i])) > tol) {
+                return false;
+            }
+        }
+        return true;
+    };
+    for (int l = 0; l < cfg.nLayers; ++l) {
+        for (Quantity q : {Quantity::Queries, Quantity::Keys}) {
+            CapturedSeriesPtr a = got.captures.series(q, l, -1), b = ref.captures.series(q, l, -1);
+            ASSERT_TRUE(a && b);
+            EXPECT_LE(relError(a->values, b->values), 1e-5) << quantityInfo(q).key << " layer " << l;
+        }
+        for (int h = 0; h < cfg.nHeads; ++h) {
+            CapturedSeriesPtr a = got.captures.series(Quantity::RowLogSumExp, l, h), b = ref.captures.series(Quantity::RowLogSumExp, l, h);
+            ASSERT_TRUE(a && b);
+            const size_t T = a->values.size() / 2;
+            EXPECT_TRUE(close({a->values.begin(), a->values.begin() + T}, {b->values.begin(), b->values.begin() + T}, 1e-4))
+                << "row max, layer " << l << " head " << h;
+            EXPECT_TRUE(close({a->values.begin() + T, a->values.end()}, {b->values.begin() + T, b->values.end()}, 1e-5))
+                << "row log-sum, layer " << l << " head " << h;
+            for (Quantity q : {Quantity::HeadScores, Quantity::CoarseMax, Quantity::CoarseMean}) {
+                CapturedSeriesPtr x = got.captures.series(q, l, h), y = ref.captures.series(q, l, h);
+                ASSERT_TRUE(x && y) << quantityInfo(q).key;
+                EXPECT_TRUE(close(x->values, y->values, 1e-4)) << quantityInfo(q).key << " layer " << l << " head " << h;
+            }
         }
     }
 }

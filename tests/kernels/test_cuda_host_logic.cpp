@@ -173,7 +173,28 @@ float kernelLse(const std::vector<float>& s, const std::vector<bool>& valid, int
                     sum += std::exp(s[size_t(j)] - newMax);
         cuda::rowStatsAdd(st, newMax, sum);
     }
-    return cuda::rowStatsLse(st, hasSink, sink);
+    return cuda::lseFromNorm(cuda::rowStatsNorm(st, hasSink, sink));
+}
+
+/// The same tiled statistics as a normaliser (max, log-sum).
+cuda::RowNorm kernelNorm(const std::vector<float>& s, const std::vector<bool>& valid, int tile, bool hasSink, float sink)
+{
+    cuda::RowStats st;
+    const int n = static_cast<int>(s.size());
+    for (int j0 = 0; j0 < n; j0 += tile) {
+        float tileMax = -INFINITY;
+        for (int j = j0; j < std::min(n, j0 + tile); ++j)
+            if (valid[size_t(j)])
+                tileMax = std::max(tileMax, s[size_t(j)]);
+        const float newMax = cuda::rowStatsNewMax(st, tileMax);
+        float sum = 0.f;
+        if (newMax != -INFINITY)
+            for (int j = j0; j < std::min(n, j0 + tile); ++j)
+                if (valid[size_t(j)])
+                    sum += std::exp(s[size_t(j)] - newMax);
+        cuda::rowStatsAdd(st, newMax, sum);
+    }
+    return cuda::rowStatsNorm(st, hasSink, sink);
 }
 
 } // namespace
@@ -209,20 +230,25 @@ TEST(CudaSoftmaxMath, TiledLseAndProbabilitiesMatchAnFp64Softmax)
         for (int tile : {1, 3, 8, 16, 32, 64, 256}) {
             SCOPED_TRACE("trial " + std::to_string(trial) + " tile " + std::to_string(tile));
             const float lse = kernelLse(s, valid, tile, hasSink, sink);
+            const cuda::RowNorm norm = kernelNorm(s, valid, tile, hasSink, sink);
             if (!any) {
                 EXPECT_EQ(lse, INFINITY);
+                EXPECT_EQ(norm.max, INFINITY);
+                EXPECT_EQ(norm.logSum, 0.f);
                 for (int j = 0; j < n; ++j)
-                    EXPECT_EQ(cuda::probFromLse(s[size_t(j)], lse), 0.f);
-                EXPECT_EQ(cuda::sinkProbFromLse(false, 0.f, lse), 0.f);
+                    EXPECT_EQ(cuda::probFromNorm(s[size_t(j)], norm), 0.f);
+                EXPECT_EQ(cuda::sinkProbFromNorm(false, 0.f, norm), 0.f);
                 continue;
             }
             ASSERT_TRUE(std::isfinite(lse));
             EXPECT_NEAR(lse, lseRef, 1e-5 * std::max(1.0, std::fabs(lseRef)));
-            double sum = cuda::sinkProbFromLse(hasSink, sink, lse);
+            EXPECT_EQ(norm.max, float(m)) << "the normaliser's max is the row's max logit (the sink's when larger)";
+            EXPECT_NEAR(norm.logSum, std::log(z), 1e-5);
+            double sum = cuda::sinkProbFromNorm(hasSink, sink, norm);
             for (int j = 0; j < n; ++j) {
                 if (!valid[size_t(j)])
                     continue;
-                const float p = cuda::probFromLse(s[size_t(j)], lse);
+                const float p = cuda::probFromNorm(s[size_t(j)], norm);
                 const double ref = std::exp(double(s[size_t(j)]) - lseRef);
                 EXPECT_NEAR(p, ref, 1e-5 * std::max(ref, 1e-3));
                 sum += p;
@@ -234,9 +260,11 @@ TEST(CudaSoftmaxMath, TiledLseAndProbabilitiesMatchAnFp64Softmax)
 
 TEST(CudaSoftmaxMath, AMaskedRowWithASinkGivesTheSinkEverything)
 {
-    const float lse = cuda::rowStatsLse(cuda::RowStats{}, true, 1.5f);
-    EXPECT_EQ(lse, 1.5f);   // the CPU kernel's convention: LSE of a masked row with a sink is the sink logit
-    EXPECT_EQ(cuda::sinkProbFromLse(true, 1.5f, lse), 1.f);
+    const cuda::RowNorm n = cuda::rowStatsNorm(cuda::RowStats{}, true, 1.5f);
+    EXPECT_EQ(n.max, 1.5f);   // the CPU kernel's convention: a masked row with a sink has max = the sink logit …
+    EXPECT_EQ(n.logSum, 0.f);   // … and log-sum 0
+    EXPECT_EQ(cuda::lseFromNorm(n), 1.5f);
+    EXPECT_EQ(cuda::sinkProbFromNorm(true, 1.5f, n), 1.f);
 }
 
 TEST(CudaSoftmaxMath, MergingPartialStatisticsEqualsSequentialFolding)

@@ -15,6 +15,7 @@
 #include "core/util/error.h"
 #include "kernels/cpu/cpu_backend.h"
 
+#include <cmath>
 #include <gtest/gtest.h>
 
 using namespace attnscope;
@@ -317,6 +318,56 @@ TEST_P(DeviceFallback, WhatIfRunsTakeTheDevicePathsToo)
             if (oneHead && std::string(spec) != "topk:k=3") {
                 EXPECT_GT(fake->singleHeadAttentionCalls(), 0);
             }
+        }
+    }
+}
+
+TEST_P(DeviceFallback, StreamedStatisticsTakeTheDevicePathsToo)
+{
+    // Long-prompt items (docs/LONG-CONTEXT.md): queries and keys, row normalisers, scores and pooled maps streamed
+    // row by row through the kernel's row observer — all heads in one call and one head per call (the observer
+    // must see the model's head index, not the slice's).
+    auto model = tinyModel(GetParam());
+    RunRequest req = request();
+    req.capture.quantities = {Quantity::Queries, Quantity::Keys, Quantity::RowLogSumExp, Quantity::HeadScores,
+                              Quantity::CoarseMax, Quantity::CoarseMean};
+    BackendSet cpu = cpuOnly();
+    const RunResult ref = executeRun(model, cpu, req);
+    for (bool oneHead : {false, true}) {
+        SCOPED_TRACE(oneHead ? "one head per call" : "all heads at once");
+        FakeDeviceBackend::Options o;
+        if (oneHead) {
+            RunRequest withMaps = req;   // a capacity under which one head's map fits but not a layer's
+            withMaps.capture.quantities.insert(Quantity::AttentionProbs);
+            const DeviceMemoryPlan plan = planFor(*model, withMaps, static_cast<int64_t>(ref.tokens.size()));
+            o.capacityBytes = (plan.needOneHead + plan.needAllHeads) / 2 / 9 * 10;
+            req.capture.quantities.insert(Quantity::AttentionProbs);
+        }
+        FakeDeviceBackend* fake = nullptr;
+        BackendSet dev = withFake(o, &fake);
+        const RunResult r = executeRun(model, dev, req);
+        const RunResult& base = oneHead ? executeRun(model, cpu, req) : ref;
+        EXPECT_EQ(r.backendName, "fakegpu");
+        if (oneHead) {
+            EXPECT_GT(fake->singleHeadAttentionCalls(), 0);
+        }
+        const ModelConfig& cfg = model->config();
+        for (int l = 0; l < cfg.nLayers; ++l) {
+            for (Quantity q : {Quantity::Queries, Quantity::Keys}) {
+                CapturedSeriesPtr a = r.captures.series(q, l, -1), b = base.captures.series(q, l, -1);
+                ASSERT_TRUE(a && b) << quantityInfo(q).key << " layer " << l;
+                EXPECT_EQ(a->values, b->values) << quantityInfo(q).key << " layer " << l;
+            }
+            for (int h = 0; h < cfg.nHeads; ++h)
+                for (Quantity q : {Quantity::RowLogSumExp, Quantity::HeadScores, Quantity::CoarseMax, Quantity::CoarseMean}) {
+                    CapturedSeriesPtr a = r.captures.series(q, l, h), b = base.captures.series(q, l, h);
+                    ASSERT_TRUE(a && b) << quantityInfo(q).key << " layer " << l << " head " << h;
+                    ASSERT_EQ(a->values.size(), b->values.size());
+                    for (size_t i = 0; i < a->values.size(); ++i) {   // NaN (an all-masked pooled cell) equals NaN
+                        const bool same = a->values[i] == b->values[i] || (std::isnan(a->values[i]) && std::isnan(b->values[i]));
+                        ASSERT_TRUE(same) << quantityInfo(q).key << " layer " << l << " head " << h << " [" << i << "]";
+                    }
+                }
         }
     }
 }
