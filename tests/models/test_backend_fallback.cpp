@@ -11,6 +11,7 @@
 #include "core/backend/backend_set.h"
 #include "core/model/loaded_model.h"
 #include "core/model/weight_store.h"
+#include "core/session/compare_run.h"
 #include "core/session/run_request.h"
 #include "core/util/error.h"
 #include "kernels/cpu/cpu_backend.h"
@@ -369,6 +370,40 @@ TEST_P(DeviceFallback, StreamedStatisticsTakeTheDevicePathsToo)
                     }
                 }
         }
+    }
+}
+
+TEST_P(DeviceFallback, AComparisonThatFailsOnTheDeviceIsRedoneOnTheCpu)
+{
+    auto model = tinyModel(GetParam());
+    CompareRequest req;
+    req.base = request();
+    req.base.capture.heads = CaptureSpec::Heads::None;
+    req.variants = {AttentionSpec::parse("sliding:window=4"), AttentionSpec::parse("offbyone")};
+    BackendSet cpu = cpuOnly();
+    const CompareResult ref = executeCompare(model, cpu, req);
+    FakeDeviceBackend::Options o;
+    o.fault = FakeDeviceBackend::Fault::OomAlways;
+    o.faultOp = OpKind::Attention;
+    o.faultCall = 3;   // the baseline passes its first layers, then every attention fails
+    FakeDeviceBackend* fake = nullptr;
+    BackendSet dev = withFake(o, &fake);
+    const CompareResult r = executeCompare(model, dev, req);
+    std::string notes;
+    for (const std::string& n : r.notes)
+        notes += "[" + n + "] ";
+    EXPECT_NE(notes.find("fakegpu failed"), std::string::npos) << notes;
+    EXPECT_NE(notes.find("the comparison fell back to cpu"), std::string::npos) << notes;
+    EXPECT_EQ(fake->liveBytes(), 0u);
+    ASSERT_EQ(r.variants.size(), ref.variants.size());
+    for (size_t i = 0; i < r.variants.size(); ++i) {
+        EXPECT_EQ(r.variants[i].klPerPosition.size(), ref.variants[i].klPerPosition.size());
+        for (size_t p = 0; p < r.variants[i].klPerPosition.size(); ++p) {
+            const double a = r.variants[i].klPerPosition[p], b = ref.variants[i].klPerPosition[p];
+            EXPECT_TRUE(a == b || (std::isnan(a) && std::isnan(b))) << "variant " << i << " position " << p;
+        }
+        const double a = r.variants[i].cosineMean, b = ref.variants[i].cosineMean;
+        EXPECT_TRUE(a == b || (std::isnan(a) && std::isnan(b)));
     }
 }
 
