@@ -36,8 +36,6 @@ struct BackendSet {
     }
     /// "cpu" or e.g. "cuda (NVIDIA H100 …)"
     std::string label() const { return primary->name(); }
-    /// True when `b` is the CPU fallback of a set whose primary is another backend (nothing to fall back to).
-    bool isFallback(const Backend& b) const { return cpuFallback && &b == cpuFallback.get(); }
 
     /// The backend a run uses: the primary when it is healthy and supports every op the run needs (the baseline
     /// ops plus `extra`), else the CPU backend, with the reason in `note` ("cuda lacks op norm; the run uses cpu").
