@@ -21,7 +21,7 @@ const char* kUsage =
     "  MODEL is a .gguf file, a .safetensors file (or sharded index) or a Hugging Face model folder.\n"
     "\n"
     "commands:\n"
-    "  info MODEL                      architecture, sizes and tensor dtypes\n"
+    "  info MODEL                      architecture, sizes, tensor dtypes and the backend a run would use\n"
     "  tokenize MODEL --text T         token ids and readable tokens\n"
     "  run MODEL --text T [--top K]    forward pass; top-K next-token predictions\n"
     "        [--attn-out F.npy --layer L --head H]   also write one head's n×n probabilities (float32)\n"
@@ -64,7 +64,7 @@ int main(int argc, char** argv)
             return extra;
         };
         if (cmd == "info")
-            return cli::cmdInfo(cli::parseArgs(argc, argv, {}, flags({})));
+            return cli::cmdInfo(cli::parseArgs(argc, argv, {"backend", "threads"}, flags({})));
         if (cmd == "tokenize")
             return cli::cmdTokenize(cli::parseArgs(argc, argv, {"text", "text-file"}, flags({})));
         if (cmd == "run")

@@ -157,7 +157,7 @@ struct AttentionArgs {
     /// |m| ≈ 30 — while exp((s − m) − logΣ) stays within 1e-6 (docs/LONG-CONTEXT.md).
     float* const* rowMax = nullptr;
     float* const* rowLogSum = nullptr;
-    const float* sinkLogits = nullptr;   // heads entries (b_h), or null: no sink column
+    const float* sinkLogits = nullptr;   // heads entries (b_h) in host memory, or null: no sink column
     float* const* sinkProbs = nullptr;   // heads entries, each T (p_sink per row) or null
     /// Optional: called once per row of every head with the row's probabilities — the weight of key j is
     /// probs[j − offset] for the keys the mask leaves valid — so statistics can be streamed without storing the
@@ -165,8 +165,14 @@ struct AttentionArgs {
     /// workers. A backend that cannot call back must not report `supports(Attention)` for such runs.
     void (*rowObserver)(void* context, int64_t head, int64_t row, const float* probs, int64_t offset) = nullptr;
     void* rowObserverContext = nullptr;
+    int64_t observerHeadBase = 0;   // rowObserver receives head + observerHeadBase (set by attentionHeadSlice)
     std::stop_token stop;
 };
+
+/// The arguments of query head h alone (heads = kvHeads = 1): pointers moved to the head's columns of q and out,
+/// its KV head's columns of k and v, and its entries of the per-head arrays. Running every slice equals running
+/// `a` (each head's softmax and output depend on its own columns only).
+AttentionArgs attentionHeadSlice(const AttentionArgs& a, int64_t h);
 
 /// A what-if attention that is not a softmax under a fixed mask (docs/VARIANTS.md): a data-dependent selection
 /// (top-k, threshold, LSH buckets, k-means clusters), a pooled map (NSA-style, hierarchical, Linformer) or a
@@ -228,9 +234,16 @@ public:
     virtual std::string name() const = 0;          // "cpu", "cuda"
     virtual std::string description() const = 0;   // device, threads, library
     virtual bool supports(OpKind op) const = 0;
+    /// False once the backend hit an error that leaves it unusable (a sticky CUDA error): later runs go to the
+    /// CPU backend, and description() says what happened.
     virtual bool healthy() const { return true; }
     virtual void setThreads(int n) { (void)n; }
     virtual int threads() const { return 1; }
+    /// Switches to smaller tiles and workspaces (attention tiles, GEMM workspace) and releases cached
+    /// workspaces, for a run retried after a device error or out-of-memory. False when already at the smallest.
+    virtual bool reduceTiles() { return false; }
+    /// Backend memory free now, or 0 when unknown or not separate from the host's (the CPU backend).
+    virtual uint64_t freeMemoryBytes() const { return 0; }
 
     // ---- memory ----
     /// True when buffers are ordinary host memory (the CPU backend): results can be read in place.

@@ -130,8 +130,10 @@ void ForwardContext::gemm(const float* a, int64_t m, int64_t kk, int64_t lda, co
     g.b = w; g.ldb = kk;
     g.c = c; g.ldc = ldc;
     g.beta = beta;
+    syncForTiming();
     const auto t0 = Clock::now();
     check(backend.gemm(g), OpKind::Gemm);
+    syncForTiming();
     timings.denseMs += msSince(t0);
     timings.denseFlops += 2.0 * double(m) * double(n) * double(kk);
 }
@@ -210,6 +212,12 @@ const TokenRepeats& ForwardContext::repeats()
 void ForwardContext::download(float* dst, const float* src, int64_t n) const
 {
     check(backend.download(dst, src, static_cast<uint64_t>(n) * sizeof(float)), OpKind::Gather);
+}
+
+void ForwardContext::syncForTiming() const
+{
+    if (options.opTimings && !backend.hostMemory())
+        check(backend.synchronize(), OpKind::Gemm);
 }
 
 // ---- the pass ------------------------------------------------------------------------------------------------

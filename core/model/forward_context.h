@@ -70,6 +70,9 @@ public:
 
     /// Copies `n` floats from a backend buffer to the host (a plain copy on the CPU backend).
     void download(float* dst, const float* src, int64_t n) const;
+    /// Device backends with ForwardOptions::opTimings: waits for the queued ops, so the clock read next measures
+    /// only the ops issued after it. No-op on host-memory backends (their ops are synchronous).
+    void syncForTiming() const;
     /// Earlier occurrences of each token (for the duplicate-token and induction scores), built on first use.
     const TokenRepeats& repeats();
 

@@ -177,7 +177,7 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
                 if (rowLogSum)
                     rowLogSum[i] = l.logSum;
                 if (a.rowObserver && !keys.range.empty())
-                    a.rowObserver(a.rowObserverContext, h, i, base + r * ld, klo);
+                    a.rowObserver(a.rowObserverContext, h + a.observerHeadBase, i, base + r * ld, klo);
             }
             O.middleRows(i0, rows).noalias() = S * V.middleRows(klo, nk);
         }

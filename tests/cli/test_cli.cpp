@@ -71,6 +71,22 @@ TEST(Cli, InfoJsonHasArchitectureFields)
     EXPECT_EQ(j["dtypes"]["Q4_1"]["tensors"], 210);
     EXPECT_EQ(j["dtypes"]["Q8_0"]["tensors"], 1);
     EXPECT_EQ(j["dtypes"]["F32"]["tensors"], 61);
+    // The backend a run would use: cpu on machines without a usable GPU, with the reason CUDA was skipped when
+    // this build has CUDA; cuda on a GPU machine.
+    ASSERT_TRUE(j.contains("backend"));
+    EXPECT_TRUE(j["backend"] == "cpu" || j["backend"] == "cuda") << j["backend"];
+    EXPECT_FALSE(j["backend_description"].get<std::string>().empty());
+}
+
+TEST(Cli, InfoNamesTheBackendAndBackendCpuForcesIt)
+{
+    ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
+    Result r = runCli("info " + shellQuote(path) + " --backend cpu --threads 2");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("  backend       cpu: CPU, 2 threads"), std::string::npos) << r.out;
+    Result bad = runCli("info " + shellQuote(path) + " --backend tpu");
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("unknown backend 'tpu'"), std::string::npos) << bad.err;
 }
 
 TEST(Cli, TokenizeJsonGivesIdsAndTokens)
@@ -188,6 +204,8 @@ TEST(Cli, BenchJsonHasTheDocumentedKeys)
     EXPECT_GT(j["forward_ms"].get<double>(), 0.0);
     EXPECT_GE(j["forward_with_attention_ms"].get<double>(), 0.0);
     EXPECT_EQ(j["maps_captured"], 2 * 4);
+    EXPECT_TRUE(j["backend"] == "cpu" || j["backend"] == "cuda") << j["backend"];
+    EXPECT_TRUE(j.contains("backend_description"));
 }
 
 TEST(Cli, HeadsRanksEveryHeadByTheChosenScore)
