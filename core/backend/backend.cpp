@@ -18,6 +18,7 @@ const char* opKindName(OpKind k)
     case OpKind::Scale: return "scale";
     case OpKind::Gather: return "gather";
     case OpKind::Attention: return "attention";
+    case OpKind::IndexAdd: return "index_add";
     case OpKind::Count: break;
     }
     return "unknown";
@@ -37,6 +38,7 @@ const char* activationName(Activation a)
     case Activation::Softcap: return "softcap";
     case Activation::Sigmoid: return "sigmoid";
     case Activation::Identity: return "identity";
+    case Activation::ClampedSwiglu: return "clamped_swiglu";
     }
     return "unknown";
 }

@@ -33,6 +33,7 @@ public:
     OpStatus scale(const ScaleArgs& a) override;
     OpStatus gather(const GatherArgs& a) override;
     OpStatus attention(const AttentionArgs& a) override;
+    OpStatus indexAdd(const IndexAddArgs& a) override;
 
 private:
     int m_threads = 1;
@@ -49,6 +50,7 @@ OpStatus addCpu(const AddArgs& a);
 OpStatus scaleCpu(const ScaleArgs& a);
 OpStatus gatherCpu(const GatherArgs& a);
 OpStatus attentionCpu(const AttentionArgs& a, int threads);
+OpStatus indexAddCpu(const IndexAddArgs& a);
 /// The scalar activation functions, shared by activationCpu and gatedActivationCpu.
 float activate(Activation act, float x, float param);
 
