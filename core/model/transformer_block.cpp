@@ -16,75 +16,6 @@ namespace attnscope {
 
 namespace {
 
-double msSince(ForwardContext::Clock::time_point t0)
-{
-    return std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - t0).count();
-}
-
-/// Allocates the captured maps the observer wants for this layer and runs the attention op over them.
-void attention(ForwardContext& c, int l, const float* q, int64_t ldq, const float* k, const float* v, int64_t ldkv)
-{
-    const ModelConfig& cfg = c.cfg;
-    const int64_t T = c.T, H = cfg.nHeads, Hkv = cfg.nKvHeads, d = cfg.headDim;
-    const AttentionMask& mask = cfg.layers[static_cast<size_t>(l)].mask;
-    std::vector<std::shared_ptr<AttentionMap>> maps(static_cast<size_t>(H));
-    std::vector<RunBuffer> deviceProbs(static_cast<size_t>(H)), deviceLse(static_cast<size_t>(H));
-    std::vector<float*> probs(static_cast<size_t>(H), nullptr), lse(static_cast<size_t>(H), nullptr);
-    for (int h = 0; h < H; ++h) {
-        if (!c.observer.wants({Quantity::AttentionProbs, l, h}))
-            continue;
-        auto m = std::make_shared<AttentionMap>();
-        m->quantity = Quantity::AttentionProbs;
-        m->layer = l;
-        m->head = h;
-        m->kvHead = static_cast<int>(h / (H / Hkv));
-        m->tokens = T;
-        m->mask = mask;
-        m->probs.resize(static_cast<size_t>(T * T));
-        m->lse.resize(static_cast<size_t>(T));
-        m->maskedRows.assign(static_cast<size_t>(T), 0);
-        for (int64_t i = 0; i < T; ++i)
-            m->maskedRows[static_cast<size_t>(i)] = mask.validCount(i, T) == 0 ? 1 : 0;
-        if (c.backend.hostMemory()) {
-            probs[h] = m->probs.data();
-            lse[h] = m->lse.data();
-        } else {
-            deviceProbs[h] = c.allocate(static_cast<uint64_t>(T * T), "captured map");
-            deviceLse[h] = c.allocate(static_cast<uint64_t>(T), "captured log-sum-exp");
-            probs[h] = deviceProbs[h].data();
-            lse[h] = deviceLse[h].data();
-        }
-        maps[h] = std::move(m);
-    }
-    AttentionArgs a;
-    a.tokens = T; a.heads = H; a.kvHeads = Hkv; a.headDim = d;
-    a.scale = cfg.attnScale;
-    a.mask = mask;
-    a.q = q; a.ldq = ldq;
-    a.k = k; a.ldk = ldkv;
-    a.v = v; a.ldv = ldkv;
-    a.out = c.attn.data(); a.ldo = H * d;
-    a.probs = probs.data();
-    a.lse = lse.data();
-    a.stop = c.options.stop;
-    const auto ta = ForwardContext::Clock::now();
-    c.check(c.backend.attention(a), OpKind::Attention);
-    c.timings.attentionMs += msSince(ta);
-    for (int h = 0; h < H; ++h) {
-        auto& m = maps[static_cast<size_t>(h)];
-        if (!m)
-            continue;
-        if (!c.backend.hostMemory()) {
-            c.download(m->probs.data(), deviceProbs[h].data(), T * T);
-            c.download(m->lse.data(), deviceLse[h].data(), T);
-        }
-        if (!c.observer.onMap(std::shared_ptr<const AttentionMap>(std::move(m))))
-            c.cancelled();
-    }
-    if (l == 0)
-        c.timings.firstLayerMapsMs = msSince(c.start);
-}
-
 void attentionSubBlock(ForwardContext& c, int l)
 {
     const ModelConfig& cfg = c.cfg;
@@ -133,7 +64,13 @@ void attentionSubBlock(ForwardContext& c, int l)
         c.rotary(k, Hkv, ldkv, l);
     }
     c.checkStop();
-    attention(c, l, q, ldq, k, v, ldkv);
+    AttentionCall call;
+    call.q = q; call.ldq = ldq;
+    call.k = k; call.ldk = ldkv;
+    call.v = v; call.ldv = ldkv;
+    call.out = c.attn.data(); call.ldo = qw;
+    call.sinkLogits = c.weight(R::AttnSinks, l);   // gpt-oss: learned per-head sink logits
+    runAttention(c, l, call);
 
     // Output projection and residual.
     switch (cfg.residual) {
@@ -198,8 +135,14 @@ void mlpSubBlock(ForwardContext& c, int l)
 
 void runTransformerBlock(ForwardContext& c, int layer)
 {
-    attentionSubBlock(c, layer);
-    mlpSubBlock(c, layer);
+    if (c.cfg.diff != DiffVersion::None)
+        runDifferentialAttention(c, layer);
+    else
+        attentionSubBlock(c, layer);
+    if (c.cfg.gptOssExperts > 0)
+        runGptOssExperts(c, layer);
+    else
+        mlpSubBlock(c, layer);
 }
 
 } // namespace attnscope

@@ -85,8 +85,12 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     e.weightBytes = weightBytesToConvert;
     const uint64_t t = static_cast<uint64_t>(std::max<int64_t>(T, 0));
     const uint64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize;
-    const uint64_t qw = uint64_t(c.nHeads) * c.headDim, kvw = uint64_t(c.nKvHeads) * c.headDim;
-    uint64_t floats = t * (4 * D + qw + 2 * kvw + qw + F * (c.mlp == MlpKind::Gated ? 2 : 1));   // x, xn, tmp, host copy, q/k/v, attn, MLP
+    const uint64_t qw = c.qWidth(), kw = c.kWidth(), vw = c.vWidth(), ow = c.attnWidth();
+    uint64_t floats = t * (4 * D + qw + kw + vw + ow + F * (c.mlp == MlpKind::Gated ? 2 : 1));   // x, xn, tmp, host copy, q/k/v, attn, MLP
+    if (c.diff != DiffVersion::None)
+        floats += t * (ow + uint64_t(c.nHeads));   // the second map's output, V2's λ
+    if (c.gptOssExperts > 0)
+        floats += t * (D + 2 + uint64_t(c.gptOssExperts) * 2);   // expert output rows, routing, router logits
     floats += 2 * t * static_cast<uint64_t>(std::max(c.ropeDims, 0)) * 2;                        // ≤ 2 RoPE tables
     floats += uint64_t(std::max(threads, 1)) * (64 * t + t);                                     // attention scratch
     int64_t logitRows = 0;
@@ -99,6 +103,8 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     int64_t maps = 0;
     for (Quantity q : capture.quantities) {
         const QuantityInfo& qi = quantityInfo(q);
+        if (!c.mayProduce(q))
+            continue;   // e.g. a second map asked of a model without differential heads: never allocated
         if (qi.shape == QuantityShape::HeadMap) {
             const int64_t n = capture.headCount(c.nLayers, c.nHeads);
             maps += n;
