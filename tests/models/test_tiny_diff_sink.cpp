@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -165,4 +166,65 @@ TEST(TinyDiffSinkConfig, HeadsCountDifferentialPairsAndGptOssAlternatesSlidingLa
     EXPECT_EQ(cfg.layerRulesSummary(),
               "0: sliding window 4, RoPE θ 150000, YaRN ×32; 1: full (causal), RoPE θ 150000, YaRN ×32; "
               "2: sliding window 4, RoPE θ 150000, YaRN ×32");
+}
+
+TEST(TinyDiffSinkGguf, GptOssGgufAsLlamaCppWritesItMatchesTheSameReference)
+{
+    // tiny-gpt-oss-f32.gguf: the fixture's weights under llama.cpp's gpt-oss names and layouts (separate gate/up
+    // experts [E, F, D], down [E, D, F], sinks, post_attention_norm as the pre-MLP norm, YaRN metadata).
+    const nlohmann::json& m = reference()["models"][4];
+    ASSERT_EQ(m["folder"], "tiny-gpt-oss");
+    auto model = LoadedModel::open(folder("tiny-gpt-oss-f32.gguf"));
+    const ModelConfig& cfg = model->config();
+    EXPECT_EQ(cfg.architecture, "gpt-oss");
+    EXPECT_EQ(cfg.gptOssExperts, 4);
+    EXPECT_EQ(cfg.layers[0].mask, AttentionMask::sliding(4));
+    EXPECT_EQ(cfg.layers[1].mask, AttentionMask::causal());
+    auto hf = LoadedModel::open(folder("tiny-gpt-oss"));
+    EXPECT_EQ(cfg.layers[0].yarn, hf->config().layers[0].yarn) << "the same YaRN frequencies from either format";
+    const auto& c = m["cases"][0];
+    const auto ids = c["ids"].get<std::vector<int32_t>>();
+    EXPECT_EQ(model->tokenizer().encode(c["text"].get<std::string>()).ids, ids);
+    CaptureSpec spec;
+    spec.heads = CaptureSpec::Heads::All;
+    spec.logits = CaptureSpec::Logits::All;
+    spec.quantities = {Quantity::AttentionProbs, Quantity::SinkProb};
+    CollectingObserver obs(spec);
+    cpu::CpuBackend backend(2);
+    runForward(*model, backend, ids, obs);
+    double maxLogit = 0, maxProb = 0, maxSink = 0;
+    for (size_t p = 0; p < ids.size(); ++p)
+        for (size_t v = 0; v < obs.logits()[p].second.size(); ++v)
+            maxLogit = std::max(maxLogit, std::fabs(obs.logits()[p].second[v] - c["logits"][p][v].get<double>()));
+    for (int l = 0; l < cfg.nLayers; ++l)
+        for (int h = 0; h < cfg.nHeads; ++h) {
+            maxProb = std::max(maxProb, mapError(*obs.store().map(l, h), c["a1"][l][h]));
+            CapturedSeriesPtr s = obs.store().series(Quantity::SinkProb, l, h);
+            ASSERT_TRUE(s);
+            for (size_t i = 0; i < ids.size(); ++i)
+                maxSink = std::max(maxSink, std::fabs(s->values[i] - c["sink_probs"][l][h][i].get<double>()));
+        }
+    EXPECT_LE(maxLogit, 1e-4);
+    EXPECT_LE(maxProb, 1e-5);
+    EXPECT_LE(maxSink, 1e-5);
+    std::printf("[ measured ] tiny-gpt-oss-f32.gguf max |Δ logit| %.2e |Δ prob| %.2e |Δ p_sink| %.2e\n", maxLogit, maxProb, maxSink);
+}
+
+TEST(TinyDiffSinkConfig, QuantisedHfCheckpointsAreRefusedNamingTheMethod)
+{
+    namespace fs = std::filesystem;
+    const fs::path tmp = fs::temp_directory_path() / "attnscope-mxfp4-gpt-oss";
+    fs::remove_all(tmp);
+    fs::copy(folder("tiny-gpt-oss"), tmp);
+    nlohmann::json cfg = nlohmann::json::parse(std::ifstream(tmp / "config.json"));
+    cfg["quantization_config"] = {{"quant_method", "mxfp4"}};
+    std::ofstream(tmp / "config.json") << cfg.dump();
+    try {
+        LoadedModel::open(tmp.string());
+        ADD_FAILURE() << "an MXFP4 checkpoint was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+        EXPECT_NE(std::string(e.what()).find("'mxfp4'"), std::string::npos) << e.what();
+    }
+    fs::remove_all(tmp);
 }
