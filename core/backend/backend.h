@@ -12,6 +12,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/attention/attention_mask.h"
+#include "core/attention/attention_spec.h"
 
 #include <cstdint>
 #include <memory>
@@ -21,8 +22,18 @@
 
 namespace attnscope {
 
-enum class OpKind { Gemm, Norm, Rope, Activation, GatedActivation, AddBias, Add, Scale, Gather, Attention, IndexAdd,
-                    Count };
+enum class OpKind {
+    Gemm, Norm, Rope, Activation, GatedActivation, AddBias, Add, Scale, Gather, Attention,
+    // used only by what-if runs (core/attention/attention_spec.h)
+    VariantAttention, HeadGroupMean,
+    // used only by mixture-of-experts models (gpt-oss)
+    IndexAdd,
+    Count
+};
+/// The ops every baseline run needs (a backend that lacks one of them cannot run a model).
+inline constexpr OpKind kBaselineOps[] = {OpKind::Gemm, OpKind::Norm, OpKind::Rope, OpKind::Activation,
+                                          OpKind::GatedActivation, OpKind::AddBias, OpKind::Add, OpKind::Scale,
+                                          OpKind::Gather, OpKind::Attention};
 const char* opKindName(OpKind k);
 
 /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta·C. Row-major with leading dimensions (B is a PyTorch [out, in] weight).
@@ -169,6 +180,39 @@ struct AttentionArgs {
     std::stop_token stop;
 };
 
+/// A what-if attention that is not a softmax under a fixed mask (docs/VARIANTS.md): a data-dependent selection
+/// (top-k, threshold, LSH buckets, k-means clusters), a pooled map (NSA-style, hierarchical, Linformer) or a
+/// kernelised map (linear, Performer). For every head the op computes the *effective map* P (T×T, rows sum to 1
+/// over the keys it uses, 0 elsewhere, never outside `base`) and the output O = P·V; probs[h] receives P when
+/// given, support[h] (a MaskBits of T×T) receives P's support for the selection and pooled kinds. Seeds make it
+/// deterministic.
+struct VariantAttentionArgs {
+    VariantKind kind = VariantKind::TopK;
+    int64_t tokens = 0, heads = 0, kvHeads = 0, headDim = 0;
+    float scale = 1.f;
+    AttentionMask base;              // the model's causality: causal or bidirectional
+    // parameters (those of the kind; see attention_spec.cpp)
+    int64_t k = 0, window = 0, block = 0, select = 0, local = 0, region = 0, global = 0, buckets = 0, rounds = 0,
+            features = 0;
+    double p = 0;
+    uint64_t seed = 0;
+    int layer = 0;                   // mixed into seeds so layers hash differently
+    const float* q = nullptr; int64_t ldq = 0;
+    const float* k_ = nullptr; int64_t ldk = 0;
+    const float* v = nullptr; int64_t ldv = 0;
+    float* out = nullptr; int64_t ldo = 0;
+    float* const* probs = nullptr;   // heads entries, each may be null
+    MaskBits* const* support = nullptr;  // heads entries, each may be null
+    std::stop_token stop;
+};
+
+/// K/V heads regrouped by averaging: x is [rows × heads·headDim] (row stride ld); afterwards the first
+/// groups·headDim columns of every row hold the means of `heads / groups` consecutive heads (in place).
+struct HeadGroupMeanArgs {
+    int64_t rows = 0, heads = 0, groups = 0, headDim = 0;
+    float* x = nullptr; int64_t ld = 0;
+};
+
 /// Result of an op: ok, or a reason (unsupported, cancelled, device error, out of memory). Never throws.
 struct OpStatus {
     bool ok = true;
@@ -222,7 +266,11 @@ public:
     virtual OpStatus scale(const ScaleArgs& a) = 0;
     virtual OpStatus gather(const GatherArgs& a) = 0;
     virtual OpStatus attention(const AttentionArgs& a) = 0;
-    virtual OpStatus indexAdd(const IndexAddArgs& a) = 0;
+    // ---- what-if ops (optional: a backend without them runs baselines only) ----
+    virtual OpStatus variantAttention(const VariantAttentionArgs& a) { (void)a; return OpStatus::failure(name() + ": variant attention is not supported"); }
+    virtual OpStatus headGroupMean(const HeadGroupMeanArgs& a) { (void)a; return OpStatus::failure(name() + ": head regrouping is not supported"); }
+    // ---- mixture-of-experts op (optional: a backend without it runs dense models only) ----
+    virtual OpStatus indexAdd(const IndexAddArgs& a) { (void)a; return OpStatus::failure(name() + ": index_add is not supported"); }
 };
 
 class BackendFactory {

@@ -26,6 +26,10 @@ constexpr std::array<QuantityInfo, static_cast<size_t>(Quantity::Count)> kSchema
      ValueDomain::Signed, ViewHint::DivergingHeatmap},
     {Quantity::FinalHidden, "hidden.final", "output hidden state", QuantityShape::LayerSeries, ValueDomain::Signed,
      ViewHint::DivergingHeatmap},
+    {Quantity::Queries, "attention.queries", "queries after norm and RoPE", QuantityShape::LayerSeries,
+     ValueDomain::Signed, ViewHint::DivergingHeatmap},
+    {Quantity::Keys, "attention.keys", "keys after norm and RoPE", QuantityShape::LayerSeries, ValueDomain::Signed,
+     ViewHint::DivergingHeatmap},
 }};
 
 static_assert([] {

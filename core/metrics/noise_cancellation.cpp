@@ -56,16 +56,17 @@ NoiseCancellation measureNoiseCancellation(const AttentionMap& a1, const Attenti
     signal = clampRange(signal, T);
     rows = rows.empty() ? defaultQueryRows(signal, T) : clampRange(rows, T);
     double s1 = 0, n1 = 0, s2 = 0, n2 = 0, sd = 0, nd = 0;
+    RowKeys keys;
     for (int64_t i = rows.begin; i < rows.end; ++i) {
         if (a1.isMaskedRow(i))
             continue;
-        const RowKeys keys = a1.rowKeys(i);
+        a1.mask.rowKeys(i, a1.tokens, keys);
         if (keys.size() == 0)
             continue;
         const float* ra = a1.row(i);
         const float* rd = d.row(i);
-        for (int k = 0; k < keys.count; ++k)
-            for (int64_t j = keys.range[k].begin; j < keys.range[k].end; ++j) {
+        for (const KeyRange& kr : keys.range)
+            for (int64_t j = kr.begin; j < std::min(kr.end, T); ++j) {
                 const double a = ra[j], dd = rd[j], removed = a - dd;
                 if (signal.contains(j)) {
                     s1 += a;

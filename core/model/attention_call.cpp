@@ -1,7 +1,9 @@
 // One attention op over a layer's heads with its captures (docs/ENGINE.md "Attention", "Capture schema"): the maps
 // the observer wants (or the caller needs, e.g. both maps of a differential head for its combined map) are
 // allocated with their mask and written by the kernel, per-row log-sum-exp included; with learned sinks the
-// per-row sink probability of the heads that want it. Shared by the generic block and the differential block.
+// per-row sink probability of the heads that want it. Used by the differential block, whose two calls per layer
+// share values wider than the keys; the generic block's attention (transformer_block.cpp) also runs what-if
+// variants.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/model/forward_context.h"
 
@@ -61,8 +63,11 @@ std::vector<AttentionMapPtr> runAttention(ForwardContext& c, int l, const Attent
         m->probs.resize(static_cast<size_t>(T * T));
         m->lse.resize(static_cast<size_t>(T));
         m->maskedRows.assign(static_cast<size_t>(T), 0);
-        for (int64_t i = 0; i < T; ++i)
-            m->maskedRows[static_cast<size_t>(i)] = mask.validCount(i, T) == 0 ? 1 : 0;
+        RowKeys keys;
+        for (int64_t i = 0; i < T; ++i) {
+            mask.rowKeys(i, T, keys);
+            m->maskedRows[static_cast<size_t>(i)] = keys.range.empty() ? 1 : 0;
+        }
         if (c.backend.hostMemory()) {
             probs[h] = m->probs.data();
             lse[h] = m->lse.data();
@@ -110,7 +115,7 @@ std::vector<AttentionMapPtr> runAttention(ForwardContext& c, int l, const Attent
         if (deliver[h] && !c.observer.onMap(out[static_cast<size_t>(h)]))
             c.cancelled();
     }
-    if (l == 0 && call.quantity == Quantity::AttentionProbs)
+    if (l == c.options.startLayer && call.quantity == Quantity::AttentionProbs)
         c.timings.firstLayerMapsMs = msSince(c.start);
     return out;
 }

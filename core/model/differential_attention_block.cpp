@@ -17,6 +17,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/model/forward_context.h"
 
+#include "core/attention/attention_spec.h"
 #include "core/util/error.h"
 
 #include <cmath>
@@ -169,6 +170,9 @@ void runDifferentialAttention(ForwardContext& c, int l)
     using R = TensorRole;
     if (cfg.residual != ResidualLayout::PreNorm)
         throw Error(ErrorKind::Internal, "", "differential attention", -1, "only the pre-norm layout is implemented");
+    if (c.options.variant && c.options.variant->appliesTo(l))
+        throw Error(ErrorKind::Unsupported, "", "variant", -1,
+                    "what-if attention variants are not implemented for differential layers (layer " + std::to_string(l) + ")");
     const int64_t T = c.T, D = cfg.dModel, H = cfg.nHeads, d = cfg.headDim, dv = cfg.valueDim();
     const int64_t qw = cfg.qWidth(), kw = cfg.kWidth(), vw = cfg.vWidth(), ow = cfg.attnWidth();
     const HalvesPlan p = halvesPlan(cfg);

@@ -29,7 +29,7 @@ struct ModelInfo {
     std::string layerRules;                   // runs of identical per-layer attention rules
     std::vector<std::string> layerRuleList;   // one entry per layer ("sliding window 512, RoPE θ 10000")
     std::vector<std::string> unusedTensors;   // tensors no role of the architecture uses
-    std::string tokenizer;                    // "bpe", "wordpiece"
+    std::string tokenizer;                    // "bpe", "wordpiece", "sentencepiece-bpe"
     uint64_t tensorCount = 0;
     uint64_t parameterCount = 0;
     uint64_t sizeOnDisk = 0;

@@ -33,6 +33,8 @@ public:
     OpStatus scale(const ScaleArgs& a) override;
     OpStatus gather(const GatherArgs& a) override;
     OpStatus attention(const AttentionArgs& a) override;
+    OpStatus variantAttention(const VariantAttentionArgs& a) override;
+    OpStatus headGroupMean(const HeadGroupMeanArgs& a) override;
     OpStatus indexAdd(const IndexAddArgs& a) override;
 
 private:
@@ -50,6 +52,8 @@ OpStatus addCpu(const AddArgs& a);
 OpStatus scaleCpu(const ScaleArgs& a);
 OpStatus gatherCpu(const GatherArgs& a);
 OpStatus attentionCpu(const AttentionArgs& a, int threads);
+OpStatus variantAttentionCpu(const VariantAttentionArgs& a, int threads);
+OpStatus headGroupMeanCpu(const HeadGroupMeanArgs& a);
 OpStatus indexAddCpu(const IndexAddArgs& a);
 /// The scalar activation functions, shared by activationCpu and gatedActivationCpu.
 float activate(Activation act, float x, float param);

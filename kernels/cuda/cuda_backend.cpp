@@ -31,7 +31,6 @@ public:
     OpStatus scale(const ScaleArgs&) override { return unsupported(OpKind::Scale); }
     OpStatus gather(const GatherArgs&) override { return unsupported(OpKind::Gather); }
     OpStatus attention(const AttentionArgs&) override { return unsupported(OpKind::Attention); }
-    OpStatus indexAdd(const IndexAddArgs&) override { return unsupported(OpKind::IndexAdd); }
 
 private:
     static OpStatus unsupported(OpKind k) { return OpStatus::failure(std::string("cuda: op ") + opKindName(k) + " is not supported"); }
