@@ -84,14 +84,7 @@ bool ModelConfig::mayProduce(Quantity q) const
     case Quantity::AttentionProbs2:
     case Quantity::AttentionCombined:
     case Quantity::Lambda: return diff != DiffVersion::None;
-    case Quantity::SinkProb:
-        if (arch)
-            for (std::span<const TensorBinding> list : {arch->tensors, arch->extraTensors})
-                for (const TensorBinding& b : list)
-                    if (b.role == TensorRole::AttnSinks)
-                        return true;
-        return false;
-    default: return true;
+    default: return true;   // sink probabilities too: a what-if sink variant adds a sink column to any model
     }
 }
 

@@ -96,8 +96,8 @@ struct ModelConfig {
     int64_t kWidth() const { return int64_t(nKvHeads) * headDim * (diff == DiffVersion::V1 ? 2 : 1); }
     int64_t vWidth() const { return int64_t(nKvHeads) * valueDim(); }
     int64_t attnWidth() const { return int64_t(nHeads) * valueDim(); }
-    /// False for quantities this model never produces (a second map without differential heads, sink
-    /// probabilities without learned sinks); true otherwise (memory estimates skip the false ones).
+    /// False for quantities this model never produces (a second map, a combined map or λ without differential
+    /// heads); true otherwise (memory estimates skip the false ones).
     bool mayProduce(Quantity q) const;
     bool causal() const;         // any layer causal
     /// "0–4 sliding window 512 (θ 10000), 5 full (θ 1000000), …": runs of identical rules.

@@ -8,6 +8,7 @@
 #include "core/capture/collecting_observer.h"
 #include "core/model/forward.h"
 #include "core/model/loaded_model.h"
+#include "core/session/run_request.h"
 #include "core/util/error.h"
 #include "kernels/cpu/cpu_backend.h"
 
@@ -227,4 +228,15 @@ TEST(TinyDiffSinkConfig, QuantisedHfCheckpointsAreRefusedNamingTheMethod)
         EXPECT_NE(std::string(e.what()).find("'mxfp4'"), std::string::npos) << e.what();
     }
     fs::remove_all(tmp);
+}
+
+TEST(TinyDiffSinkConfig, MemoryEstimateCountsSecondAndCombinedMapsOnlyForDifferentialHeads)
+{
+    CaptureSpec spec;
+    spec.heads = CaptureSpec::Heads::All;
+    spec.quantities = {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined};
+    auto go = LoadedModel::open(folder("tiny-gpt-oss"));
+    auto dl = LoadedModel::open(folder("tiny-diffllama"));
+    EXPECT_EQ(estimateRun(*go, 100, spec, 0, 0, 2).capturedMaps, 3 * 4) << "gpt-oss: only A1 exists";
+    EXPECT_EQ(estimateRun(*dl, 100, spec, 0, 0, 2).capturedMaps, 3 * 3 * 4) << "DiffLlama: A1, A2 and A1 − λ·A2";
 }
