@@ -20,6 +20,12 @@ std::optional<std::string> Args::get(const std::string& o) const
     return it->second;
 }
 
+std::vector<std::string> Args::all(const std::string& o) const
+{
+    auto it = repeated.find(o);
+    return it == repeated.end() ? std::vector<std::string>{} : it->second;
+}
+
 long long Args::getInt(const std::string& o, long long fallback, long long lo, long long hi) const
 {
     auto v = get(o);
@@ -59,7 +65,7 @@ Args parseArgs(int argc, char** argv, const std::set<std::string>& valueOptions,
 {
     Args a;
     if (argc < 2)
-        usage("missing command (info, tokenize, run, bench); see --help");
+        usage("missing command (info, tokenize, run, bench, heads); see --help");
     a.command = argv[1];
     for (int i = 2; i < argc; ++i) {
         std::string s = argv[i];
@@ -78,6 +84,7 @@ Args parseArgs(int argc, char** argv, const std::set<std::string>& valueOptions,
                     value = argv[++i];
                 }
                 a.options[name] = value;
+                a.repeated[name].push_back(value);
             } else if (flagOptions.count(name) && !inlineValue) {
                 a.flags.insert(name);
             } else {

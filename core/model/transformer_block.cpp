@@ -173,7 +173,11 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, 
         auto& m = maps[static_cast<size_t>(h)];
         if (!m)
             continue;
-        m->mask = explicitSupport ? AttentionMask::explicitBits(supports[h], variant->describe(), causal) : mask;
+        // The variant op replaces the layer's own rule entirely (a Gemma local layer under `linear` sees every earlier
+        // key): its maps carry their support, or the plain causal/bidirectional mask for the dense kinds.
+        m->mask = explicitSupport ? AttentionMask::explicitBits(supports[h], variant->describe(), causal)
+                  : variantOp     ? (causal ? AttentionMask::causal() : AttentionMask::bidirectional())
+                                  : mask;
         m->maskedRows.assign(static_cast<size_t>(T), 0);
         RowKeys keys;
         for (int64_t i = 0; i < T; ++i) {

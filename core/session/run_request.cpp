@@ -55,11 +55,6 @@ private:
     LayerCaptures m_layer;
 };
 
-uint64_t mapBytes(int64_t T)
-{
-    return uint64_t(T) * uint64_t(T) * sizeof(float) + uint64_t(T) * (sizeof(float) + 1);
-}
-
 } // namespace
 
 std::string MemoryEstimate::describe() const
@@ -108,7 +103,7 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
         if (qi.shape == QuantityShape::HeadMap) {
             const int64_t n = capture.headCount(c.nLayers, c.nHeads);
             maps += n;
-            cap += uint64_t(n) * mapBytes(T);
+            cap += captureBytes(T, static_cast<uint64_t>(n));   // the one per-map formula (core/util/memory_budget.h)
         } else if (q == Quantity::HiddenState) {
             cap += uint64_t(c.nLayers) * t * D * sizeof(float);
         } else if (q == Quantity::FinalHidden) {
@@ -167,11 +162,17 @@ std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64
     return r;
 }
 
-std::vector<OpKind> extraOps(const RunRequest& req, const ModelConfig& cfg)
+std::vector<OpKind> modelOps(const ModelConfig& cfg)
 {
     std::vector<OpKind> ops;
     if (cfg.gptOssExperts > 0)
         ops.push_back(OpKind::IndexAdd);
+    return ops;
+}
+
+std::vector<OpKind> extraOps(const RunRequest& req)
+{
+    std::vector<OpKind> ops;
     if (req.variant && req.variant->needsVariantOp())
         ops.push_back(OpKind::VariantAttention);
     if (req.variant && (req.variant->kind == VariantKind::Gqa || req.variant->kind == VariantKind::Mqa))
@@ -243,7 +244,9 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
         throw Error(ErrorKind::Cancelled, "", "", -1, "run cancelled");
 
     std::string placement;
-    const std::vector<OpKind> extra = extraOps(req, cfg);
+    std::vector<OpKind> extra = extraOps(req);
+    for (OpKind k : modelOps(cfg))
+        extra.push_back(k);
     Backend& backend = backends.runBackend(&placement, extra);
     if (!placement.empty())
         r.notes.push_back(placement);

@@ -124,7 +124,7 @@ QVariant TokenListModel::data(const QModelIndex& index, int role) const
     case SelectedRole:
         return r == m_selected;
     case MaskedRole:
-        return m_selected >= 0 && r > m_selected;
+        return m_masksLater && m_selected >= 0 && r > m_selected;
     default:
         return {};
     }

@@ -56,6 +56,8 @@ public:
     void setWeights(QVector<double> primary, QVector<double> secondary = {});
     void clearWeights();
     void setSelectedPosition(int position);   // -1 for none
+    /// Whether tokens after the selected one report MaskedRole (a query cannot see them); off for a key picker.
+    void setMasksLaterTokens(bool on) { m_masksLater = on; }
     int selectedPosition() const { return m_selected; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -67,6 +69,7 @@ private:
     QVector<double> m_weights;
     QVector<double> m_secondary;
     int m_selected = -1;
+    bool m_masksLater = true;
 };
 
 } // namespace attnscope
