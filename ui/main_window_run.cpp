@@ -6,10 +6,12 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "ui/background_job.h"
+#include "ui/panels/differential_panel.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/prompt_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/session_bridge.h"
 #include "ui/widgets/capture_subset_dialog.h"
 
@@ -93,9 +95,25 @@ void MainWindow::runPromptCapturing(CaptureMaskPtr capture)
         return;
     }
     m_postedText = text;
+    m_postedVariant.clear();
     m_bridge->run(model, text, std::move(capture));
     setBusyUi(true);
     showStatus(tr("Running %1…").arg(QFileInfo(model->path).fileName()));
+}
+
+void MainWindow::runPromptWithVariant(const AttentionSpec& variant)
+{
+    OpenedModelPtr model = m_context->model();
+    const QString text = m_prompt->text();
+    if (!model || text.trimmed().isEmpty()) {
+        showStatus(tr("Open a model and type a prompt before running a variant"), 4000);
+        return;
+    }
+    m_postedText = text;
+    m_postedVariant = QString::fromStdString(variant.describe());
+    m_bridge->run(model, text, nullptr, variant);
+    setBusyUi(true);
+    showStatus(tr("Running %1 with %2…").arg(QFileInfo(model->path).fileName(), m_postedVariant));
 }
 
 void MainWindow::cancelRun()
@@ -109,6 +127,9 @@ void MainWindow::cancelRun()
 void MainWindow::onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads, CaptureMaskPtr captured)
 {
     m_context->beginRun(gen, std::move(tokens), layers, heads, kvHeads, std::move(captured));
+    if (OpenedModelPtr m = m_context->model())
+        m_context->setRunLabel(QString::fromStdString(m->info.name.empty() ? m->info.architecture : m->info.name) +
+                               (m_postedVariant.isEmpty() ? QString() : QStringLiteral(" · ") + m_postedVariant));
     m_runText = m_postedText;
     updateStale();   // the prompt may have been edited while the run was starting
     if (m_pendingSelection) {
@@ -246,7 +267,8 @@ void MainWindow::reportError(const QString& title, const QString& message)
 bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
-           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
+           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_differential->isBusy() && !m_sinks->isBusy() && !m_prompt->isTokenising()
+           && m_pendingIo == 0 && !m_runAfterOpen;
 }
 
 } // namespace attnscope

@@ -122,7 +122,8 @@ quint64 SessionBridge::openModel(const QString& path)
     return gen;
 }
 
-quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture)
+quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture,
+                           std::optional<AttentionSpec> variant)
 {
     if (!model || !model->model)
         return 0;
@@ -135,6 +136,10 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
     request.capture.logits = CaptureSpec::Logits::Last;
     request.topK = 5;
     request.memoryBudgetBytes = budget;
+    request.variant = std::move(variant);
+    // Quantities a model does not produce cost nothing (never allocated, not counted in the estimate).
+    request.capture.quantities = {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined,
+                                  Quantity::Lambda, Quantity::SinkProb};
     quint64 gen = m_session->postTagged(
         "run",
         [this, model, request, text, summary, refusal, capture, budget](RequestContext& ctx) mutable {

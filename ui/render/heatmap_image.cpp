@@ -63,7 +63,7 @@ const float* rowValues(const HeatmapSource& src, int64_t i, std::vector<float>& 
 {
     const AttentionMap& m = *src.map;
     const float* row = m.row(i);
-    if (!src.isSigned())
+    if (!src.layerMean)
         return row;
     const float* mean = src.layerMean->data() + i * m.tokens;
     scratch.resize(static_cast<size_t>(m.tokens));

@@ -47,17 +47,19 @@ struct ValueGrid {
     float at(int r, int c) const { return values[static_cast<size_t>(r) * static_cast<size_t>(cols) + static_cast<size_t>(c)]; }
 };
 
-/// What a heatmap shows: a map's probabilities, or the signed difference from its layer's mean over heads.
+/// What a heatmap shows: a map's probabilities, the signed difference from its layer's mean over heads, or a map
+/// whose own values are signed (a differential head's A1 − λ·A2).
 struct HeatmapSource {
     AttentionMapPtr map;
     std::shared_ptr<const std::vector<float>> layerMean;   // tokens² mean over the layer's heads (Δ view)
-    bool isSigned() const { return layerMean != nullptr; }
+    bool signedMap = false;                                // the map's values are signed themselves
+    bool isSigned() const { return layerMean != nullptr || signedMap; }
     int64_t tokens() const { return map ? map->tokens : 0; }
     /// The value drawn at (query i, key j): the weight, or weight − layer mean.
     float value(int64_t i, int64_t j) const
     {
         const size_t k = static_cast<size_t>(i * map->tokens + j);
-        return isSigned() ? map->probs[k] - (*layerMean)[k] : map->probs[k];
+        return layerMean ? map->probs[k] - (*layerMean)[k] : map->probs[k];
     }
 };
 
