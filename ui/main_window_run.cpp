@@ -110,7 +110,7 @@ void MainWindow::runPromptWithVariant(const AttentionSpec& variant)
         return;
     }
     m_postedText = text;
-    m_postedVariant = QString::fromStdString(variant.describe());
+    m_postedVariant = QString::fromStdString(variant.toString());
     m_bridge->run(model, text, nullptr, variant);
     setBusyUi(true);
     showStatus(tr("Running %1 with %2…").arg(QFileInfo(model->path).fileName(), m_postedVariant));
@@ -127,9 +127,15 @@ void MainWindow::cancelRun()
 void MainWindow::onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads, CaptureMaskPtr captured)
 {
     m_context->beginRun(gen, std::move(tokens), layers, heads, kvHeads, std::move(captured));
-    if (OpenedModelPtr m = m_context->model())
-        m_context->setRunLabel(QString::fromStdString(m->info.name.empty() ? m->info.architecture : m->info.name) +
-                               (m_postedVariant.isEmpty() ? QString() : QStringLiteral(" · ") + m_postedVariant));
+    if (OpenedModelPtr m = m_context->model()) {
+        // A short name for legends: the model's own name when it is short, else the file's name, elided.
+        QString name = QString::fromStdString(m->info.name);
+        if (name.isEmpty() || name.size() > 20)
+            name = QFileInfo(m->path).completeBaseName();
+        if (name.size() > 22)
+            name = name.left(21) + QStringLiteral("…");
+        m_context->setRunLabel(name + (m_postedVariant.isEmpty() ? QString() : QStringLiteral(" · ") + m_postedVariant));
+    }
     m_runText = m_postedText;
     updateStale();   // the prompt may have been edited while the run was starting
     if (m_pendingSelection) {

@@ -1,4 +1,4 @@
-// `attnscope-cli stats MODEL --text T [--sink-threshold E] [--json]`: the per-layer statistics of
+// `attnscope-cli stats MODEL --text T [--sink-threshold E] [--variant SPEC] [--json]`: the per-layer statistics of
 // core/metrics/layer_report.h (first-token share, massive activations, sink rate, and gate, sink and differential
 // statistics where the model has them: sink mass per layer and head for learned sinks, λ per head and the negative
 // share of A1 − λ·A2 for differential heads) — the numbers the Gated Attention paper tabulates (its Table 4
@@ -68,6 +68,8 @@ int cmdStats(const Args& a)
     req.capture.quantities = {Quantity::AttentionProbs, Quantity::AttentionCombined, Quantity::Gate, Quantity::SinkProb,
                               Quantity::AttnOutNormPre, Quantity::AttnOutNormPost, Quantity::Lambda};
     req.keepCaptures = false;
+    if (const auto v = a.get("variant"))
+        req.variant = AttentionSpec::parse(*v);   // a what-if run: the statistics of the variant's maps
     LayerReportBuilder builder(cfg.nHeads, threshold);
     RunStreaming streaming;
     streaming.onLayer = [&builder](const LayerCaptures& lc) {
@@ -83,6 +85,8 @@ int cmdStats(const Args& a)
         j["model"] = a.model();
         j["architecture"] = cfg.architecture;
         j["tokens"] = r.tokens.size();
+        if (req.variant)
+            j["variant"] = req.variant->toString();
         j["sink_threshold"] = threshold;
         j["notes"] = r.notes;
         j["layers"] = nlohmann::json::array();
@@ -120,7 +124,8 @@ int cmdStats(const Args& a)
         std::cout << j.dump(2) << "\n";
         return 0;
     }
-    std::printf("%zu tokens, %s; sink threshold %.2f\n", r.tokens.size(), cfg.architecture.c_str(), threshold);
+    std::printf("%zu tokens, %s%s; sink threshold %.2f\n", r.tokens.size(), cfg.architecture.c_str(),
+                req.variant ? (" under " + req.variant->toString()).c_str() : "", threshold);
     for (const std::string& n : r.notes)
         std::printf("note: %s\n", n.c_str());
     // Columns for the learned-sink and differential statistics appear when the model produces them.

@@ -328,3 +328,24 @@ TEST(Cli, HeadsInductionProbeOnSmolLM2)
     ASSERT_EQ(j["heads"].size(), 5u);
     EXPECT_GE(j["heads"][0]["scores"]["induction"].get<double>(), 0.3);
 }
+
+TEST(Cli, StatsUnderASinkVariantReportsTheMassTheVirtualSinkTook)
+{
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    Result base = runCli("stats " + shellQuote(tiny) + " --text 'a token and a token and a token' --threads 2 --json");
+    Result sink = runCli("stats " + shellQuote(tiny) + " --text 'a token and a token and a token' --threads 2 "
+                         "--variant sink:logit=0 --json");
+    ASSERT_EQ(base.exitCode, 0) << base.err;
+    ASSERT_EQ(sink.exitCode, 0) << sink.err;
+    const auto b = nlohmann::json::parse(base.out), s = nlohmann::json::parse(sink.out);
+    EXPECT_FALSE(b.contains("variant"));
+    EXPECT_EQ(s["variant"], "sink");
+    for (size_t l = 0; l < s["layers"].size(); ++l) {
+        EXPECT_FALSE(b["layers"][l].contains("sink_mass")) << "no sink column in the baseline";
+        const double m = s["layers"][l]["sink_mass"].get<double>();
+        EXPECT_GT(m, 0.0);
+        EXPECT_LT(m, 1.0);
+    }
+    Result bad = runCli("stats " + shellQuote(tiny) + " --text x --variant 'sink:nonsense=1'");
+    EXPECT_EQ(bad.exitCode, 2) << bad.out;
+}

@@ -85,6 +85,7 @@ SinkPanel::SinkPanel(SessionContext* context, QWidget* parent)
     , m_hiddenView(new QChartView(m_hidden, this))
     , m_table(new QTableWidget(0, 7, this))
     , m_rate(new QLabel(this))
+    , m_legend(new QLabel(this))
 {
     setObjectName(QStringLiteral("sinkPanel"));
     m_metricCombo->setObjectName(QStringLiteral("sinkMetric"));
@@ -130,8 +131,12 @@ SinkPanel::SinkPanel(SessionContext* context, QWidget* parent)
     }
     m_curvesView->setObjectName(QStringLiteral("sinkCurves"));
     m_hiddenView->setObjectName(QStringLiteral("massiveActivations"));
-    m_curves->legend()->setAlignment(Qt::AlignBottom);
-    m_hidden->legend()->setAlignment(Qt::AlignBottom);
+    // One legend for both charts, as wrapped text: run labels (a model and a variant) are too long for QLegend.
+    m_curves->legend()->hide();
+    m_hidden->legend()->hide();
+    m_legend->setObjectName(QStringLiteral("sinkLegend"));
+    m_legend->setWordWrap(true);
+    m_legend->setTextFormat(Qt::RichText);
 
     m_table->setObjectName(QStringLiteral("sinkTable"));
     m_table->setHorizontalHeaderLabels({tr("layer"), tr("first-token share"), tr("sink mass"), tr("sink rate"),
@@ -145,9 +150,14 @@ SinkPanel::SinkPanel(SessionContext* context, QWidget* parent)
     m_rate->setWordWrap(true);
     m_rate->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    auto* curvesBox = new QWidget(this);
+    auto* cl = new QVBoxLayout(curvesBox);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->addWidget(m_curvesView, 1);
+    cl->addWidget(m_legend);
     auto* top = new QSplitter(Qt::Horizontal, this);
     top->addWidget(m_heatmap);
-    top->addWidget(m_curvesView);
+    top->addWidget(curvesBox);
     top->setStretchFactor(0, 2);
     top->setStretchFactor(1, 3);
     top->setSizes({500, 700});
@@ -263,7 +273,7 @@ void SinkPanel::pinCurrent()
     if (m_pinned.size() >= kMaxCurves - 1)
         m_pinned.removeFirst();
     Curve c = currentCurve();
-    c.label += tr(" (%1 tokens)").arg(m_context->tokenCount());
+    c.label += tr(", %1 tok.").arg(m_context->tokenCount());
     m_pinned.push_back(std::move(c));
     rebuildCharts();
     emit refreshed();
@@ -323,14 +333,15 @@ void SinkPanel::rebuildCharts()
         curves.push_back(currentCurve());
     int maxLayers = 1;
     double hiMin = kNaN, hiMax = kNaN;
+    QStringList legend;
     for (int k = 0; k < curves.size(); ++k) {
         const Curve& c = curves[k];
         const bool current = k == curves.size() - 1 && m_context->tokens() && m_context->layersReady() > 0;
         const QColor colour = current ? kCurveColours[0] : kCurveColours[1 + k % 4];
         const QVector<double>& ys = mass && !c.sinkMass.isEmpty() ? c.sinkMass : c.firstTokenShare;
         auto* s = new QLineSeries;
-        s->setName((current ? tr("● ") : QString()) + c.label +
-                   (mass && c.sinkMass.isEmpty() ? tr(" (first-token share: no sinks)") : QString()));
+        s->setName(c.label + (current ? tr(" (on screen)") : QString()) +
+                   (mass && c.sinkMass.isEmpty() ? tr(" — first-token share, no sinks") : QString()));
         s->setPointsVisible(true);
         QPen pen(colour, current ? 2.6 : 1.8);
         s->setPen(pen);
@@ -352,7 +363,10 @@ void SinkPanel::rebuildCharts()
         }
         m_hidden->addSeries(hs);
         maxLayers = std::max(maxLayers, static_cast<int>(ys.size()));
+        legend << QStringLiteral("<span style=\"color:%1\">%2</span>&nbsp;%3")
+                      .arg(colour.name(), current ? QStringLiteral("━━ ●") : QStringLiteral("━━"), s->name().toHtmlEscaped());
     }
+    m_legend->setText(legend.isEmpty() ? QString() : legend.join(QStringLiteral("<br>")));
     QValueAxis* x = layerAxis(maxLayers, tr("layer"));
     auto* y = new QValueAxis;
     y->setTitleText(mass ? tr("sink mass (mean p_sink)") : tr("first-token share"));

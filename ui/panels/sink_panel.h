@@ -50,6 +50,8 @@ public:
     QChart* hiddenChart() const { return m_hidden; }
     QTableWidget* table() const { return m_table; }
     QLabel* rateLabel() const { return m_rate; }
+    /// The runs drawn, one coloured line each (the charts' shared legend).
+    QLabel* legendLabel() const { return m_legend; }
     QLineEdit* variantEdit() const { return m_variant; }
     QLabel* variantError() const { return m_variantError; }
 
@@ -94,6 +96,7 @@ private:
     QChartView* m_hiddenView;
     QTableWidget* m_table;
     QLabel* m_rate;
+    QLabel* m_legend;
     QTimer m_refreshTimer;
     double m_threshold = 0.3;
     Metric m_metric = Metric::FirstTokenShare;
