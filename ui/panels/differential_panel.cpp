@@ -427,7 +427,9 @@ void DifferentialPanel::refreshLambda()
     m_lambda->setValues(L, H, std::move(v), perToken ? tr("λ (mean over tokens)") : tr("λ"),
                         m_context->viewSettings().colormap == Colormap::Diverging ? Colormap::Viridis
                                                                                   : m_context->viewSettings().colormap);
-    m_lambda->setTitle(perToken ? tr("λ per layer and head (mean of σ(x·W_λ) over tokens)") : tr("λ per layer and head"));
+    m_lambda->setTitle(perToken ? tr("λ per head (token mean)") : tr("λ per layer and head"));
+    m_lambda->setToolTip(perToken ? tr("V2: λ = σ(x·W_λ) per token; each cell is its mean over the prompt")
+                                  : tr("V1: λ = exp(λq1·λk1) − exp(λq2·λk2) + λ_init, one per layer"));
     m_lambda->setSelected(m_context->layer(), m_context->head());
 }
 

@@ -309,8 +309,9 @@ void SinkPanel::refresh()
         const ViewSettings& s = m_context->viewSettings();
         m_heatmap->setValues(L, H, std::move(v), mass ? tr("sink mass") : tr("first-token share"),
                              s.colormap == Colormap::Diverging ? Colormap::Viridis : s.colormap);
-        m_heatmap->setTitle(mass ? tr("Mass the learned sink took (mean over rows)")
-                                 : tr("First-token share per head (mean over rows ≥ 1 of A[i, 0])"));
+        m_heatmap->setTitle(mass ? tr("Sink mass per head") : tr("First-token share per head"));
+        m_heatmap->setToolTip(mass ? tr("Mean over query rows of the probability the sink column took")
+                                   : tr("Mean over query rows i ≥ 1 of A[i, 0]"));
         m_heatmap->setSelected(m_context->layer(), m_context->head());
     }
     rebuildCharts();
