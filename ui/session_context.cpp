@@ -61,8 +61,7 @@ void SessionContext::dropResults()
     m_tokens.reset();
     m_repeats.reset();
     m_captured.reset();
-    m_maps.clear();
-    m_layerCaptures.clear();
+    m_captures.clear();
     m_reports.clear();
     m_layerDone.clear();
     m_pooled.clear();
@@ -124,8 +123,7 @@ void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layer
             ids.push_back(t.id);
         m_repeats = std::make_shared<const TokenRepeats>(ids);
     }
-    m_maps.assign(n, nullptr);
-    m_layerCaptures.assign(static_cast<size_t>(layers), nullptr);
+    m_captures.clear();
     m_reports.assign(static_cast<size_t>(layers), nullptr);
     m_layerDone.assign(static_cast<size_t>(layers), false);
     m_pooled.assign(n, ValueGrid{});
@@ -156,9 +154,13 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
         return;
     std::vector<AttentionMapPtr> heads = maps->heads;
     heads.resize(static_cast<size_t>(m_heads));
-    for (int h = 0; h < m_heads; ++h)
-        m_maps[index(maps->layer, h)] = heads[static_cast<size_t>(h)];
-    m_layerCaptures[static_cast<size_t>(maps->layer)] = maps;
+    for (const AttentionMapPtr& m : maps->captures.maps)
+        m_captures.add(m);
+    for (const CapturedSeriesPtr& s : maps->captures.series)
+        m_captures.add(s);
+    for (const AttentionMapPtr& m : heads)   // streams that only fill `heads` (tests, older producers)
+        if (m)
+            m_captures.add(m);
     if (!m_layerDone[static_cast<size_t>(maps->layer)]) {
         m_layerDone[static_cast<size_t>(maps->layer)] = true;
         ++m_layersReady;
@@ -168,48 +170,6 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
     emit layerReady(maps->layer);
     startDigest(maps->layer, std::move(heads));
     startReport(maps);
-}
-
-LayerMapsPtr SessionContext::layerCaptures(int layer) const
-{
-    if (layer < 0 || layer >= static_cast<int>(m_layerCaptures.size()))
-        return nullptr;
-    return m_layerCaptures[static_cast<size_t>(layer)];
-}
-
-AttentionMapPtr SessionContext::capturedMap(Quantity q, int layer, int head) const
-{
-    if (q == Quantity::AttentionProbs)
-        return map(layer, head);
-    if (LayerMapsPtr c = layerCaptures(layer))
-        for (const AttentionMapPtr& m : c->captures.maps)
-            if (m && m->quantity == q && m->head == head)
-                return m;
-    return nullptr;
-}
-
-CapturedSeriesPtr SessionContext::capturedSeries(Quantity q, int layer, int head) const
-{
-    if (LayerMapsPtr c = layerCaptures(layer))
-        for (const CapturedSeriesPtr& s : c->captures.series)
-            if (s && s->key.quantity == q && s->key.head == head)
-                return s;
-    return nullptr;
-}
-
-bool SessionContext::hasQuantity(Quantity q) const
-{
-    for (const LayerMapsPtr& c : m_layerCaptures) {
-        if (!c)
-            continue;
-        for (const AttentionMapPtr& m : c->captures.maps)
-            if (m && m->quantity == q)
-                return true;
-        for (const CapturedSeriesPtr& s : c->captures.series)
-            if (s && s->key.quantity == q)
-                return true;
-    }
-    return false;
 }
 
 const LayerReport* SessionContext::layerReport(int layer) const
@@ -275,17 +235,24 @@ int SessionContext::capturedHeadCount() const
 
 AttentionMapPtr SessionContext::map(int layer, int head) const
 {
-    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads || m_maps.empty())
+    return map(Quantity::AttentionProbs, layer, head);
+}
+
+AttentionMapPtr SessionContext::map(Quantity q, int layer, int head) const
+{
+    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads)
         return nullptr;
-    return m_maps[index(layer, head)];
+    return m_captures.map(q, layer, head);
+}
+
+CapturedSeriesPtr SessionContext::series(Quantity q, int layer, int head) const
+{
+    return m_captures.series(q, layer, head);
 }
 
 std::vector<AttentionMapPtr> SessionContext::layerMaps(int layer) const
 {
-    std::vector<AttentionMapPtr> out;
-    for (int h = 0; h < m_heads; ++h)
-        out.push_back(map(layer, h));
-    return out;
+    return m_captures.layerMaps(Quantity::AttentionProbs, layer, m_heads);
 }
 
 void SessionContext::setStale(bool stale)

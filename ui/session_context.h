@@ -7,6 +7,7 @@
 #pragma once
 #include "core/metrics/head_metrics.h"
 #include "core/metrics/layer_report.h"
+#include "core/results/capture_store.h"
 #include "ui/models/head_metrics_model.h"
 #include "ui/render/heatmap_image.h"
 #include "ui/render/view_settings.h"
@@ -55,17 +56,15 @@ public:
     bool isCaptured(int layer, int head) const;
     bool capturesEveryHead() const { return !m_captured; }
     int capturedHeadCount() const;
+    /// The run's captured items by (quantity, layer, head) (core/capture/quantity.h): every view reads them here.
+    const CaptureStore& captures() const { return m_captures; }
+    /// The attention probabilities of a head (null when not captured).
     AttentionMapPtr map(int layer, int head) const;
+    AttentionMapPtr map(Quantity q, int layer, int head) const;
+    CapturedSeriesPtr series(Quantity q, int layer, int head) const;
     std::vector<AttentionMapPtr> layerMaps(int layer) const;
 
-    // ---- everything else a layer captured (differential maps, λ, sink probabilities; docs/DIFFERENTIAL.md) ----
-    /// The layer's delivery (all its captured items and hidden-state statistics); null before it arrives.
-    LayerMapsPtr layerCaptures(int layer) const;
-    /// A captured map of another quantity (AttentionProbs2, AttentionCombined) or series (Lambda, SinkProb).
-    AttentionMapPtr capturedMap(Quantity q, int layer, int head) const;
-    CapturedSeriesPtr capturedSeries(Quantity q, int layer, int head) const;
-    /// Whether the run produced a quantity at all (e.g. a differential or learned-sink model).
-    bool hasQuantity(Quantity q) const;
+    // ---- per-layer statistics (the sink view; docs/SINKS.md) ----
     /// The layer's statistics (first-token share and α per head, sink mass, λ, massive activations; core
     /// metrics/layer_report.h), computed on a worker as layers arrive; null until then.
     const LayerReport* layerReport(int layer) const;
@@ -147,8 +146,7 @@ private:
     bool m_running = false;
     bool m_stale = false;
     int m_layers = 0, m_heads = 0, m_kvHeads = 0, m_layersReady = 0;
-    std::vector<AttentionMapPtr> m_maps;   // layer * heads + head
-    std::vector<LayerMapsPtr> m_layerCaptures;
+    CaptureStore m_captures;               // every captured item of the run, keyed by (quantity, layer, head)
     std::vector<std::shared_ptr<const LayerReport>> m_reports;
     QString m_runLabel;
     std::vector<bool> m_layerDone;

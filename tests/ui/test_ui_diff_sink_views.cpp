@@ -98,9 +98,9 @@ void TestUiDiffSinkViews::differentialViewShowsTheThreeMaps()
         QVERIFY(p->plot(k)->hasHeatmap());
 
     const AttentionMapPtr a1 = w.context()->map(2, 1);
-    const AttentionMapPtr a2 = w.context()->capturedMap(Quantity::AttentionProbs2, 2, 1);
-    const AttentionMapPtr d = w.context()->capturedMap(Quantity::AttentionCombined, 2, 1);
-    const CapturedSeriesPtr lam = w.context()->capturedSeries(Quantity::Lambda, 2, 1);
+    const AttentionMapPtr a2 = w.context()->map(Quantity::AttentionProbs2, 2, 1);
+    const AttentionMapPtr d = w.context()->map(Quantity::AttentionCombined, 2, 1);
+    const CapturedSeriesPtr lam = w.context()->series(Quantity::Lambda, 2, 1);
     QVERIFY(a1 && a2 && d && lam);
     QCOMPARE(lam->values.size(), size_t(1));   // V1: one λ per layer
     // One shared scale: the larger of max A1 and max λ·A2; the difference symmetric around 0 at max |D|.
@@ -123,7 +123,7 @@ void TestUiDiffSinkViews::differentialViewShowsTheThreeMaps()
     QCOMPARE(lm->heads(), 4);
     for (int l = 0; l < 3; ++l)
         for (int h = 0; h < 4; ++h)
-            QCOMPARE(lm->value(l, h), double(w.context()->capturedSeries(Quantity::Lambda, l, h)->values[0]));
+            QCOMPARE(lm->value(l, h), double(w.context()->series(Quantity::Lambda, l, h)->values[0]));
     // Clicking a λ cell selects that head for the maps.
     QTest::mouseClick(lm, Qt::LeftButton, {}, QPoint(static_cast<int>(lm->xAxis->coordToPixel(3)),
                                                      static_cast<int>(lm->yAxis->coordToPixel(0))));
@@ -154,7 +154,7 @@ void TestUiDiffSinkViews::draggedSpanGivesCoresNoiseMeasure()
     QTRY_VERIFY(!p->isBusy() && p->headMeasure().rows > 0);
 
     const NoiseCancellation ref = measureNoiseCancellation(*w.context()->map(2, 1),
-                                                          *w.context()->capturedMap(Quantity::AttentionCombined, 2, 1), {4, 8});
+                                                          *w.context()->map(Quantity::AttentionCombined, 2, 1), {4, 8});
     QCOMPARE(p->headMeasure().rows, ref.rows);
     QCOMPARE(p->headMeasure().before.signal, ref.before.signal);
     QCOMPARE(p->headMeasure().after.noise, ref.after.noise);
@@ -163,7 +163,7 @@ void TestUiDiffSinkViews::draggedSpanGivesCoresNoiseMeasure()
     for (int l = 0; l < 3; ++l)
         for (int h = 0; h < 4; ++h)
             all.push_back(measureNoiseCancellation(*w.context()->map(l, h),
-                                                   *w.context()->capturedMap(Quantity::AttentionCombined, l, h), {4, 8}));
+                                                   *w.context()->map(Quantity::AttentionCombined, l, h), {4, 8}));
     const NoiseCancellation avg = averageNoiseCancellation(all);
     QCOMPARE(p->averagedHeads(), 12);
     QVERIFY(std::fabs(p->averageMeasure().after.snr() - avg.after.snr()) < 1e-12);
@@ -201,7 +201,7 @@ void TestUiDiffSinkViews::sinkViewShowsLearnedSinkMassAndTheRate()
     QCOMPARE(s->metric(), SinkPanel::Metric::SinkMass);   // a model with learned sinks shows their mass
     for (int l = 0; l < 3; ++l)
         for (int h = 0; h < 4; ++h) {
-            const CapturedSeriesPtr sp = w.context()->capturedSeries(Quantity::SinkProb, l, h);
+            const CapturedSeriesPtr sp = w.context()->series(Quantity::SinkProb, l, h);
             QVERIFY(sp);
             double mean = 0;
             for (float v : sp->values)
@@ -253,7 +253,7 @@ void TestUiDiffSinkViews::pinnedRunsAndAVariantOverlay()
     QVERIFY(!s->variantError()->isVisibleTo(s));
     QVERIFY2(w.context()->runLabel().contains(QStringLiteral("sink")), qPrintable(w.context()->runLabel()));
     // The sink variant adds a sink column to every head: its mass is captured like gpt-oss's.
-    QVERIFY(w.context()->hasQuantity(Quantity::SinkProb));
+    QVERIFY(w.context()->captures().has(Quantity::SinkProb));
     QTRY_COMPARE(s->curveChart()->series().size(), 2);   // the pinned baseline and the variant on screen
     for (int k = 0; k < 3; ++k)
         s->pinCurrent();

@@ -314,9 +314,9 @@ void DifferentialPanel::requestRender()
     m_renderDirty = false;
     const int l = m_context->layer(), h = m_context->head();
     const AttentionMapPtr a1 = m_context->map(l, h);
-    const AttentionMapPtr a2 = m_context->capturedMap(Quantity::AttentionProbs2, l, h);
-    const AttentionMapPtr d = m_context->capturedMap(Quantity::AttentionCombined, l, h);
-    const CapturedSeriesPtr lam = m_context->capturedSeries(Quantity::Lambda, l, h);
+    const AttentionMapPtr a2 = m_context->map(Quantity::AttentionProbs2, l, h);
+    const AttentionMapPtr d = m_context->map(Quantity::AttentionCombined, l, h);
+    const CapturedSeriesPtr lam = m_context->series(Quantity::Lambda, l, h);
     if (!a1 || !a2 || !d || !lam) {
         QString why;
         if (!m_context->model())
@@ -345,7 +345,6 @@ void DifferentialPanel::requestRender()
         r.sources[0].map = a1;
         r.sources[1].map = scaledSecondMap(*a2, lambda);
         r.sources[2].map = d;
-        r.sources[2].signedMap = true;
         std::array<ValueGrid, 3> grids;
         std::array<double, 3> maxima{};
         const int64_t t = a1->tokens;
@@ -409,7 +408,7 @@ void DifferentialPanel::requestRender()
 void DifferentialPanel::refreshLambda()
 {
     const int L = m_context->layers(), H = m_context->heads();
-    if (!m_context->tokens() || L <= 0 || H <= 0 || !m_context->hasQuantity(Quantity::Lambda)) {
+    if (!m_context->tokens() || L <= 0 || H <= 0 || !m_context->captures().has(Quantity::Lambda)) {
         m_lambda->clear(m_context->tokens() ? tr("no λ: not a differential model") : tr("λ per layer and head"));
         return;
     }
@@ -417,7 +416,7 @@ void DifferentialPanel::refreshLambda()
     bool perToken = false;
     for (int l = 0; l < L; ++l)
         for (int h = 0; h < H; ++h)
-            if (CapturedSeriesPtr s = m_context->capturedSeries(Quantity::Lambda, l, h); s && !s->values.empty()) {
+            if (CapturedSeriesPtr s = m_context->series(Quantity::Lambda, l, h); s && !s->values.empty()) {
                 double sum = 0;
                 for (float x : s->values)
                     sum += x;
@@ -457,8 +456,8 @@ void DifferentialPanel::requestMeasure()
     m_measureDirty = false;
     const int l = m_context->layer(), h = m_context->head();
     const AttentionMapPtr a1 = m_context->map(l, h);
-    const AttentionMapPtr d = m_context->capturedMap(Quantity::AttentionCombined, l, h);
-    if (m_span.empty() || !m_context->tokens() || !m_context->hasQuantity(Quantity::AttentionCombined)) {
+    const AttentionMapPtr d = m_context->map(Quantity::AttentionCombined, l, h);
+    if (m_span.empty() || !m_context->tokens() || !m_context->captures().has(Quantity::AttentionCombined)) {
         m_head = m_average = {};
         m_averagedHeads = 0;
         fillTable();
@@ -468,7 +467,7 @@ void DifferentialPanel::requestMeasure()
     std::vector<std::pair<AttentionMapPtr, AttentionMapPtr>> all;
     for (int ll = 0; ll < m_context->layers(); ++ll)
         for (int hh = 0; hh < m_context->heads(); ++hh) {
-            AttentionMapPtr m1 = m_context->map(ll, hh), md = m_context->capturedMap(Quantity::AttentionCombined, ll, hh);
+            AttentionMapPtr m1 = m_context->map(ll, hh), md = m_context->map(Quantity::AttentionCombined, ll, hh);
             if (m1 && md)
                 all.emplace_back(std::move(m1), std::move(md));
         }

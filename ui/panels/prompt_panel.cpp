@@ -82,6 +82,13 @@ PromptPanel::PromptPanel(SessionContext* context, QWidget* parent)
     // After a run the chips show exactly the tokens the maps are about.
     connect(context, &SessionContext::runStarted, this, [this] { showTokens(m_context->tokens()); });
     connect(context, &SessionContext::queryChanged, m_tokens, &TokenListModel::setSelectedPosition);
+    // Faded chips follow the selected head's mask (a sliding-window layer hides early tokens; BERT hides none).
+    auto followMask = [this] {
+        if (AttentionMapPtr m = m_context->map(m_context->layer(), m_context->head()))
+            m_tokens->setMask(m->mask);
+    };
+    connect(context, &SessionContext::selectionChanged, this, followMask);
+    connect(context, &SessionContext::layerReady, this, followMask);
     connect(m_strip, &TokenStrip::tokenClicked, context, &SessionContext::setQuery);
 }
 

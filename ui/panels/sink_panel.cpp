@@ -288,7 +288,7 @@ void SinkPanel::clearPinned()
 
 void SinkPanel::refresh()
 {
-    const bool sinks = m_context->hasQuantity(Quantity::SinkProb);
+    const bool sinks = m_context->captures().has(Quantity::SinkProb);
     if (!m_metricChosen && sinks != (m_metric == Metric::SinkMass)) {
         m_metric = sinks ? Metric::SinkMass : Metric::FirstTokenShare;   // sink models: the sink's own mass
         m_metricCombo->setCurrentIndex(sinks ? 1 : 0);

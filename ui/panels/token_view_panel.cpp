@@ -128,6 +128,10 @@ void TokenViewPanel::refresh()
         m_query->setValue(std::max(0, q));
         m_query->setEnabled(n > 0);
     }
+    if (AttentionMapPtr m = m_context->map(l, h)) {
+        m_headTokens->setMask(m->mask);
+        m_meanTokens->setMask(m->mask);
+    }
     m_headTokens->setSelectedPosition(q);
     m_meanTokens->setSelectedPosition(q);
     m_chart->removeAllSeries();

@@ -52,8 +52,12 @@ struct ValueGrid {
 struct HeatmapSource {
     AttentionMapPtr map;
     std::shared_ptr<const std::vector<float>> layerMean;   // tokens² mean over the layer's heads (Δ view)
-    bool signedMap = false;                                // the map's values are signed themselves
-    bool isSigned() const { return layerMean != nullptr || signedMap; }
+    /// Signed values get the zero-centred diverging scale: the Δ view, and quantities whose schema domain is
+    /// signed (a differential head's A1 − λ·A2).
+    bool isSigned() const
+    {
+        return layerMean != nullptr || (map && quantityInfo(map->quantity).domain == ValueDomain::Signed);
+    }
     int64_t tokens() const { return map ? map->tokens : 0; }
     /// The value drawn at (query i, key j): the weight, or weight − layer mean.
     float value(int64_t i, int64_t j) const

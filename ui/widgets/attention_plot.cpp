@@ -250,7 +250,8 @@ QString AttentionPlot::hoverText(int query, int key) const
         if (row[j] > w)
             ++rank;
     }
-    text += (m_source.signedMap ? tr("value %1  (rank %2 of %3 in its row)") : tr("weight %1  (rank %2 of %3 in its row)"))
+    const bool signedValues = quantityInfo(m.quantity).domain == ValueDomain::Signed;   // A1 − λ·A2: not a weight
+    text += (signedValues ? tr("value %1  (rank %2 of %3 in its row)") : tr("weight %1  (rank %2 of %3 in its row)"))
                 .arg(w, 0, 'g', 4).arg(rank).arg(valid);
     if (m_source.layerMean)
         text += tr("\nΔ vs. layer mean %1").arg(m_source.value(query, key), 0, 'g', 4);
