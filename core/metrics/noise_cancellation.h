@@ -9,7 +9,7 @@
 // computed on M = A1 ("before"), λ·A2 (what the subtraction removes) and D ("after"). |·| only matters for D,
 // whose cells can be negative: noise counts what leaks to other keys in either direction, so a subtraction that
 // cancels noise drives it towards 0 while the signal survives, and SNR(D) / SNR(A1) > 1 measures the cancellation
-// (Ye et al., arXiv 2410.05258, §3 and Fig. 1; the normalisation of their Table 3 is not specified).
+// (Ye et al., arXiv 2410.05258, Section 3 and Fig. 1; the normalisation of their Table 3 is not specified).
 //   negativeShare = Σ_{i ∈ R, j valid} max(−D_ij, 0) / Σ_{i ∈ R, j valid} |D_ij|
 // Masked rows and masked cells are excluded. Rows with no valid key in R are skipped; no usable row → rows = 0
 // and every value NaN.
