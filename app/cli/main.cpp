@@ -32,7 +32,7 @@ const char* kUsage =
     "  compare MODEL --text T --variant SPEC [--variant SPEC …]   the baseline vs what-if attention variants:\n"
     "                                  perplexity, KL per position, top-1 agreement, mass outside each mask\n"
     "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
-    "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending]\n"
+    "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending] [--normalised-entropy]\n"
     "                                  every head's scores, ranked by one (default: induction)\n"
     "\n"
     "common options:\n"
@@ -82,7 +82,7 @@ int main(int argc, char** argv)
                                                 flags({"beyond-context"})));
         if (cmd == "heads")
             return cli::cmdHeads(cli::parseArgs(argc, argv, {"text", "text-file", "score", "top", "threads", "backend", "seed"},
-                                                flags({"ascending", "induction-probe"})));
+                                                flags({"ascending", "induction-probe", "normalised-entropy"})));
         std::fprintf(stderr, "attnscope-cli: unknown command %s (info, tokenize, run, bench, heads, stats, compare; see --help)\n",
                      quotedValue(argv[1]).c_str());
         return 2;

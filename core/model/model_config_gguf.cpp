@@ -5,6 +5,7 @@
 
 #include "core/formats/checkpoint.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -78,7 +79,7 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
     m.arch = findArchitectureByGguf(m.architecture);
     if (!m.arch)
         throw Error(ErrorKind::Unsupported, c.path, "general.architecture", -1,
-                    "architecture '" + m.architecture + "' cannot be run (supported: " + supportedArchitectureList() +
+                    "architecture " + quotedValue(m.architecture) + " cannot be run (supported: " + supportedArchitectureList() +
                         "); its metadata and tensors can still be inspected with `attnscope-cli info`");
     const ArchitectureDesc& a = *m.arch;
     if (const std::string* n = ggufString(c, "general.name"))
@@ -135,7 +136,7 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
             yarn = yarnParameters(m.ropeTheta, dims, factor, orig, fast, slow, NAN, 0, 0, a.ggufYarnTruncate);
         } else {
             throw Error(ErrorKind::Unsupported, c.path, p + "rope.scaling.type", -1,
-                        "RoPE scaling '" + *t + "' is not implemented (supported: none, linear, yarn)");
+                        "RoPE scaling " + quotedValue(*t) + " is not implemented (supported: none, linear, yarn)");
         }
     }
     if (const MetaValue* sc = c.meta(p + "attn_logit_softcapping"); sc && ggufFloat(c, p + "attn_logit_softcapping", false, 0) > 0)

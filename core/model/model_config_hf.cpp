@@ -7,6 +7,7 @@
 
 #include "core/formats/checkpoint.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -132,7 +133,7 @@ Rope readRopeObject(const Checkpoint& c, const Json& o, const std::string& field
             !std::isfinite(base.mscale) || !std::isfinite(base.mscaleAllDim))
             modelError(c, field, "YaRN beta_fast, beta_slow, mscale and mscale_all_dim must be finite (betas positive)");
     } else if (type != "default") {
-        unsupported(c, field + ".rope_type", "RoPE scaling '" + type + "' is not implemented (supported: default, linear, yarn)");
+        unsupported(c, field + ".rope_type", "RoPE scaling " + quotedValue(type) + " is not implemented (supported: default, linear, yarn)");
     }
     return base;
 }
@@ -197,9 +198,9 @@ void readGptOssExperts(const Checkpoint& c, ModelConfig& m)
         std::string method = "unknown";
         if (q->is_object() && q->contains("quant_method") && (*q)["quant_method"].is_string())
             method = (*q)["quant_method"].get<std::string>();
-        unsupported(c, "quantization_config", "quantised HF checkpoints (quant_method '" + method +
-                                                  "') are not supported; use a bf16/fp16/fp32 checkpoint (for gpt-oss: "
-                                                  "dequantised MXFP4 experts, or the GGUF file)");
+        unsupported(c, "quantization_config", "quantised HF checkpoints (quant_method " + quotedValue(method) +
+                                                  ") are not supported; use a bf16/fp16/fp32 checkpoint (for gpt-oss: "
+                                                  "dequantised MXFP4 experts)");
     }
     if (!m.arch->gptOssExperts)
         return;
@@ -230,7 +231,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     m.architecture = mt->get<std::string>();
     m.arch = findArchitectureByHfType(m.architecture);
     if (!m.arch)
-        unsupported(c, "model_type", "model_type '" + m.architecture + "' cannot be run (supported: " +
+        unsupported(c, "model_type", "model_type " + quotedValue(m.architecture) + " cannot be run (supported: " +
                                          supportedArchitectureList() + ")");
     const ArchitectureDesc& a = *m.arch;
     const HfKeys& k = a.hf;
@@ -255,7 +256,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     if (k.activation) {
         if (auto it = j.find(k.activation); it != j.end() && !it->is_null()) {
             if (!it->is_string() || !activationFromName(it->get<std::string>(), m.activation))
-                unsupported(c, k.activation, "activation " + it->dump() +
+                unsupported(c, k.activation, "activation " + quotedValue(it->dump()) +
                                                  " is not implemented (supported: silu, gelu, gelu_new, gelu_pytorch_tanh)");
         }
     }
@@ -286,7 +287,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     if (jsonBool(c, j, "is_decoder", false) && a.layerRule == LayerRule::AllBidirectional)
         unsupported(c, "is_decoder", "a BERT used as a causal decoder is not implemented");
     if (auto pe = j.find("position_embedding_type"); pe != j.end() && !pe->is_null() && *pe != "absolute")
-        unsupported(c, "position_embedding_type", "position embedding type " + pe->dump() + " is not implemented (supported: absolute)");
+        unsupported(c, "position_embedding_type", "position embedding type " + quotedValue(pe->dump()) + " is not implemented (supported: absolute)");
     if (jsonBool(c, j, "use_sliding_window", false))
         unsupported(c, "use_sliding_window", "per-layer sliding windows of this architecture are not implemented");
     if (jsonBool(c, j, "use_bidirectional_attention", false))
@@ -345,7 +346,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
                 if (t == "sliding_attention")
                     sliding[i] = true;
                 else if (t != "full_attention")
-                    unsupported(c, "layer_types[" + std::to_string(i) + "]", "layer type " + t.dump() +
+                    unsupported(c, "layer_types[" + std::to_string(i) + "]", "layer type " + quotedValue(t.dump()) +
                                                                                " is not implemented (supported: full_attention, sliding_attention)");
             }
         } else {

@@ -318,6 +318,28 @@ TEST(Cli, HeadsRanksEveryHeadByTheChosenScore)
     EXPECT_EQ(both.exitCode, 2);
 }
 
+TEST(Cli, HeadsNormalisedEntropyIsAShareOfTheMaximum)
+{
+    // H_i / ln(n_i) lies in [0, 1] per row, so its mean does too, while the raw entropy of the same heads
+    // reaches above 1 nat on a 9-token prompt whose later rows see up to 9 keys.
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    const std::string cmd = "heads " + shellQuote(tiny) + " --text 'a token and a token and a token' --score entropy --threads 2 --json";
+    Result raw = runCli(cmd), norm = runCli(cmd + " --normalised-entropy");
+    ASSERT_EQ(raw.exitCode, 0) << raw.err;
+    ASSERT_EQ(norm.exitCode, 0) << norm.err;
+    const auto jr = nlohmann::json::parse(raw.out), jn = nlohmann::json::parse(norm.out);
+    ASSERT_EQ(jr["heads"].size(), jn["heads"].size());
+    double rawMax = 0;
+    for (const auto& h : jn["heads"]) {
+        const double v = h["scores"]["entropy"].get<double>();
+        EXPECT_GE(v, 0.0);
+        EXPECT_LE(v, 1.0 + 1e-12);
+    }
+    for (const auto& h : jr["heads"])
+        rawMax = std::max(rawMax, h["scores"]["entropy"].get<double>());
+    EXPECT_GT(rawMax, 1.0);
+}
+
 TEST(Cli, HeadsInductionProbeOnSmolLM2)
 {
     ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
