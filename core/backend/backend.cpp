@@ -20,6 +20,7 @@ const char* opKindName(OpKind k)
     case OpKind::Attention: return "attention";
     case OpKind::VariantAttention: return "variant_attention";
     case OpKind::HeadGroupMean: return "head_group_mean";
+    case OpKind::IndexAdd: return "index_add";
     case OpKind::Count: break;
     }
     return "unknown";
@@ -39,6 +40,7 @@ const char* activationName(Activation a)
     case Activation::Softcap: return "softcap";
     case Activation::Sigmoid: return "sigmoid";
     case Activation::Identity: return "identity";
+    case Activation::ClampedSwiglu: return "clamped_swiglu";
     }
     return "unknown";
 }

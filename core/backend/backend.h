@@ -26,6 +26,8 @@ enum class OpKind {
     Gemm, Norm, Rope, Activation, GatedActivation, AddBias, Add, Scale, Gather, Attention,
     // used only by what-if runs (core/attention/attention_spec.h)
     VariantAttention, HeadGroupMean,
+    // used only by mixture-of-experts models (gpt-oss)
+    IndexAdd,
     Count
 };
 /// The ops every baseline run needs (a backend that lacks one of them cannot run a model).
@@ -79,6 +81,8 @@ enum class Activation : uint8_t {
     Softcap,    // c·tanh(x / c), c = param (Gemma logit soft-capping)
     Sigmoid,    // σ(x) (output gates)
     Identity,   // x
+    ClampedSwiglu,   // gated only (gpt-oss experts): g = min(gate, limit), u = clamp(up, −limit, limit),
+                     // out = (u + 1) · g · σ(alpha · g)  (transformers GptOssExperts._apply_gate)
 };
 const char* activationName(Activation a);
 
@@ -92,7 +96,8 @@ struct ActivationArgs {
 };
 
 /// out[i] = act(gate[i / repeat]) · up[i] for i < n (SwiGLU: Silu; GeGLU: GeluTanh; an output gate: Sigmoid, with
-/// repeat = head_dim for one gate value per head and token). out may equal up (or gate when repeat = 1).
+/// repeat = head_dim for one gate value per head and token; a per-token, per-head scale: Identity). out may equal
+/// up (or gate when repeat = 1). ClampedSwiglu (repeat 1) uses alpha and limit as documented on the enum.
 struct GatedActivationArgs {
     int64_t n = 0;
     int64_t repeat = 1;
@@ -100,6 +105,8 @@ struct GatedActivationArgs {
     const float* gate = nullptr;
     const float* up = nullptr;
     float* out = nullptr;
+    float alpha = 1.702f;     // ClampedSwiglu only
+    float limit = 7.0f;       // ClampedSwiglu only
 };
 
 /// y[r][c] += bias[c] for `rows` rows of `cols`.
@@ -133,17 +140,33 @@ struct GatherArgs {
     float scale = 1.f;
 };
 
+/// y[ids[r]][:] += w[r] · x[r][:] for r < rows (ids checked against yRows; w may be null for weight 1): adds the
+/// outputs of a mixture-of-experts expert, computed on the rows routed to it, back into the tokens' rows. Rows
+/// are added in order, so a token routed to several experts sums them in the order the caller runs the experts.
+struct IndexAddArgs {
+    int64_t rows = 0, cols = 0;
+    const int32_t* ids = nullptr;      // rows entries, in a backend buffer
+    const float* w = nullptr;          // rows entries, or null
+    const float* x = nullptr; int64_t ldx = 0;
+    float* y = nullptr; int64_t ldy = 0;
+    int64_t yRows = 0;
+};
+
 /// Softmax attention for all heads of one layer (docs/ENGINE.md "Attention"): s_ij = scale·q_i·k_j on the keys
 /// the mask leaves valid, softmax per row with max subtraction, o_i = Σ_j A_ij v_j.
 /// Optional virtual sink column (gpt-oss learned sinks, "softmax off by one", the sink variant): with a logit b_h
 /// for head h, m_i = max(b_h, max_j s_ij), Z_i = exp(b_h − m_i) + Σ_j exp(s_ij − m_i), A_ij = exp(s_ij − m_i)/Z_i and
 /// the sink takes p_sink(i) = exp(b_h − m_i)/Z_i (its value vector is 0, so rows of A sum to 1 − p_sink).
-/// q: [T × heads·d], k/v: [T × kvHeads·d] (row strides ldq/ldk/ldv); head h reads KV head h / (heads/kvHeads).
-/// out: [T × heads·d]. probs[h] (optional, T×T row-major, masked cells written as 0) and lse[h] (optional, T;
+/// q: [T × heads·d], k: [T × kvHeads·d], v: [T × valueHeads·dv] (row strides ldq/ldk/ldv); head h reads K head
+/// h / (heads/kvHeads) and V head h / (heads/valueHeads). dv = valueDim (0: headDim; a differential V1 head's
+/// value is 2·d wide) and valueHeads (0: kvHeads) differ from the key side only in differential layouts.
+/// out: [T × heads·dv]. probs[h] (optional, T×T row-major, masked cells written as 0) and lse[h] (optional, T;
 /// +inf on masked rows) receive the probabilities and per-row log-sum-exp of head h. The kernel must not assume
 /// that a row's valid keys are a prefix: it reads them from mask.rowKeys(). Cancellation is checked between heads.
 struct AttentionArgs {
     int64_t tokens = 0, heads = 0, kvHeads = 0, headDim = 0;
+    int64_t valueDim = 0;            // 0: headDim
+    int64_t valueHeads = 0;          // 0: kvHeads
     float scale = 1.f;
     AttentionMask mask;
     const float* q = nullptr; int64_t ldq = 0;
@@ -270,6 +293,8 @@ public:
     // ---- what-if ops (optional: a backend without them runs baselines only) ----
     virtual OpStatus variantAttention(const VariantAttentionArgs& a) { (void)a; return OpStatus::failure(name() + ": variant attention is not supported"); }
     virtual OpStatus headGroupMean(const HeadGroupMeanArgs& a) { (void)a; return OpStatus::failure(name() + ": head regrouping is not supported"); }
+    // ---- mixture-of-experts op (optional: a backend without it runs dense models only) ----
+    virtual OpStatus indexAdd(const IndexAddArgs& a) { (void)a; return OpStatus::failure(name() + ": index_add is not supported"); }
 };
 
 class BackendFactory {

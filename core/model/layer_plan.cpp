@@ -23,8 +23,8 @@ std::string shapeString(const std::vector<int64_t>& s)
 /// The [out, in] (or vector) shape a role has under the config.
 std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
 {
-    const int64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize, d = c.headDim;
-    const int64_t q = int64_t(c.nHeads) * d, kv = int64_t(c.nKvHeads) * d;
+    const int64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize, d = c.headDim, E = c.gptOssExperts;
+    const int64_t q = c.qWidth(), k = c.kWidth(), v = c.vWidth();
     switch (r) {
     case TensorRole::TokenEmbedding: return {V, D};
     case TensorRole::PositionEmbedding: return {c.contextLength, D};
@@ -32,13 +32,30 @@ std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
     case TensorRole::Output: return {V, D};
     case TensorRole::Q: return {q, D};
     case TensorRole::QBias: return {q};
-    case TensorRole::K:
-    case TensorRole::V: return {kv, D};
-    case TensorRole::KBias:
-    case TensorRole::VBias: return {kv};
-    case TensorRole::Qkv: return {q + 2 * kv, D};
-    case TensorRole::QkvBias: return {q + 2 * kv};
-    case TensorRole::O: return {D, q};
+    case TensorRole::K: return {k, D};
+    case TensorRole::V: return {v, D};
+    case TensorRole::KBias: return {k};
+    case TensorRole::VBias: return {v};
+    case TensorRole::Qkv: return {q + k + v, D};
+    case TensorRole::QkvBias: return {q + k + v};
+    case TensorRole::O: return {D, c.attnWidth()};
+    case TensorRole::DiffLambdaQ1:
+    case TensorRole::DiffLambdaK1:
+    case TensorRole::DiffLambdaQ2:
+    case TensorRole::DiffLambdaK2: return {d};
+    case TensorRole::DiffSubNorm: return {c.valueDim()};
+    case TensorRole::DiffLambdaProj: return {c.nHeads, D};
+    case TensorRole::AttnSinks: return {c.nHeads};
+    case TensorRole::MoeRouter: return {E, D};
+    case TensorRole::MoeRouterBias: return {E};
+    case TensorRole::MoeGateUp: return {E, 2 * F, D};
+    case TensorRole::MoeGateUpBias: return {E, 2 * F};
+    case TensorRole::MoeGate:
+    case TensorRole::MoeUp: return {E, F, D};
+    case TensorRole::MoeGateBias:
+    case TensorRole::MoeUpBias: return {E, F};
+    case TensorRole::MoeDown: return {E, D, F};
+    case TensorRole::MoeDownBias: return {E, D};
     case TensorRole::QNorm:
     case TensorRole::KNorm: return {d};
     case TensorRole::Gate:
@@ -110,8 +127,8 @@ private:
             return {};
         }
         std::vector<int64_t> want = expectedShape(b.role, m_cfg);
-        if (transposed)
-            std::reverse(want.begin(), want.end());
+        if (transposed)   // [out, in] stored [in, out]; stacked experts keep their leading dimension
+            std::reverse(want.end() - std::min<ptrdiff_t>(2, static_cast<ptrdiff_t>(want.size())), want.end());
         if (t->shape != want)
             throw Error(ErrorKind::Model, m_c.path, name, -1,
                         std::string("tensor (") + tensorRoleLabel(b.role) + ") has shape " + shapeString(t->shape) +

@@ -4,7 +4,9 @@
 //   sandwich   x += postNorm(f(preNorm(x)))
 //   post-norm  x = norm(x + f(x))
 // with separate or fused q/k/v projections, optional biases, optional q/k RMSNorm, RoPE or learned positions, the
-// layer's mask, and a gated (SwiGLU/GeGLU) or plain (GELU) MLP. Every operation is a backend op.
+// layer's mask, and a gated (SwiGLU/GeGLU) or plain (GELU) MLP. Every operation is a backend op. Differential
+// attention and gpt-oss's experts have their own files (differential_attention_block.cpp, gpt_oss_moe_block.cpp);
+// learned sinks are the sink column of the attention op.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/model/forward_context.h"
 
@@ -26,12 +28,17 @@ double msSince(ForwardContext::Clock::time_point t0)
 }
 
 /// The logits of a sink column per head for this layer, empty when there is none: a what-if sink variant
-/// (offbyone, sink:logit=b). Learned per-head sinks of a model (gpt-oss) belong here too.
+/// (offbyone, sink:logit=b), else the model's learned per-head sinks (gpt-oss), which a sink variant replaces.
 std::vector<float> layerSinkLogits(ForwardContext& c, int l)
 {
     const AttentionSpec* v = c.options.variant;
     if (v && v->appliesTo(l) && (v->kind == VariantKind::OffByOne || v->kind == VariantKind::Sink))
         return std::vector<float>(static_cast<size_t>(c.cfg.nHeads), v->kind == VariantKind::Sink ? static_cast<float>(v->number("logit")) : 0.f);
+    if (const float* learned = c.weight(TensorRole::AttnSinks, l)) {
+        std::vector<float> s(static_cast<size_t>(c.cfg.nHeads));
+        c.download(s.data(), learned, c.cfg.nHeads);
+        return s;
+    }
     return {};
 }
 
@@ -449,8 +456,14 @@ void mlpSubBlock(ForwardContext& c, int l)
 
 void runTransformerBlock(ForwardContext& c, int layer)
 {
-    attentionSubBlock(c, layer);
-    mlpSubBlock(c, layer);
+    if (c.cfg.diff != DiffVersion::None)
+        runDifferentialAttention(c, layer);
+    else
+        attentionSubBlock(c, layer);
+    if (c.cfg.gptOssExperts > 0)
+        runGptOssExperts(c, layer);
+    else
+        mlpSubBlock(c, layer);
 }
 
 } // namespace attnscope

@@ -446,7 +446,7 @@ CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, Ba
     r.shape = {T, cfg.nLayers, cfg.nHeads, cfg.nKvHeads};
     r.hasLmHead = cfg.hasLmHead;
 
-    std::vector<OpKind> extra;
+    std::vector<OpKind> extra = modelOps(cfg);   // mixture-of-experts models need their optional ops
     for (const AttentionSpec& s : req.variants) {
         RunRequest probe;
         probe.variant = s;

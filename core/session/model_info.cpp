@@ -37,6 +37,12 @@ void fillConfig(ModelInfo& info, const ModelConfig& c)
                  (c.position == PositionKind::Rope ? std::string("RoPE (") + ropePairingName(c.ropePairing) + ")"
                                                    : std::string("learned positions")) +
                  (c.qkNorm ? ", q/k norm" : "") + (c.embeddingScale != 1.f ? ", embeddings scaled by √d" : "");
+    if (c.diff != DiffVersion::None)
+        info.block += std::string(", ") + diffVersionName(c.diff) + " attention (" + std::to_string(c.nHeads) +
+                      " heads of two maps, value " + std::to_string(c.valueDim()) + ")";
+    if (c.arch && c.arch->gptOssExperts)
+        info.block += ", learned attention sinks, " + std::to_string(c.gptOssExperts) + " experts (top " +
+                      std::to_string(c.gptOssExpertsUsed) + ", clamped SwiGLU)";
     info.layerRules = c.layerRulesSummary();
     info.layerRuleList.clear();
     for (const LayerConfig& l : c.layers) {
@@ -45,6 +51,10 @@ void fillConfig(ModelInfo& info, const ModelConfig& c)
             char buf[48];
             std::snprintf(buf, sizeof buf, ", RoPE θ %.10g", static_cast<double>(l.ropeTheta));
             d += buf;
+            if (l.yarn.factor > 0.f) {
+                std::snprintf(buf, sizeof buf, ", YaRN ×%.10g", static_cast<double>(l.yarn.factor));
+                d += buf;
+            }
         }
         info.layerRuleList.push_back(d);
     }

@@ -80,8 +80,12 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     e.weightBytes = weightBytesToConvert;
     const uint64_t t = static_cast<uint64_t>(std::max<int64_t>(T, 0));
     const uint64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize;
-    const uint64_t qw = uint64_t(c.nHeads) * c.headDim, kvw = uint64_t(c.nKvHeads) * c.headDim;
-    uint64_t floats = t * (4 * D + qw + 2 * kvw + qw + F * (c.mlp == MlpKind::Gated ? 2 : 1));   // x, xn, tmp, host copy, q/k/v, attn, MLP
+    const uint64_t qw = c.qWidth(), kw = c.kWidth(), vw = c.vWidth(), ow = c.attnWidth();
+    uint64_t floats = t * (4 * D + qw + kw + vw + ow + F * (c.mlp == MlpKind::Gated ? 2 : 1));   // x, xn, tmp, host copy, q/k/v, attn, MLP
+    if (c.diff != DiffVersion::None)
+        floats += t * (ow + uint64_t(c.nHeads));   // the second map's output, V2's λ
+    if (c.gptOssExperts > 0)
+        floats += t * (D + 2 + uint64_t(c.gptOssExperts) * 2);   // expert output rows, routing, router logits
     floats += 2 * t * static_cast<uint64_t>(std::max(c.ropeDims, 0)) * 2;                        // ≤ 2 RoPE tables
     floats += uint64_t(std::max(threads, 1)) * (64 * t + t);                                     // attention scratch
     int64_t logitRows = 0;
@@ -95,6 +99,8 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     const uint64_t heads = static_cast<uint64_t>(capture.headCount(c.nLayers, c.nHeads));
     for (Quantity q : capture.quantities) {
         const QuantityInfo& qi = quantityInfo(q);
+        if (!c.mayProduce(q))
+            continue;   // e.g. a second map asked of a model without differential heads: never allocated
         const uint64_t L = static_cast<uint64_t>(c.nLayers), d = static_cast<uint64_t>(c.headDim);
         if (qi.shape == QuantityShape::HeadMap) {
             maps += static_cast<int64_t>(heads);
@@ -201,6 +207,14 @@ std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64
     return r;
 }
 
+std::vector<OpKind> modelOps(const ModelConfig& cfg)
+{
+    std::vector<OpKind> ops;
+    if (cfg.gptOssExperts > 0)
+        ops.push_back(OpKind::IndexAdd);
+    return ops;
+}
+
 std::vector<OpKind> extraOps(const RunRequest& req)
 {
     std::vector<OpKind> ops;
@@ -245,6 +259,9 @@ TokenizedText tokenizeAndCheck(const LoadedModel& model, const RunRequest& req, 
 
 void checkVariant(const ModelConfig& cfg, const AttentionSpec& spec)
 {
+    if (cfg.diff != DiffVersion::None)
+        throw Error(ErrorKind::Unsupported, "", "variant", -1,
+                    spec.toString() + ": what-if attention variants are not implemented for differential attention");
     if (!spec.layers.all() && spec.layers.last() >= cfg.nLayers)
         throw Error(ErrorKind::Usage, "", "variant", -1,
                     spec.toString() + ": @layers reaches layer " + std::to_string(spec.layers.last()) + " but the model has " +
@@ -272,7 +289,9 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
         throw Error(ErrorKind::Cancelled, "", "", -1, "run cancelled");
 
     std::string placement;
-    const std::vector<OpKind> extra = extraOps(req);
+    std::vector<OpKind> extra = extraOps(req);
+    for (OpKind k : modelOps(cfg))
+        extra.push_back(k);
     Backend* backend = &backends.runBackend(&placement, extra);
     if (!placement.empty())
         r.notes.push_back(placement);

@@ -80,5 +80,6 @@ OpStatus CpuBackend::gather(const GatherArgs& a) { return gatherCpu(a); }
 OpStatus CpuBackend::attention(const AttentionArgs& a) { return attentionCpu(a, m_threads); }
 OpStatus CpuBackend::variantAttention(const VariantAttentionArgs& a) { return variantAttentionCpu(a, m_threads); }
 OpStatus CpuBackend::headGroupMean(const HeadGroupMeanArgs& a) { return headGroupMeanCpu(a); }
+OpStatus CpuBackend::indexAdd(const IndexAddArgs& a) { return indexAddCpu(a); }
 
 } // namespace attnscope::cpu

@@ -35,6 +35,7 @@ public:
     OpStatus attention(const AttentionArgs& a) override;
     OpStatus variantAttention(const VariantAttentionArgs& a) override;
     OpStatus headGroupMean(const HeadGroupMeanArgs& a) override;
+    OpStatus indexAdd(const IndexAddArgs& a) override;
 
 private:
     int m_threads = 1;
@@ -53,6 +54,7 @@ OpStatus gatherCpu(const GatherArgs& a);
 OpStatus attentionCpu(const AttentionArgs& a, int threads);
 OpStatus variantAttentionCpu(const VariantAttentionArgs& a, int threads);
 OpStatus headGroupMeanCpu(const HeadGroupMeanArgs& a);
+OpStatus indexAddCpu(const IndexAddArgs& a);
 /// The scalar activation functions, shared by activationCpu and gatedActivationCpu.
 float activate(Activation act, float x, float param);
 

@@ -140,6 +140,7 @@ ActKind actKind(Activation a)
     case Activation::Softcap: return ActKind::Softcap;
     case Activation::Sigmoid: return ActKind::Sigmoid;
     case Activation::Identity: return ActKind::Identity;
+    case Activation::ClampedSwiglu: break;   // gpt-oss experts: no device kernel yet (the run falls back to the CPU)
     }
     return static_cast<ActKind>(-1);   // rejected by canImplement
 }
@@ -397,6 +398,8 @@ public:
             return OpStatus::cancel();
         if (a.tokens <= 0 || a.heads <= 0 || a.tokens > (int64_t(1) << 24) || a.heads > 65535)
             return OpStatus::failure("attention: inconsistent sizes");
+        if ((a.valueDim > 0 && a.valueDim != a.headDim) || (a.valueHeads > 0 && a.valueHeads != a.kvHeads))
+            return OpStatus::failure("attention: values wider than keys (differential V1 heads) have no device kernel yet");
         AttentionParams p;
         p.tokens = a.tokens; p.heads = a.heads; p.kvHeads = a.kvHeads; p.headDim = a.headDim;
         p.scale = a.scale;
