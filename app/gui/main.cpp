@@ -7,6 +7,8 @@
 #include "gui/screenshot_driver.h"
 #include "gui/benchmark_ui.h"
 #include "kernels/backends/register_backends.h"
+#include "ui/compare/compare_workspace.h"
+#include "ui/compare/variant_editor.h"
 #include "ui/main_window.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/session_bridge.h"
@@ -65,6 +67,8 @@ int main(int argc, char** argv)
         window.context()->select(opts->layer.value_or(0), opts->head.value_or(0));
     if (opts->text)
         window.setPromptText(*opts->text);
+    if (!opts->variants.isEmpty())
+        window.compareWorkspace()->editor()->setVariantTexts(opts->variants);
     if (batch)
         window.resize(opts->size);
     window.show();
@@ -75,7 +79,9 @@ int main(int argc, char** argv)
 
     std::unique_ptr<gui::ScreenshotDriver> driver;
     if (!opts->screenshot.isEmpty())
-        driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds);
+        driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds, opts->compare);
+    if (driver && opts->zoom)
+        driver->setZoom(opts->zoom->first, opts->zoom->second);
     if (opts->view)
         window.setView(*opts->view);
     if (opts->score) {
@@ -99,6 +105,12 @@ int main(int argc, char** argv)
     if (!opts->path.isEmpty()) {
         if (opts->path.endsWith(QStringLiteral(".attnscope"))) {
             window.openSession(opts->path);
+        } else if (opts->compare) {
+            // The comparison instead of the plain run: the Compare tab, started once the model is open.
+            window.setView(ViewKind::Compare);
+            QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
+                             [&window] { window.compareWorkspace()->startCompare(); }, Qt::SingleShotConnection);
+            window.openModel(opts->path, false);
         } else if (opts->inductionProbe) {
             QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
                              [&window] { window.startInductionProbe(); }, Qt::SingleShotConnection);
