@@ -29,6 +29,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QProcess>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -73,6 +74,8 @@ private slots:
     void encoderGetsTheCosineCurve();
     void sessionKeepsTheVariants();
     void badSpecAndLongPromptAreReported();
+    void commandLineRefusesABadVariant();
+    void scriptedCompareScreenshot();
 
 private:
     void openModel(const QString& path);
@@ -451,6 +454,51 @@ void TestUiCompare::badSpecAndLongPromptAreReported()
     QCOMPARE(m_window->promptText(), longText);   // and the text is kept
     QVERIFY(m_window->lastError().contains(QStringLiteral("context")));
     QTRY_VERIFY_WITH_TIMEOUT(m_window->isSettled(), 20000);
+}
+
+void TestUiCompare::commandLineRefusesABadVariant()
+{
+    // Refused while parsing the command line, before any window system is touched.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        env.remove(QString::fromLatin1(v));
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(QStringLiteral(ATTNSCOPE_GUI_PATH), {QStringLiteral("--variant"), QStringLiteral("sliding:windw=4"), QStringLiteral("--compare")});
+    QVERIFY(p.waitForFinished(30000));
+    const QString out = QString::fromLocal8Bit(p.readAll());
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY2(out.contains(QStringLiteral("windw")) && out.contains(QStringLiteral("--variant")), qPrintable(out));
+}
+
+void TestUiCompare::scriptedCompareScreenshot()
+{
+    // The real executable: --compare runs the comparison, --zoom shows a region, the PNG is written after both.
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("compare.png"));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(QStringLiteral(ATTNSCOPE_GUI_PATH),
+            {tinyModel("tiny-llama"), QStringLiteral("--text"), kText, QStringLiteral("--variant"), QStringLiteral("sliding:window=4"),
+             QStringLiteral("--variant"), QStringLiteral("sliding:window=4,sinks=2"), QStringLiteral("--compare"),
+             QStringLiteral("--layer"), QStringLiteral("1"), QStringLiteral("--head"), QStringLiteral("1"), QStringLiteral("--zoom"),
+             QStringLiteral("0:20,20:40"), QStringLiteral("--size"), QStringLiteral("1400x900"), QStringLiteral("--screenshot"), png});
+    QVERIFY(p.waitForFinished(120000));
+    const QString log = QString::fromLocal8Bit(p.readAll());
+    QVERIFY2(p.exitCode() == 0, qPrintable(log));
+    QVERIFY2(log.contains(QStringLiteral("wrote")), qPrintable(log));
+    const QImage img(png);
+    QVERIFY(!img.isNull());
+    QCOMPARE(img.height(), 900);
+    QSet<QRgb> colours;
+    for (int y = 0; y < img.height(); y += 2)
+        for (int x = 0; x < img.width(); x += 2)
+            colours.insert(img.pixel(x, y));
+    QVERIFY2(colours.size() > 200, qPrintable(QStringLiteral("only %1 distinct colours: blank or flat").arg(colours.size())));
 }
 
 QTEST_MAIN(TestUiCompare)
