@@ -4,6 +4,7 @@
 
 #include "core/backend/backend_set.h"
 #include "ui/panels/differential_panel.h"
+#include "ui/compare/compare_workspace.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
@@ -59,6 +60,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_finder = new HeadFinderPanel(m_context);
     m_differential = new DifferentialPanel(m_context);
     m_sinks = new SinkPanel(m_context);
+    m_compare = new CompareWorkspace(m_context, m_bridge, [this] { return m_prompt ? m_prompt->text() : QString(); });
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
     // The order matches ViewKind.
@@ -69,6 +71,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_tabs->addTab(m_finder, tr("Head finder"));
     m_tabs->addTab(m_differential, tr("Differential"));
     m_tabs->addTab(m_sinks, tr("Sinks"));
+    m_tabs->addTab(m_compare, tr("Compare"));
     m_tabs->setDocumentMode(true);
     m_staleBanner = new QLabel;
     m_staleBanner->setObjectName(QStringLiteral("staleBanner"));
@@ -118,6 +121,12 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
 
     connectContext();
     connectBridge();
+    connect(m_compare, &CompareWorkspace::errorReported, this, &MainWindow::reportError);
+    connect(m_compare, &CompareWorkspace::variantsChanged, this, [this] {
+        scheduleAutosave();
+        if (!m_sessionPath.isEmpty())
+            setWindowModified(true);
+    });
     m_persistent = persistent;
     resize(1400, 900);
     if (m_persistent) {
@@ -190,6 +199,7 @@ void MainWindow::buildDocks()
     connect(m_prompt, &PromptPanel::inductionProbeRequested, this, &MainWindow::startInductionProbe);
     connect(m_prompt, &PromptPanel::textEdited, this, &MainWindow::scheduleAutosave);
     connect(m_prompt, &PromptPanel::textEdited, this, &MainWindow::updateStale);
+    connect(m_prompt, &PromptPanel::textEdited, this, [this] { m_compare->checkStale(m_prompt->text()); });
     connect(m_prompt, &PromptPanel::textEdited, this, [this] {
         if (!m_sessionPath.isEmpty())
             setWindowModified(true);
@@ -226,11 +236,15 @@ void MainWindow::buildMenus()
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(m_runAction);
     run->addAction(m_cancelAction);
+    run->addSeparator();
+    run->addAction(m_compare->compareAction());
+    run->addAction(m_compare->cancelAction());
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     const QString names[kViewKindCount] = {tr("&Overview"), tr("&Head View"), tr("&Token View"),
                                            tr("&Key View (who attends to a token)"), tr("Head &Finder"),
-                                           tr("&Differential View (A1, λ·A2, A1 − λ·A2)"), tr("&Sink View")};
+                                           tr("&Differential View (A1, λ·A2, A1 − λ·A2)"), tr("&Sink View"),
+                                           tr("&Compare Variants")};
     for (int i = 0; i < kViewKindCount; ++i) {
         const auto kinds = [](int k) { return static_cast<ViewKind>(k); };
         QAction* a = m_viewMenu->addAction(names[i], this, [this, k = kinds(i)] { setView(k); });
@@ -334,6 +348,7 @@ void MainWindow::connectContext()
         case ViewKind::Finder: m_finder->table()->setFocus(); break;
         case ViewKind::Differential: m_differential->plot(DifferentialPanel::A1)->setFocus(); break;
         case ViewKind::Sink: m_sinks->heatmap()->setFocus(); break;
+        case ViewKind::Compare: m_compare->setFocus(); break;
         }
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int i) { m_context->setView(static_cast<ViewKind>(i)); });

@@ -32,6 +32,7 @@ namespace attnscope {
 
 struct BackendSet;
 class DifferentialPanel;
+class CompareWorkspace;
 class HeadFinderPanel;
 class SinkPanel;
 struct AttentionSpec;
@@ -85,6 +86,7 @@ public:
     HeadFinderPanel* headFinderPanel() const { return m_finder; }
     DifferentialPanel* differentialPanel() const { return m_differential; }
     SinkPanel* sinkPanel() const { return m_sinks; }
+    CompareWorkspace* compareWorkspace() const { return m_compare; }
     TokenFindBar* findBar() const { return m_findBar; }
     ViewHistory* history() const { return m_history; }
     QUndoStack* undoStack() const;
@@ -161,6 +163,7 @@ private:
     HeadFinderPanel* m_finder = nullptr;
     DifferentialPanel* m_differential = nullptr;
     SinkPanel* m_sinks = nullptr;
+    CompareWorkspace* m_compare = nullptr;
     TokenFindBar* m_findBar = nullptr;
     QLabel* m_staleBanner = nullptr;
     ViewHistory* m_history = nullptr;

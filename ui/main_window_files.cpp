@@ -1,6 +1,8 @@
 // MainWindow: opening files (dialogs, recent files, drops), sessions, prompt files and autosave.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
+#include "ui/compare/compare_workspace.h"
+#include "ui/compare/variant_editor.h"
 #include "core/formats/hf_folder.h"
 #include "core/util/error.h"
 #include "core/util/mapped_file.h"
@@ -158,6 +160,7 @@ SessionState MainWindow::currentState() const
     s.view = m_context->view();
     s.metric = m_context->metric();
     s.settings = m_context->viewSettings();
+    s.variants = m_compare->editor()->variantTexts();
     return s;
 }
 
@@ -167,6 +170,7 @@ void MainWindow::applySessionState(const SessionState& s)
     m_context->setViewSettings(s.settings);
     m_context->setMetric(s.metric);
     m_context->select(s.layer, s.head);
+    m_compare->editor()->setVariantTexts(s.variants);
     setView(s.view);
 }
 
@@ -338,6 +342,7 @@ void MainWindow::restoreAutosave()
         m_prompt->setText(s->prompt);
         m_context->setViewSettings(s->settings);
         m_context->setMetric(s->metric);
+        m_compare->editor()->setVariantTexts(s->variants);
     }
 }
 

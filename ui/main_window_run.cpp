@@ -8,6 +8,7 @@
 #include "core/util/error.h"
 #include "ui/background_job.h"
 #include "ui/panels/differential_panel.h"
+#include "ui/compare/compare_workspace.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
@@ -282,7 +283,7 @@ bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
            && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_differential->isBusy() && !m_sinks->isBusy() && !m_prompt->isTokenising()
-           && m_pendingIo == 0 && !m_runAfterOpen;
+           && m_pendingIo == 0 && !m_runAfterOpen && !m_compare->isBusy();
 }
 
 } // namespace attnscope

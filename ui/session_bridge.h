@@ -8,6 +8,7 @@
 #include "core/results/attention_map.h"
 #include "core/session/model_info.h"
 #include "core/session/run_request.h"
+#include "ui/compare/compare_outcome.h"
 #include "ui/models/token_list_model.h"
 
 #include <QObject>
@@ -84,6 +85,18 @@ public:
     quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr,
                 std::optional<AttentionSpec> variant = std::nullopt);
     void cancelRun();
+    /// Runs the baseline and the variants over the text (core/session/compare_run.h) on the compute thread,
+    /// keeping every layer's maps when they fit in a quarter of mapMemoryBudget(), else those of `layer` only.
+    /// A newer compare supersedes (and cancels) the current one; runs and compares do not cancel each other.
+    /// Implemented in session_bridge_compare.cpp.
+    quint64 compare(OpenedModelPtr model, const QString& text, std::vector<AttentionSpec> variants, int layer);
+    void cancelCompare();
+    bool isComparing() const { return m_compareActive; }
+    quint64 currentCompare() const { return m_currentCompare; }
+    /// Progress of the comparison over all its forwards (baseline, then each variant) and a short text
+    /// ("variant 2 / 3 · layer 12 / 30"); 0 and "waiting…" while another request holds the compute thread.
+    double compareProgressFraction() const;
+    QString compareProgressText() const;
 
     quint64 currentRun() const { return m_currentRun; }
     bool isRunning() const { return m_runActive; }
@@ -110,6 +123,9 @@ signals:
     void runCancelled(quint64 generation);
     void runFailed(quint64 generation, const QString& message);
     void runRefused(quint64 generation, const attnscope::CaptureRefusal& refusal);
+    void compareFinished(quint64 generation, attnscope::CompareOutcomePtr outcome);
+    void compareCancelled(quint64 generation);
+    void compareFailed(quint64 generation, const QString& message);
 
 private:
     template <typename F> void toUi(F&& f);
@@ -120,6 +136,8 @@ private:
     bool m_runActive = false;
     bool m_openActive = false;
     quint64 m_budgetOverride = 0;
+    quint64 m_currentCompare = 0;
+    bool m_compareActive = false;
 };
 
 /// "format error: file: field: reason" for dialogs and the status bar.

@@ -31,6 +31,7 @@ QString viewKindId(ViewKind v)
     case ViewKind::Finder: return QStringLiteral("finder");
     case ViewKind::Differential: return QStringLiteral("differential");
     case ViewKind::Sink: return QStringLiteral("sink");
+    case ViewKind::Compare: return QStringLiteral("compare");
     }
     return QStringLiteral("overview");
 }

@@ -21,8 +21,8 @@
 
 namespace attnscope {
 
-enum class ViewKind { Overview, Head, Token, Key, Finder, Differential, Sink };
-inline constexpr int kViewKindCount = 7;
+enum class ViewKind { Overview, Head, Token, Key, Finder, Differential, Sink, Compare };
+inline constexpr int kViewKindCount = 8;
 QString viewKindId(ViewKind v);
 bool viewKindFromId(const QString& id, ViewKind& out);
 

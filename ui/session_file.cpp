@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
 
@@ -33,6 +34,11 @@ QJsonObject sessionToJson(const SessionState& s)
     o[QStringLiteral("view")] = viewKindId(s.view);
     o[QStringLiteral("metric")] = QString::fromUtf8(headMetricId(s.metric));
     o[QStringLiteral("settings")] = toJson(s.settings);
+    if (!s.variants.isEmpty()) {
+        QJsonObject compare;
+        compare[QStringLiteral("variants")] = QJsonArray::fromStringList(s.variants);
+        o[QStringLiteral("compare")] = compare;
+    }
     return o;
 }
 
@@ -70,6 +76,22 @@ std::optional<SessionState> sessionFromJson(const QJsonObject& o, QString* error
     if (headMetricFromId(o.value(QStringLiteral("metric")).toString().toStdString(), m))
         s.metric = m;
     s.settings = viewSettingsFromJson(o.value(QStringLiteral("settings")).toObject());
+    // Optional (sessions from before the compare workspace have none). Texts are kept as typed — the editor
+    // validates them — but must be strings of bounded length.
+    const QJsonValue compare = o.value(QStringLiteral("compare"));
+    if (!compare.isUndefined() && !compare.isObject())
+        return fail(QStringLiteral("compare must be an object"));
+    const QJsonValue variants = compare.toObject().value(QStringLiteral("variants"));
+    if (!variants.isUndefined() && !variants.isArray())
+        return fail(QStringLiteral("compare.variants must be a list of variant specs"));
+    for (const QJsonValue& v : variants.toArray()) {
+        if (!v.isString())
+            return fail(QStringLiteral("compare.variants must hold strings (variant specs such as sliding:window=64)"));
+        if (v.toString().size() > kMaxSessionVariantChars)
+            return fail(QStringLiteral("compare.variants: a spec is longer than %1 characters").arg(kMaxSessionVariantChars));
+        if (s.variants.size() < kMaxSessionVariants)
+            s.variants << v.toString();
+    }
     return s;
 }
 

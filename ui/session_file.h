@@ -1,5 +1,6 @@
-// `.attnscope` session files: JSON with the model path and hash, the prompt, the selection and the view
-// settings. Written through QSaveFile (the target is always the old or the new complete file), read with a
+// `.attnscope` session files: JSON with the model path and hash, the prompt, the selection, the view
+// settings and the compare workspace's variant list (an optional "compare" object: files without it, from before
+// the workspace existed, load with no variants). Written through QSaveFile (the target is always the old or the new complete file), read with a
 // size cap and tolerant field parsing (a hostile or newer file gives a reason, never a crash).
 // Threading: any thread (the main window reads and hashes on workers).
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -10,6 +11,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -26,11 +28,14 @@ struct SessionState {
     ViewKind view = ViewKind::Overview;
     HeadMetric metric = HeadMetric::SinkShare;
     ViewSettings settings;
+    QStringList variants;    // the compare workspace's variant specs as typed (docs/VARIANTS.md)
 };
 
 inline constexpr const char* kSessionFormat = "attnscope-session";
 inline constexpr int kSessionVersion = 1;
 inline constexpr qint64 kMaxSessionBytes = 16 << 20;
+inline constexpr int kMaxSessionVariants = 8;           // more are ignored
+inline constexpr int kMaxSessionVariantChars = 4096;    // AttentionSpec::parse refuses longer texts too
 
 QJsonObject sessionToJson(const SessionState& s);
 /// Parses a session object; on failure returns nullopt and sets `error` to the reason.

@@ -8,6 +8,8 @@
 #include "gui/screenshot_driver.h"
 #include "gui/benchmark_ui.h"
 #include "kernels/backends/register_backends.h"
+#include "ui/compare/compare_workspace.h"
+#include "ui/compare/variant_editor.h"
 #include "ui/main_window.h"
 #include "ui/panels/differential_panel.h"
 #include "ui/panels/head_finder_panel.h"
@@ -68,6 +70,8 @@ int main(int argc, char** argv)
         window.context()->select(opts->layer.value_or(0), opts->head.value_or(0));
     if (opts->text)
         window.setPromptText(*opts->text);
+    if (!opts->variants.isEmpty())
+        window.compareWorkspace()->editor()->setVariantTexts(opts->variants);
     if (batch)
         window.resize(opts->size);
     window.show();
@@ -89,9 +93,11 @@ int main(int argc, char** argv)
     }
     std::unique_ptr<gui::ScreenshotDriver> driver;
     if (!opts->screenshot.isEmpty()) {
-        driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds);
+        driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds, opts->compare);
         driver->setRunsToWait(1 + static_cast<int>(opts->pinRuns.size()));
     }
+    if (driver && opts->zoom)
+        driver->setZoom(opts->zoom->first, opts->zoom->second);
     if (opts->sinkThreshold)
         window.sinkPanel()->setThreshold(*opts->sinkThreshold);
     if (opts->view)
@@ -133,6 +139,12 @@ int main(int argc, char** argv)
     } else if (!opts->path.isEmpty()) {
         if (opts->path.endsWith(QStringLiteral(".attnscope"))) {
             window.openSession(opts->path);
+        } else if (opts->compare) {
+            // The comparison instead of the plain run: the Compare tab, started once the model is open.
+            window.setView(ViewKind::Compare);
+            QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
+                             [&window] { window.compareWorkspace()->startCompare(); }, Qt::SingleShotConnection);
+            window.openModel(opts->path, false);
         } else if (opts->inductionProbe) {
             QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
                              [&window] { window.startInductionProbe(); }, Qt::SingleShotConnection);
