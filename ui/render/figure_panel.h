@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 
 namespace attnscope {
 
@@ -65,6 +66,15 @@ public:
 };
 using PanelContentPtr = std::shared_ptr<const PanelContent>;
 
+/// What a figure's panels read from a run, so a headless run captures only that (core's CaptureSpec).
+struct CaptureNeeds {
+    bool allHeads = false;
+    std::set<std::pair<int, int>> heads;     // (layer, head)
+    std::set<int> layers;                    // every head of these layers
+    std::set<Quantity> quantities = {Quantity::AttentionProbs};
+    bool metrics = false;                    // the head score table (from all heads' probabilities)
+};
+
 class PanelKind {
 public:
     virtual ~PanelKind() = default;
@@ -73,6 +83,13 @@ public:
     /// Never throws: a panel that cannot be drawn (head not captured, layer out of range) comes back as
     /// content that draws a placeholder with the reason.
     virtual PanelContentPtr prepare(const PanelSpec& spec, const FigureSource& source, const FigureStyle& style) const = 0;
+    /// Adds what the panel reads. The default is every head's attention probabilities.
+    virtual void addNeeds(const PanelSpec& spec, const FigureStyle& style, CaptureNeeds& needs) const
+    {
+        (void)spec;
+        (void)style;
+        needs.allHeads = true;
+    }
 };
 
 /// Registers a kind (replaces one with the same id). Built-in kinds are registered on first use.

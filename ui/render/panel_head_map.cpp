@@ -132,6 +132,17 @@ public:
     QString id() const override { return QStringLiteral("head"); }
     QString label() const override { return QStringLiteral("Head heatmap"); }
 
+    void addNeeds(const PanelSpec& spec, const FigureStyle& style, CaptureNeeds& needs) const override
+    {
+        Quantity q = Quantity::AttentionProbs;
+        if (quantityFromKey(spec.quantity.toStdString(), q))
+            needs.quantities.insert(q);
+        if (style.settings.data == DisplayData::DiffFromLayerMean)
+            needs.layers.insert(spec.layer);   // the layer's mean over heads
+        else
+            needs.heads.insert({spec.layer, spec.head});
+    }
+
     PanelContentPtr prepare(const PanelSpec& spec, const FigureSource& source, const FigureStyle& style) const override
     {
         Quantity q = Quantity::AttentionProbs;

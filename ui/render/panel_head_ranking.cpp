@@ -64,6 +64,12 @@ public:
     QString id() const override { return QStringLiteral("ranking"); }
     QString label() const override { return QStringLiteral("Head finder (ranked heads)"); }
 
+    void addNeeds(const PanelSpec&, const FigureStyle&, CaptureNeeds& needs) const override
+    {
+        needs.allHeads = true;
+        needs.metrics = true;
+    }
+
     PanelContentPtr prepare(const PanelSpec& spec, const FigureSource& source, const FigureStyle& style) const override
     {
         HeadMetric metric = HeadMetric::Induction;

@@ -15,6 +15,12 @@ public:
     QString id() const override { return QStringLiteral("scores"); }
     QString label() const override { return QStringLiteral("Head scores (layers × heads)"); }
 
+    void addNeeds(const PanelSpec&, const FigureStyle&, CaptureNeeds& needs) const override
+    {
+        needs.allHeads = true;
+        needs.metrics = true;
+    }
+
     PanelContentPtr prepare(const PanelSpec& spec, const FigureSource& source, const FigureStyle& style) const override
     {
         HeadMetric metric = HeadMetric::Induction;

@@ -92,6 +92,11 @@ public:
     QString id() const override { return QStringLiteral("token"); }
     QString label() const override { return QStringLiteral("Token view (a query's strongest keys)"); }
 
+    void addNeeds(const PanelSpec& spec, const FigureStyle&, CaptureNeeds& needs) const override
+    {
+        needs.layers.insert(spec.layer);   // the mean over the layer's heads
+    }
+
     PanelContentPtr prepare(const PanelSpec& spec, const FigureSource& source, const FigureStyle& style) const override
     {
         const QString where = QStringLiteral("Layer %1 · Head %2").arg(spec.layer).arg(spec.head);
