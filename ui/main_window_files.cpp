@@ -2,9 +2,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
+#include "ui/panels/figure_composer_panel.h"
 #include "ui/panels/prompt_panel.h"
 #include "ui/session_bridge.h"
 
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -153,6 +155,13 @@ SessionState MainWindow::currentState() const
     s.view = m_context->view();
     s.metric = m_context->metric();
     s.settings = m_context->viewSettings();
+    // The figures: what File ▸ Export Figure draws now, and the composer's layout (the session's figure while
+    // the composer is open).
+    s.viewFigure = currentFigureSpec();
+    if (m_composer && m_composer->hasPanels()) {
+        s.composer = m_composer->spec();
+        s.figureFromComposer = m_composerDock && m_composerDock->isVisible();
+    }
     return s;
 }
 
@@ -163,6 +172,15 @@ void MainWindow::applySessionState(const SessionState& s)
     m_context->setMetric(s.metric);
     m_context->select(s.layer, s.head);
     setView(s.view);
+    if (s.viewFigure) {
+        m_figureStyle = s.viewFigure->style;
+        m_figureStyle.settings = s.settings;
+    }
+    if (s.composer) {
+        m_composer->setSpec(*s.composer);
+        if (s.figureFromComposer)
+            m_composerDock->show();
+    }
 }
 
 void MainWindow::saveSession(const QString& path)

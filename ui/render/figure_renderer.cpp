@@ -54,9 +54,15 @@ FigureRenderer::FigureRenderer(const FigureSpec& spec, FigureSourcePtr source)
     const FigureSource empty;
     const FigureSource& src = m_source ? *m_source : empty;
     const int count = std::min<int>(static_cast<int>(m_spec.panels.size()), m_spec.rows * m_spec.cols);
-    const bool letters = m_spec.style.panelLetters && count > 1;
+    int drawn = 0;
+    for (int i = 0; i < count; ++i)
+        drawn += m_spec.panels[i].kind.isEmpty() ? 0 : 1;
+    const bool letters = m_spec.style.panelLetters && drawn > 1;
+    int letter = 0;
     for (int i = 0; i < count; ++i) {
         const PanelSpec& ps = m_spec.panels[i];
+        if (ps.kind.isEmpty())
+            continue;   // an empty grid cell
         Panel p;
         p.index = i;
         p.row = i / m_spec.cols;
@@ -64,7 +70,7 @@ FigureRenderer::FigureRenderer(const FigureSpec& spec, FigureSourcePtr source)
         auto kind = panelKind(ps.kind);
         p.content = kind ? kind->prepare(ps, src, m_spec.style)
                          : placeholderPanel(ps.kind, QStringLiteral("unknown panel kind '%1'").arg(ps.kind));
-        p.letter = letters ? panelLetter(i) : QString();
+        p.letter = letters ? panelLetter(letter++) : QString();
         if (m_spec.style.panelTitles && ps.title != QLatin1String("-"))
             p.title = ps.title.isEmpty() ? p.content->title() : ps.title;
         m_panels.push_back(std::move(p));

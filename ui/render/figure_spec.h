@@ -24,6 +24,7 @@ inline constexpr double kTwoColumnPt = 486.0;
 /// composer does not lose them).
 struct PanelSpec {
     QString kind = QStringLiteral("head");          // registry id: head, overview, token, key, scores, ranking, …
+                                                    // ("" = an empty grid cell)
     QString model;                                  // "" = the session's model (compare panes name others)
     QString variant;                                // "" = the model's own attention; else an AttentionSpec string
     QString quantity = QStringLiteral("attention.probs");   // capture-schema key (core/capture/quantity.h)
