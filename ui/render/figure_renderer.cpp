@@ -207,7 +207,6 @@ void FigureRenderer::layout()
     // ---- colourbars ----
     if (!showBars)
         return;   // the scales are still shared; no bar is drawn (areas stay empty)
-    std::vector<bool> placed(m_bars.size(), false);
     if (st.sharing == ScaleSharing::Panel) {
         for (const Panel& p : m_panels)
             if (p.scaleGroup >= 0)
@@ -215,49 +214,42 @@ void FigureRenderer::layout()
                     QRectF(p.plot.right() + kBarGap, p.plot.top(), barWidth(p.scaleGroup), p.plot.height());
         return;
     }
-    // Figure or row sharing: the bars of a span (whole grid or one row) share its height, top to bottom.
+    // Figure or row sharing: each bar spans the plots that use it (a row's, or the rows its panels are in); bars
+    // whose spans overlap share the union of their spans, top to bottom.
     const double barX = kOuter + gridWidth + kBarGap;
-    auto placeSpan = [&](const std::vector<int>& groups, double top, double bottom) {
-        if (groups.empty())
-            return;
+    struct Span {
+        int group;
+        double top, bottom;
+    };
+    std::vector<Span> spans;
+    for (const Panel& p : m_panels) {
+        if (p.scaleGroup < 0)
+            continue;
+        auto it = std::find_if(spans.begin(), spans.end(), [&](const Span& sp) { return sp.group == p.scaleGroup; });
+        if (it == spans.end())
+            spans.push_back({p.scaleGroup, p.plot.top(), p.plot.bottom()});
+        else {
+            it->top = std::min(it->top, p.plot.top());
+            it->bottom = std::max(it->bottom, p.plot.bottom());
+        }
+    }
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.top < b.top; });
+    for (size_t i = 0; i < spans.size();) {
+        // A cluster of spans that overlap one another.
+        size_t j = i + 1;
+        double top = spans[i].top, bottom = spans[i].bottom;
+        while (j < spans.size() && spans[j].top < bottom) {
+            bottom = std::max(bottom, spans[j].bottom);
+            ++j;
+        }
         const double gap = 6.0;
-        const double each = (bottom - top - gap * (groups.size() - 1)) / groups.size();
+        const double each = (bottom - top - gap * static_cast<double>(j - i - 1)) / static_cast<double>(j - i);
         double yy = top;
-        for (int g : groups) {
-            m_bars[static_cast<size_t>(g)].area = QRectF(barX, yy, barWidth(g), std::max(kMinPlot, each));
+        for (size_t k = i; k < j; ++k) {
+            m_bars[static_cast<size_t>(spans[k].group)].area = QRectF(barX, yy, barWidth(spans[k].group), std::max(kMinPlot, each));
             yy += each + gap;
         }
-    };
-    if (st.sharing == ScaleSharing::Figure) {
-        std::vector<int> groups;
-        double top = 1e9, bottom = -1e9;
-        for (const Panel& p : m_panels) {
-            if (p.scaleGroup < 0)
-                continue;
-            if (!placed[static_cast<size_t>(p.scaleGroup)]) {
-                placed[static_cast<size_t>(p.scaleGroup)] = true;
-                groups.push_back(p.scaleGroup);
-            }
-            top = std::min(top, p.plot.top());
-            bottom = std::max(bottom, p.plot.bottom());
-        }
-        placeSpan(groups, top, bottom);
-    } else {
-        for (int r = 0; r < rows; ++r) {
-            std::vector<int> groups;
-            double top = 1e9, bottom = -1e9;
-            for (const Panel& p : m_panels) {
-                if (p.row != r || p.scaleGroup < 0)
-                    continue;
-                if (!placed[static_cast<size_t>(p.scaleGroup)]) {
-                    placed[static_cast<size_t>(p.scaleGroup)] = true;
-                    groups.push_back(p.scaleGroup);
-                }
-                top = std::min(top, p.plot.top());
-                bottom = std::max(bottom, p.plot.bottom());
-            }
-            placeSpan(groups, top, bottom);
-        }
+        i = j;
     }
 }
 

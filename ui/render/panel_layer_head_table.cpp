@@ -18,7 +18,9 @@ public:
 
     QString title() const override { return t.title; }
     std::optional<ColourScale> colourScale() const override { return t.scale; }
-    double aspect() const override { return static_cast<double>(t.layers) / std::max(1, t.heads); }
+    // Square cells up to a table 1.25 times as tall as wide; deeper models get flatter cells (a 30-layer table
+    // beside square heatmaps would otherwise set the row's height).
+    double aspect() const override { return std::min(1.25, static_cast<double>(t.layers) / std::max(1, t.heads)); }
     qint64 cells() const override { return static_cast<qint64>(t.layers) * t.heads; }
 
     AxisTicks layerTicks(double length, const FigureFonts& fonts) const
