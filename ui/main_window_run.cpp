@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
+#include "ui/panels/figure_composer_panel.h"
+#include "ui/widgets/figure_preview.h"
+
 #include "core/metrics/induction_probe.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
@@ -246,7 +249,8 @@ void MainWindow::reportError(const QString& title, const QString& message)
 bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
-           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
+           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen
+           && !(m_composer && m_composer->preview()->isBusy());
 }
 
 } // namespace attnscope

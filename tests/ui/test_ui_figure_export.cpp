@@ -513,20 +513,24 @@ void TestUiFigureExport::killedExportLeavesThePreviousFile()
 
 void TestUiFigureExport::fullDiskKeepsThePreviousFileAndSaysWhy()
 {
-    // The process may not write more than 64 KiB per file: write() fails mid-export like on a full disk.
+    // The process may not write more than half the PDF's size per file: write() fails mid-export like on a full
+    // disk.
     const QString target = m_dir.filePath(QStringLiteral("full.pdf"));
     {
         QFile f(target);
         QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
         f.write("OLD PDF");
     }
-    auto src = test::syntheticSource(1, 2, 1, 200);   // ≈ 20 k cells: a PDF well over 64 KiB
+    auto src = test::syntheticSource(1, 2, 1, 200);
     FigureRenderer r(headSpec(), src);
+    QString why;
+    const qsizetype size = renderFigurePdf(r, &why).size();
+    QVERIFY2(size > 8192, qPrintable(why));
     rlimit old{};
     QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
     std::signal(SIGXFSZ, SIG_IGN);
     rlimit small = old;
-    small.rlim_cur = 64 * 1024;
+    small.rlim_cur = static_cast<rlim_t>(size / 2);
     QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
     QString error;
     const bool ok = exportFigure(r, target, 0, &error);

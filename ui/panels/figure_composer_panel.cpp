@@ -16,6 +16,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -127,6 +128,7 @@ FigureComposerPanel::FigureComposerPanel(SessionContext* context, QWidget* paren
     auto* cellBox = new QGroupBox(tr("Panels"));
     auto* cl = new QVBoxLayout(cellBox);
     cl->addLayout(grid);
+    m_cells->setMinimumHeight(60);
     cl->addWidget(m_cells, 1);
     cl->addLayout(cellButtons);
     cl->addLayout(editor);
@@ -150,8 +152,15 @@ FigureComposerPanel::FigureComposerPanel(SessionContext* context, QWidget* paren
     pl->setContentsMargins(0, 0, 0, 0);
     pl->addWidget(m_preview, 1);
     pl->addLayout(actions);
+    // The controls scroll, so the dock can be short and leave the views their height.
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(controls);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(controls->sizeHint().width() + 16);
     auto* split = new QSplitter(Qt::Horizontal);
-    split->addWidget(controls);
+    split->addWidget(scroll);
     split->addWidget(previewSide);
     split->setStretchFactor(1, 2);
     auto* layout = new QVBoxLayout(this);

@@ -75,6 +75,21 @@ QPointF FigureTextMetrics::anchorOffset(const QString& s, const QFont& font, Tex
     return {x, y};
 }
 
+void FigureCanvas::cellRuns(const QRectF& plot, int cols, int rows, const QVector<CellRun>& runs)
+{
+    const double cw = plot.width() / cols, ch = plot.height() / rows;
+    QVector<QRectF> rects;
+    QVector<QRgb> colours;
+    rects.reserve(runs.size());
+    colours.reserve(runs.size());
+    for (const CellRun& r : runs) {
+        rects.push_back(QRectF(QPointF(plot.left() + r.col * cw, plot.top() + r.row * ch),
+                               QPointF(plot.left() + (r.col + r.width) * cw, plot.top() + (r.row + r.height) * ch)));
+        colours.push_back(r.colour);
+    }
+    fillRectsInOrder(rects, colours);
+}
+
 PainterCanvas::PainterCanvas(QPainter& painter, double pixelsPerPoint)
     : m_p(painter)
     , m_ppp(pixelsPerPoint)
@@ -114,6 +129,14 @@ void PainterCanvas::fillRectsInOrder(const QVector<QRectF>& rects, const QVector
         m_p.drawRect(rects[i]);
     }
     m_p.restore();
+}
+
+void PainterCanvas::cellRuns(const QRectF& plot, int cols, int rows, const QVector<CellRun>& runs)
+{
+    if (pdfCellHook)
+        pdfCellHook(m_p, plot, cols, rows, runs);
+    else
+        FigureCanvas::cellRuns(plot, cols, rows, runs);
 }
 
 void PainterCanvas::strokeRect(const QRectF& r, const QColor& c, double width)

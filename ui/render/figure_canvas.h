@@ -19,6 +19,12 @@ class QPainter;
 
 namespace attnscope {
 
+/// A run of heatmap cells in cell units: columns [col, col + width) of rows [row, row + height), one colour.
+struct CellRun {
+    int col = 0, row = 0, width = 1, height = 1;
+    QRgb colour = 0;
+};
+
 /// Where a text's anchor point sits on the text (before rotation).
 enum class TextAnchor { TopLeft, TopCenter, TopRight, CenterLeft, Center, CenterRight, BaselineLeft, BaselineCenter,
                         BaselineRight, BottomLeft, BottomCenter, BottomRight };
@@ -32,6 +38,9 @@ public:
     virtual void fillRects(const QVector<QRectF>& rects, const QColor& c) = 0;
     /// Rectangles painted in the given order, each with its own colour (later ones cover earlier ones).
     virtual void fillRectsInOrder(const QVector<QRectF>& rects, const QVector<QRgb>& colours) = 0;
+    /// Heatmap cells as runs on a cols × rows grid filling `plot`, painted in order. The default paints them as
+    /// rectangles; the PDF path writes them itself in cell units (compact, exact, fast).
+    virtual void cellRuns(const QRectF& plot, int cols, int rows, const QVector<CellRun>& runs);
     virtual void strokeRect(const QRectF& r, const QColor& c, double width) = 0;
     virtual void lines(const QVector<QLineF>& lines, const QColor& c, double width) = 0;
     /// Text at `pos`, `anchor` saying which point of the text sits there, rotated by `angleDeg` (counter-
@@ -69,10 +78,14 @@ public:
     /// `pixelsPerPoint`: 0 for vector devices (PDF), else the raster scale (the painter is already scaled).
     PainterCanvas(QPainter& painter, double pixelsPerPoint);
     std::function<void(QPainter&, const QRectF&, const QImage&)> pdfImageHook;
+    /// For QPdfWriter targets: heatmap cells go here instead of through the painter (one rectangle per run as
+    /// Qt drawing commands costs seconds at 1024² cells); the hook draws a placeholder for pdf_image_injector.h.
+    std::function<void(QPainter&, const QRectF&, int, int, const QVector<CellRun>&)> pdfCellHook;
 
     void fillRect(const QRectF& r, const QColor& c) override;
     void fillRects(const QVector<QRectF>& rects, const QColor& c) override;
     void fillRectsInOrder(const QVector<QRectF>& rects, const QVector<QRgb>& colours) override;
+    void cellRuns(const QRectF& plot, int cols, int rows, const QVector<CellRun>& runs) override;
     void strokeRect(const QRectF& r, const QColor& c, double width) override;
     void lines(const QVector<QLineF>& lines, const QColor& c, double width) override;
     void text(const QString& s, const QPointF& pos, const QFont& font, TextAnchor anchor, double angleDeg,

@@ -136,7 +136,12 @@ QByteArray renderFigurePdf(const FigureRenderer& figure, QString* error)
         canvas.pdfImageHook = [&patches](QPainter& painter, const QRectF& target, const QImage& img) {
             const int index = static_cast<int>(patches.size());
             painter.drawImage(target, pdfPlaceholderImage(index));
-            patches.push_back({index + 1, img});
+            patches.push_back({index + 1, img, 0, 0, {}});
+        };
+        canvas.pdfCellHook = [&patches](QPainter& painter, const QRectF& plot, int cols, int rows, const QVector<CellRun>& runs) {
+            const int index = static_cast<int>(patches.size());
+            painter.drawImage(plot, pdfPlaceholderImage(index));
+            patches.push_back({index + 1, QImage(), cols, rows, runs});
         };
         figure.paint(canvas);
         p.end();

@@ -136,18 +136,15 @@ void drawCellGrid(FigureCanvas& canvas, const QRectF& plot, const QImage& cells,
         return;
     }
     const int cols = cells.width(), rows = cells.height();
-    const double cw = plot.width() / cols, ch = plot.height() / rows;
     const QImage img = cells.format() == QImage::Format_ARGB32 ? cells : cells.convertToFormat(QImage::Format_ARGB32);
     // Rows top to bottom, runs left to right, each run reaching one cell further right and down where that cell
     // is drawn later anyway: viewers that anti-alias each rectangle then blend an edge with the neighbour's
     // colour, never with the backdrop, so no seams appear between cells (cells next to masked ones keep their
     // exact extent, so no colour spills into a masked cell).
-    QVector<QRectF> rects;
-    QVector<QRgb> colours;
+    QVector<CellRun> runs;
     for (int r = 0; r < rows; ++r) {
         const auto* line = reinterpret_cast<const QRgb*>(img.constScanLine(r));
         const auto* below = r + 1 < rows ? reinterpret_cast<const QRgb*>(img.constScanLine(r + 1)) : nullptr;
-        const double y0 = plot.top() + r * ch;
         int c = 0;
         while (c < cols) {
             const QRgb v = line[c];
@@ -155,20 +152,17 @@ void drawCellGrid(FigureCanvas& canvas, const QRectF& plot, const QImage& cells,
             while (e < cols && line[e] == v)
                 ++e;
             if (qAlpha(v) != 0) {
-                const double x0 = plot.left() + c * cw;
                 const bool right = e < cols && qAlpha(line[e]) != 0;
+                const int end = e + (right ? 1 : 0);
                 bool down = below != nullptr;
-                for (int k = c; down && k < std::min(cols, e + (right ? 1 : 0)); ++k)
+                for (int k = c; down && k < end; ++k)
                     down = qAlpha(below[k]) != 0;
-                const double x1 = plot.left() + (e + (right ? 1 : 0)) * cw;
-                const double y1 = plot.top() + (r + (down ? 2 : 1)) * ch;
-                rects.push_back(QRectF(QPointF(x0, y0), QPointF(std::min(x1, plot.right()), std::min(y1, plot.bottom()))));
-                colours.push_back(v);
+                runs.push_back({c, r, end - c, down ? 2 : 1, v});
             }
             c = e;
         }
     }
-    canvas.fillRectsInOrder(rects, colours);
+    canvas.cellRuns(plot, cols, rows, runs);
 }
 
 QRgb scaleColour(const ColourScale& s, const ResolvedScale& r, double v)
