@@ -15,7 +15,11 @@
 #include "ui/session_bridge.h"
 #include "ui/figure_context.h"
 #include "ui/widgets/attention_plot.h"
+#include "ui/widgets/figure_export_dialog.h"
 #include "ui/widgets/figure_preview.h"
+#include "ui/widgets/figure_style_editor.h"
+
+#include <QComboBox>
 
 #include <QAction>
 #include <QClipboard>
@@ -44,6 +48,7 @@ private slots:
     void cliFigureReproducesTheGuiExport();
     void composerLayoutPreviewsAndReproduces();
     void ctrlCCopiesPngAndSvg();
+    void exportDialogPreviewsTheStyle();
     void saveDataWritesTheHeadAndTheRun();
 
 private:
@@ -260,6 +265,33 @@ void TestUiFigures::ctrlCCopiesPngAndSvg()
     QVERIFY(!png.isNull());
     QCOMPARE(png.width(), static_cast<int>(std::ceil(w.figureStyle().widthPt * w.figureStyle().dpi / 72.0 - 1e-6)));
     QVERIFY(mime->data(QStringLiteral("image/svg+xml")).startsWith("<?xml"));
+}
+
+void TestUiFigures::exportDialogPreviewsTheStyle()
+{
+    MainWindow& w = *m_window;
+    w.setView(ViewKind::Head);
+    w.context()->select(17, 5);
+    QTRY_COMPARE_WITH_TIMEOUT(w.headViewPanel()->shownHead(), 5, 10000);
+    QVERIFY(waitSettled());
+    FigureStyle untitled = w.figureStyle();
+    untitled.title.clear();
+    w.setFigureStyle(untitled);
+    FigureExportDialog dialog(w.currentFigureSpec(), figureSourceFromContext(*w.context()), m_tmp.filePath(QStringLiteral("x.pdf")), &w);
+    QSignalSpy rendered(dialog.preview(), &FigurePreview::rendered);
+    dialog.show();
+    QVERIFY(rendered.wait(10000) || !dialog.preview()->image().isNull());
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog.preview()->isBusy(), 10000);
+    QCOMPARE(dialog.preview()->pageSize().width(), kOneColumnPt);
+    dialog.styleEditor()->widthCombo()->setCurrentIndex(2);   // two columns
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog.preview()->isBusy() && dialog.preview()->pageSize().width() == kTwoColumnPt, 10000);
+    QCOMPARE(dialog.spec().style.widthPt, kTwoColumnPt);
+    QCOMPARE(dialog.spec().panels, w.currentFigureSpec().panels);
+    if (const QString dir = qEnvironmentVariable("ATTNSCOPE_SHOTS_DIR"); !dir.isEmpty()) {
+        dialog.styleEditor()->widthCombo()->setCurrentIndex(0);
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.preview()->isBusy() && dialog.preview()->pageSize().width() == kOneColumnPt, 10000);
+        dialog.grab().save(dir + QStringLiteral("/export-dialog.png"));
+    }
 }
 
 void TestUiFigures::saveDataWritesTheHeadAndTheRun()
