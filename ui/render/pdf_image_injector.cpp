@@ -1,4 +1,4 @@
-// Incremental update (PDF 1.7 §7.5.6) over Qt's classic xref table.
+// Incremental update (PDF 1.7, ISO 32000-1 section 7.5.6) over Qt's classic xref table.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/render/pdf_image_injector.h"
 
