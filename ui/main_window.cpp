@@ -4,6 +4,7 @@
 
 #include "core/backend/backend_set.h"
 #include "ui/panels/head_finder_panel.h"
+#include "ui/render/figure_fonts.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/model_info_panel.h"
@@ -49,6 +50,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     setAcceptDrops(true);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
 
+    figureFontFamily();   // registers the bundled figure font on the UI thread before any worker renders
     m_overview = new OverviewPanel(m_context);
     m_headView = new HeadViewPanel(m_context);
     m_tokenView = new TokenViewPanel(m_context);

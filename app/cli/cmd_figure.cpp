@@ -15,6 +15,7 @@
 #include "kernels/backends/register_backends.h"
 #include "ui/render/figure_data.h"
 #include "ui/render/figure_export.h"
+#include "ui/render/figure_fonts.h"
 #include "ui/session_file.h"
 #include "ui/view_figure.h"
 
@@ -57,7 +58,9 @@ std::unique_ptr<QGuiApplication> offscreenApplication()
     static int argc = 1;
     static char name[] = "attnscope-cli";
     static char* argv[] = {name, nullptr};
-    return std::make_unique<QGuiApplication>(argc, argv);
+    auto app = std::make_unique<QGuiApplication>(argc, argv);
+    figureFontFamily();   // the bundled font, registered before anything is measured
+    return app;
 }
 
 QString checkedOut(const Args& a, const char* option, bool figure)
