@@ -30,6 +30,14 @@ constexpr std::array<QuantityInfo, static_cast<size_t>(Quantity::Count)> kSchema
      ValueDomain::Signed, ViewHint::DivergingHeatmap},
     {Quantity::Keys, "attention.keys", "keys after norm and RoPE", QuantityShape::LayerSeries, ValueDomain::Signed,
      ViewHint::DivergingHeatmap},
+    {Quantity::RowLogSumExp, "attention.lse", "per-row log-sum-exp", QuantityShape::HeadSeries, ValueDomain::Signed,
+     ViewHint::Series},
+    {Quantity::HeadScores, "head.scores", "head scores computed row by row", QuantityShape::HeadSeries,
+     ValueDomain::Signed, ViewHint::Series},
+    {Quantity::CoarseMax, "attention.coarse_max", "map max-pooled to ≤ 256²", QuantityShape::HeadSeries,
+     ValueDomain::Probability, ViewHint::Heatmap},
+    {Quantity::CoarseMean, "attention.coarse_mean", "map mean-pooled to ≤ 256²", QuantityShape::HeadSeries,
+     ValueDomain::Probability, ViewHint::Heatmap},
 }};
 
 static_assert([] {

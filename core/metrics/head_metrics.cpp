@@ -18,17 +18,6 @@ bool rowValid(const AttentionMap& a, int64_t i)
     return a.maskedRows.empty() || a.maskedRows[static_cast<size_t>(i)] == 0;
 }
 
-/// [lo, hi): the span of row i outside which every key is masked (interior keys are still tested one by one).
-std::pair<int64_t, int64_t> keyBounds(const AttentionMap& a, int64_t i)
-{
-    int64_t lo = 0, hi = a.tokens;
-    while (hi > lo && a.isMasked(i, hi - 1))
-        --hi;
-    while (lo < hi && a.isMasked(i, lo))
-        ++lo;
-    return {lo, hi};
-}
-
 /// Sum of the k largest values of row[0..n): a small descending buffer beats sorting the row for k ≪ n.
 double sumTopK(const float* row, int64_t n, int k)
 {
@@ -146,15 +135,7 @@ bool headMetricNeedsTokens(HeadMetric m)
 
 double firstTokenShare(const AttentionMap& a, const MetricParams& p)
 {
-    double sum = 0;
-    int64_t rows = 0;
-    for (int64_t i = p.sinkIncludesQuery0 ? 0 : 1; i < a.tokens; ++i) {
-        if (!rowValid(a, i) || a.isMasked(i, 0))
-            continue;
-        sum += a.at(i, 0);
-        ++rows;
-    }
-    return rows ? sum / static_cast<double>(rows) : kNaN;
+    return computeHeadMetrics(a, p).sinkShare;
 }
 
 double rowEntropy(const AttentionMap& a, const MetricParams& p)
@@ -218,85 +199,112 @@ struct Mean {
 
 } // namespace
 
+struct HeadMetricsAccumulator::Sums {
+    Mean sink, entropy, distance, topk, prev, self, dup, induction, freeDistance, freeEntropy;
+};
+
+HeadMetricsAccumulator::HeadMetricsAccumulator(const MetricParams& p, const AttentionMask& mask, int64_t tokens,
+                                               const TokenRepeats* repeats)
+    : m_p(p), m_mask(mask), m_tokens(tokens), m_repeats(repeats && repeats->size() == tokens ? repeats : nullptr),
+      m_sums(std::make_unique<Sums>())
+{
+}
+
+HeadMetricsAccumulator::~HeadMetricsAccumulator() = default;
+HeadMetricsAccumulator::HeadMetricsAccumulator(HeadMetricsAccumulator&&) noexcept = default;
+
+void HeadMetricsAccumulator::addRow(int64_t i, const float* values, int64_t offset)
+{
+    Sums& s = *m_sums;
+    m_mask.rowKeys(i, m_tokens, m_keys);
+    if (m_keys.range.empty())
+        return;   // a masked row is excluded, never counted as zeros
+    auto w = [&](int64_t j) { return static_cast<double>(values[j - offset]); };
+    auto valid = [&](int64_t j) {
+        for (const KeyRange& r : m_keys.range)
+            if (j >= r.begin && j < r.end)
+                return true;
+        return false;
+    };
+    const int64_t n = m_keys.size();
+    double h = 0, d = 0, rest = 0;   // rest: mass on valid keys other than key 0
+    for (const KeyRange& r : m_keys.range)
+        for (int64_t j = r.begin; j < r.end; ++j) {
+            const double x = w(j);
+            if (x > 0)
+                h -= x * std::log(x);
+            d += x * static_cast<double>(i > j ? i - j : j - i);
+            if (j != 0)
+                rest += x;
+        }
+    if (i >= (m_p.sinkIncludesQuery0 ? 0 : 1))
+        s.sink.add(valid(0) ? w(0) : 0.0);   // a row that cannot see token 0 gives it nothing
+    s.entropy.add(m_p.normaliseEntropy ? (n > 1 ? h / std::log(static_cast<double>(n)) : 0.0) : h);
+    s.distance.add(d);
+    if (m_keys.range.size() == 1) {
+        s.topk.add(sumTopK(values + (m_keys.range[0].begin - offset), n, m_p.topK));
+    } else {
+        m_scratch.clear();
+        for (const KeyRange& r : m_keys.range)
+            for (int64_t j = r.begin; j < r.end; ++j)
+                m_scratch.push_back(values[j - offset]);
+        s.topk.add(sumTopK(m_scratch.data(), n, m_p.topK));
+    }
+    if (i >= 1 && valid(i - 1))
+        s.prev.add(w(i - 1));
+    if (n >= 2 && valid(i))
+        s.self.add(w(i));
+    if (rest >= m_p.sinkFreeMinMass) {
+        const double a0 = valid(0) ? w(0) : 0.0;
+        const double h0 = a0 > 0 ? -a0 * std::log(a0) : 0.0;
+        s.freeEntropy.add((h - h0) / rest + std::log(rest));
+        s.freeDistance.add((d - a0 * static_cast<double>(i)) / rest);
+    }
+    if (m_repeats) {
+        bool anyDup = false, anyInd = false;
+        double dupMass = 0, indMass = 0;
+        for (const int32_t k : m_repeats->earlier(i)) {
+            if (valid(k)) {
+                dupMass += w(k);
+                anyDup = true;
+            }
+            const int64_t j = int64_t(k) + 1;
+            if (j < i && valid(j)) {
+                indMass += w(j);
+                anyInd = true;
+            }
+        }
+        if (anyDup)
+            s.dup.add(dupMass);
+        if (anyInd)
+            s.induction.add(indMass);
+    }
+}
+
+HeadMetrics HeadMetricsAccumulator::finish() const
+{
+    const Sums& s = *m_sums;
+    HeadMetrics m;
+    m.sinkShare = s.sink.value();
+    m.entropy = s.entropy.value();
+    m.meanDistance = s.distance.value();
+    m.topKMass = s.topk.value();
+    m.prevToken = s.prev.value();
+    m.self = s.self.value();
+    m.sinkFreeDistance = s.freeDistance.value();
+    m.sinkFreeEntropy = s.freeEntropy.value();
+    m.duplicateToken = m_repeats ? s.dup.value() : kNaN;
+    m.induction = m_repeats ? s.induction.value() : kNaN;
+    return m;
+}
+
 HeadMetrics computeHeadMetrics(const AttentionMap& a, const MetricParams& p, const TokenRepeats* repeats)
 {
-    Mean entropy, distance, topk, prev, self, dup, induction, freeDistance, freeEntropy;
-    const bool useRepeats = repeats && repeats->size() == a.tokens;
-    std::vector<float> scratch;   // the valid keys of a row with masked keys inside its span
-    for (int64_t i = 0; i < a.tokens; ++i) {
-        if (!rowValid(a, i))
-            continue;
-        const float* row = a.row(i);
-        const auto [lo, hi] = keyBounds(a, i);
-        int64_t n = 0;
-        double h = 0, d = 0, rest = 0;   // rest: mass on valid keys other than key 0
-        for (int64_t j = lo; j < hi; ++j) {
-            if (a.isMasked(i, j))
-                continue;
-            ++n;
-            const double w = row[j];
-            if (w > 0)
-                h -= w * std::log(w);
-            d += w * static_cast<double>(i > j ? i - j : j - i);
-            if (j != 0)
-                rest += w;
-        }
-        if (n == 0)
-            continue;
-        entropy.add(p.normaliseEntropy ? (n > 1 ? h / std::log(static_cast<double>(n)) : 0.0) : h);
-        distance.add(d);
-        if (n == hi - lo) {
-            topk.add(sumTopK(row + lo, n, p.topK));
-        } else {
-            scratch.clear();
-            for (int64_t j = lo; j < hi; ++j)
-                if (!a.isMasked(i, j))
-                    scratch.push_back(row[j]);
-            topk.add(sumTopK(scratch.data(), n, p.topK));
-        }
-        if (i >= 1 && !a.isMasked(i, i - 1))
-            prev.add(row[i - 1]);
-        if (n >= 2 && !a.isMasked(i, i))
-            self.add(row[i]);
-        if (rest >= p.sinkFreeMinMass) {
-            const bool sinkValid = lo == 0 && !a.isMasked(i, 0);
-            const double a0 = sinkValid ? row[0] : 0.0;
-            const double h0 = a0 > 0 ? -a0 * std::log(a0) : 0.0;
-            freeEntropy.add((h - h0) / rest + std::log(rest));
-            freeDistance.add((d - a0 * static_cast<double>(i)) / rest);
-        }
-        if (useRepeats) {
-            bool anyDup = false, anyInd = false;
-            double dupMass = 0, indMass = 0;
-            for (const int32_t k : repeats->earlier(i)) {
-                if (!a.isMasked(i, k)) {
-                    dupMass += row[k];
-                    anyDup = true;
-                }
-                const int64_t j = int64_t(k) + 1;
-                if (j < i && !a.isMasked(i, j)) {
-                    indMass += row[j];
-                    anyInd = true;
-                }
-            }
-            if (anyDup)
-                dup.add(dupMass);
-            if (anyInd)
-                induction.add(indMass);
-        }
-    }
-    HeadMetrics m;
-    m.sinkShare = firstTokenShare(a, p);
-    m.entropy = entropy.value();
-    m.meanDistance = distance.value();
-    m.topKMass = topk.value();
-    m.prevToken = prev.value();
-    m.self = self.value();
-    m.sinkFreeDistance = freeDistance.value();
-    m.sinkFreeEntropy = freeEntropy.value();
-    m.duplicateToken = useRepeats ? dup.value() : kNaN;
-    m.induction = useRepeats ? induction.value() : kNaN;
-    return m;
+    HeadMetricsAccumulator acc(p, a.mask, a.tokens, repeats);
+    for (int64_t i = 0; i < a.tokens; ++i)
+        if (rowValid(a, i))
+            acc.addRow(i, a.row(i), 0);
+    return acc.finish();
 }
 
 double HeadMetrics::value(HeadMetric m) const

@@ -37,6 +37,7 @@
 #include "core/results/attention_map.h"
 
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,32 @@ struct HeadMetrics {
     static HeadMetrics missing();
 };
 HeadMetrics computeHeadMetrics(const AttentionMap& a, const MetricParams& p = {}, const TokenRepeats* repeats = nullptr);
+
+/// The same scores fed one row at a time, for maps that are never stored whole (long prompts: the attention
+/// kernel streams each row of probabilities once; docs/LONG-CONTEXT.md). computeHeadMetrics is this accumulator
+/// over a stored map's rows, so both give identical numbers.
+/// Threading: one accumulator per head, used by one thread.
+class HeadMetricsAccumulator {
+public:
+    HeadMetricsAccumulator(const MetricParams& p, const AttentionMask& mask, int64_t tokens,
+                           const TokenRepeats* repeats = nullptr);
+    ~HeadMetricsAccumulator();
+    HeadMetricsAccumulator(HeadMetricsAccumulator&&) noexcept;
+    /// Row i's probabilities: the weight of key j is values[j − offset] for every key the mask leaves valid
+    /// (other entries are not read). Call only for rows that are not fully masked.
+    void addRow(int64_t i, const float* values, int64_t offset);
+    HeadMetrics finish() const;
+
+private:
+    struct Sums;
+    MetricParams m_p;
+    AttentionMask m_mask;
+    int64_t m_tokens;
+    const TokenRepeats* m_repeats;
+    std::unique_ptr<Sums> m_sums;
+    RowKeys m_keys;
+    std::vector<float> m_scratch;
+};
 
 /// layers × heads scores; a cell whose head was not captured (yet) holds NaN in every score.
 struct MetricsTable {

@@ -92,18 +92,33 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     e.activationBytes = floats * sizeof(float);
     uint64_t cap = 0;
     int64_t maps = 0;
+    const uint64_t heads = static_cast<uint64_t>(capture.headCount(c.nLayers, c.nHeads));
     for (Quantity q : capture.quantities) {
         const QuantityInfo& qi = quantityInfo(q);
+        const uint64_t L = static_cast<uint64_t>(c.nLayers), d = static_cast<uint64_t>(c.headDim);
         if (qi.shape == QuantityShape::HeadMap) {
-            const int64_t n = capture.headCount(c.nLayers, c.nHeads);
-            maps += n;
-            cap += captureBytes(T, static_cast<uint64_t>(n));   // the one per-map formula (core/util/memory_budget.h)
-        } else if (q == Quantity::HiddenState) {
-            cap += uint64_t(c.nLayers) * t * D * sizeof(float);
-        } else if (q == Quantity::FinalHidden) {
-            cap += 2 * t * D * sizeof(float);
-        } else {
-            cap += uint64_t(capture.headCount(c.nLayers, c.nHeads)) * t * uint64_t(c.headDim) * sizeof(float);
+            maps += static_cast<int64_t>(heads);
+            cap += captureBytes(T, heads);   // the one per-map formula (core/util/memory_budget.h)
+            continue;
+        }
+        switch (q) {
+        case Quantity::HiddenState: cap += L * t * D * sizeof(float); break;
+        case Quantity::FinalHidden: cap += 2 * t * D * sizeof(float); break;
+        case Quantity::Queries: cap += L * t * uint64_t(c.nHeads) * d * sizeof(float); break;
+        case Quantity::Keys: cap += L * t * uint64_t(c.nKvHeads) * d * sizeof(float); break;
+        case Quantity::RowLogSumExp: cap += 2 * heads * t * sizeof(float); break;
+        case Quantity::SinkProb:
+        case Quantity::AttnOutNormPre:
+        case Quantity::AttnOutNormPost:
+        case Quantity::Lambda: cap += heads * t * sizeof(float); break;
+        case Quantity::HeadScores: cap += heads * 64; break;
+        case Quantity::CoarseMax:
+        case Quantity::CoarseMean: {
+            const uint64_t side = std::min<uint64_t>(t, 256);
+            cap += heads * side * side * sizeof(float);
+            break;
+        }
+        default: cap += heads * t * d * sizeof(float); break;   // elementwise gates: T × d per head
         }
     }
     if (!keepCaptures && c.nLayers > 0) {   // only one layer's items are alive at a time (hidden states too)
