@@ -6,6 +6,7 @@
 #include "ui/panels/differential_panel.h"
 #include "ui/compare/compare_workspace.h"
 #include "ui/panels/head_finder_panel.h"
+#include "ui/render/figure_fonts.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/model_info_panel.h"
@@ -53,6 +54,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     setAcceptDrops(true);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
 
+    figureFontFamily();   // registers the bundled figure font on the UI thread before any worker renders
     m_overview = new OverviewPanel(m_context);
     m_headView = new HeadViewPanel(m_context);
     m_tokenView = new TokenViewPanel(m_context);
@@ -92,7 +94,9 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_history = new ViewHistory(m_context, m_headView->plot(), this);
 
     buildActions();
+    buildFigureActions();
     buildDocks();
+    buildComposerDock();
     buildMenus();
     buildToolBars();
 
@@ -218,6 +222,10 @@ void MainWindow::buildMenus()
     file->addSeparator();
     file->addAction(m_saveSessionAction);
     file->addSeparator();
+    file->addAction(m_exportFigureAction);
+    file->addAction(m_exportDataAction);
+    file->addAction(m_exportRunDataAction);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -231,6 +239,7 @@ void MainWindow::buildMenus()
     edit->addAction(undo);
     edit->addAction(redo);
     edit->addSeparator();
+    edit->addAction(m_copyFigureAction);
     edit->addAction(m_findAction);
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
@@ -438,6 +447,13 @@ void MainWindow::restoreSettings()
     m_layoutRestored = restoreState(st.value(QStringLiteral("window/state")).toByteArray());
     m_recent = st.value(QStringLiteral("recentFiles")).toStringList();
     rebuildRecentMenu();
+    const QByteArray figure = st.value(QStringLiteral("preferences/figure")).toByteArray();
+    if (!figure.isEmpty()) {
+        FigureSpec f;
+        const QJsonDocument doc = QJsonDocument::fromJson(figure);
+        if (doc.isObject() && figureSpecFromJson(doc.object(), f))
+            m_figureStyle = f.style;
+    }
     const QByteArray view = st.value(QStringLiteral("preferences/viewSettings")).toByteArray();
     if (!view.isEmpty()) {
         const QJsonDocument doc = QJsonDocument::fromJson(view);
@@ -457,6 +473,9 @@ void MainWindow::saveSettings()
     st.setValue(QStringLiteral("recentFiles"), m_recent);
     st.setValue(QStringLiteral("preferences/viewSettings"),
                 QJsonDocument(toJson(m_context->viewSettings())).toJson(QJsonDocument::Compact));
+    FigureSpec prefs;
+    prefs.style = m_figureStyle;
+    st.setValue(QStringLiteral("preferences/figure"), QJsonDocument(toJson(prefs)).toJson(QJsonDocument::Compact));
 }
 
 void MainWindow::showEvent(QShowEvent* event)

@@ -19,6 +19,7 @@
 
 class QAction;
 class QComboBox;
+class QDockWidget;
 class QUndoStack;
 class QLabel;
 class QMenu;
@@ -33,6 +34,7 @@ namespace attnscope {
 struct BackendSet;
 class DifferentialPanel;
 class CompareWorkspace;
+class FigureComposerPanel;
 class HeadFinderPanel;
 class SinkPanel;
 struct AttentionSpec;
@@ -72,6 +74,20 @@ public:
     void setPromptText(const QString& text);
     QString promptText() const;
     void setView(ViewKind view);
+    // ---- figures and data (main_window_figures.cpp; docs/FIGURES.md) ----
+    /// The current view's figure under the export style (the head view with its zoom).
+    FigureSpec currentFigureSpec() const;
+    /// Renders and writes a figure on a worker; emits figureExported or errorReported.
+    void exportFigureTo(const FigureSpec& spec, const QString& path);
+    /// Copies a figure (PNG and SVG) to the clipboard once rendered on a worker; emits figureCopied.
+    void copyFigure(const FigureSpec& spec);
+    /// "Save data": the tensors behind the current view's figure (.h5, .npz, .npy, .csv); emits dataExported.
+    void exportViewDataTo(const QString& path);
+    /// Every captured quantity of the run (.h5, .npz); emits dataExported.
+    void exportRunDataTo(const QString& path);
+    FigureComposerPanel* composer() const { return m_composer; }
+    const FigureStyle& figureStyle() const { return m_figureStyle; }
+    void setFigureStyle(const FigureStyle& style) { m_figureStyle = style; }
     /// The first-launch text (resources/sample_prompt.txt).
     static QString samplePrompt();
 
@@ -106,6 +122,9 @@ signals:
     void sessionSaved(const QString& path);
     void sessionRestored(const QString& path);
     void runEnded(bool finished);
+    void figureExported(const QString& path);
+    void figureCopied();
+    void dataExported(const QString& path);
     /// A run was refused up front because its maps would not fit in memory.
     void captureRefused(const attnscope::CaptureRefusal& refusal);
 
@@ -141,6 +160,12 @@ private:
     void restoreAutosave();
     void checkModelHash(const QString& path, const QString& expected);
     void updateTitle();
+    // main_window_figures.cpp
+    void buildFigureActions();
+    void buildComposerDock();
+    void chooseAndExportFigure(bool fromComposer);
+    void chooseAndExportData(bool wholeRun);
+    QString suggestedFigurePath(const QString& ext) const;
     // main_window_run.cpp
     void connectBridge();
     void onModelOpened(quint64 gen, OpenedModelPtr model);
@@ -177,6 +202,14 @@ private:
     QAction* m_saveSessionAction = nullptr;
     QAction* m_runAction = nullptr;
     QAction* m_cancelAction = nullptr;
+    QAction* m_exportFigureAction = nullptr;
+    QAction* m_exportDataAction = nullptr;
+    QAction* m_exportRunDataAction = nullptr;
+    QAction* m_copyFigureAction = nullptr;
+    FigureComposerPanel* m_composer = nullptr;
+    QDockWidget* m_composerDock = nullptr;
+    FigureStyle m_figureStyle;
+    QString m_lastExportDir;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QSpinBox* m_layerSpin = nullptr;

@@ -8,9 +8,11 @@
 #include "core/util/mapped_file.h"
 #include "ui/models/display_text.h"
 
+#include "ui/panels/figure_composer_panel.h"
 #include "ui/panels/prompt_panel.h"
 #include "ui/session_bridge.h"
 
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -161,6 +163,13 @@ SessionState MainWindow::currentState() const
     s.metric = m_context->metric();
     s.settings = m_context->viewSettings();
     s.variants = m_compare->editor()->variantTexts();
+    // The figures: what File ▸ Export Figure draws now, and the composer's layout (the session's figure while
+    // the composer is open).
+    s.viewFigure = currentFigureSpec();
+    if (m_composer && m_composer->hasPanels()) {
+        s.composer = m_composer->spec();
+        s.figureFromComposer = m_composerDock && m_composerDock->isVisible();
+    }
     return s;
 }
 
@@ -172,6 +181,15 @@ void MainWindow::applySessionState(const SessionState& s)
     m_context->select(s.layer, s.head);
     m_compare->editor()->setVariantTexts(s.variants);
     setView(s.view);
+    if (s.viewFigure) {
+        m_figureStyle = s.viewFigure->style;
+        m_figureStyle.settings = s.settings;
+    }
+    if (s.composer) {
+        m_composer->setSpec(*s.composer);
+        if (s.figureFromComposer)
+            m_composerDock->show();
+    }
 }
 
 void MainWindow::saveSession(const QString& path)

@@ -3,6 +3,9 @@
 #include "ui/main_window.h"
 #include "ui/models/display_text.h"
 
+#include "ui/panels/figure_composer_panel.h"
+#include "ui/widgets/figure_preview.h"
+
 #include "core/metrics/induction_probe.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
@@ -283,7 +286,7 @@ bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
            && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_differential->isBusy() && !m_sinks->isBusy() && !m_prompt->isTokenising()
-           && m_pendingIo == 0 && !m_runAfterOpen && !m_compare->isBusy();
+           && m_pendingIo == 0 && !m_runAfterOpen && !m_compare->isBusy() && !(m_composer && m_composer->preview()->isBusy());
 }
 
 } // namespace attnscope

@@ -39,7 +39,25 @@ QJsonObject sessionToJson(const SessionState& s)
         compare[QStringLiteral("variants")] = QJsonArray::fromStringList(s.variants);
         o[QStringLiteral("compare")] = compare;
     }
+    if (s.viewFigure || s.composer) {
+        QJsonObject fig;
+        fig[QStringLiteral("source")] = s.figureFromComposer ? QStringLiteral("composer") : QStringLiteral("view");
+        if (s.viewFigure)
+            fig[QStringLiteral("view")] = toJson(*s.viewFigure);
+        if (s.composer)
+            fig[QStringLiteral("composer")] = toJson(*s.composer);
+        o[QStringLiteral("figure")] = fig;
+    }
     return o;
+}
+
+std::optional<FigureSpec> SessionState::figure() const
+{
+    if (figureFromComposer && composer && !composer->panels.isEmpty())
+        return composer;
+    if (viewFigure)
+        return viewFigure;
+    return composer && !composer->panels.isEmpty() ? composer : std::nullopt;
 }
 
 std::optional<SessionState> sessionFromJson(const QJsonObject& o, QString* error)
@@ -92,6 +110,20 @@ std::optional<SessionState> sessionFromJson(const QJsonObject& o, QString* error
         if (s.variants.size() < kMaxSessionVariants)
             s.variants << v.toString();
     }
+    const QJsonObject fig = o.value(QStringLiteral("figure")).toObject();
+    FigureSpec spec;
+    QString why;
+    if (fig.value(QStringLiteral("view")).isObject()) {
+        if (!figureSpecFromJson(fig.value(QStringLiteral("view")).toObject(), spec, &why))
+            return fail(QStringLiteral("figure.view: ") + why);
+        s.viewFigure = spec;
+    }
+    if (fig.value(QStringLiteral("composer")).isObject()) {
+        if (!figureSpecFromJson(fig.value(QStringLiteral("composer")).toObject(), spec, &why))
+            return fail(QStringLiteral("figure.composer: ") + why);
+        s.composer = spec;
+    }
+    s.figureFromComposer = fig.value(QStringLiteral("source")).toString() == QStringLiteral("composer");
     return s;
 }
 
@@ -142,7 +174,18 @@ std::optional<SessionState> readSessionFile(const QString& path, QString* error)
     auto s = sessionFromJson(doc.object(), &why);
     if (!s && error)
         *error = QStringLiteral("%1: %2").arg(path, why);
+    if (s)
+        s->modelPath = resolveSessionModelPath(path, s->modelPath);
     return s;
+}
+
+QString resolveSessionModelPath(const QString& sessionPath, const QString& modelPath)
+{
+    if (modelPath.startsWith(QStringLiteral("~/")))
+        return QDir::homePath() + modelPath.mid(1);
+    if (QDir::isRelativePath(modelPath))
+        return QDir::cleanPath(QFileInfo(sessionPath).absoluteDir().filePath(modelPath));
+    return modelPath;
 }
 
 namespace {

@@ -15,6 +15,8 @@ int cmdBench(const Args& a);
 int cmdStats(const Args& a);
 int cmdCompare(const Args& a);
 int cmdHeads(const Args& a);
+int cmdFigure(const Args& a);
+int cmdExport(const Args& a);
 
 /// --text or --text-file (UTF-8), whichever is given; throws Error(Usage) when neither is.
 std::string inputText(const Args& a);

@@ -34,6 +34,12 @@ const char* kUsage =
     "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
     "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending] [--normalised-entropy]\n"
     "                                  every head's scores, ranked by one (default: induction)\n"
+    "  figure SESSION.attnscope --out FILE.(pdf|svg|png) [--dpi N] [--width-in W] [--composer | --view]\n"
+    "                                  regenerate the session's figure (or its composer layout) headless\n"
+    "        [--model PATH] [--data-out FILE.(h5|npz|npy|csv)] [--colormap C] [--scale S] [--title T]\n"
+    "  export MODEL --text T --layer L --head H --out FILE.(pdf|svg|png) [--data-out FILE.(h5|npz|npy|csv)]\n"
+    "        [--dpi N] [--width-in W] [--colormap C] [--scale linear|log|power] [--title T] [--quantity Q] [--hash]\n"
+    "                                  one head's figure (and its data) without a session\n"
     "\n"
     "common options:\n"
     "  --json               machine-readable output\n"
@@ -83,7 +89,17 @@ int main(int argc, char** argv)
         if (cmd == "heads")
             return cli::cmdHeads(cli::parseArgs(argc, argv, {"text", "text-file", "score", "top", "threads", "backend", "seed"},
                                                 flags({"ascending", "induction-probe", "normalised-entropy"})));
-        std::fprintf(stderr, "attnscope-cli: unknown command %s (info, tokenize, run, bench, heads, stats, compare; see --help)\n",
+        if (cmd == "figure")
+            return cli::cmdFigure(cli::parseArgs(argc, argv,
+                                                 {"out", "dpi", "width-in", "model", "data-out", "colormap", "scale",
+                                                  "title", "threads", "backend"},
+                                                 flags({"composer", "view", "no-hash-check", "beyond-context"})));
+        if (cmd == "export")
+            return cli::cmdExport(cli::parseArgs(argc, argv,
+                                                 {"text", "text-file", "layer", "head", "out", "data-out", "dpi", "width-in",
+                                                  "colormap", "scale", "title", "quantity", "threads", "backend"},
+                                                 flags({"hash", "beyond-context"})));
+        std::fprintf(stderr, "attnscope-cli: unknown command %s (info, tokenize, run, bench, heads, stats, compare, figure, export; see --help)\n",
                      quotedValue(argv[1]).c_str());
         return 2;
     } catch (const Error& e) {

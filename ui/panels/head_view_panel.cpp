@@ -9,6 +9,9 @@
 
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace attnscope {
 
 namespace {
@@ -187,6 +190,29 @@ void HeadViewPanel::requestRender()
         if (current && settings.isSigned())
             prefetchLayerMean(l + 1);
     });
+}
+
+PanelSpec HeadViewPanel::panelSpec() const
+{
+    PanelSpec p;
+    p.kind = QStringLiteral("head");
+    p.layer = m_context->layer();
+    p.head = m_context->head();
+    p.query = m_context->query();
+    p.key = m_context->key();
+    const qint64 t = m_plot->cells();
+    if (t > 0) {
+        // Cell k spans k ± 0.5: the cells at least half visible.
+        auto visible = [t](const QCPRange& r, qint64& first, qint64& last) {
+            first = std::clamp<qint64>(static_cast<qint64>(std::floor(r.lower + 0.5)), 0, t - 1);
+            last = std::clamp<qint64>(static_cast<qint64>(std::ceil(r.upper - 0.5)), first, t - 1);
+            if (first == 0 && last == t - 1)
+                first = last = -1;   // the whole map
+        };
+        visible(m_plot->yAxis->range(), p.queryFirst, p.queryLast);
+        visible(m_plot->xAxis->range(), p.keyFirst, p.keyLast);
+    }
+    return p;
 }
 
 void HeadViewPanel::prefetchLayerMean(int layer)
