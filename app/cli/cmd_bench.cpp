@@ -1,4 +1,4 @@
-// `attnscope-cli bench MODEL --tokens N [--threads T] [--repeats R]` — PERFORMANCE §9 method: warm-up, then
+// `attnscope-cli bench MODEL --tokens N [--threads T] [--repeats R]` — docs/PERFORMANCE.md method: warm-up, then
 // medians of R timed runs (with min/max), the same-run FMA peak as the reference for dense GFLOP/s, and peak
 // resident memory measured separately for runs without and with every head's probabilities captured.
 // SPDX-License-Identifier: GPL-3.0-or-later
