@@ -21,7 +21,12 @@
 
 namespace attnscope {
 
-enum class OpKind { Gemm, Norm, Rope, Activation, GatedActivation, AddBias, Add, Scale, Gather, Attention, Count };
+enum class OpKind {
+    Gemm, Norm, Rope, Activation, GatedActivation, AddBias, Add, Scale, Gather, Attention,
+    // Gated DeltaNet layers (Qwen3-Next) and mixture-of-experts MLPs
+    CausalConv1d, GatedDeltaRule, MoeRoute, ScatterAdd,
+    Count
+};
 const char* opKindName(OpKind k);
 
 /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta·C. Row-major with leading dimensions (B is a PyTorch [out, in] weight).
@@ -147,6 +152,68 @@ struct AttentionArgs {
     std::stop_token stop;
 };
 
+/// Depthwise causal convolution over tokens, the short convolution of a Gated DeltaNet layer (transformers
+/// models/qwen3_next causal_conv1d_fn: F.conv1d with padding K − 1, groups = channels, the first T outputs):
+///   y[t][c] = act(Σ_{k<K} w[c][k] · x[t − K + 1 + k][c]),  x[t < 0] = 0.
+/// x, y: [tokens × channels] with row strides (y must not alias x); weight: [channels × kernel].
+struct CausalConv1dArgs {
+    int64_t tokens = 0, channels = 0, kernel = 0;
+    const float* x = nullptr; int64_t ldx = 0;
+    const float* weight = nullptr;
+    float* y = nullptr; int64_t ldy = 0;
+    Activation act = Activation::Identity;
+};
+
+/// The gated delta rule of a Gated DeltaNet layer (Yang, Kautz, Hatamizadeh, arXiv 2412.06464; transformers
+/// models/qwen3_next torch_recurrent_gated_delta_rule, which the chunked form equals), per value head h with key
+/// head h / (valueHeads / keyHeads) and a state S of keyDim × valueDim starting at 0:
+///   β_t = σ(b_t),  g_t = −exp(A_log) · softplus(a_t + dt_bias)        (softplus(x) = x above 20, as torch)
+///   q̂ = q / sqrt(Σq² + ε) · keyDim^-½,  k̂ = k / sqrt(Σk² + ε)          (when l2NormQk; ε = l2Eps)
+///   S ← exp(g_t) · S;  δ = β_t · (v_t − Sᵀk̂_t);  S ← S + k̂_t δᵀ;  o_t = Sᵀq̂_t
+/// q, k: [T × keyHeads·keyDim] (stride ldqk); v: [T × valueHeads·valueDim] (stride ldv); a, b: [T × valueHeads]
+/// (stride ldab); aLog, dtBias: [valueHeads]; out: [T × valueHeads·valueDim] (stride ldo). Optional outputs for
+/// capture: beta (β_t) and decay (exp(g_t), the share of the state kept), [T × valueHeads] each, may be null.
+/// Cancellation is checked between heads.
+struct GatedDeltaRuleArgs {
+    int64_t tokens = 0, keyHeads = 0, valueHeads = 0, keyDim = 0, valueDim = 0;
+    const float* q = nullptr;
+    const float* k = nullptr; int64_t ldqk = 0;
+    const float* v = nullptr; int64_t ldv = 0;
+    const float* a = nullptr;
+    const float* b = nullptr; int64_t ldab = 0;
+    const float* aLog = nullptr;
+    const float* dtBias = nullptr;
+    float* out = nullptr; int64_t ldo = 0;
+    float* beta = nullptr;
+    float* decay = nullptr;
+    bool l2NormQk = true;
+    float l2Eps = 1e-6f;
+    std::stop_token stop;
+};
+
+/// The router of a mixture-of-experts MLP (transformers qwen3_next Qwen3NextTopKRouter): per token p =
+/// softmax(logits) in fp32, the k largest (ties: the lower expert id), renormalised to sum 1 when `normalize`
+/// (norm_topk_prob). logits: [tokens × experts] (stride ldLogits); ids (backend int32) and weights:
+/// [tokens × k], largest first.
+struct MoeRouteArgs {
+    int64_t tokens = 0, experts = 0, k = 0;
+    const float* logits = nullptr; int64_t ldLogits = 0;
+    bool normalize = true;
+    int32_t* ids = nullptr;
+    float* weights = nullptr;
+};
+
+/// y[ids[r]][:] += w[r] · x[r][:] for r < rows (weights null: w = 1). ids (backend int32) are checked against
+/// yRows and must be distinct within one call (one expert's tokens).
+struct ScatterAddArgs {
+    int64_t rows = 0, cols = 0;
+    const int32_t* ids = nullptr;
+    const float* weights = nullptr;
+    const float* x = nullptr; int64_t ldx = 0;
+    float* y = nullptr; int64_t ldy = 0;
+    int64_t yRows = 0;
+};
+
 /// Result of an op: ok, or a reason (unsupported, cancelled, device error, out of memory). Never throws.
 struct OpStatus {
     bool ok = true;
@@ -200,6 +267,10 @@ public:
     virtual OpStatus scale(const ScaleArgs& a) = 0;
     virtual OpStatus gather(const GatherArgs& a) = 0;
     virtual OpStatus attention(const AttentionArgs& a) = 0;
+    virtual OpStatus causalConv1d(const CausalConv1dArgs& a) = 0;
+    virtual OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) = 0;
+    virtual OpStatus moeRoute(const MoeRouteArgs& a) = 0;
+    virtual OpStatus scatterAdd(const ScatterAddArgs& a) = 0;
 };
 
 class BackendFactory {

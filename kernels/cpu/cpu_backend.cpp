@@ -78,5 +78,9 @@ OpStatus CpuBackend::add(const AddArgs& a) { return addCpu(a); }
 OpStatus CpuBackend::scale(const ScaleArgs& a) { return scaleCpu(a); }
 OpStatus CpuBackend::gather(const GatherArgs& a) { return gatherCpu(a); }
 OpStatus CpuBackend::attention(const AttentionArgs& a) { return attentionCpu(a, m_threads); }
+OpStatus CpuBackend::causalConv1d(const CausalConv1dArgs& a) { return causalConv1dCpu(a); }
+OpStatus CpuBackend::gatedDeltaRule(const GatedDeltaRuleArgs& a) { return gatedDeltaRuleCpu(a, m_threads); }
+OpStatus CpuBackend::moeRoute(const MoeRouteArgs& a) { return moeRouteCpu(a); }
+OpStatus CpuBackend::scatterAdd(const ScatterAddArgs& a) { return scatterAddCpu(a); }
 
 } // namespace attnscope::cpu

@@ -33,6 +33,10 @@ public:
     OpStatus scale(const ScaleArgs& a) override;
     OpStatus gather(const GatherArgs& a) override;
     OpStatus attention(const AttentionArgs& a) override;
+    OpStatus causalConv1d(const CausalConv1dArgs& a) override;
+    OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) override;
+    OpStatus moeRoute(const MoeRouteArgs& a) override;
+    OpStatus scatterAdd(const ScatterAddArgs& a) override;
 
 private:
     int m_threads = 1;
@@ -49,6 +53,10 @@ OpStatus addCpu(const AddArgs& a);
 OpStatus scaleCpu(const ScaleArgs& a);
 OpStatus gatherCpu(const GatherArgs& a);
 OpStatus attentionCpu(const AttentionArgs& a, int threads);
+OpStatus causalConv1dCpu(const CausalConv1dArgs& a);
+OpStatus gatedDeltaRuleCpu(const GatedDeltaRuleArgs& a, int threads);
+OpStatus moeRouteCpu(const MoeRouteArgs& a);
+OpStatus scatterAddCpu(const ScatterAddArgs& a);
 /// The scalar activation functions, shared by activationCpu and gatedActivationCpu.
 float activate(Activation act, float x, float param);
 
