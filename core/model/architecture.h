@@ -30,12 +30,32 @@ enum class ResidualLayout : uint8_t { PreNorm, Sandwich, PostNorm };
 ///   AllBidirectional   every layer sees every key (BERT)
 ///   SlidingPattern     `layer_types` from the config, else every Nth layer full and the others sliding
 ///                      (Gemma 3: N = 6, layer l is full iff (l + 1) mod 6 = 0)
-enum class LayerRule : uint8_t { AllCausal, AllBidirectional, SlidingPattern };
+///   HybridLinear       `layer_types` (full_attention / linear_attention) from the config, else every Nth layer
+///                      full softmax attention and the others Gated DeltaNet layers (Qwen3-Next:
+///                      full_attention_interval, default 4)
+enum class LayerRule : uint8_t { AllCausal, AllBidirectional, SlidingPattern, HybridLinear };
+
+/// An output gate on every head's SDPA output before o_proj (Qiu et al., "Gated Attention for Large Language
+/// Models", arXiv 2505.06708, position G1): Y' = Y ⊙ σ(X W_θ), one value per head and token (headwise) or per
+/// head, token and dimension (elementwise). The gate rows are packed into q_proj (docs/GATED.md "Layouts").
+enum class OutputGate : uint8_t { None, Headwise, Elementwise };
+/// Where a gated model keeps the gate rows in q_proj:
+///   PerKvGroup          qiuzh20/gated_attention modeling_qwen3.py: per KV group the group's G heads' queries,
+///                       then their gates (G rows headwise, G·d elementwise)
+///   PerHeadInterleaved  transformers qwen3_next: per head [query (d rows) | gate (d rows)]
+enum class GateLayout : uint8_t { PerKvGroup, PerHeadInterleaved };
+/// What mixes the tokens of a layer: softmax attention (a T × T map per head) or a Gated DeltaNet (linear
+/// attention with a recurrent state; no softmax map exists).
+enum class TokenMixer : uint8_t { SoftmaxAttention, GatedDeltaNet };
+/// The layer's MLP: one dense (gated or plain) MLP, or a mixture of experts with a gated shared expert.
+enum class FfnKind : uint8_t { Dense, Moe };
 
 const char* mlpKindName(MlpKind k);
 const char* positionKindName(PositionKind k);
 const char* ropePairingName(RopePairing p);
 const char* residualLayoutName(ResidualLayout r);
+const char* outputGateName(OutputGate g);     // "none", "headwise", "elementwise"
+const char* gateLayoutName(GateLayout l);     // "per KV group", "per head interleaved"
 
 /// The meaning of a tensor in a block, independent of how a format names it.
 enum class TensorRole : uint8_t {
@@ -46,6 +66,11 @@ enum class TensorRole : uint8_t {
     AttnNorm, AttnNormBias, Q, QBias, K, KBias, V, VBias, Qkv, QkvBias, O, OBias, QNorm, KNorm,
     PostAttnNorm, AttnResidualNorm, AttnResidualNormBias,
     FfnNorm, FfnNormBias, Gate, Up, UpBias, Down, DownBias, PostFfnNorm, FfnResidualNorm, FfnResidualNormBias,
+    // Gated DeltaNet layers (transformers qwen3_next Qwen3NextGatedDeltaNet)
+    DeltaInProjQkvz, DeltaInProjBa, DeltaConv, DeltaDtBias, DeltaALog, DeltaNorm, DeltaOutProj,
+    // mixture-of-experts MLPs (Qwen3NextSparseMoeBlock); the per-expert roles are bound per (layer, expert)
+    MoeRouter, MoeSharedGate, MoeSharedUp, MoeSharedDown, MoeSharedExpertGate, MoeExpertGate, MoeExpertUp,
+    MoeExpertDown,
     Count
 };
 constexpr int kTensorRoleCount = static_cast<int>(TensorRole::Count);
@@ -110,6 +135,14 @@ struct ArchitectureDesc {
     std::span<const char* const> ignoredTensors;  // harmless extras (buffers, poolers): reported as unused
     std::span<const char* const> refusedTensors;  // tensors whose maths we do not implement: refuse the model
     bool slidingWindowFromConfig = false;         // AllCausal rows: a config sliding_window makes every layer slide
+    // Gated attention, hybrid linear-attention layers and MoE MLPs (docs/GATED.md).
+    OutputGate outputGate = OutputGate::None;     // a gate every softmax layer of the row has (Qwen3-Next)
+    GateLayout gateLayout = GateLayout::PerKvGroup;
+    bool gateFromConfigFlags = false;             // qwen3: headwise_/elementwise_attn_output_gate (qiuzh20) add one
+    float defaultPartialRotary = 1.f;             // partial_rotary_factor when the config names none (Qwen3-Next 0.25)
+    int hybridInterval = 0;                       // HybridLinear: full_attention_interval when the config names none
+    bool moeFromConfig = false;                   // num_experts > 0 turns layers into MoE MLPs
+    std::span<const TensorBinding> expertTensors; // per-expert tensors: templates with {L} and {E}
 };
 
 /// The table, in lookup order.
@@ -123,7 +156,7 @@ std::string supportedArchitectureList();
 /// The activation a config string names ("silu", "gelu", "gelu_new", "gelu_pytorch_tanh"); false if unknown.
 bool activationFromName(const std::string& name, Activation& out);
 
-/// Expands "{L}" in a template.
-std::string expandTemplate(const char* tmpl, int layer);
+/// Expands "{L}" (and "{E}", the expert index of per-expert tensors) in a template.
+std::string expandTemplate(const char* tmpl, int layer, int expert = -1);
 
 } // namespace attnscope

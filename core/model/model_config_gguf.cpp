@@ -172,7 +172,12 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
         }
         break;
     }
+    case LayerRule::HybridLinear:
+        throw Error(ErrorKind::Unsupported, c.path, "general.architecture", -1,
+                    "hybrid linear-attention layers are not mapped for GGUF files of '" + m.architecture + "'");
     }
+    m.outputGate = a.outputGate;
+    m.gateLayout = a.gateLayout;
     return m;
 }
 

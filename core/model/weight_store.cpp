@@ -48,30 +48,33 @@ WeightStore::WeightStore(const LoadedModel& model, Backend& backend, uint64_t bu
     for (const auto& layer : p.layers)
         for (const BoundTensor& b : layer)
             count(b);
+    for (const auto& layer : p.experts)
+        for (const ExpertTensors& e : layer) {
+            count(e.gate);
+            count(e.up);
+            count(e.down);
+        }
     m_budget = budgetBytes ? budgetBytes : defaultBudget();
     m_resident = m_modelBytes <= m_budget;
 }
 
 WeightStore::~WeightStore() = default;
 
-const float* WeightStore::get(const BoundTensor& b)
+std::unique_ptr<DeviceBuffer> WeightStore::allocateFor(const TensorInfo& t, uint64_t floats)
 {
-    if (!b.info)
-        return nullptr;
-    if (auto it = m_held.find(b.info); it != m_held.end())
-        return it->second->floats();
-    const auto t0 = std::chrono::steady_clock::now();
+    const uint64_t bytes = floats * sizeof(float);
+    std::unique_ptr<DeviceBuffer> buf = m_backend.allocate(bytes);
+    if (!buf)
+        throw Error(ErrorKind::Resource, m_model.checkpoint().path, t.name, -1,
+                    "out of memory converting the tensor (" + formatBytes(bytes) + " on " + m_backend.name() + ")");
+    return buf;
+}
+
+void WeightStore::convert(const BoundTensor& b, float* dst)
+{
     const Checkpoint& ckpt = m_model.checkpoint();
     const TensorInfo& t = *b.info;
     const uint64_t n = t.elementCount();
-    const uint64_t bytes = n * sizeof(float);
-    std::unique_ptr<DeviceBuffer> buf = m_backend.allocate(bytes);
-    if (!buf)
-        throw Error(ErrorKind::Resource, ckpt.path, t.name, -1,
-                    "out of memory converting the tensor (" + formatBytes(bytes) + " on " + m_backend.name() + ")");
-    // Convert on the host (directly into the buffer when it is host memory), then upload.
-    std::vector<float> staging;
-    float* dst = m_backend.hostMemory() ? buf->floats() : (staging.resize(n), staging.data());
     if (b.transposed && t.shape.size() == 2) {
         // Stored [in, out]: convert, then transpose into [out, in].
         std::vector<float> tmp(n);
@@ -85,16 +88,77 @@ const float* WeightStore::get(const BoundTensor& b)
     }
     if (m_checkFinite)
         checkFinite(ckpt, t, dst, n);
-    if (!m_backend.hostMemory()) {
-        OpStatus s = m_backend.upload(buf->data(), staging.data(), bytes);
-        if (!s.ok)
-            throw Error(s.outOfMemory ? ErrorKind::Resource : ErrorKind::Internal, ckpt.path, t.name, -1, s.message);
-    }
+}
+
+const float* WeightStore::hold(Key key, std::unique_ptr<DeviceBuffer> buf)
+{
     float* out = buf->floats();
-    m_heldBytes += bytes;
-    m_held.emplace(b.info, std::move(buf));
+    m_heldBytes += buf->bytes();
     if (!m_resident)
-        m_layerScratch.push_back(b.info);
+        m_layerScratch.push_back(key);
+    m_held.emplace(std::move(key), std::move(buf));
+    return out;
+}
+
+const float* WeightStore::get(const BoundTensor& b)
+{
+    if (!b.info)
+        return nullptr;
+    Key key{b.info, {}};
+    if (auto it = m_held.find(key); it != m_held.end())
+        return it->second->floats();
+    const auto t0 = std::chrono::steady_clock::now();
+    const TensorInfo& t = *b.info;
+    const uint64_t n = t.elementCount();
+    std::unique_ptr<DeviceBuffer> buf = allocateFor(t, n);
+    // Convert on the host (directly into the buffer when it is host memory), then upload.
+    std::vector<float> staging;
+    float* dst = m_backend.hostMemory() ? buf->floats() : (staging.resize(n), staging.data());
+    convert(b, dst);
+    if (!m_backend.hostMemory()) {
+        OpStatus s = m_backend.upload(buf->data(), staging.data(), n * sizeof(float));
+        if (!s.ok)
+            throw Error(s.outOfMemory ? ErrorKind::Resource : ErrorKind::Internal, m_model.checkpoint().path, t.name, -1, s.message);
+    }
+    const float* out = hold(std::move(key), std::move(buf));
+    m_convertMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
+const float* WeightStore::getRows(const BoundTensor& b, const std::vector<RowRange>& ranges)
+{
+    if (!b.info)
+        return nullptr;
+    Key key{b.info, ranges};
+    if (auto it = m_held.find(key); it != m_held.end())
+        return it->second->floats();
+    const auto t0 = std::chrono::steady_clock::now();
+    const TensorInfo& t = *b.info;
+    // Rows of the [out, in] matrix as the GEMM sees it; a vector's rows are its elements.
+    const bool matrix = t.shape.size() >= 2;
+    const int64_t rows = !matrix ? (t.shape.empty() ? 1 : t.shape[0]) : (b.transposed ? t.shape[1] : t.rows());
+    const int64_t cols = !matrix ? 1 : static_cast<int64_t>(t.elementCount()) / std::max<int64_t>(rows, 1);
+    int64_t selected = 0;
+    for (const RowRange& r : ranges) {
+        if (r.begin < 0 || r.count < 0 || r.begin + r.count > rows)
+            throw Error(ErrorKind::Internal, m_model.checkpoint().path, t.name, -1,
+                        "row selection [" + std::to_string(r.begin) + ", " + std::to_string(r.begin + r.count) +
+                            ") outside the tensor's " + std::to_string(rows) + " rows");
+        selected += r.count;
+    }
+    std::vector<float> whole(t.elementCount());
+    convert(b, whole.data());
+    std::vector<float> picked(static_cast<size_t>(selected * cols));
+    float* dst = picked.data();
+    for (const RowRange& r : ranges) {
+        std::copy_n(whole.data() + r.begin * cols, static_cast<size_t>(r.count * cols), dst);
+        dst += r.count * cols;
+    }
+    std::unique_ptr<DeviceBuffer> buf = allocateFor(t, picked.size());
+    const OpStatus s = m_backend.upload(buf->data(), picked.data(), picked.size() * sizeof(float));
+    if (!s.ok)
+        throw Error(s.outOfMemory ? ErrorKind::Resource : ErrorKind::Internal, m_model.checkpoint().path, t.name, -1, s.message);
+    const float* out = hold(std::move(key), std::move(buf));
     m_convertMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return out;
 }
@@ -103,8 +167,8 @@ void WeightStore::endLayer()
 {
     if (m_resident)
         return;
-    for (const TensorInfo* t : m_layerScratch) {
-        auto it = m_held.find(t);
+    for (const Key& k : m_layerScratch) {
+        auto it = m_held.find(k);
         if (it != m_held.end()) {
             m_heldBytes -= it->second->bytes();
             m_held.erase(it);

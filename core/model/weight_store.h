@@ -5,6 +5,9 @@
 // after the layer (streaming mode), so peak memory stays about the file size plus one layer.
 // Conversion: dequantisation in ggml's order, transposition of Conv1D weights to [out, in], the non-finite
 // check ("non-finite values (NaN or Inf) in tensor X"), then an upload to the backend.
+// Derived weights: getRows() returns chosen rows of a tensor as one matrix (the query rows and the gate rows of a
+// packed q_proj, the q/k/v and z parts of a Gated DeltaNet in_proj_qkvz), converted once and kept like the
+// tensor itself, so the forward never de-interleaves activations at run time.
 // Threading: used by the compute thread only.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
@@ -13,12 +16,19 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
+#include <map>
 #include <vector>
 
 namespace attnscope {
 
 class LoadedModel;
+
+/// Rows [begin, begin + count) of a tensor ([out, in] matrices: output rows; vectors: elements).
+struct RowRange {
+    int64_t begin = 0;
+    int64_t count = 0;
+    auto operator<=>(const RowRange&) const = default;
+};
 
 class WeightStore {
 public:
@@ -31,6 +41,10 @@ public:
     /// The tensor as fp32 on the backend ([out, in] for matrices); nullptr for an unbound role.
     /// Throws Error(Model) for non-finite values, Error(Resource) when the backend is out of memory.
     const float* get(const BoundTensor& t);
+    /// The rows `ranges` of the tensor, concatenated in order, as one fp32 matrix [Σ count, in] (a vector's
+    /// elements for 1-D tensors); converted once and held like get()'s tensors. The source tensor itself is not
+    /// kept unless get() asked for it. Throws Error(Internal) for ranges outside the tensor.
+    const float* getRows(const BoundTensor& t, const std::vector<RowRange>& ranges);
     /// Streaming mode: frees the tensors converted since the last call (end of a layer). No-op when resident.
     void endLayer();
 
@@ -54,8 +68,19 @@ private:
     bool m_resident = false;
     uint64_t m_modelBytes = 0, m_budget = 0, m_heldBytes = 0;
     double m_convertMs = 0;
-    std::unordered_map<const TensorInfo*, std::unique_ptr<DeviceBuffer>> m_held;
-    std::vector<const TensorInfo*> m_layerScratch;   // streaming mode: converted since the last endLayer()
+    /// A held tensor: the whole tensor (no ranges) or a row selection of it.
+    struct Key {
+        const TensorInfo* info = nullptr;
+        std::vector<RowRange> rows;
+        auto operator<=>(const Key&) const = default;
+    };
+    /// Converts the whole tensor into host floats ([out, in] after any transposition).
+    void convert(const BoundTensor& b, float* dst);
+    const float* hold(Key key, std::unique_ptr<DeviceBuffer> buf);
+    std::unique_ptr<DeviceBuffer> allocateFor(const TensorInfo& t, uint64_t floats);
+
+    std::map<Key, std::unique_ptr<DeviceBuffer>> m_held;
+    std::vector<Key> m_layerScratch;   // streaming mode: converted since the last endLayer()
 };
 
 } // namespace attnscope
