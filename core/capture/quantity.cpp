@@ -26,6 +26,12 @@ constexpr std::array<QuantityInfo, static_cast<size_t>(Quantity::Count)> kSchema
      ValueDomain::Signed, ViewHint::DivergingHeatmap},
     {Quantity::FinalHidden, "hidden.final", "output hidden state", QuantityShape::LayerSeries, ValueDomain::Signed,
      ViewHint::DivergingHeatmap},
+    {Quantity::DeltaBeta, "deltanet.beta", "Gated DeltaNet write strength β", QuantityShape::HeadSeries,
+     ValueDomain::Gate, ViewHint::Series},
+    {Quantity::DeltaDecay, "deltanet.decay", "Gated DeltaNet state decay exp(g)", QuantityShape::HeadSeries,
+     ValueDomain::Gate, ViewHint::Series},
+    {Quantity::DeltaOutputGate, "deltanet.z_gate", "Gated DeltaNet output gate SiLU(z)", QuantityShape::HeadSeries,
+     ValueDomain::Signed, ViewHint::Series},
 }};
 
 static_assert([] {

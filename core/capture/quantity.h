@@ -13,7 +13,8 @@ namespace attnscope {
 
 /// Series shapes, per (layer, head): Gate [T] (headwise) or [T, d] (elementwise); SinkProb [T]; AttnOutNormPre/Post
 /// [T] (the L2 norm of the head's d-dim SDPA output per token); Lambda [1] (DIFF V1, one λ per head) or [T]
-/// (DIFF V2, per token).
+/// (DIFF V2, per token). Gated DeltaNet layers (no softmax map) are keyed by value head: DeltaBeta and DeltaDecay
+/// [T], DeltaOutputGate [T, d_v].
 enum class Quantity : uint8_t {
     AttentionProbs,     // softmax probabilities of a head, T × T (the baseline map, or a variant's effective map)
     AttentionProbs2,    // the second softmax map of a differential head (A2), T × T
@@ -26,6 +27,9 @@ enum class Quantity : uint8_t {
     HiddenState,        // the residual stream after a layer, T × d_model (head = −1)
     FinalHidden,        // the model's output hidden state (after the final norm where there is one), T × d_model
                         // (layer = −1, head = −1): what BERT-style encoders produce instead of next-token logits
+    DeltaBeta,          // Gated DeltaNet β_t = σ(b_t) of a value head: how strongly token t writes the state, T
+    DeltaDecay,         // Gated DeltaNet exp(g_t) of a value head: the share of the state kept at token t, T
+    DeltaOutputGate,    // Gated DeltaNet output gate SiLU(z) of a value head, T × d_v (signed: SiLU dips below 0)
     Count
 };
 

@@ -5,6 +5,9 @@
 //   post-norm  x = norm(x + f(x))
 // with separate or fused q/k/v projections, optional biases, optional q/k RMSNorm, RoPE or learned positions, the
 // layer's mask, and a gated (SwiGLU/GeGLU) or plain (GELU) MLP. Every operation is a backend op.
+// Layers of other kinds run their own files, chosen per layer from its LayerConfig: a softmax layer with an
+// output gate (gated_attention_block.cpp), a Gated DeltaNet layer (deltanet_block.cpp), a MoE MLP
+// (moe_block.cpp); they reuse the parts here (forward_context.h).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/model/forward_context.h"
 
@@ -21,8 +24,10 @@ double msSince(ForwardContext::Clock::time_point t0)
     return std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - t0).count();
 }
 
+} // namespace
+
 /// Allocates the captured maps the observer wants for this layer and runs the attention op over them.
-void attention(ForwardContext& c, int l, const float* q, int64_t ldq, const float* k, const float* v, int64_t ldkv)
+void softmaxAttention(ForwardContext& c, int l, const float* q, int64_t ldq, const float* k, const float* v, int64_t ldkv)
 {
     const ModelConfig& cfg = c.cfg;
     const int64_t T = c.T, H = cfg.nHeads, Hkv = cfg.nKvHeads, d = cfg.headDim;
@@ -81,9 +86,61 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, const floa
         if (!c.observer.onMap(std::shared_ptr<const AttentionMap>(std::move(m))))
             c.cancelled();
     }
-    if (l == 0)
+    if (c.timings.firstLayerMapsMs == 0)
         c.timings.firstLayerMapsMs = msSince(c.start);
 }
+
+const float* attentionInput(ForwardContext& c, int l)
+{
+    // Input of the projections: the normed stream (pre-norm, sandwich) or the stream itself (post-norm).
+    const ModelConfig& cfg = c.cfg;
+    const int64_t T = c.T, D = cfg.dModel;
+    if (cfg.residual == ResidualLayout::PostNorm)
+        return c.x.data();
+    c.norm(c.x.data(), T, D, D, c.weight(TensorRole::AttnNorm, l), c.weight(TensorRole::AttnNormBias, l), c.xn.data(), D);
+    return c.xn.data();
+}
+
+void normAndRotateQk(ForwardContext& c, int l, float* q, int64_t ldq, float* k, int64_t ldkv)
+{
+    const ModelConfig& cfg = c.cfg;
+    const int64_t T = c.T, H = cfg.nHeads, Hkv = cfg.nKvHeads, d = cfg.headDim;
+    if (cfg.qkNorm) {
+        // RMSNorm over head_dim of every head (the fused layout never carries q/k norms; ld = H·d here).
+        c.norm(q, T * H, d, d, c.weight(TensorRole::QNorm, l), nullptr, q, d);
+        c.norm(k, T * Hkv, d, d, c.weight(TensorRole::KNorm, l), nullptr, k, d);
+    }
+    if (cfg.position == PositionKind::Rope) {
+        c.rotary(q, H, ldq, l);
+        c.rotary(k, Hkv, ldkv, l);
+    }
+}
+
+void attentionOutput(ForwardContext& c, int l)
+{
+    const ModelConfig& cfg = c.cfg;
+    const int64_t T = c.T, D = cfg.dModel, qw = int64_t(cfg.nHeads) * cfg.headDim;
+    using R = TensorRole;
+    switch (cfg.residual) {
+    case ResidualLayout::PreNorm:
+        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.x.data(), D, 1.f);   // x += attn · Woᵀ
+        c.addBias(c.x.data(), T, D, D, c.weight(R::OBias, l));
+        break;
+    case ResidualLayout::Sandwich:
+        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.tmp.data(), D, 0.f);
+        c.addBias(c.tmp.data(), T, D, D, c.weight(R::OBias, l));
+        c.norm(c.tmp.data(), T, D, D, c.weight(R::PostAttnNorm, l), nullptr, c.tmp.data(), D);
+        c.add(c.tmp.data(), c.x.data(), T * D);
+        break;
+    case ResidualLayout::PostNorm:
+        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.x.data(), D, 1.f);
+        c.addBias(c.x.data(), T, D, D, c.weight(R::OBias, l));
+        c.norm(c.x.data(), T, D, D, c.weight(R::AttnResidualNorm, l), c.weight(R::AttnResidualNormBias, l), c.x.data(), D);
+        break;
+    }
+}
+
+namespace {
 
 void attentionSubBlock(ForwardContext& c, int l)
 {
@@ -92,12 +149,7 @@ void attentionSubBlock(ForwardContext& c, int l)
     const int64_t qw = H * d, kvw = Hkv * d;
     using R = TensorRole;
 
-    // Input of the projections: the normed stream (pre-norm, sandwich) or the stream itself (post-norm).
-    const float* in = c.x.data();
-    if (cfg.residual != ResidualLayout::PostNorm) {
-        c.norm(c.x.data(), T, D, D, c.weight(R::AttnNorm, l), c.weight(R::AttnNormBias, l), c.xn.data(), D);
-        in = c.xn.data();
-    }
+    const float* in = attentionInput(c, l);
 
     float *q, *k, *v;
     int64_t ldq, ldkv;
@@ -123,39 +175,15 @@ void attentionSubBlock(ForwardContext& c, int l)
         ldq = qw;
         ldkv = kvw;
     }
-    if (cfg.qkNorm) {
-        // RMSNorm over head_dim of every head (the fused layout never carries q/k norms).
-        c.norm(q, T * H, d, d, c.weight(R::QNorm, l), nullptr, q, d);
-        c.norm(k, T * Hkv, d, d, c.weight(R::KNorm, l), nullptr, k, d);
-    }
-    if (cfg.position == PositionKind::Rope) {
-        c.rotary(q, H, ldq, l);
-        c.rotary(k, Hkv, ldkv, l);
-    }
+    normAndRotateQk(c, l, q, ldq, k, ldkv);
     c.checkStop();
-    attention(c, l, q, ldq, k, v, ldkv);
-
-    // Output projection and residual.
-    switch (cfg.residual) {
-    case ResidualLayout::PreNorm:
-        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.x.data(), D, 1.f);   // x += attn · Woᵀ
-        c.addBias(c.x.data(), T, D, D, c.weight(R::OBias, l));
-        break;
-    case ResidualLayout::Sandwich:
-        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.tmp.data(), D, 0.f);
-        c.addBias(c.tmp.data(), T, D, D, c.weight(R::OBias, l));
-        c.norm(c.tmp.data(), T, D, D, c.weight(R::PostAttnNorm, l), nullptr, c.tmp.data(), D);
-        c.add(c.tmp.data(), c.x.data(), T * D);
-        break;
-    case ResidualLayout::PostNorm:
-        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.x.data(), D, 1.f);
-        c.addBias(c.x.data(), T, D, D, c.weight(R::OBias, l));
-        c.norm(c.x.data(), T, D, D, c.weight(R::AttnResidualNorm, l), c.weight(R::AttnResidualNormBias, l), c.x.data(), D);
-        break;
-    }
+    softmaxAttention(c, l, q, ldq, k, v, ldkv);
+    attentionOutput(c, l);
 }
 
-void mlpSubBlock(ForwardContext& c, int l)
+} // namespace
+
+void denseMlpSubBlock(ForwardContext& c, int l)
 {
     const ModelConfig& cfg = c.cfg;
     const int64_t T = c.T, D = cfg.dModel, F = cfg.ffnDim;
@@ -194,12 +222,19 @@ void mlpSubBlock(ForwardContext& c, int l)
     }
 }
 
-} // namespace
-
 void runTransformerBlock(ForwardContext& c, int layer)
 {
-    attentionSubBlock(c, layer);
-    mlpSubBlock(c, layer);
+    const LayerConfig& l = c.cfg.layers[static_cast<size_t>(layer)];
+    if (l.mixer == TokenMixer::GatedDeltaNet)
+        deltaNetSubBlock(c, layer);
+    else if (c.cfg.outputGate != OutputGate::None)
+        gatedAttentionSubBlock(c, layer);
+    else
+        attentionSubBlock(c, layer);
+    if (l.ffn == FfnKind::Moe)
+        moeSubBlock(c, layer);
+    else
+        denseMlpSubBlock(c, layer);
 }
 
 } // namespace attnscope

@@ -89,6 +89,21 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     uint64_t floats = t * (4 * D + qw + 2 * kvw + qw + F * (c.mlp == MlpKind::Gated ? 2 : 1));   // x, xn, tmp, host copy, q/k/v, attn, MLP
     floats += 2 * t * static_cast<uint64_t>(std::max(c.ropeDims, 0)) * 2;                        // ≤ 2 RoPE tables
     floats += uint64_t(std::max(threads, 1)) * (64 * t + t);                                     // attention scratch
+    // Per-layer buffers of the other block kinds (allocated by the block, freed at its end): the larger of the
+    // token mixer's and the MLP's.
+    uint64_t mixer = 0, mlp = 0;
+    if (c.outputGate != OutputGate::None)
+        mixer = t * uint64_t(c.nHeads) * uint64_t(c.outputGate == OutputGate::Headwise ? 1 : c.headDim);
+    if (c.anyLayer(TokenMixer::GatedDeltaNet)) {
+        const DeltaNetDims& d = c.deltaNet;
+        mixer = std::max<uint64_t>(mixer, t * uint64_t(2 * d.convChannels() + 2 * d.valueWidth() + 4 * d.valueHeads));
+    }
+    if (c.anyLayer(FfnKind::Moe)) {
+        const MoeDims& m = c.moe;
+        mlp = t * (D + uint64_t(m.experts) + 2 * uint64_t(m.topK) + 2 * D + 2 * uint64_t(m.expertFfn) + 2 +
+                   2 * uint64_t(m.sharedFfn) + 1);
+    }
+    floats += std::max(mixer, mlp);
     int64_t logitRows = 0;
     if (c.hasLmHead)
         for (int64_t p = 0; p < T; ++p)
@@ -107,8 +122,10 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
             cap += uint64_t(c.nLayers) * t * D * sizeof(float);
         } else if (q == Quantity::FinalHidden) {
             cap += 2 * t * D * sizeof(float);
-        } else {
-            cap += uint64_t(capture.headCount(c.nLayers, c.nHeads)) * t * uint64_t(c.headDim) * sizeof(float);
+        } else {   // a series per head: at most [T, head dim]; DeltaNet layers key theirs by value head
+            const int heads = std::max(c.nHeads, c.deltaNet.valueHeads);
+            const uint64_t width = uint64_t(std::max(c.headDim, c.deltaNet.valueDim));
+            cap += uint64_t(capture.headCount(c.nLayers, heads)) * t * width * sizeof(float);
         }
     }
     if (!keepCaptures && c.nLayers > 0) {   // only one layer's items are alive at a time (hidden states too)
