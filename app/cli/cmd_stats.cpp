@@ -12,7 +12,9 @@
 #include "core/util/error.h"
 #include "kernels/backends/register_backends.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <iostream>
 
@@ -64,6 +66,7 @@ int cmdStats(const Args& a)
         for (const LayerReport& l : rep.layers) {
             nlohmann::json e;
             e["layer"] = l.layer;
+            e["softmax_map"] = cfg.layers[static_cast<size_t>(l.layer)].hasSoftmaxMap();
             e["first_token_share"] = optional(l.firstTokenShare);
             e["max_abs_hidden"] = l.maxAbsHidden;
             e["max_abs_hidden_at"] = {{"token", l.maxToken}, {"dim", l.maxDim}};
@@ -93,11 +96,26 @@ int cmdStats(const Args& a)
     std::printf("%zu tokens, %s; sink threshold %.2f\n", r.tokens.size(), cfg.architecture.c_str(), threshold);
     for (const std::string& n : r.notes)
         std::printf("note: %s\n", n.c_str());
-    std::printf("layer  first-token share  sink rate  max |h| (token, dim)\n");
+    bool gated = false;
     for (const LayerReport& l : rep.layers)
-        std::printf("%5d  %17.3f  %9.2f  %9.1f (%lld, %lld)\n", l.layer, l.firstTokenShare.value_or(NAN),
-                    l.sinkRate.value_or(NAN), l.maxAbsHidden, static_cast<long long>(l.maxToken),
-                    static_cast<long long>(l.maxDim));
+        gated = gated || l.gateMean.has_value();
+    std::printf("layer  first-token share  sink rate  max |h| (token, dim)%s\n",
+                gated ? "   gate mean   <0.5   <0.1  <0.01  |o| before  after gate" : "");
+    for (const LayerReport& l : rep.layers) {
+        char at[48];
+        std::snprintf(at, sizeof at, "(%lld, %lld)", static_cast<long long>(l.maxToken), static_cast<long long>(l.maxDim));
+        if (!cfg.layers[static_cast<size_t>(l.layer)].hasSoftmaxMap()) {
+            std::printf("%5d  %28s  %9.1f %-12s  linear attention\n", l.layer, "no softmax map", l.maxAbsHidden, at);
+            continue;
+        }
+        std::printf("%5d  %17.3f  %9.2f  %9.1f %s%*s", l.layer, l.firstTokenShare.value_or(NAN), l.sinkRate.value_or(NAN),
+                    l.maxAbsHidden, at, l.gateMean ? static_cast<int>(12 - std::min<size_t>(12, std::strlen(at))) : 0, "");
+        if (l.gateMean)
+            std::printf("  %9.3f  %5.3f  %5.3f  %5.3f  %10.3f  %10.3f", *l.gateMean, l.gateFracBelow.at(0.5),
+                        l.gateFracBelow.at(0.1), l.gateFracBelow.at(0.01), l.attnOutNormBeforeGate.value_or(NAN),
+                        l.attnOutNormAfterGate.value_or(NAN));
+        std::printf("\n");
+    }
     for (const auto& [k, v] : rep.means())
         std::printf("mean %s = %.4g\n", k.c_str(), v);
     return 0;
