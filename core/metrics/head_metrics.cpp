@@ -140,7 +140,7 @@ HeadMetrics computeHeadMetrics(const AttentionMap& a, const MetricParams& p)
         const RowKeys keys = a.rowKeys(i);
         const int64_t n = keys.size();
         double h = 0, d = 0;
-        for (int r = 0; r < keys.count; ++r)
+        for (int r = 0; r < keys.count(); ++r)
             for (int64_t j = keys.range[r].begin; j < keys.range[r].end; ++j) {
                 const double w = row[j];
                 if (w > 0)
@@ -151,12 +151,12 @@ HeadMetrics computeHeadMetrics(const AttentionMap& a, const MetricParams& p)
             h = n > 1 ? h / std::log(static_cast<double>(n)) : 0.0;
         entropy += h;
         distance += d;
-        if (keys.count == 1) {
+        if (keys.count() == 1) {
             topk += sumTopK(row + keys.range[0].begin, n, p.topK);
         } else {
             std::vector<float> valid;
             valid.reserve(static_cast<size_t>(n));
-            for (int r = 0; r < keys.count; ++r)
+            for (int r = 0; r < keys.count(); ++r)
                 valid.insert(valid.end(), row + keys.range[r].begin, row + keys.range[r].end);
             topk += sumTopK(valid.data(), n, p.topK);
         }

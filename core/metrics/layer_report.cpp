@@ -62,7 +62,7 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
                 if (m->isMaskedRow(i))
                     continue;
                 const RowKeys k = m->rowKeys(i);
-                for (int rr = 0; rr < k.count; ++rr)
+                for (int rr = 0; rr < k.count(); ++rr)
                     for (int64_t j = k.range[rr].begin; j < k.range[rr].end; ++j) {
                         const double v = m->at(i, j);
                         absMass += std::fabs(v);

@@ -30,7 +30,7 @@ struct ModelInfo {
     std::vector<std::string> layerRuleList;   // one entry per layer ("sliding window 512, RoPE θ 10000")
     std::vector<bool> softmaxMapPerLayer;     // false for linear-attention layers (no softmax map to show)
     std::vector<std::string> unusedTensors;   // tensors no role of the architecture uses
-    std::string tokenizer;                    // "bpe", "wordpiece"
+    std::string tokenizer;                    // "bpe", "wordpiece", "sentencepiece-bpe"
     uint64_t tensorCount = 0;
     uint64_t parameterCount = 0;
     uint64_t sizeOnDisk = 0;

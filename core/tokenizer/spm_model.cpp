@@ -46,8 +46,8 @@ void PipelineTokenizer::setUpSentencePiece()
               || type == PieceType::Unused)
             || t.empty())
             continue;
-        // User-defined pieces are matched whole before the model runs; as SentencePiece, they stay pieces.
-        // The normalized text spells spaces as U+2581, so a user-defined piece is looked up in that spelling.
+        // User-defined pieces stay pieces, as in SentencePiece, although the added-token pass has already split
+        // every occurrence out of the text (those stored with spaces could not match the U+2581 text anyway).
         if (m_pieces.emplace(std::string_view(t), int32_t(id)).second) {
             m_maxPieceBytes = std::max(m_maxPieceBytes, t.size());
             m_hasUnused = m_hasUnused || type == PieceType::Unused;

@@ -48,7 +48,7 @@ float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Ei
     }
     auto b = buf.head(valid);
     int64_t n = 0;
-    for (int r = 0; r < keys.count; ++r) {
+    for (int r = 0; r < keys.count(); ++r) {
         const KeyRange& k = keys.range[r];
         std::memcpy(b.data() + n, row + (k.begin - klo), static_cast<size_t>(k.size()) * sizeof(float));
         n += k.size();
@@ -67,7 +67,7 @@ float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Ei
     // Scatter back, zeroing the gaps between and around the valid ranges.
     int64_t pos = klo;
     n = 0;
-    for (int r = 0; r < keys.count; ++r) {
+    for (int r = 0; r < keys.count(); ++r) {
         const KeyRange& k = keys.range[r];
         std::fill(row + (pos - klo), row + (k.begin - klo), 0.f);
         std::memcpy(row + (k.begin - klo), b.data() + n, static_cast<size_t>(k.size()) * sizeof(float));
@@ -93,6 +93,7 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
     // Per-thread scratch for heads whose probabilities are not captured: one block of rows.
     std::vector<std::vector<float>> scratch(static_cast<size_t>(nThreads));
     std::vector<Eigen::ArrayXf> rowBuf(static_cast<size_t>(nThreads), Eigen::ArrayXf(T));
+    std::vector<RowKeys> rowKeys(static_cast<size_t>(nThreads));
     std::atomic<bool> cancelled{false};
 
     parallelFor(nThreads, H, [&](int64_t h, int worker) {
@@ -138,8 +139,10 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
             S.noalias() = (Q.middleRows(i0, rows) * a.scale) * K.middleRows(klo, nk).transpose();
             for (int64_t r = 0; r < rows; ++r) {
                 const int64_t i = i0 + r;
-                const float l = softmaxRow(base + r * ld, klo, nk, a.mask.rowKeys(i, T), rowBuf[static_cast<size_t>(worker)],
-                                           sink, sinkProbs ? sinkProbs + i : nullptr);
+                RowKeys& keys = rowKeys[static_cast<size_t>(worker)];
+                a.mask.rowKeys(i, T, keys);
+                const float l = softmaxRow(base + r * ld, klo, nk, keys, rowBuf[static_cast<size_t>(worker)], sink,
+                                           sinkProbs ? sinkProbs + i : nullptr);
                 if (probs) {
                     std::fill(probs + i * T, probs + i * T + klo, 0.f);
                     std::fill(probs + i * T + klo + nk, probs + (i + 1) * T, 0.f);

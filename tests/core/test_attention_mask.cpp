@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 using namespace attnscope;
@@ -15,25 +17,58 @@ namespace {
 std::vector<AttentionMask> allMasks()
 {
     std::vector<AttentionMask> m = {AttentionMask::causal(), AttentionMask::bidirectional()};
-    for (int64_t w : {1, 2, 3, 7, 40})
-        m.push_back(AttentionMask::sliding(w));
-    for (int64_t w : {1, 3, 8})
-        for (int64_t s : {0, 1, 4, 10})
-            m.push_back(AttentionMask::slidingWithSinks(w, s));
+    for (bool causal : {true, false}) {
+        for (int64_t w : {1, 2, 3, 7, 40})
+            m.push_back(AttentionMask::sliding(w, causal));
+        for (int64_t w : {1, 3, 8})
+            for (int64_t s : {0, 1, 4, 10})
+                m.push_back(AttentionMask::slidingWithSinks(w, s, causal));
+        m.push_back(AttentionMask::longformer(4, {0, 5, 11}, causal));
+        m.push_back(AttentionMask::longformer(1, {}, causal));
+        m.push_back(AttentionMask::fixed(4, 1, causal));
+        m.push_back(AttentionMask::fixed(5, 5, causal));
+        auto layout = std::make_shared<BlockLayout>();
+        layout->block = 3;
+        layout->allowed = {{0, 1}, {0, 1, 2}, {0, 2, 5}, {0, 1, 2, 3, 4, 5, 6, 7}, {0, 3, 4, 5}, {0, 5, 6}, {6, 7}, {0, 7}};
+        m.push_back(AttentionMask::bigbird(layout, causal));
+        auto bits = std::make_shared<MaskBits>(24);
+        for (int64_t i = 0; i < 24; ++i)
+            for (int64_t j = 0; j < 24; ++j)
+                if ((i * 7 + j * 3) % 5 == 0 || i == j)
+                    bits->set(i, j);
+        m.push_back(AttentionMask::explicitBits(bits, "pattern", causal));
+    }
     return m;
 }
 
 /// The textbook predicate, written independently of AttentionMask::valid.
 bool bruteForce(const AttentionMask& m, int64_t i, int64_t j)
 {
-    const bool causalOk = j <= i;
+    if (m.kind == MaskKind::Bidirectional)
+        return true;
+    const bool causalOk = !m.requireCausal || j <= i;
+    const int64_t dist = std::abs(i - j);
+    bool pattern = false;
     switch (m.kind) {
-    case MaskKind::Causal: return causalOk;
-    case MaskKind::Bidirectional: return true;
-    case MaskKind::Sliding: return causalOk && j >= i - m.window + 1;
-    case MaskKind::SlidingSinks: return causalOk && (j < m.sinks || j >= i - m.window + 1);
+    case MaskKind::Causal: pattern = true; break;
+    case MaskKind::Bidirectional: pattern = true; break;
+    case MaskKind::Sliding: pattern = dist <= m.window - 1; break;
+    case MaskKind::SlidingSinks: pattern = j < m.sinks || dist <= m.window - 1; break;
+    case MaskKind::Longformer: {
+        const auto& g = *m.globals;
+        pattern = 2 * dist <= m.window || std::count(g.begin(), g.end(), i) || std::count(g.begin(), g.end(), j);
+        break;
     }
-    return false;
+    case MaskKind::BigBird: {
+        const auto& a = m.blocks->allowed;
+        const size_t bi = size_t(i / m.blocks->block);
+        pattern = bi < a.size() && std::count(a[bi].begin(), a[bi].end(), j / m.blocks->block);
+        break;
+    }
+    case MaskKind::Fixed: pattern = i / m.block == j / m.block || j % m.block >= m.block - m.stride; break;
+    case MaskKind::Explicit: pattern = i < m.bits->tokens() && j < m.bits->tokens() && m.bits->get(i, j); break;
+    }
+    return causalOk && pattern;
 }
 
 } // namespace
@@ -46,7 +81,7 @@ TEST(AttentionMask, RowKeysEqualTheBruteForcePredicateForEveryKind)
                 const RowKeys rk = m.rowKeys(i, n);
                 std::vector<bool> inRanges(static_cast<size_t>(n), false);
                 int64_t prevEnd = -1;
-                for (int r = 0; r < rk.count; ++r) {
+                for (int r = 0; r < rk.count(); ++r) {
                     ASSERT_GT(rk.range[r].begin, prevEnd) << "ranges must be disjoint and increasing";
                     ASSERT_LT(rk.range[r].begin, rk.range[r].end) << "ranges are never empty";
                     for (int64_t j = rk.range[r].begin; j < rk.range[r].end; ++j)

@@ -77,6 +77,34 @@ for q in (gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16, gguf.GGM
           gguf.GGMLQuantizationType.Q4_0, gguf.GGMLQuantizationType.Q5_1):
     tiny_llama_gguf(f"{OUT}/gguf/tiny-{q.name.lower()}.gguf", q)
 
+
+def tiny_spm_gguf(path):
+    """SentencePiece BPE vocabulary (tokenizer.ggml.model = llama): control, byte, user-defined, unused pieces."""
+    w = gguf.GGUFWriter(path, "llama")
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
+    types = [2, 3, 3] + [6] * 256
+    scores = [0.0] * len(tokens)
+    for piece, score, kind in [("\u2581", -1, 1), ("a", -2, 1), ("b", -3, 1), ("ab", -4, 1), ("\u2581a", -5, 1),
+                               ("\u2581ab", -6, 1), ("  ", 0, 4), ("\n\n", 0, 4), ("ba", -0.5, 5)]:
+        tokens.append(piece)
+        scores.append(float(score))
+        types.append(kind)
+    w.add_tokenizer_model("llama")
+    w.add_token_list(tokens)
+    w.add_token_scores(scores)
+    w.add_token_types(types)
+    w.add_unk_token_id(0)
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+    w.add_add_space_prefix(True)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+tiny_spm_gguf(f"{OUT}/gguf/tiny-spm.gguf")
+
 os.makedirs(f"{OUT}/safetensors", exist_ok=True)
 save_file({"a": rng.standard_normal((4, 8)).astype(np.float32), "b": rng.standard_normal((3,)).astype(np.float16),
            "c": np.zeros((0, 2), np.float32)}, f"{OUT}/safetensors/small.safetensors", metadata={"format": "pt"})
@@ -96,6 +124,7 @@ open(f"{OUT}/tokenizer_json/wordpiece.json", "w").write("Hello worlds!\n" + json
 
 os.makedirs(f"{OUT}/tokenize", exist_ok=True)
 for i, s in enumerate(["Hello world!", "  multiple   spaces\t\ttabs\r\n", "日本語のテキスト 👩‍👩‍👧 emoji",
-                       "<|endoftext|>special<|endoftext|>", "def f(x):\n    return x ** 2  # 12345", "\xff\xfe bad utf8"]):
+                       "<|endoftext|>special<|endoftext|>", "def f(x):\n    return x ** 2  # 12345", "\xff\xfe bad utf8",
+                       "<s>ab \u2581ba  a\n\n</s> \U00010000 <unk>"]):
     open(f"{OUT}/tokenize/seed{i}.txt", "wb").write(s.encode("utf-8", "surrogateescape") if i != 5 else b"\xff\xfe bad utf8")
 print("wrote", OUT)

@@ -61,7 +61,7 @@ ValueGrid poolSource(const HeatmapSource& src, int maxSide)
         const RowKeys keys = m.rowKeys(i);
         float* out = g.values.data() + static_cast<size_t>(i / pool) * static_cast<size_t>(g.cols);
         const float* row = data + i * t;
-        for (int r = 0; r < keys.count; ++r) {
+        for (int r = 0; r < keys.count(); ++r) {
             const KeyRange& k = keys.range[r];
             if (pool == 1) {
                 std::copy(row + k.begin, row + k.end, out + k.begin);

@@ -147,7 +147,7 @@ QString AttentionPlot::hoverText(int query, int key) const
     const RowKeys keys = m.rowKeys(query);
     const int64_t valid = keys.size();
     int64_t rank = 1;
-    for (int r = 0; r < keys.count; ++r)
+    for (int r = 0; r < keys.count(); ++r)
         for (int64_t j = keys.range[r].begin; j < keys.range[r].end; ++j)
             if (row[j] > w)
                 ++rank;
