@@ -109,15 +109,19 @@ void deltaNetSubBlock(ForwardContext& c, int l)
     const auto t0 = ForwardContext::Clock::now();
     c.check(c.backend.gatedDeltaRule(g), OpKind::GatedDeltaRule);
     c.timings.attentionMs += std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - t0).count();
+    auto tc = ForwardContext::Clock::now();
     if (wantBeta)
         captureHeads(c, Quantity::DeltaBeta, l, beta.data(), static_cast<int>(Hv), 1);
     if (wantDecay)
         captureHeads(c, Quantity::DeltaDecay, l, decay.data(), static_cast<int>(Hv), 1);
+    c.timings.gateCaptureMs += std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - tc).count();
 
     // Qwen3NextRMSNormGated: w · RMSNorm(o) per value head, times SiLU(z).
     c.rmsNorm(out.data(), T * Hv, dv, dv, c.weight(R::DeltaNorm, l), 0.f, out.data(), dv);
     c.activation(z.data(), T * valueW, Activation::Silu);
+    tc = ForwardContext::Clock::now();
     captureHeads(c, Quantity::DeltaOutputGate, l, z.data(), static_cast<int>(Hv), dv);
+    c.timings.gateCaptureMs += std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - tc).count();
     c.gatedActivation(z.data(), out.data(), out.data(), T * valueW, Activation::Identity, 1);
     c.gemm(out.data(), T, valueW, valueW, c.weight(R::DeltaOutProj, l), D, c.x.data(), D, 1.f);   // x += y
 }

@@ -19,6 +19,11 @@ namespace attnscope {
 
 namespace {
 
+double msSince(ForwardContext::Clock::time_point t0)
+{
+    return std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - t0).count();
+}
+
 /// The head's SDPA output norm per token: sqrt(Σ_j o[t, h·d + j]²).
 std::vector<float> headNorms(const float* attn, int64_t T, int64_t ld, int64_t h, int64_t d)
 {
@@ -120,10 +125,14 @@ void gatedAttentionSubBlock(ForwardContext& c, int l)
 
     // Y' = Y ⊙ σ(gate): one gate value per head (repeated over its d dims) or per dim.
     c.activation(gate.data(), T * gateCols, Activation::Sigmoid);
+    auto t0 = ForwardContext::Clock::now();
     captureGates(c, l, gate.data(), gw);
     captureNorms(c, l, Quantity::AttnOutNormPre);
+    c.timings.gateCaptureMs += msSince(t0);
     c.gatedActivation(gate.data(), c.attn.data(), c.attn.data(), T * qw, Activation::Identity, gw == 1 ? d : 1);
+    t0 = ForwardContext::Clock::now();
     captureNorms(c, l, Quantity::AttnOutNormPost);
+    c.timings.gateCaptureMs += msSince(t0);
     attentionOutput(c, l);
 }
 
