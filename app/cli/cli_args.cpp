@@ -20,6 +20,12 @@ std::optional<std::string> Args::get(const std::string& o) const
     return it->second;
 }
 
+std::vector<std::string> Args::all(const std::string& o) const
+{
+    auto it = repeated.find(o);
+    return it == repeated.end() ? std::vector<std::string>{} : it->second;
+}
+
 long long Args::getInt(const std::string& o, long long fallback, long long lo, long long hi) const
 {
     auto v = get(o);
@@ -78,6 +84,7 @@ Args parseArgs(int argc, char** argv, const std::set<std::string>& valueOptions,
                     value = argv[++i];
                 }
                 a.options[name] = value;
+                a.repeated[name].push_back(value);
             } else if (flagOptions.count(name) && !inlineValue) {
                 a.flags.insert(name);
             } else {

@@ -12,11 +12,14 @@ namespace attnscope::cli {
 struct Args {
     std::string command;
     std::vector<std::string> positional;
-    std::map<std::string, std::string> options;   // --name value
+    std::map<std::string, std::string> options;   // --name value (the last one when repeated)
+    std::map<std::string, std::vector<std::string>> repeated;   // every value of a repeated option, in order
     std::set<std::string> flags;                  // --name
 
     bool has(const std::string& f) const { return flags.count(f) > 0; }
     std::optional<std::string> get(const std::string& o) const;
+    /// Every value given for an option that may repeat (--variant A --variant B).
+    std::vector<std::string> all(const std::string& o) const;
     /// Integer option in [lo, hi]; throws Error(Usage) naming the option when malformed or out of range.
     long long getInt(const std::string& o, long long fallback, long long lo, long long hi) const;
     /// Finite number option in [lo, hi]; throws Error(Usage) naming the option when malformed or out of range.

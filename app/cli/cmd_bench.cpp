@@ -88,7 +88,7 @@ int cmdBench(const Args& a)
 
     BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"), threads);
     std::string placement;
-    Backend& backend = backends.runBackend(&placement);
+    Backend& backend = backends.runBackend(&placement, modelOps(cfg));
     WeightStore& weights = backends.weightsFor(model, backend);
     const bool gated = cfg.outputGate != OutputGate::None || cfg.anyLayer(TokenMixer::GatedDeltaNet);
     auto runOnce = [&](bool maps, ForwardTimings& ft, bool gates = false) {

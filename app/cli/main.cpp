@@ -26,6 +26,9 @@ const char* kUsage =
     "  bench MODEL --tokens N [--threads T] [--repeats R]   timings (medians), dense GFLOP/s, peak RSS\n"
     "  stats MODEL --text T [--sink-threshold E]  per layer: first-token share, sink rate, max |hidden|, and gate,\n"
     "                                  sink and differential statistics where the model has them\n"
+    "  compare MODEL --text T --variant SPEC [--variant SPEC …]   the baseline vs what-if attention variants:\n"
+    "                                  perplexity, KL per position, top-1 agreement, mass outside each mask\n"
+    "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
     "\n"
     "common options:\n"
     "  --json               machine-readable output\n"
@@ -66,10 +69,13 @@ int main(int argc, char** argv)
         if (cmd == "bench")
             return cli::cmdBench(cli::parseArgs(argc, argv, {"tokens", "threads", "repeats", "backend", "text", "text-file"},
                                                 flags({"skip-peak"})));
+        if (cmd == "compare")
+            return cli::cmdCompare(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "variant"},
+                                                  flags({"beyond-context", "no-reuse", "per-position"})));
         if (cmd == "stats")
             return cli::cmdStats(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "sink-threshold"},
                                                 flags({"beyond-context"})));
-        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench, stats; see --help)\n", argv[1]);
+        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench, stats, compare; see --help)\n", argv[1]);
         return 2;
     } catch (const Error& e) {
         std::fprintf(stderr, "attnscope-cli: error: %s\n", e.what());

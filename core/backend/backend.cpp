@@ -18,6 +18,8 @@ const char* opKindName(OpKind k)
     case OpKind::Scale: return "scale";
     case OpKind::Gather: return "gather";
     case OpKind::Attention: return "attention";
+    case OpKind::VariantAttention: return "variant_attention";
+    case OpKind::HeadGroupMean: return "head_group_mean";
     case OpKind::CausalConv1d: return "causal_conv1d";
     case OpKind::GatedDeltaRule: return "gated_delta_rule";
     case OpKind::MoeRoute: return "moe_route";

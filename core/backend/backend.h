@@ -12,6 +12,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/attention/attention_mask.h"
+#include "core/attention/attention_spec.h"
 
 #include <cstdint>
 #include <memory>
@@ -23,10 +24,16 @@ namespace attnscope {
 
 enum class OpKind {
     Gemm, Norm, Rope, Activation, GatedActivation, AddBias, Add, Scale, Gather, Attention,
-    // Gated DeltaNet layers (Qwen3-Next) and mixture-of-experts MLPs
+    // used only by what-if runs (core/attention/attention_spec.h)
+    VariantAttention, HeadGroupMean,
+    // used by the models that need them (modelOps(): Gated DeltaNet layers, mixture-of-experts MLPs)
     CausalConv1d, GatedDeltaRule, MoeRoute, ScatterAdd,
     Count
 };
+/// The ops every baseline run needs (a backend that lacks one of them cannot run a model).
+inline constexpr OpKind kBaselineOps[] = {OpKind::Gemm, OpKind::Norm, OpKind::Rope, OpKind::Activation,
+                                          OpKind::GatedActivation, OpKind::AddBias, OpKind::Add, OpKind::Scale,
+                                          OpKind::Gather, OpKind::Attention};
 const char* opKindName(OpKind k);
 
 /// C[m×n] = A[m×k] · B[n×k]ᵀ + beta·C. Row-major with leading dimensions (B is a PyTorch [out, in] weight).
@@ -152,6 +159,39 @@ struct AttentionArgs {
     std::stop_token stop;
 };
 
+/// A what-if attention that is not a softmax under a fixed mask (docs/VARIANTS.md): a data-dependent selection
+/// (top-k, threshold, LSH buckets, k-means clusters), a pooled map (NSA-style, hierarchical, Linformer) or a
+/// kernelised map (linear, Performer). For every head the op computes the *effective map* P (T×T, rows sum to 1
+/// over the keys it uses, 0 elsewhere, never outside `base`) and the output O = P·V; probs[h] receives P when
+/// given, support[h] (a MaskBits of T×T) receives P's support for the selection and pooled kinds. Seeds make it
+/// deterministic.
+struct VariantAttentionArgs {
+    VariantKind kind = VariantKind::TopK;
+    int64_t tokens = 0, heads = 0, kvHeads = 0, headDim = 0;
+    float scale = 1.f;
+    AttentionMask base;              // the model's causality: causal or bidirectional
+    // parameters (those of the kind; see attention_spec.cpp)
+    int64_t k = 0, window = 0, block = 0, select = 0, local = 0, region = 0, global = 0, buckets = 0, rounds = 0,
+            features = 0;
+    double p = 0;
+    uint64_t seed = 0;
+    int layer = 0;                   // mixed into seeds so layers hash differently
+    const float* q = nullptr; int64_t ldq = 0;
+    const float* k_ = nullptr; int64_t ldk = 0;
+    const float* v = nullptr; int64_t ldv = 0;
+    float* out = nullptr; int64_t ldo = 0;
+    float* const* probs = nullptr;   // heads entries, each may be null
+    MaskBits* const* support = nullptr;  // heads entries, each may be null
+    std::stop_token stop;
+};
+
+/// K/V heads regrouped by averaging: x is [rows × heads·headDim] (row stride ld); afterwards the first
+/// groups·headDim columns of every row hold the means of `heads / groups` consecutive heads (in place).
+struct HeadGroupMeanArgs {
+    int64_t rows = 0, heads = 0, groups = 0, headDim = 0;
+    float* x = nullptr; int64_t ld = 0;
+};
+
 /// Depthwise causal convolution over tokens, the short convolution of a Gated DeltaNet layer (transformers
 /// models/qwen3_next causal_conv1d_fn: F.conv1d with padding K − 1, groups = channels, the first T outputs):
 ///   y[t][c] = act(Σ_{k<K} w[c][k] · x[t − K + 1 + k][c]),  x[t < 0] = 0.
@@ -267,10 +307,14 @@ public:
     virtual OpStatus scale(const ScaleArgs& a) = 0;
     virtual OpStatus gather(const GatherArgs& a) = 0;
     virtual OpStatus attention(const AttentionArgs& a) = 0;
-    virtual OpStatus causalConv1d(const CausalConv1dArgs& a) = 0;
-    virtual OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) = 0;
-    virtual OpStatus moeRoute(const MoeRouteArgs& a) = 0;
-    virtual OpStatus scatterAdd(const ScatterAddArgs& a) = 0;
+    // ---- what-if ops (optional: a backend without them runs baselines only) ----
+    virtual OpStatus variantAttention(const VariantAttentionArgs& a) { (void)a; return OpStatus::failure(name() + ": variant attention is not supported"); }
+    virtual OpStatus headGroupMean(const HeadGroupMeanArgs& a) { (void)a; return OpStatus::failure(name() + ": head regrouping is not supported"); }
+    // ---- ops of Gated DeltaNet layers and MoE MLPs (optional: a backend without them cannot run those models) ----
+    virtual OpStatus causalConv1d(const CausalConv1dArgs& a) { (void)a; return OpStatus::failure(name() + ": causal conv1d is not supported"); }
+    virtual OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) { (void)a; return OpStatus::failure(name() + ": the gated delta rule is not supported"); }
+    virtual OpStatus moeRoute(const MoeRouteArgs& a) { (void)a; return OpStatus::failure(name() + ": MoE routing is not supported"); }
+    virtual OpStatus scatterAdd(const ScatterAddArgs& a) { (void)a; return OpStatus::failure(name() + ": scatter-add is not supported"); }
 };
 
 class BackendFactory {

@@ -14,15 +14,21 @@ BackendSet::~BackendSet()
 BackendSet::BackendSet(BackendSet&&) noexcept = default;
 BackendSet& BackendSet::operator=(BackendSet&&) noexcept = default;
 
-Backend& BackendSet::runBackend(std::string* note)
+Backend& BackendSet::runBackend(std::string* note, std::span<const OpKind> extra)
 {
-    for (int k = 0; k < static_cast<int>(OpKind::Count); ++k)
-        if (!primary->supports(static_cast<OpKind>(k))) {
-            if (note)
-                *note = primary->name() + " lacks op " + opKindName(static_cast<OpKind>(k)) + "; the run uses " +
-                        fallback().name();
+    auto lacks = [&](OpKind k) {
+        if (primary->supports(k))
+            return false;
+        if (note)
+            *note = primary->name() + " lacks op " + opKindName(k) + "; the run uses " + fallback().name();
+        return true;
+    };
+    for (OpKind k : kBaselineOps)
+        if (lacks(k))
             return fallback();
-        }
+    for (OpKind k : extra)
+        if (lacks(k))
+            return fallback();
     return *primary;
 }
 

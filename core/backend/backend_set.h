@@ -8,6 +8,7 @@
 #include "core/backend/backend.h"
 
 #include <memory>
+#include <span>
 #include <string>
 
 namespace attnscope {
@@ -36,9 +37,9 @@ struct BackendSet {
     /// "cpu" or e.g. "cuda (NVIDIA H100 …)"
     std::string label() const { return primary->name(); }
 
-    /// The backend a run uses: the primary when it supports every op the forward needs, else the CPU backend,
-    /// with the reason appended to `note` ("cuda lacks op norm; ran on cpu").
-    Backend& runBackend(std::string* note);
+    /// The backend a run uses: the primary when it supports every op the run needs (the baseline ops plus
+    /// `extra`), else the CPU backend, with the reason in `note` ("cuda lacks op norm; the run uses cpu").
+    Backend& runBackend(std::string* note, std::span<const OpKind> extra = {});
     /// The converted weights of `model` on `backend`, reused by the next run of the same model (one model at a
     /// time: a different model or backend replaces them).
     WeightStore& weightsFor(const std::shared_ptr<const LoadedModel>& model, Backend& backend, bool checkFinite = true);

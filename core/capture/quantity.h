@@ -27,6 +27,8 @@ enum class Quantity : uint8_t {
     HiddenState,        // the residual stream after a layer, T × d_model (head = −1)
     FinalHidden,        // the model's output hidden state (after the final norm where there is one), T × d_model
                         // (layer = −1, head = −1): what BERT-style encoders produce instead of next-token logits
+    Queries,            // a layer's queries as the attention sees them (after q-norm and RoPE), T × heads·d
+    Keys,               // a layer's keys as the attention sees them (after k-norm and RoPE), T × kv_heads·d
     DeltaBeta,          // Gated DeltaNet β_t = σ(b_t) of a value head: how strongly token t writes the state, T
     DeltaDecay,         // Gated DeltaNet exp(g_t) of a value head: the share of the state kept at token t, T
     DeltaOutputGate,    // Gated DeltaNet output gate SiLU(z) of a value head, T × d_v (signed: SiLU dips below 0)

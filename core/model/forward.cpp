@@ -243,9 +243,17 @@ public:
         const double convert0 = m_c.store.convertMs();
         m_c.allocateActivations();
         m_c.buildRopeTables();
-        embed();
+        const int start = m_c.options.startLayer;
+        if (start > 0) {
+            const std::vector<float>* h = m_c.options.startHidden;
+            if (start > m_c.cfg.nLayers || !h || h->size() != static_cast<size_t>(m_c.T * m_c.cfg.dModel))
+                throw Error(ErrorKind::Internal, "", "resume", -1, "the resumed residual stream does not fit this run");
+            m_c.check(m_c.backend.upload(m_c.x.data(), h->data(), h->size() * sizeof(float)), OpKind::Add);
+        } else {
+            embed();
+        }
         m_host.resize(static_cast<size_t>(m_c.T * m_c.cfg.dModel));
-        for (int l = 0; l < m_c.cfg.nLayers; ++l) {
+        for (int l = start; l < m_c.cfg.nLayers; ++l) {
             m_c.checkStop();
             if (m_c.options.progress)
                 m_c.options.progress->set(Stage::Layer, l, m_c.cfg.nLayers);

@@ -11,16 +11,25 @@
 #include <cstdint>
 #include <span>
 #include <stop_token>
+#include <vector>
 
 namespace attnscope {
 
 class LoadedModel;
 class WeightStore;
 
+struct AttentionSpec;
+
 struct ForwardOptions {
     Progress* progress = nullptr;     // optional; stage Layer, done/total = layers
     std::stop_token stop;             // cancellation, checked between layers and heads
     bool checkFiniteWeights = true;   // report "non-finite values in tensor X" (docs/SECURITY.md)
+    /// A what-if run: the variant replaces the attention of the layers it applies to (docs/VARIANTS.md).
+    const AttentionSpec* variant = nullptr;
+    /// Resume from a residual stream: skip the embedding and layers < startLayer, starting from `startHidden`
+    /// (T × d_model, host memory) — the stream before layer startLayer of an earlier run on the same ids.
+    int startLayer = 0;
+    const std::vector<float>* startHidden = nullptr;
 };
 
 struct ForwardTimings {

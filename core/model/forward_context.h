@@ -85,9 +85,11 @@ void runTransformerBlock(ForwardContext& ctx, int layer);
 const float* attentionInput(ForwardContext& ctx, int layer);
 /// q/k RMSNorm per head (when the config has it), then RoPE on q and k (rows of ld floats).
 void normAndRotateQk(ForwardContext& ctx, int layer, float* q, int64_t ldq, float* k, int64_t ldkv);
-/// Softmax attention of every head into ctx.attn ([T × H·d]), delivering the maps the observer wants.
-void softmaxAttention(ForwardContext& ctx, int layer, const float* q, int64_t ldq, const float* k, const float* v,
-                      int64_t ldkv);
+/// Softmax attention of every head into ctx.attn ([T × H·d]) — or the what-if variant that replaces it — delivering
+/// the maps the observer wants. k and v may be rewritten in place (a GQA regrouping variant).
+void softmaxAttention(ForwardContext& ctx, int layer, const float* q, int64_t ldq, float* k, float* v, int64_t ldkv);
+/// Delivers the queries and keys as the attention sees them when the observer wants them.
+void deliverQueriesAndKeys(ForwardContext& ctx, int layer, const float* q, int64_t ldq, const float* k, int64_t ldk);
 /// ctx.x updated with o_proj(ctx.attn) under the residual layout.
 void attentionOutput(ForwardContext& ctx, int layer);
 /// The dense (gated or plain) MLP sub-block.

@@ -121,6 +121,7 @@ void gatedAttentionSubBlock(ForwardContext& c, int l)
     c.addBias(c.v.data(), T, kvw, kvw, c.weight(R::VBias, l));
     normAndRotateQk(c, l, c.q.data(), qw, c.k.data(), kvw);
     c.checkStop();
+    deliverQueriesAndKeys(c, l, c.q.data(), qw, c.k.data(), kvw);
     softmaxAttention(c, l, c.q.data(), qw, c.k.data(), c.v.data(), kvw);
 
     // Y' = Y ⊙ σ(gate): one gate value per head (repeated over its d dims) or per dim.

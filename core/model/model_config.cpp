@@ -125,6 +125,16 @@ std::string ModelConfig::layerRulesSummary() const
     return out;
 }
 
+std::vector<OpKind> modelOps(const ModelConfig& cfg)
+{
+    std::vector<OpKind> ops;
+    if (cfg.anyLayer(TokenMixer::GatedDeltaNet))
+        ops.insert(ops.end(), {OpKind::CausalConv1d, OpKind::GatedDeltaRule});
+    if (cfg.anyLayer(FfnKind::Moe))
+        ops.insert(ops.end(), {OpKind::MoeRoute, OpKind::ScatterAdd});
+    return ops;
+}
+
 ModelConfig modelConfigFromCheckpoint(const Checkpoint& ckpt)
 {
     ModelConfig m = ckpt.format == CheckpointFormat::Gguf ? modelConfigFromGguf(ckpt) : modelConfigFromHf(ckpt);

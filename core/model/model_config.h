@@ -94,6 +94,10 @@ struct ModelConfig {
     std::string layerRulesSummary() const;
 };
 
+/// The backend ops a model needs beyond the baseline ones (kBaselineOps): the Gated DeltaNet ops for hybrid
+/// linear-attention models, the routing ops for MoE MLPs. A backend lacking one of them cannot run the model.
+std::vector<OpKind> modelOps(const ModelConfig& cfg);
+
 /// Caps applied to every model description (docs/SECURITY.md).
 constexpr int kMaxLayers = 512;
 constexpr int kMaxHeads = 1024;

@@ -11,8 +11,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/model/forward_context.h"
 
+#include "core/attention/attention_spec.h"
 #include "core/util/error.h"
 
+#include <tuple>
 #include <vector>
 
 namespace attnscope {
@@ -24,18 +26,68 @@ double msSince(ForwardContext::Clock::time_point t0)
     return std::chrono::duration<double, std::milli>(ForwardContext::Clock::now() - t0).count();
 }
 
+/// The logits of a sink column per head for this layer, empty when there is none: a what-if sink variant
+/// (offbyone, sink:logit=b). Learned per-head sinks of a model (gpt-oss) belong here too.
+std::vector<float> layerSinkLogits(ForwardContext& c, int l)
+{
+    const AttentionSpec* v = c.options.variant;
+    if (v && v->appliesTo(l) && (v->kind == VariantKind::OffByOne || v->kind == VariantKind::Sink))
+        return std::vector<float>(static_cast<size_t>(c.cfg.nHeads), v->kind == VariantKind::Sink ? static_cast<float>(v->number("logit")) : 0.f);
+    return {};
+}
+
 } // namespace
 
-/// Allocates the captured maps the observer wants for this layer and runs the attention op over them.
-void softmaxAttention(ForwardContext& c, int l, const float* q, int64_t ldq, const float* k, const float* v, int64_t ldkv)
+/// Allocates the captured maps the observer wants for this layer and runs the attention op over them — the
+/// model's own softmax under the layer's mask, or the what-if variant that replaces it (docs/VARIANTS.md).
+void softmaxAttention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, float* v, int64_t ldkv)
 {
     const ModelConfig& cfg = c.cfg;
-    const int64_t T = c.T, H = cfg.nHeads, Hkv = cfg.nKvHeads, d = cfg.headDim;
-    const AttentionMask& mask = cfg.layers[static_cast<size_t>(l)].mask;
+    const int64_t T = c.T, H = cfg.nHeads, d = cfg.headDim;
+    int64_t Hkv = cfg.nKvHeads;
+    AttentionMask mask = cfg.layers[static_cast<size_t>(l)].mask;
+    const AttentionSpec* variant = c.options.variant && c.options.variant->appliesTo(l) ? c.options.variant : nullptr;
+    const bool causal = mask.isCausal();
+    if (variant && variant->isMaskPattern())
+        mask = variant->mask(T, l, causal);
+    if (variant && (variant->kind == VariantKind::Gqa || variant->kind == VariantKind::Mqa)) {
+        const int64_t groups = variant->kind == VariantKind::Mqa ? 1 : variant->integer("groups");
+        if (groups < 1 || Hkv % groups)
+            throw Error(ErrorKind::Usage, "", "variant", -1,
+                        "gqa: groups=" + std::to_string(groups) + " must divide the model's " + std::to_string(Hkv) + " K/V heads");
+        for (float* x : {k, v}) {
+            HeadGroupMeanArgs g;
+            g.rows = T; g.heads = Hkv; g.groups = groups; g.headDim = d; g.x = x; g.ld = ldkv;
+            c.check(c.backend.headGroupMean(g), OpKind::HeadGroupMean);
+        }
+        Hkv = groups;
+    }
+    const bool variantOp = variant && variant->needsVariantOp();
+    const bool explicitSupport = variantOp && variant->kind != VariantKind::Linear &&
+                                 variant->kind != VariantKind::Performer && variant->kind != VariantKind::Linformer;
+    const std::vector<float> sinkLogits = layerSinkLogits(c, l);
+
     std::vector<std::shared_ptr<AttentionMap>> maps(static_cast<size_t>(H));
-    std::vector<RunBuffer> deviceProbs(static_cast<size_t>(H)), deviceLse(static_cast<size_t>(H));
-    std::vector<float*> probs(static_cast<size_t>(H), nullptr), lse(static_cast<size_t>(H), nullptr);
+    std::vector<std::shared_ptr<MaskBits>> supports(static_cast<size_t>(H));
+    std::vector<std::shared_ptr<CapturedSeries>> sinkSeries(static_cast<size_t>(H));
+    std::vector<RunBuffer> deviceProbs(static_cast<size_t>(H)), deviceLse(static_cast<size_t>(H)), deviceSink(static_cast<size_t>(H));
+    std::vector<float*> probs(static_cast<size_t>(H), nullptr), lse(static_cast<size_t>(H), nullptr),
+        sinkProbs(static_cast<size_t>(H), nullptr);
+    std::vector<MaskBits*> supportPtr(static_cast<size_t>(H), nullptr);
     for (int h = 0; h < H; ++h) {
+        if (!sinkLogits.empty() && c.observer.wants({Quantity::SinkProb, l, h})) {
+            auto s = std::make_shared<CapturedSeries>();
+            s->key = {Quantity::SinkProb, l, h};
+            s->shape = {T};
+            s->values.resize(static_cast<size_t>(T));
+            if (c.backend.hostMemory()) {
+                sinkProbs[h] = s->values.data();
+            } else {
+                deviceSink[h] = c.allocate(static_cast<uint64_t>(T), "sink probabilities");
+                sinkProbs[h] = deviceSink[h].data();
+            }
+            sinkSeries[h] = std::move(s);
+        }
         if (!c.observer.wants({Quantity::AttentionProbs, l, h}))
             continue;
         auto m = std::make_shared<AttentionMap>();
@@ -44,50 +96,121 @@ void softmaxAttention(ForwardContext& c, int l, const float* q, int64_t ldq, con
         m->head = h;
         m->kvHead = static_cast<int>(h / (H / Hkv));
         m->tokens = T;
-        m->mask = mask;
         m->probs.resize(static_cast<size_t>(T * T));
-        m->lse.resize(static_cast<size_t>(T));
-        m->maskedRows.assign(static_cast<size_t>(T), 0);
-        for (int64_t i = 0; i < T; ++i)
-            m->maskedRows[static_cast<size_t>(i)] = mask.validCount(i, T) == 0 ? 1 : 0;
+        if (!variantOp)
+            m->lse.resize(static_cast<size_t>(T));   // the variant op's maps have no single log-sum-exp
+        if (explicitSupport) {
+            supports[h] = std::make_shared<MaskBits>(T);
+            supportPtr[h] = supports[h].get();
+        }
         if (c.backend.hostMemory()) {
             probs[h] = m->probs.data();
-            lse[h] = m->lse.data();
+            lse[h] = m->lse.empty() ? nullptr : m->lse.data();
         } else {
             deviceProbs[h] = c.allocate(static_cast<uint64_t>(T * T), "captured map");
-            deviceLse[h] = c.allocate(static_cast<uint64_t>(T), "captured log-sum-exp");
             probs[h] = deviceProbs[h].data();
-            lse[h] = deviceLse[h].data();
+            if (!m->lse.empty()) {
+                deviceLse[h] = c.allocate(static_cast<uint64_t>(T), "captured log-sum-exp");
+                lse[h] = deviceLse[h].data();
+            }
         }
         maps[h] = std::move(m);
     }
-    AttentionArgs a;
-    a.tokens = T; a.heads = H; a.kvHeads = Hkv; a.headDim = d;
-    a.scale = cfg.attnScale;
-    a.mask = mask;
-    a.q = q; a.ldq = ldq;
-    a.k = k; a.ldk = ldkv;
-    a.v = v; a.ldv = ldkv;
-    a.out = c.attn.data(); a.ldo = H * d;
-    a.probs = probs.data();
-    a.lse = lse.data();
-    a.stop = c.options.stop;
     const auto ta = ForwardContext::Clock::now();
-    c.check(c.backend.attention(a), OpKind::Attention);
+    if (variantOp) {
+        VariantAttentionArgs a;
+        a.kind = variant->kind;
+        a.tokens = T; a.heads = H; a.kvHeads = Hkv; a.headDim = d;
+        a.scale = cfg.attnScale;
+        a.base = causal ? AttentionMask::causal() : AttentionMask::bidirectional();
+        a.k = variant->integer("k");
+        a.window = variant->integer("window");
+        a.block = variant->integer("block");
+        a.select = variant->integer("select");
+        a.local = variant->integer("local");
+        a.region = variant->integer("region");
+        a.global = variant->integer("global");
+        a.buckets = variant->integer("buckets");
+        a.rounds = variant->integer("rounds");
+        a.features = variant->integer("features");
+        a.p = variant->number("p");
+        a.seed = static_cast<uint64_t>(variant->integer("seed"));
+        a.layer = l;
+        a.q = q; a.ldq = ldq;
+        a.k_ = k; a.ldk = ldkv;
+        a.v = v; a.ldv = ldkv;
+        a.out = c.attn.data(); a.ldo = H * d;
+        a.probs = probs.data();
+        a.support = supportPtr.data();
+        a.stop = c.options.stop;
+        c.check(c.backend.variantAttention(a), OpKind::VariantAttention);
+    } else {
+        AttentionArgs a;
+        a.tokens = T; a.heads = H; a.kvHeads = Hkv; a.headDim = d;
+        a.scale = cfg.attnScale;
+        a.mask = mask;
+        a.q = q; a.ldq = ldq;
+        a.k = k; a.ldk = ldkv;
+        a.v = v; a.ldv = ldkv;
+        a.out = c.attn.data(); a.ldo = H * d;
+        a.probs = probs.data();
+        a.lse = lse.data();
+        a.sinkLogits = sinkLogits.empty() ? nullptr : sinkLogits.data();
+        a.sinkProbs = sinkLogits.empty() ? nullptr : sinkProbs.data();
+        a.stop = c.options.stop;
+        c.check(c.backend.attention(a), OpKind::Attention);
+    }
     c.timings.attentionMs += msSince(ta);
     for (int h = 0; h < H; ++h) {
+        if (auto& s = sinkSeries[static_cast<size_t>(h)]) {
+            if (!c.backend.hostMemory())
+                c.download(s->values.data(), deviceSink[h].data(), T);
+            if (!c.observer.onSeries(std::shared_ptr<const CapturedSeries>(std::move(s))))
+                c.cancelled();
+        }
         auto& m = maps[static_cast<size_t>(h)];
         if (!m)
             continue;
+        // The variant op replaces the layer's own rule entirely (a Gemma local layer under `linear` sees every earlier
+        // key): its maps carry their support, or the plain causal/bidirectional mask for the dense kinds.
+        m->mask = explicitSupport ? AttentionMask::explicitBits(supports[h], variant->describe(), causal)
+                  : variantOp     ? (causal ? AttentionMask::causal() : AttentionMask::bidirectional())
+                                  : mask;
+        m->maskedRows.assign(static_cast<size_t>(T), 0);
+        RowKeys keys;
+        for (int64_t i = 0; i < T; ++i) {
+            m->mask.rowKeys(i, T, keys);
+            m->maskedRows[static_cast<size_t>(i)] = keys.range.empty() ? 1 : 0;
+        }
         if (!c.backend.hostMemory()) {
             c.download(m->probs.data(), deviceProbs[h].data(), T * T);
-            c.download(m->lse.data(), deviceLse[h].data(), T);
+            if (!m->lse.empty())
+                c.download(m->lse.data(), deviceLse[h].data(), T);
         }
         if (!c.observer.onMap(std::shared_ptr<const AttentionMap>(std::move(m))))
             c.cancelled();
     }
-    if (c.timings.firstLayerMapsMs == 0)
+    if (c.timings.firstLayerMapsMs == 0)   // the first softmax layer run (hybrid models may start with DeltaNet)
         c.timings.firstLayerMapsMs = msSince(c.start);
+}
+
+/// The queries and keys as the attention sees them, for observers that recompute tiles or score variants.
+void deliverQueriesAndKeys(ForwardContext& c, int l, const float* q, int64_t ldq, const float* k, int64_t ldk)
+{
+    const int64_t T = c.T, d = c.cfg.headDim;
+    for (const auto& [quantity, src, ld, heads] : {std::tuple{Quantity::Queries, q, ldq, int64_t(c.cfg.nHeads)},
+                                                   std::tuple{Quantity::Keys, k, ldk, int64_t(c.cfg.nKvHeads)}}) {
+        if (!c.observer.wants({quantity, l, -1}))
+            continue;
+        auto s = std::make_shared<CapturedSeries>();
+        s->key = {quantity, l, -1};
+        s->shape = {T, heads * d};
+        s->values.resize(static_cast<size_t>(T * heads * d));
+        for (int64_t t = 0; t < T; ++t)
+            c.download(s->values.data() + t * heads * d, src + t * ld, heads * d);
+        if (!c.observer.onSeries(std::move(s)))
+            c.cancelled();
+    }
 }
 
 const float* attentionInput(ForwardContext& c, int l)
@@ -177,6 +300,7 @@ void attentionSubBlock(ForwardContext& c, int l)
     }
     normAndRotateQk(c, l, q, ldq, k, ldkv);
     c.checkStop();
+    deliverQueriesAndKeys(c, l, q, ldq, k, ldkv);
     softmaxAttention(c, l, q, ldq, k, v, ldkv);
     attentionOutput(c, l);
 }

@@ -178,31 +178,33 @@ std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64
     return r;
 }
 
-RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends, const RunRequest& req,
-                     const RunStreaming& streaming, Progress* progress, std::stop_token stop)
+std::vector<OpKind> extraOps(const RunRequest& req)
 {
-    if (!model)
-        throw Error(ErrorKind::Usage, "", "model", -1, "no model is open");
-    const ModelConfig& cfg = model->config();
-    RunResult r;
-    if (progress)
-        progress->set(Stage::Tokenising, 0, 1);
+    std::vector<OpKind> ops;
+    if (req.variant && req.variant->needsVariantOp())
+        ops.push_back(OpKind::VariantAttention);
+    if (req.variant && (req.variant->kind == VariantKind::Gqa || req.variant->kind == VariantKind::Mqa))
+        ops.push_back(OpKind::HeadGroupMean);
+    return ops;
+}
+
+TokenizedText tokenizeAndCheck(const LoadedModel& model, const RunRequest& req, std::vector<std::string>& notes)
+{
+    const ModelConfig& cfg = model.config();
+    TokenizedText tokens;
     if (req.ids) {
-        r.tokens.ids = *req.ids;
-        for (int32_t id : r.tokens.ids) {
-            r.tokens.display.push_back(id >= 0 && id < model->tokenizer().vocabSize() ? model->tokenizer().tokenDisplay(id) : "?");
-            r.tokens.byteBegin.push_back(0);
-            r.tokens.byteEnd.push_back(0);
+        tokens.ids = *req.ids;
+        for (int32_t id : tokens.ids) {
+            tokens.display.push_back(id >= 0 && id < model.tokenizer().vocabSize() ? model.tokenizer().tokenDisplay(id) : "?");
+            tokens.byteBegin.push_back(0);
+            tokens.byteEnd.push_back(0);
         }
     } else {
-        r.tokens = model->tokenizer().encode(req.text, req.addSpecial);
+        tokens = model.tokenizer().encode(req.text, req.addSpecial);
     }
-    const int64_t T = static_cast<int64_t>(r.tokens.ids.size());
+    const int64_t T = static_cast<int64_t>(tokens.ids.size());
     if (T == 0)
         throw Error(ErrorKind::Usage, "", "prompt", -1, "the prompt is empty: type some text first");
-    if (stop.stop_requested())
-        throw Error(ErrorKind::Cancelled, "", "", -1, "run cancelled");
-
     // Context length: refuse with both numbers unless the caller asks to study extrapolation on purpose.
     if (cfg.contextLength > 0 && T > cfg.contextLength) {
         if (!req.beyondContext || cfg.position == PositionKind::Learned)
@@ -212,12 +214,45 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
                             (cfg.position == PositionKind::Learned
                                  ? " (learned positions cannot be extrapolated)"
                                  : "; shorten it, or pass --beyond-context to study extrapolation on purpose"));
-        r.notes.push_back("ran " + std::to_string(T) + " tokens beyond the model's context length of " +
-                          std::to_string(cfg.contextLength) + " (extrapolation)");
+        notes.push_back("ran " + std::to_string(T) + " tokens beyond the model's context length of " +
+                        std::to_string(cfg.contextLength) + " (extrapolation)");
     }
+    return tokens;
+}
+
+void checkVariant(const ModelConfig& cfg, const AttentionSpec& spec)
+{
+    if (!spec.layers.all() && spec.layers.last() >= cfg.nLayers)
+        throw Error(ErrorKind::Usage, "", "variant", -1,
+                    spec.toString() + ": @layers reaches layer " + std::to_string(spec.layers.last()) + " but the model has " +
+                        std::to_string(cfg.nLayers) + " layers (0–" + std::to_string(cfg.nLayers - 1) + ")");
+    if (spec.kind == VariantKind::Gqa && cfg.nKvHeads % spec.integer("groups") != 0)
+        throw Error(ErrorKind::Usage, "", "variant", -1,
+                    "gqa: groups=" + std::to_string(spec.integer("groups")) + " must divide the model's " +
+                        std::to_string(cfg.nKvHeads) + " K/V heads");
+}
+
+RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends, const RunRequest& req,
+                     const RunStreaming& streaming, Progress* progress, std::stop_token stop)
+{
+    if (!model)
+        throw Error(ErrorKind::Usage, "", "model", -1, "no model is open");
+    const ModelConfig& cfg = model->config();
+    RunResult r;
+    if (progress)
+        progress->set(Stage::Tokenising, 0, 1);
+    if (req.variant)
+        checkVariant(cfg, *req.variant);
+    r.tokens = tokenizeAndCheck(*model, req, r.notes);
+    const int64_t T = static_cast<int64_t>(r.tokens.ids.size());
+    if (stop.stop_requested())
+        throw Error(ErrorKind::Cancelled, "", "", -1, "run cancelled");
 
     std::string placement;
-    Backend& backend = backends.runBackend(&placement);
+    std::vector<OpKind> extra = extraOps(req);
+    for (OpKind k : modelOps(cfg))
+        extra.push_back(k);
+    Backend& backend = backends.runBackend(&placement, extra);
     if (!placement.empty())
         r.notes.push_back(placement);
     WeightStore& weights = backends.weightsFor(model, backend, req.checkFiniteWeights);
@@ -244,6 +279,9 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
     fo.progress = progress;
     fo.stop = stop;
     fo.checkFiniteWeights = req.checkFiniteWeights;
+    fo.variant = req.variant ? &*req.variant : nullptr;
+    if (req.variant && req.variant->kind != VariantKind::Full)
+        r.notes.push_back("what-if run: " + req.variant->describe());
     r.timings = runForward(*model, backend, r.tokens.ids, obs, fo, &weights);
     r.captures = obs.takeStore();
     r.layerStats = obs.layerStats();

@@ -6,6 +6,7 @@
 // Threading: executeRun runs on the calling (compute) thread; the streaming callbacks are called on it too.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/attention/attention_spec.h"
 #include "core/capture/collecting_observer.h"
 #include "core/model/forward.h"
 #include "core/results/capture_store.h"
@@ -22,10 +23,12 @@
 namespace attnscope {
 
 class LoadedModel;
+struct ModelConfig;
 struct BackendSet;
 class Progress;
 
 struct RunRequest {
+    std::optional<AttentionSpec> variant;          // a what-if run (docs/VARIANTS.md); none = the model's own
     std::string text;                              // tokenised with the model's tokenizer …
     std::optional<std::vector<int32_t>> ids;       // … unless ready ids are given
     bool addSpecial = true;                        // BOS/CLS/SEP as the model's metadata says
@@ -95,6 +98,14 @@ struct RunStreaming {
     /// After each layer; return false to stop the run (it ends as cancelled).
     std::function<bool(const LayerCaptures&)> onLayer;
 };
+
+/// The ops a run of this request needs beyond the baseline ones (what-if variants use extra ops).
+std::vector<OpKind> extraOps(const RunRequest& request);
+/// Tokenises the request's text (or takes its ids) and checks the prompt against the model's context length.
+/// `notes` receives a note when the request runs beyond the context on purpose. Throws Error(Usage).
+TokenizedText tokenizeAndCheck(const LoadedModel& model, const RunRequest& request, std::vector<std::string>& notes);
+/// Checks a variant against the model (layers in range, gqa groups dividing the K/V heads, …). Throws Error(Usage).
+void checkVariant(const ModelConfig& cfg, const AttentionSpec& spec);
 
 /// Tokenises (or takes ids), checks, runs and decodes. Throws Error: Usage (empty prompt, over the context
 /// without beyondContext), Resource (over the memory budget: the message has the numbers and how many tokens

@@ -33,6 +33,8 @@ public:
     OpStatus scale(const ScaleArgs& a) override;
     OpStatus gather(const GatherArgs& a) override;
     OpStatus attention(const AttentionArgs& a) override;
+    OpStatus variantAttention(const VariantAttentionArgs& a) override;
+    OpStatus headGroupMean(const HeadGroupMeanArgs& a) override;
     OpStatus causalConv1d(const CausalConv1dArgs& a) override;
     OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) override;
     OpStatus moeRoute(const MoeRouteArgs& a) override;
@@ -53,6 +55,8 @@ OpStatus addCpu(const AddArgs& a);
 OpStatus scaleCpu(const ScaleArgs& a);
 OpStatus gatherCpu(const GatherArgs& a);
 OpStatus attentionCpu(const AttentionArgs& a, int threads);
+OpStatus variantAttentionCpu(const VariantAttentionArgs& a, int threads);
+OpStatus headGroupMeanCpu(const HeadGroupMeanArgs& a);
 OpStatus causalConv1dCpu(const CausalConv1dArgs& a);
 OpStatus gatedDeltaRuleCpu(const GatedDeltaRuleArgs& a, int threads);
 OpStatus moeRouteCpu(const MoeRouteArgs& a);

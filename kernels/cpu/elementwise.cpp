@@ -97,3 +97,26 @@ OpStatus gatherCpu(const GatherArgs& a)
 }
 
 } // namespace attnscope::cpu
+
+namespace attnscope::cpu {
+
+OpStatus headGroupMeanCpu(const HeadGroupMeanArgs& a)
+{
+    if (a.rows < 0 || a.heads <= 0 || a.groups <= 0 || a.heads % a.groups || a.headDim <= 0 || a.ld < a.heads * a.headDim)
+        return OpStatus::failure("head_group_mean: the groups must divide the heads");
+    const int64_t per = a.heads / a.groups, d = a.headDim;
+    for (int64_t r = 0; r < a.rows; ++r) {
+        float* x = a.x + r * a.ld;
+        // Group g reads heads ≥ g·per ≥ g, so writing slot g in increasing order never clobbers a later source.
+        for (int64_t g = 0; g < a.groups; ++g)
+            for (int64_t c = 0; c < d; ++c) {
+                float s = 0.f;
+                for (int64_t h = g * per; h < (g + 1) * per; ++h)
+                    s += x[h * d + c];
+                x[g * d + c] = s / static_cast<float>(per);
+            }
+    }
+    return OpStatus::success();
+}
+
+} // namespace attnscope::cpu

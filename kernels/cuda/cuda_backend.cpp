@@ -31,10 +31,6 @@ public:
     OpStatus scale(const ScaleArgs&) override { return unsupported(OpKind::Scale); }
     OpStatus gather(const GatherArgs&) override { return unsupported(OpKind::Gather); }
     OpStatus attention(const AttentionArgs&) override { return unsupported(OpKind::Attention); }
-    OpStatus causalConv1d(const CausalConv1dArgs&) override { return unsupported(OpKind::CausalConv1d); }
-    OpStatus gatedDeltaRule(const GatedDeltaRuleArgs&) override { return unsupported(OpKind::GatedDeltaRule); }
-    OpStatus moeRoute(const MoeRouteArgs&) override { return unsupported(OpKind::MoeRoute); }
-    OpStatus scatterAdd(const ScatterAddArgs&) override { return unsupported(OpKind::ScatterAdd); }
 
 private:
     static OpStatus unsupported(OpKind k) { return OpStatus::failure(std::string("cuda: op ") + opKindName(k) + " is not supported"); }

@@ -1,0 +1,63 @@
+// A comparison run (docs/VARIANTS.md "Comparing"): the baseline and up to a few what-if variants on the same
+// text and the same weights, with the numbers that say what changed. Per variant:
+//   - per-position KL(p_baseline ‖ p_variant) of the next-token distributions, its mean and max;
+//   - the perplexity of the text, exp(mean_i −log p(token_{i+1} | ≤ i)), and the baseline's;
+//   - top-1 agreement with the baseline (share of positions whose most likely next token is the same);
+//   - per (layer, head) the share of the baseline's attention mass that falls outside the variant's mask
+//     (docs/METRICS.md "mass outside a pattern": what the variant discards from the head; 0 on layers it leaves);
+//   - encoders (no LM head): the cosine similarity of the output hidden states per position instead of KL and
+//     perplexity.
+// A variant applied only to layers ≥ k starts from the baseline's residual stream before layer k (the layers
+// below are identical), so it costs only its own layers. Logits are reduced position chunk by chunk from the
+// runs' final hidden states, so the T × vocab distributions are never all in memory.
+// Threading: executeCompare runs on the calling (compute) thread.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "core/session/run_request.h"
+
+#include <vector>
+
+namespace attnscope {
+
+struct CompareRequest {
+    RunRequest base;                          // text or ids, budget, context, and what to keep for views
+    std::vector<AttentionSpec> variants;      // what-ifs to compare with the baseline
+    bool reuseBaselineBelowVariant = true;    // start each variant at its first layer from the baseline's stream
+};
+
+struct VariantComparison {
+    AttentionSpec spec;
+    std::vector<double> klPerPosition;        // T entries (NaN where undefined); empty for encoders
+    double klMean = 0, klMax = 0;
+    double perplexity = 0;                    // NaN for encoders and single-token prompts
+    double top1Agreement = 0;
+    std::vector<double> cosinePerPosition;    // encoders: cosine of the output hidden states
+    double cosineMean = 0;
+    std::vector<double> massOutside;          // layers × heads, row-major
+    double massOutsideMean = 0;               // over the layers the variant applies to, and their heads
+    CaptureStore captures;                    // the variant's maps the request asked to keep (layers below its first
+                                              // layer share the baseline's maps)
+    std::vector<LayerStats> layerStats;
+    ForwardTimings timings;
+    int startLayer = 0;                       // where the variant's forward started (reuse)
+};
+
+struct CompareResult {
+    TokenizedText tokens;
+    RunShape shape;
+    bool hasLmHead = true;
+    double baselinePerplexity = 0;
+    CaptureStore baselineCaptures;
+    std::vector<LayerStats> baselineStats;
+    ForwardTimings baselineTimings;
+    std::vector<VariantComparison> variants;
+    std::vector<std::string> notes;
+    double totalMs = 0;
+};
+
+/// Throws Error as executeRun does (Usage for a bad variant or prompt, Resource, Cancelled). Progress counts
+/// the baseline and every variant as stages of layers.
+CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends,
+                             const CompareRequest& request, Progress* progress = nullptr, std::stop_token stop = {});
+
+} // namespace attnscope
