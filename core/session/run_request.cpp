@@ -243,6 +243,9 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
         progress->set(Stage::Tokenising, 0, 1);
     if (req.variant)
         checkVariant(cfg, *req.variant);
+    if (req.variant && cfg.anyLayer(TokenMixer::GatedDeltaNet))
+        r.notes.push_back(req.variant->toString() + " changes the softmax layers only; the Gated DeltaNet layers have no "
+                          "softmax to replace and run unchanged");
     r.tokens = tokenizeAndCheck(*model, req, r.notes);
     const int64_t T = static_cast<int64_t>(r.tokens.ids.size());
     if (stop.stop_requested())

@@ -10,6 +10,9 @@
 #include "core/model/forward.h"
 #include "core/model/loaded_model.h"
 #include "core/model/weight_store.h"
+#include "core/attention/attention_spec.h"
+#include "core/backend/backend_set.h"
+#include "core/session/run_request.h"
 #include "core/util/error.h"
 #include "kernels/cpu/cpu_backend.h"
 
@@ -236,4 +239,23 @@ TEST(TinyGatedRules, Qwen3NextStreamingWeightsGiveTheSameLogits)
     for (size_t p = 0; p < resident.logits().size(); ++p)
         EXPECT_EQ(resident.logits()[p].second, streamed.logits()[p].second) << p;
     EXPECT_EQ(streaming.heldBytes(), 0u);
+}
+
+TEST(TinyGatedRules, AVariantOnAHybridModelSaysTheDeltaNetLayersRunUnchanged)
+{
+    auto model = LoadedModel::open(folder(reference()["models"][2]));
+    BackendSet backends;
+    backends.primary = std::make_unique<cpu::CpuBackend>(1);
+    RunRequest req;
+    req.text = "Gates close where heads attend to the first token.";
+    req.keepLogits = true;
+    const RunResult base = executeRun(model, backends, req);
+    req.variant = AttentionSpec::parse("sliding:window=4");
+    const RunResult windowed = executeRun(model, backends, req);
+    bool said = false;
+    for (const std::string& n : windowed.notes)
+        said = said || n.find("Gated DeltaNet layers have no softmax to replace") != std::string::npos;
+    EXPECT_TRUE(said);
+    ASSERT_EQ(base.logits.size(), 1u);
+    EXPECT_NE(base.logits[0].logits, windowed.logits[0].logits) << "the gated softmax layers did change";
 }
