@@ -26,8 +26,10 @@ enum class OpKind {
     Gemm, Norm, Rope, Activation, GatedActivation, AddBias, Add, Scale, Gather, Attention,
     // used only by what-if runs (core/attention/attention_spec.h)
     VariantAttention, HeadGroupMean,
-    // used by the models that need them (modelOps(): Gated DeltaNet layers, mixture-of-experts MLPs)
-    CausalConv1d, GatedDeltaRule, MoeRoute, ScatterAdd,
+    // used only by mixture-of-experts models (gpt-oss)
+    IndexAdd,
+    // used only by the models that need them (modelOps(): Gated DeltaNet layers, Qwen3-Next's MoE router)
+    CausalConv1d, GatedDeltaRule, MoeRoute,
     Count
 };
 /// The ops every baseline run needs (a backend that lacks one of them cannot run a model).
@@ -133,6 +135,18 @@ struct GatherArgs {
     int64_t tableRows = 0;                 // ids are checked against it
     float* out = nullptr; int64_t ldOut = 0;
     float scale = 1.f;
+};
+
+/// y[ids[r]][:] += w[r] · x[r][:] for r < rows (ids checked against yRows; w may be null for weight 1): adds the
+/// outputs of a mixture-of-experts expert, computed on the rows routed to it, back into the tokens' rows. Rows
+/// are added in order, so a token routed to several experts sums them in the order the caller runs the experts.
+struct IndexAddArgs {
+    int64_t rows = 0, cols = 0;
+    const int32_t* ids = nullptr;      // rows entries, in a backend buffer
+    const float* w = nullptr;          // rows entries, or null
+    const float* x = nullptr; int64_t ldx = 0;
+    float* y = nullptr; int64_t ldy = 0;
+    int64_t yRows = 0;
 };
 
 /// Softmax attention for all heads of one layer (docs/ENGINE.md "Attention"): s_ij = scale·q_i·k_j on the keys
@@ -243,17 +257,6 @@ struct MoeRouteArgs {
     float* weights = nullptr;
 };
 
-/// y[ids[r]][:] += w[r] · x[r][:] for r < rows (weights null: w = 1). ids (backend int32) are checked against
-/// yRows and must be distinct within one call (one expert's tokens).
-struct ScatterAddArgs {
-    int64_t rows = 0, cols = 0;
-    const int32_t* ids = nullptr;
-    const float* weights = nullptr;
-    const float* x = nullptr; int64_t ldx = 0;
-    float* y = nullptr; int64_t ldy = 0;
-    int64_t yRows = 0;
-};
-
 /// Result of an op: ok, or a reason (unsupported, cancelled, device error, out of memory). Never throws.
 struct OpStatus {
     bool ok = true;
@@ -310,11 +313,12 @@ public:
     // ---- what-if ops (optional: a backend without them runs baselines only) ----
     virtual OpStatus variantAttention(const VariantAttentionArgs& a) { (void)a; return OpStatus::failure(name() + ": variant attention is not supported"); }
     virtual OpStatus headGroupMean(const HeadGroupMeanArgs& a) { (void)a; return OpStatus::failure(name() + ": head regrouping is not supported"); }
+    // ---- mixture-of-experts op (optional: a backend without it runs dense models only) ----
+    virtual OpStatus indexAdd(const IndexAddArgs& a) { (void)a; return OpStatus::failure(name() + ": index_add is not supported"); }
     // ---- ops of Gated DeltaNet layers and MoE MLPs (optional: a backend without them cannot run those models) ----
     virtual OpStatus causalConv1d(const CausalConv1dArgs& a) { (void)a; return OpStatus::failure(name() + ": causal conv1d is not supported"); }
     virtual OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) { (void)a; return OpStatus::failure(name() + ": the gated delta rule is not supported"); }
     virtual OpStatus moeRoute(const MoeRouteArgs& a) { (void)a; return OpStatus::failure(name() + ": MoE routing is not supported"); }
-    virtual OpStatus scatterAdd(const ScatterAddArgs& a) { (void)a; return OpStatus::failure(name() + ": scatter-add is not supported"); }
 };
 
 class BackendFactory {

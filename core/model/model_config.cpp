@@ -131,7 +131,7 @@ std::vector<OpKind> modelOps(const ModelConfig& cfg)
     if (cfg.anyLayer(TokenMixer::GatedDeltaNet))
         ops.insert(ops.end(), {OpKind::CausalConv1d, OpKind::GatedDeltaRule});
     if (cfg.anyLayer(FfnKind::Moe))
-        ops.insert(ops.end(), {OpKind::MoeRoute, OpKind::ScatterAdd});
+        ops.insert(ops.end(), {OpKind::MoeRoute, OpKind::IndexAdd});
     return ops;
 }
 

@@ -5,7 +5,7 @@
 //   shared(x) = σ(x w_shared_gate) · down_s(SiLU(gate_s x) · up_s x)
 //   x ← x + (routed(x) + shared(x))
 // Routing decisions come back to the host to group each expert's tokens; an expert runs on its tokens only
-// (gathered rows), and its weighted output is scatter-added back. Experts no token chose are never converted.
+// (gathered rows), and its weighted output is index-added back. Experts no token chose are never converted.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/model/forward_context.h"
 #include "core/util/error.h"
@@ -107,13 +107,13 @@ void moeSubBlock(ForwardContext& c, int l)
         c.gemm(rows.data(), n, D, D, c.store.get(x.up), Fe, up.data(), Fe, 0.f);
         c.gatedActivation(hidden.data(), up.data(), n * Fe, cfg.activation);
         c.gemm(hidden.data(), n, Fe, Fe, c.store.get(x.down), D, y.data(), D, 0.f);
-        ScatterAddArgs s;
+        IndexAddArgs s;
         s.rows = n; s.cols = D;
         s.ids = ints(rowIds);
-        s.weights = rowWeights.data();
+        s.w = rowWeights.data();
         s.x = y.data(); s.ldx = D;
         s.y = acc.data(); s.ldy = D; s.yRows = T;
-        c.check(c.backend.scatterAdd(s), OpKind::ScatterAdd);
+        c.check(c.backend.indexAdd(s), OpKind::IndexAdd);
     }
 
     // The shared expert, scaled per token by σ(x · w_shared_gate).

@@ -77,6 +77,23 @@ OpStatus scaleCpu(const ScaleArgs& a)
     return OpStatus::success();
 }
 
+OpStatus indexAddCpu(const IndexAddArgs& a)
+{
+    if (a.rows < 0 || a.cols <= 0 || a.ldx < a.cols || a.ldy < a.cols)
+        return OpStatus::failure("index_add: inconsistent sizes");
+    for (int64_t r = 0; r < a.rows; ++r) {
+        const int32_t id = a.ids[r];
+        if (id < 0 || id >= a.yRows)
+            return OpStatus::failure("index_add: row " + std::to_string(id) + " outside the output");
+        const float w = a.w ? a.w[r] : 1.f;
+        const float* x = a.x + r * a.ldx;
+        float* y = a.y + int64_t(id) * a.ldy;
+        for (int64_t c = 0; c < a.cols; ++c)
+            y[c] += w * x[c];
+    }
+    return OpStatus::success();
+}
+
 OpStatus gatherCpu(const GatherArgs& a)
 {
     if (a.count < 0 || a.cols <= 0 || a.ldTable < a.cols || a.ldOut < a.cols)

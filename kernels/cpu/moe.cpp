@@ -1,6 +1,5 @@
-// The two routing ops of a mixture-of-experts MLP: the top-k softmax router and the weighted scatter-add that
-// puts each expert's output back on its tokens' rows (transformers models/qwen3_next Qwen3NextTopKRouter and
-// Qwen3NextExperts).
+// The top-k softmax router of a mixture-of-experts MLP (transformers models/qwen3_next Qwen3NextTopKRouter); the
+// weighted index_add that puts each expert's output back on its tokens' rows is in elementwise.cpp.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernels/cpu/cpu_backend.h"
 
@@ -42,23 +41,6 @@ OpStatus moeRouteCpu(const MoeRouteArgs& a)
             a.ids[t * K + r] = order[r];
             a.weights[t * K + r] = a.normalize ? p[order[r]] / sum : p[order[r]];
         }
-    }
-    return OpStatus::success();
-}
-
-OpStatus scatterAddCpu(const ScatterAddArgs& a)
-{
-    if (a.rows < 0 || a.cols <= 0 || a.ldx < a.cols || a.ldy < a.cols)
-        return OpStatus::failure("scatter_add: inconsistent sizes");
-    for (int64_t r = 0; r < a.rows; ++r) {
-        const int32_t id = a.ids[r];
-        if (id < 0 || id >= a.yRows)
-            return OpStatus::failure("scatter_add: row id " + std::to_string(id) + " outside the output");
-        const float w = a.weights ? a.weights[r] : 1.f;
-        const float* x = a.x + r * a.ldx;
-        float* y = a.y + int64_t(id) * a.ldy;
-        for (int64_t c = 0; c < a.cols; ++c)
-            y[c] += w * x[c];
     }
     return OpStatus::success();
 }

@@ -1,5 +1,5 @@
-// The mixture-of-experts routing ops (kernels/cpu/moe.cpp) against hand computations: top-k of a softmax with
-// ties going to the lower expert id, with and without renormalisation, and the weighted scatter-add.
+// The mixture-of-experts routing ops (kernels/cpu/moe.cpp, elementwise.cpp) against hand computations: top-k of a softmax with
+// ties going to the lower expert id, with and without renormalisation, and the weighted index_add.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernels/cpu/cpu_backend.h"
 
@@ -39,19 +39,19 @@ TEST(MoeRouteKernel, TopKOfTheSoftmaxWithTiesToTheLowerId)
     EXPECT_FALSE(cpu::moeRouteCpu(a).ok) << "k above the expert count is refused";
 }
 
-TEST(ScatterAddKernel, AddsWeightedRowsToTheirTokensAndRefusesIdsOutside)
+TEST(IndexAddKernel, AddsWeightedRowsToTheirTokensAndRefusesIdsOutside)
 {
     float y[] = {1, 1, 2, 2, 3, 3};
     const float x[] = {10, 20, 30, 40};
     const int32_t ids[] = {2, 0};
     const float w[] = {0.5f, 2.f};
-    ScatterAddArgs a;
-    a.rows = 2; a.cols = 2; a.ids = ids; a.weights = w; a.x = x; a.ldx = 2; a.y = y; a.ldy = 2; a.yRows = 3;
-    ASSERT_TRUE(cpu::scatterAddCpu(a).ok);
+    IndexAddArgs a;
+    a.rows = 2; a.cols = 2; a.ids = ids; a.w = w; a.x = x; a.ldx = 2; a.y = y; a.ldy = 2; a.yRows = 3;
+    ASSERT_TRUE(cpu::indexAddCpu(a).ok);
     const float want[] = {1 + 60, 1 + 80, 2, 2, 3 + 5, 3 + 10};
     for (int i = 0; i < 6; ++i)
         EXPECT_FLOAT_EQ(y[i], want[i]) << i;
     const int32_t bad[] = {3, 0};
     a.ids = bad;
-    EXPECT_FALSE(cpu::scatterAddCpu(a).ok);
+    EXPECT_FALSE(cpu::indexAddCpu(a).ok);
 }
