@@ -3,13 +3,18 @@
 #include "ui/main_window.h"
 
 #include "core/backend/backend_set.h"
+#include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
+#include "ui/panels/key_view_panel.h"
 #include "ui/panels/model_info_panel.h"
 #include "ui/panels/overview_panel.h"
 #include "ui/panels/prompt_panel.h"
 #include "ui/panels/token_view_panel.h"
 #include "ui/session_bridge.h"
+#include "ui/view_history.h"
 #include "ui/widgets/attention_plot.h"
+#include "ui/widgets/overview_grid.h"
+#include "ui/widgets/token_find_bar.h"
 
 #include <QAction>
 #include <QApplication>
@@ -28,6 +33,8 @@
 #include <QTabWidget>
 #include <QToolBar>
 #include <QToolButton>
+#include <QUndoStack>
+#include <QVBoxLayout>
 
 namespace attnscope {
 
@@ -45,13 +52,34 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_overview = new OverviewPanel(m_context);
     m_headView = new HeadViewPanel(m_context);
     m_tokenView = new TokenViewPanel(m_context);
+    m_keyView = new KeyViewPanel(m_context);
+    m_finder = new HeadFinderPanel(m_context);
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
+    // The order matches ViewKind.
     m_tabs->addTab(m_overview, tr("Overview"));
     m_tabs->addTab(m_headView, tr("Head"));
     m_tabs->addTab(m_tokenView, tr("Token"));
+    m_tabs->addTab(m_keyView, tr("Key ← who attends"));
+    m_tabs->addTab(m_finder, tr("Head finder"));
     m_tabs->setDocumentMode(true);
-    setCentralWidget(m_tabs);
+    m_staleBanner = new QLabel;
+    m_staleBanner->setObjectName(QStringLiteral("staleBanner"));
+    m_staleBanner->setWordWrap(true);
+    m_staleBanner->setTextFormat(Qt::PlainText);
+    m_staleBanner->setStyleSheet(QStringLiteral("QLabel { background: #fff3cd; color: #5c4400; border: 1px solid #e0c36c;"
+                                                " padding: 4px 8px; }"));
+    m_staleBanner->hide();
+    m_findBar = new TokenFindBar(m_context);
+    auto* central = new QWidget;
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_staleBanner);
+    centralLayout->addWidget(m_tabs, 1);
+    centralLayout->addWidget(m_findBar);
+    setCentralWidget(central);
+    m_history = new ViewHistory(m_context, m_headView->plot(), this);
 
     buildActions();
     buildDocks();
@@ -109,6 +137,14 @@ void MainWindow::buildActions()
     m_openAction->setShortcut(QKeySequence::Open);
     m_openAction->setToolTip(tr("Open a model (.gguf, .safetensors, model folder) or a session (.attnscope)"));
     connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseAndOpen);
+    m_openFolderAction = new QAction(QIcon::fromTheme(QStringLiteral("folder-open")), tr("Open Model &Folder…"), this);
+    m_openFolderAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    m_openFolderAction->setToolTip(tr("Open a Hugging Face model folder (config.json, safetensors, tokenizer.json)"));
+    connect(m_openFolderAction, &QAction::triggered, this, &MainWindow::chooseAndOpenFolder);
+    m_findAction = new QAction(QIcon::fromTheme(QStringLiteral("edit-find")), tr("&Find Token…"), this);
+    m_findAction->setShortcut(QKeySequence::Find);
+    m_findAction->setToolTip(tr("Find text in the prompt's tokens and move the query (or key) there (Ctrl+F)"));
+    connect(m_findAction, &QAction::triggered, this, [this] { m_findBar->open(); });
     m_openTextAction = new QAction(tr("Open &Text…"), this);
     connect(m_openTextAction, &QAction::triggered, this, &MainWindow::chooseAndOpenText);
     m_saveSessionAction = new QAction(QIcon::fromTheme(QStringLiteral("document-save")), tr("&Save Session…"), this);
@@ -124,6 +160,7 @@ void MainWindow::buildActions()
     connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelRun);
     addAction(m_runAction);
     addAction(m_cancelAction);
+    addAction(m_findAction);
 }
 
 void MainWindow::buildDocks()
@@ -142,7 +179,13 @@ void MainWindow::buildDocks()
     connect(m_prompt, &PromptPanel::runRequested, this, &MainWindow::runPrompt);
     connect(m_prompt, &PromptPanel::cancelRequested, this, &MainWindow::cancelRun);
     connect(m_prompt, &PromptPanel::openTextRequested, this, &MainWindow::chooseAndOpenText);
+    connect(m_prompt, &PromptPanel::inductionProbeRequested, this, &MainWindow::startInductionProbe);
     connect(m_prompt, &PromptPanel::textEdited, this, &MainWindow::scheduleAutosave);
+    connect(m_prompt, &PromptPanel::textEdited, this, &MainWindow::updateStale);
+    connect(m_prompt, &PromptPanel::textEdited, this, [this] {
+        if (!m_sessionPath.isEmpty())
+            setWindowModified(true);
+    });
     resizeDocks({infoDock, promptDock}, {360, 360}, Qt::Horizontal);
 }
 
@@ -150,6 +193,7 @@ void MainWindow::buildMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_openAction);
+    file->addAction(m_openFolderAction);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     file->addAction(m_openTextAction);
@@ -159,21 +203,35 @@ void MainWindow::buildMenus()
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_history->stack()->createUndoAction(this, tr("&Undo"));
+    undo->setObjectName(QStringLiteral("undoAction"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = m_history->stack()->createRedoAction(this, tr("&Redo"));
+    redo->setObjectName(QStringLiteral("redoAction"));
+    redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    edit->addAction(m_findAction);
+
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(m_runAction);
     run->addAction(m_cancelAction);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
-    const ViewKind kinds[] = {ViewKind::Overview, ViewKind::Head, ViewKind::Token};
-    const QString names[] = {tr("&Overview"), tr("&Head View"), tr("&Token View")};
-    for (int i = 0; i < 3; ++i) {
-        QAction* a = m_viewMenu->addAction(names[i], this, [this, k = kinds[i]] { setView(k); });
+    const QString names[kViewKindCount] = {tr("&Overview"), tr("&Head View"), tr("&Token View"),
+                                           tr("&Key View (who attends to a token)"), tr("Head &Finder")};
+    for (int i = 0; i < kViewKindCount; ++i) {
+        const auto kinds = [](int k) { return static_cast<ViewKind>(k); };
+        QAction* a = m_viewMenu->addAction(names[i], this, [this, k = kinds(i)] { setView(k); });
         a->setShortcut(QKeySequence(Qt::CTRL | (Qt::Key_1 + i)));
     }
     m_viewMenu->addSeparator();
     QAction* reset = m_viewMenu->addAction(tr("Reset &Zoom"), this, [this] {
         m_headView->plot()->resetView();
         m_headView->plot()->replot();
+        emit m_headView->plot()->userZoomed();   // undoable like any other zoom
     });
     reset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     m_viewMenu->addSeparator();
@@ -229,6 +287,12 @@ void MainWindow::buildToolBars()
     m_dataCombo->setObjectName(QStringLiteral("dataCombo"));
     m_dataCombo->addItem(tr("weights"), displayDataId(DisplayData::Weights));
     m_dataCombo->addItem(tr("Δ vs. layer mean (signed)"), displayDataId(DisplayData::DiffFromLayerMean));
+    m_poolCombo = new QComboBox;
+    m_poolCombo->setObjectName(QStringLiteral("poolingCombo"));
+    m_poolCombo->addItem(tr("max-pool"), poolingId(Pooling::Max));
+    m_poolCombo->addItem(tr("mean-pool"), poolingId(Pooling::Mean));
+    m_poolCombo->setToolTip(tr("When a map has more tokens than pixels, each pixel shows the largest value of its "
+                               "block (max: sinks and diagonals stay visible) or the block's mean"));
     viewBar->addWidget(m_layerSpin);
     viewBar->addWidget(m_headSpin);
     viewBar->addSeparator();
@@ -236,10 +300,11 @@ void MainWindow::buildToolBars()
     viewBar->addWidget(m_scaleCombo);
     viewBar->addWidget(m_normCombo);
     viewBar->addWidget(m_dataCombo);
+    viewBar->addWidget(m_poolCombo);
 
     connect(m_layerSpin, &QSpinBox::valueChanged, this, [this](int l) { m_context->select(l, m_context->head()); });
     connect(m_headSpin, &QSpinBox::valueChanged, this, [this](int h) { m_context->select(m_context->layer(), h); });
-    for (QComboBox* c : {m_colormapCombo, m_scaleCombo, m_normCombo, m_dataCombo})
+    for (QComboBox* c : {m_colormapCombo, m_scaleCombo, m_normCombo, m_dataCombo, m_poolCombo})
         connect(c, &QComboBox::currentIndexChanged, this, &MainWindow::applyViewControls);
 }
 
@@ -251,20 +316,56 @@ void MainWindow::connectContext()
     connect(m_context, &SessionContext::viewSettingsChanged, this, [this] { syncViewControls(); scheduleAutosave(); });
     connect(m_context, &SessionContext::viewChanged, this, [this](ViewKind v) {
         m_tabs->setCurrentIndex(static_cast<int>(v));
-        if (v == ViewKind::Head)
-            m_headView->setFocus();
+        // The view's keyboard navigation works at once.
+        switch (v) {
+        case ViewKind::Overview: m_overview->grid()->setFocus(); break;
+        case ViewKind::Head: m_headView->setFocus(); break;
+        case ViewKind::Token: m_tokenView->setFocus(); break;
+        case ViewKind::Key: m_keyView->setFocus(); break;
+        case ViewKind::Finder: m_finder->table()->setFocus(); break;
+        }
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int i) { m_context->setView(static_cast<ViewKind>(i)); });
-    connect(m_overview, &OverviewPanel::headActivated, this, [this](int l, int h) {
+    auto open = [this](int l, int h) {
         m_context->select(l, h);
         setView(ViewKind::Head);
+    };
+    connect(m_overview, &OverviewPanel::headActivated, this, open);
+    connect(m_finder, &HeadFinderPanel::headActivated, this, open);
+    connect(m_keyView, &KeyViewPanel::headActivated, this, open);
+    connect(m_context, &SessionContext::staleChanged, this, [this](bool stale) {
+        if (!stale) {
+            m_staleBanner->hide();
+            return;
+        }
+        // Name the tokens the maps belong to: the run's text, elided in the middle.
+        QByteArray bytes;
+        const TokenRowsPtr tokens = m_context->tokens();
+        for (const TokenRow& t : *tokens)
+            bytes += t.bytes;
+        QString text = QString::fromUtf8(bytes).simplified();
+        if (text.size() > 140)
+            text = text.left(90) + QStringLiteral(" … ") + text.right(45);
+        m_staleBanner->setText(tr("The maps on screen were computed for the previous prompt (%1 tokens): “%2”. "
+                                  "Run (Ctrl+Enter) to compute them for the text as it is now.")
+                                   .arg(tokens->size()).arg(text));
+        m_staleBanner->show();
     });
+    connect(m_history->stack(), &QUndoStack::indexChanged, this, [this] {
+        if (!m_sessionPath.isEmpty())
+            setWindowModified(true);
+    });
+}
+
+QUndoStack* MainWindow::undoStack() const
+{
+    return m_history->stack();
 }
 
 void MainWindow::syncViewControls()
 {
     const QSignalBlocker b1(m_layerSpin), b2(m_headSpin), b3(m_colormapCombo), b4(m_scaleCombo), b5(m_normCombo),
-        b6(m_dataCombo);
+        b6(m_dataCombo), b7(m_poolCombo);
     m_layerSpin->setRange(0, std::max(0, m_context->layers() - 1));
     m_headSpin->setRange(0, std::max(0, m_context->heads() - 1));
     m_layerSpin->setValue(m_context->layer());
@@ -274,6 +375,7 @@ void MainWindow::syncViewControls()
     m_scaleCombo->setCurrentIndex(std::max(0, m_scaleCombo->findData(scaleId(s.scale))));
     m_normCombo->setCurrentIndex(std::max(0, m_normCombo->findData(normalisationId(s.normalisation))));
     m_dataCombo->setCurrentIndex(std::max(0, m_dataCombo->findData(displayDataId(s.data))));
+    m_poolCombo->setCurrentIndex(std::max(0, m_poolCombo->findData(poolingId(s.pooling))));
     m_scaleCombo->setEnabled(!s.isSigned());
     m_colormapCombo->setEnabled(!s.isSigned());
 }
@@ -292,6 +394,7 @@ void MainWindow::applyViewControls()
                           ? Normalisation::PerRow : Normalisation::Global;
     s.data = m_dataCombo->currentData().toString() == displayDataId(DisplayData::DiffFromLayerMean)
                  ? DisplayData::DiffFromLayerMean : DisplayData::Weights;
+    s.pooling = m_poolCombo->currentData().toString() == poolingId(Pooling::Mean) ? Pooling::Mean : Pooling::Max;
     m_context->setViewSettings(s);
 }
 
@@ -305,7 +408,7 @@ void MainWindow::restoreSettings()
 {
     QSettings st;
     restoreGeometry(st.value(QStringLiteral("window/geometry")).toByteArray());
-    restoreState(st.value(QStringLiteral("window/state")).toByteArray());
+    m_layoutRestored = restoreState(st.value(QStringLiteral("window/state")).toByteArray());
     m_recent = st.value(QStringLiteral("recentFiles")).toStringList();
     rebuildRecentMenu();
     const QByteArray view = st.value(QStringLiteral("preferences/viewSettings")).toByteArray();
@@ -327,6 +430,24 @@ void MainWindow::saveSettings()
     st.setValue(QStringLiteral("recentFiles"), m_recent);
     st.setValue(QStringLiteral("preferences/viewSettings"),
                 QJsonDocument(toJson(m_context->viewSettings())).toJson(QJsonDocument::Compact));
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    QMainWindow::showEvent(event);
+    if (m_docksSized || m_layoutRestored)
+        return;
+    m_docksSized = true;
+    // The docks take about a quarter of the window; the views get the rest (their content follows the width).
+    // After the first layout pass: sizes set while the window is being shown are overridden by it.
+    QTimer::singleShot(0, this, [this] {
+        const int w = std::clamp(width() / 4, 260, 380);
+        QList<QDockWidget*> docks;
+        for (const char* name : {"modelInfoDock", "promptDock"})
+            if (auto* d = findChild<QDockWidget*>(QString::fromLatin1(name)))
+                docks << d;
+        resizeDocks(docks, QList<int>(docks.size(), w), Qt::Horizontal);
+    });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -1,6 +1,7 @@
-// The attnscope main window: views in tabs (overview, head, token), docks for the model info and the prompt,
-// toolbars for selection and colour settings, File/Run/View menus, drag and drop, recent files, sessions and
-// QSettings-persisted layout. Split by feature: main_window.cpp (construction, layout, settings),
+// The attnscope main window: views in tabs (overview, head, token, key, head finder), docks for the model info
+// and the prompt, toolbars for selection and colour settings, File/Edit/Run/View menus, undo/redo of view
+// changes, token search (Ctrl+F), a banner when the maps no longer match the prompt, drag and drop, recent
+// files, sessions and QSettings-persisted layout. Split by feature: main_window.cpp (construction, layout, settings),
 // main_window_files.cpp (open, recent, sessions, autosave, drops), main_window_run.cpp (runs, progress, errors).
 // Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -17,6 +18,7 @@
 
 class QAction;
 class QComboBox;
+class QUndoStack;
 class QLabel;
 class QMenu;
 class QMessageBox;
@@ -28,12 +30,16 @@ class QToolButton;
 namespace attnscope {
 
 struct BackendSet;
+class HeadFinderPanel;
 class HeadViewPanel;
+class KeyViewPanel;
 class ModelInfoPanel;
 class OverviewPanel;
 class PromptPanel;
 class SessionBridge;
+class TokenFindBar;
 class TokenViewPanel;
+class ViewHistory;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -51,6 +57,10 @@ public:
     /// Saves asynchronously (hashing the model on a worker); emits sessionSaved or errorReported.
     void saveSession(const QString& path);
     void runPrompt();
+    /// Runs the prompt capturing only the heads set in `capture` (after a refusal: the maps of all would not fit).
+    void runPromptCapturing(CaptureMaskPtr capture);
+    /// Replaces the prompt by the repeated-random-tokens induction probe, runs it and ranks heads by induction.
+    void startInductionProbe();
     void cancelRun();
     void setPromptText(const QString& text);
     QString promptText() const;
@@ -65,6 +75,13 @@ public:
     OverviewPanel* overviewPanel() const { return m_overview; }
     HeadViewPanel* headViewPanel() const { return m_headView; }
     TokenViewPanel* tokenViewPanel() const { return m_tokenView; }
+    KeyViewPanel* keyViewPanel() const { return m_keyView; }
+    HeadFinderPanel* headFinderPanel() const { return m_finder; }
+    TokenFindBar* findBar() const { return m_findBar; }
+    ViewHistory* history() const { return m_history; }
+    QUndoStack* undoStack() const;
+    /// The "these maps belong to the previous prompt" banner (hidden while the maps match the prompt).
+    QLabel* staleBanner() const { return m_staleBanner; }
     ModelInfoPanel* modelInfoPanel() const { return m_modelInfo; }
     /// Nothing in flight: no open, run, worker job, render, tokenisation or session I/O.
     bool isSettled() const;
@@ -79,9 +96,12 @@ signals:
     void sessionSaved(const QString& path);
     void sessionRestored(const QString& path);
     void runEnded(bool finished);
+    /// A run was refused up front because its maps would not fit in memory.
+    void captureRefused(const attnscope::CaptureRefusal& refusal);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -98,6 +118,7 @@ private:
     void saveSettings();
     // main_window_files.cpp
     void chooseAndOpen();
+    void chooseAndOpenFolder();
     void chooseAndOpenText();
     void chooseAndSaveSession();
     void loadPromptFile(const QString& path);
@@ -109,11 +130,14 @@ private:
     void autosave();
     void restoreAutosave();
     void checkModelHash(const QString& path, const QString& expected);
+    void updateTitle();
     // main_window_run.cpp
     void connectBridge();
     void onModelOpened(quint64 gen, OpenedModelPtr model);
-    void onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads);
+    void onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads, CaptureMaskPtr captured);
     void onRunEnded(quint64 gen, bool finished, const QString& error);
+    void onRunRefused(quint64 gen, const CaptureRefusal& refusal);
+    void updateStale();
     void updateProgress();
     void setBusyUi(bool running);
     void reportError(const QString& title, const QString& message);
@@ -125,10 +149,17 @@ private:
     OverviewPanel* m_overview = nullptr;
     HeadViewPanel* m_headView = nullptr;
     TokenViewPanel* m_tokenView = nullptr;
+    KeyViewPanel* m_keyView = nullptr;
+    HeadFinderPanel* m_finder = nullptr;
+    TokenFindBar* m_findBar = nullptr;
+    QLabel* m_staleBanner = nullptr;
+    ViewHistory* m_history = nullptr;
     PromptPanel* m_prompt = nullptr;
     ModelInfoPanel* m_modelInfo = nullptr;
 
     QAction* m_openAction = nullptr;
+    QAction* m_openFolderAction = nullptr;
+    QAction* m_findAction = nullptr;
     QAction* m_openTextAction = nullptr;
     QAction* m_saveSessionAction = nullptr;
     QAction* m_runAction = nullptr;
@@ -141,6 +172,7 @@ private:
     QComboBox* m_scaleCombo = nullptr;
     QComboBox* m_normCombo = nullptr;
     QComboBox* m_dataCombo = nullptr;
+    QComboBox* m_poolCombo = nullptr;
     QLabel* m_statusLabel = nullptr;
     QProgressBar* m_progress = nullptr;
     QToolButton* m_statusCancel = nullptr;
@@ -153,10 +185,15 @@ private:
     bool m_errorDialogs = true;
     bool m_persistent = true;
     bool m_runAfterOpen = false;
+    bool m_layoutRestored = false;   // the docks' sizes came from QSettings
+    bool m_docksSized = false;
     int m_pendingIo = 0;
     std::optional<SessionState> m_pendingSelection;   // applied when the restored session's run starts
     QString m_expectedHash;                            // from a restored session, checked once the model opened
     QString m_cachedHashKey, m_cachedHash;             // path|size|mtime -> hash, so saves do not rehash
+    QString m_postedText;                              // the text of the run last posted
+    QString m_runText;                                 // the text the maps on screen were computed for
+    QString m_sessionPath;                             // the session last saved or opened
 };
 
 } // namespace attnscope

@@ -14,6 +14,7 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTime>
 #include "ui/background_job.h"
 
 namespace attnscope {
@@ -90,6 +91,14 @@ void MainWindow::chooseAndOpen()
     openPath(QFileInfo(path).fileName() == QStringLiteral("config.json") ? QFileInfo(path).absolutePath() : path);
 }
 
+void MainWindow::chooseAndOpenFolder()
+{
+    const QString start = m_recent.isEmpty() ? QString() : QFileInfo(m_recent.first()).absolutePath();
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"), start);
+    if (!dir.isEmpty())
+        openModel(dir, false);
+}
+
 void MainWindow::chooseAndOpenText()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open prompt text"), QString(), tr("Text (*.txt);;All files (*)"));
@@ -140,6 +149,7 @@ SessionState MainWindow::currentState() const
     s.layer = m_context->layer();
     s.head = m_context->head();
     s.query = m_context->query();
+    s.key = m_context->key();
     s.view = m_context->view();
     s.metric = m_context->metric();
     s.settings = m_context->viewSettings();
@@ -179,7 +189,11 @@ void MainWindow::saveSession(const QString& path)
             return;
         }
         addRecent(path);
-        showStatus(tr("Saved session %1").arg(QFileInfo(path).fileName()), 4000);
+        m_sessionPath = QFileInfo(path).absoluteFilePath();
+        updateTitle();
+        setWindowModified(false);
+        showStatus(tr("Saved session %1 at %2").arg(QFileInfo(path).fileName(),
+                                                    QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
         emit sessionSaved(path);
     });
 }
@@ -200,7 +214,14 @@ void MainWindow::openSession(const QString& path)
         const SessionState s = *r.first;
         addRecent(path);
         applySessionState(s);
+        m_sessionPath = QFileInfo(path).absoluteFilePath();
+        updateTitle();
+        setWindowModified(false);
         if (!QFileInfo::exists(s.modelPath)) {
+            // The maps on screen belong to another prompt (and maybe another model): they must not pass for the
+            // session's.
+            m_context->clearResults();
+            m_runText.clear();
             // Not fatal: the prompt and view are restored; the user can point at the model again.
             reportError(tr("Session model is missing"),
                         tr("The session's model %1 does not exist any more. The prompt and view settings were "
@@ -230,6 +251,17 @@ void MainWindow::checkModelHash(const QString& path, const QString& expected)
                         tr("%1 has changed since the session was saved (hash %2, the session recorded %3). "
                            "The model was re-run on the current file.").arg(path, actual.left(19), expected.left(19)));
     });
+}
+
+void MainWindow::updateTitle()
+{
+    QStringList parts;
+    if (!m_sessionPath.isEmpty())
+        parts << QFileInfo(m_sessionPath).fileName() + QStringLiteral("[*]");
+    if (OpenedModelPtr m = m_context->model())
+        parts << QFileInfo(m->path).fileName();
+    parts << QStringLiteral("attnscope");
+    setWindowTitle(parts.join(QStringLiteral(" — ")));
 }
 
 void MainWindow::addRecent(const QString& path)

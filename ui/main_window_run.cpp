@@ -2,9 +2,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
+#include "core/metrics/induction_probe.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/util/error.h"
+#include "ui/background_job.h"
+#include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
+#include "ui/panels/key_view_panel.h"
 #include "ui/panels/prompt_panel.h"
 #include "ui/session_bridge.h"
+#include "ui/widgets/capture_subset_dialog.h"
 
 #include <QAction>
 #include <QFileInfo>
@@ -41,13 +48,13 @@ void MainWindow::connectBridge()
     connect(m_bridge, &SessionBridge::runFailed, this, [this](quint64 gen, const QString& message) {
         onRunEnded(gen, false, message);
     });
+    connect(m_bridge, &SessionBridge::runRefused, this, &MainWindow::onRunRefused);
 }
 
 void MainWindow::onModelOpened(quint64, OpenedModelPtr model)
 {
     m_context->setModel(model);
     addRecent(model->path);
-    setWindowTitle(tr("attnscope — %1").arg(QFileInfo(model->path).fileName()));
     showStatus(tr("Opened %1 (%2, %3 layers × %4 heads) on %5")
                    .arg(QFileInfo(model->path).fileName(), QString::fromStdString(model->info.architecture))
                    .arg(model->info.nLayers).arg(model->info.nHeads).arg(model->backend));
@@ -55,6 +62,8 @@ void MainWindow::onModelOpened(quint64, OpenedModelPtr model)
         checkModelHash(model->path, m_expectedHash);
         m_expectedHash.clear();
     }
+    m_runText.clear();
+    updateTitle();
     if (m_runAfterOpen) {
         m_runAfterOpen = false;
         runPrompt();
@@ -62,6 +71,11 @@ void MainWindow::onModelOpened(quint64, OpenedModelPtr model)
 }
 
 void MainWindow::runPrompt()
+{
+    runPromptCapturing(nullptr);
+}
+
+void MainWindow::runPromptCapturing(CaptureMaskPtr capture)
 {
     OpenedModelPtr model = m_context->model();
     if (!model) {
@@ -78,7 +92,8 @@ void MainWindow::runPrompt()
         showStatus(tr("Type some text to run the model on"), 4000);
         return;
     }
-    m_bridge->run(model, text);
+    m_postedText = text;
+    m_bridge->run(model, text, std::move(capture));
     setBusyUi(true);
     showStatus(tr("Running %1…").arg(QFileInfo(model->path).fileName()));
 }
@@ -91,13 +106,17 @@ void MainWindow::cancelRun()
     showStatus(tr("Cancelling…"));
 }
 
-void MainWindow::onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads)
+void MainWindow::onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads, CaptureMaskPtr captured)
 {
-    m_context->beginRun(gen, std::move(tokens), layers, heads, kvHeads);
+    m_context->beginRun(gen, std::move(tokens), layers, heads, kvHeads, std::move(captured));
+    m_runText = m_postedText;
+    updateStale();   // the prompt may have been edited while the run was starting
     if (m_pendingSelection) {
         m_context->select(m_pendingSelection->layer, m_pendingSelection->head);
         if (m_pendingSelection->query >= 0)
             m_context->setQuery(m_pendingSelection->query);
+        if (m_pendingSelection->key >= 0)
+            m_context->setKey(m_pendingSelection->key);
         setView(m_pendingSelection->view);
         m_pendingSelection.reset();
     }
@@ -110,6 +129,60 @@ void MainWindow::onRunEnded(quint64 gen, bool finished, const QString& error)
     if (!error.isEmpty())
         reportError(tr("Run failed"), error);
     emit runEnded(finished);
+}
+
+void MainWindow::onRunRefused(quint64 gen, const CaptureRefusal& refusal)
+{
+    onRunEnded(gen, false, QString());
+    emit captureRefused(refusal);
+    if (!m_errorDialogs) {
+        reportError(tr("Prompt too long"), refusal.message);
+        return;
+    }
+    showStatus(tr("Prompt too long for every head: %1 tokens fit, or capture a subset").arg(refusal.maxTokensAllHeads));
+    auto* dialog = new CaptureSubsetDialog(refusal, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        if (CaptureMaskPtr mask = dialog->mask())
+            runPromptCapturing(mask);
+    });
+    dialog->open();   // window-modal, never blocking the UI thread
+}
+
+void MainWindow::updateStale()
+{
+    m_context->setStale(m_context->tokens() && !m_runText.isNull() && m_prompt->text() != m_runText);
+}
+
+void MainWindow::startInductionProbe()
+{
+    OpenedModelPtr model = m_context->model();
+    if (!model) {
+        reportError(tr("No model"), tr("Open a model first: the probe draws its words from the model's vocabulary."));
+        return;
+    }
+    ++m_pendingIo;
+    runInBackground(this, [model]() -> std::pair<QString, QString> {
+        try {
+            return {QString::fromStdString(makeInductionProbe(model->model->tokenizer()).text), QString()};
+        } catch (const Error& e) {
+            return {QString(), describeError(e)};
+        }
+    }, [this, model](std::pair<QString, QString> r) {
+        --m_pendingIo;
+        if (!r.second.isEmpty()) {
+            reportError(tr("Cannot build the induction probe"), r.second);
+            return;
+        }
+        if (model != m_context->model())
+            return;
+        m_prompt->setText(r.first);
+        runPrompt();
+        m_context->setMetric(HeadMetric::Induction);
+        m_finder->rankBy(HeadMetric::Induction);
+        setView(ViewKind::Finder);
+        showStatus(tr("Induction probe: %1 random words, then the same words again").arg(kInductionProbeTokens));
+    });
 }
 
 void MainWindow::setBusyUi(bool running)
@@ -173,7 +246,7 @@ void MainWindow::reportError(const QString& title, const QString& message)
 bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
-           && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
+           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
 }
 
 } // namespace attnscope

@@ -3,6 +3,7 @@
 #include "ui/session_bridge.h"
 
 #include "core/backend/backend_set.h"
+#include "core/model/weight_store.h"
 #include "core/session/run_request.h"
 #include "core/session/compute_session.h"
 #include "core/util/error.h"
@@ -31,6 +32,8 @@ SessionBridge::SessionBridge(std::unique_ptr<BackendSet> backends, QObject* pare
     qRegisterMetaType<LayerMapsPtr>();
     qRegisterMetaType<TokenRowsPtr>();
     qRegisterMetaType<RunSummary>();
+    qRegisterMetaType<CaptureMaskPtr>();
+    qRegisterMetaType<CaptureRefusal>();
 }
 
 SessionBridge::~SessionBridge()
@@ -48,8 +51,10 @@ void SessionBridge::toUi(F&& f)
         this, [self, f = std::forward<F>(f)]() mutable { if (self) f(*self); }, Qt::QueuedConnection);
 }
 
-quint64 SessionBridge::mapMemoryBudget()
+quint64 SessionBridge::mapMemoryBudget() const
 {
+    if (m_budgetOverride)
+        return m_budgetOverride;
     if (const uint64_t core = defaultCaptureBudgetBytes())   // 80 % of MemAvailable, as the engine uses
         return core;
     const long pages = sysconf(_SC_PHYS_PAGES);
@@ -117,37 +122,78 @@ quint64 SessionBridge::openModel(const QString& path)
     return gen;
 }
 
-quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
+quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture)
 {
     if (!model || !model->model)
         return 0;
     m_runActive = true;
     auto summary = std::make_shared<RunSummary>();
+    auto refusal = std::make_shared<CaptureRefusal>();
+    const quint64 budget = mapMemoryBudget();
     RunRequest request;
     request.text = text.toStdString();
-    request.capture.heads = CaptureSpec::Heads::All;
     request.capture.logits = CaptureSpec::Logits::Last;
     request.topK = 5;
-    request.memoryBudgetBytes = mapMemoryBudget();
+    request.memoryBudgetBytes = budget;
     quint64 gen = m_session->postTagged(
         "run",
-        [this, model, request, summary](RequestContext& ctx) {
+        [this, model, request, text, summary, refusal, capture, budget](RequestContext& ctx) mutable {
             if (!ctx.backends)
                 throw Error(ErrorKind::Internal, "", "backend", -1, "no compute backend was configured");
-            const quint64 g = ctx.generation;
             const std::shared_ptr<const LoadedModel> lm = model->model;
+            const ModelConfig& cfg = lm->config();
+            const int layers = cfg.nLayers, heads = cfg.nHeads;
+            const size_t cells = static_cast<size_t>(layers) * static_cast<size_t>(heads);
+            const CaptureMaskPtr mask = capture && capture->size() == cells ? capture : nullptr;
+            if (mask) {
+                request.capture.heads = CaptureSpec::Heads::Selected;
+                for (int l = 0; l < layers; ++l)
+                    for (int h = 0; h < heads; ++h)
+                        if ((*mask)[static_cast<size_t>(l) * static_cast<size_t>(heads) + static_cast<size_t>(h)])
+                            request.capture.selected.insert({l, h});
+            } else {
+                request.capture.heads = CaptureSpec::Heads::All;
+            }
+            // The engine's one memory estimate, checked here first so a refusal can offer what would fit.
+            std::vector<std::string> notes;
+            const TokenizedText tt = tokenizeAndCheck(*lm, request, notes);
+            const int64_t t = static_cast<int64_t>(tt.ids.size());
+            Backend& backend = ctx.backends->runBackend(nullptr, extraOps(request));
+            WeightStore& weights = ctx.backends->weightsFor(lm, backend);
+            const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
+            const MemoryEstimate e = estimateRun(*lm, t, request.capture, budget, toConvert, backend.threads());
+            if (!e.fits()) {
+                CaptureRefusal& r = *refusal;
+                r.text = text;
+                r.tokens = t;
+                r.layers = layers;
+                r.heads = heads;
+                r.capturedHeads = static_cast<int>(e.capturedMaps);
+                r.neededBytes = e.total();
+                r.budgetBytes = budget;
+                r.maxTokensAllHeads = maxTokensThatFit(*lm, request.capture, budget, toConvert, backend.threads());
+                const uint64_t perMap = e.capturedMaps > 0 ? e.captureBytes / static_cast<uint64_t>(e.capturedMaps) : 1;
+                const uint64_t rest = e.total() - e.captureBytes;
+                r.maxHeads = budget > rest ? static_cast<int>(std::min<uint64_t>((budget - rest) / std::max<uint64_t>(perMap, 1), cells)) : 0;
+                r.message = QStringLiteral("out of memory: %1. Up to %2 tokens fit with these heads, or %3 heads' maps "
+                                           "at this length: shorten the text or capture a subset.")
+                                .arg(QString::fromStdString(e.describe())).arg(r.maxTokensAllHeads).arg(r.maxHeads);
+                throw Error(ErrorKind::Resource, "", "prompt", -1, r.message.toStdString());
+            }
+            const quint64 g = ctx.generation;
             RunStreaming streaming;
-            streaming.onStarted = [this, g, lm](const TokenizedText& tt, const RunShape& shape, const MemoryEstimate&) {
-                TokenRowsPtr rows = makeTokenRows(lm->tokenizer(), tt);
-                const int layers = shape.layers, heads = shape.heads, kvHeads = shape.kvHeads;
-                toUi([g, rows, layers, heads, kvHeads](SessionBridge& b) {
+            streaming.onStarted = [this, g, lm, mask](const TokenizedText& tokens, const RunShape& shape, const MemoryEstimate&) {
+                TokenRowsPtr rows = makeTokenRows(lm->tokenizer(), tokens);
+                const int L = shape.layers, H = shape.heads, kv = shape.kvHeads;
+                toUi([g, rows, L, H, kv, mask](SessionBridge& b) {
                     if (g == b.m_currentRun)
-                        emit b.runStarted(g, rows, layers, heads, kvHeads);
+                        emit b.runStarted(g, rows, L, H, kv, mask);
                 });
             };
-            const int heads = lm->config().nHeads;
             std::stop_token stop = ctx.stop;
             streaming.onLayer = [this, g, heads, stop](const LayerCaptures& lc) {
+                if (lc.maps.empty() && lc.series.empty())
+                    return !stop.stop_requested();   // a layer with nothing captured (a subset run) is not "ready"
                 auto done = std::make_shared<LayerMaps>();
                 done->layer = lc.layer;
                 done->heads.resize(static_cast<size_t>(heads));
@@ -166,16 +212,17 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
             summary->forwardMs = r.timings.totalMs;
             summary->firstLayerMs = r.timings.firstLayerMapsMs;
             if (!r.logits.empty())
-                for (const TopToken& t : r.logits.front().top)
-                    summary->topNext << QStringLiteral("%1 %2").arg(QString::fromStdString(t.display)).arg(t.prob, 0, 'f', 2);
+                for (const TopToken& tok : r.logits.front().top)
+                    summary->topNext << QStringLiteral("%1 %2").arg(QString::fromStdString(tok.display)).arg(tok.prob, 0, 'f', 2);
             for (const std::string& n : r.notes)
                 summary->notes << QString::fromStdString(n);
         },
-        [this, summary](const RequestResult& r) {
+        [this, summary, refusal](const RequestResult& r) {
             const quint64 g = r.generation;
             const Outcome o = r.outcome;
             const QString message = r.error ? describeError(*r.error) : QString();
-            toUi([g, o, message, summary](SessionBridge& b) {
+            const bool refused = o == Outcome::Failed && refusal->tokens > 0;
+            toUi([g, o, message, summary, refusal, refused](SessionBridge& b) {
                 if (g != b.m_currentRun)
                     return;   // superseded: the newer run reports for itself
                 b.m_runActive = false;
@@ -183,6 +230,8 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text)
                     emit b.runFinished(g, *summary);
                 else if (o == Outcome::Cancelled)
                     emit b.runCancelled(g);
+                else if (refused)
+                    emit b.runRefused(g, *refusal);
                 else
                     emit b.runFailed(g, message);
             });

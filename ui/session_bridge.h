@@ -39,6 +39,23 @@ struct LayerMaps {
 };
 using LayerMapsPtr = std::shared_ptr<const LayerMaps>;
 
+/// Which heads a run captures, indexed layer * heads + head (1 = captured); a null pointer means every head.
+using CaptureMask = std::vector<uint8_t>;
+using CaptureMaskPtr = std::shared_ptr<const CaptureMask>;
+
+/// A run refused up front because its maps would not fit in memory, with what would fit instead.
+struct CaptureRefusal {
+    QString text;                 // the prompt that was refused
+    qint64 tokens = 0;
+    int layers = 0, heads = 0;
+    int capturedHeads = 0;        // what the refused run asked for
+    quint64 neededBytes = 0;
+    quint64 budgetBytes = 0;
+    qint64 maxTokensAllHeads = 0; // the longest prompt whose maps for the asked heads fit
+    quint64 maxHeads = 0;         // how many heads' maps fit at this length
+    QString message;
+};
+
 struct RunSummary {
     qint64 tokens = 0;
     double forwardMs = 0;
@@ -56,9 +73,10 @@ public:
 
     /// Opens a model file or folder on the compute thread. A newer open supersedes an older one.
     quint64 openModel(const QString& path);
-    /// Tokenises and runs the model over the text, capturing every head. A newer run supersedes (and cancels)
-    /// the current one; maps stream in through layerReady.
-    quint64 run(OpenedModelPtr model, const QString& text);
+    /// Tokenises and runs the model over the text, capturing every head (or those set in `capture`). A newer run
+    /// supersedes (and cancels) the current one; maps stream in through layerReady. A run whose maps would not
+    /// fit in mapMemoryBudget() is refused before the forward starts (runRefused).
+    quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr);
     void cancelRun();
 
     quint64 currentRun() const { return m_currentRun; }
@@ -72,16 +90,20 @@ public:
     /// Bytes the maps of a run may take: the engine's default capture budget (80 % of MemAvailable; half of
     /// physical memory when unknown). All T²·layers·heads floats are kept so head switches never recompute;
     /// a larger run fails with a Resource error before the forward starts.
-    static quint64 mapMemoryBudget();
+    quint64 mapMemoryBudget() const;
+    /// Replaces the budget (tests; 0 restores the default).
+    void setMapMemoryBudget(quint64 bytes) { m_budgetOverride = bytes; }
 
 signals:
     void modelOpened(quint64 generation, attnscope::OpenedModelPtr model);
     void modelFailed(quint64 generation, const QString& path, const QString& message);
-    void runStarted(quint64 generation, attnscope::TokenRowsPtr tokens, int layers, int heads, int kvHeads);
+    void runStarted(quint64 generation, attnscope::TokenRowsPtr tokens, int layers, int heads, int kvHeads,
+                    attnscope::CaptureMaskPtr captured);
     void layerReady(quint64 generation, attnscope::LayerMapsPtr maps);
     void runFinished(quint64 generation, const attnscope::RunSummary& summary);
     void runCancelled(quint64 generation);
     void runFailed(quint64 generation, const QString& message);
+    void runRefused(quint64 generation, const attnscope::CaptureRefusal& refusal);
 
 private:
     template <typename F> void toUi(F&& f);
@@ -91,6 +113,7 @@ private:
     quint64 m_currentOpen = 0;
     bool m_runActive = false;
     bool m_openActive = false;
+    quint64 m_budgetOverride = 0;
 };
 
 /// "format error: file: field: reason" for dialogs and the status bar.
@@ -102,3 +125,5 @@ Q_DECLARE_METATYPE(attnscope::OpenedModelPtr)
 Q_DECLARE_METATYPE(attnscope::LayerMapsPtr)
 Q_DECLARE_METATYPE(attnscope::TokenRowsPtr)
 Q_DECLARE_METATYPE(attnscope::RunSummary)
+Q_DECLARE_METATYPE(attnscope::CaptureMaskPtr)
+Q_DECLARE_METATYPE(attnscope::CaptureRefusal)

@@ -1,4 +1,4 @@
-// SessionContext: run state, selection, and the worker jobs that build thumbnails and metrics per layer.
+// SessionContext: run state, selection, and the worker jobs that build thumbnails and scores per layer.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/session_context.h"
 
@@ -11,6 +11,7 @@ namespace attnscope {
 namespace {
 
 constexpr int kThumbnailSide = 64;
+constexpr size_t kLayerMeansKept = 3;   // each is tokens² floats: 49 MB at 3,500 tokens
 
 struct LayerDigest {
     std::vector<ValueGrid> pooled;
@@ -26,13 +27,16 @@ QString viewKindId(ViewKind v)
     case ViewKind::Overview: return QStringLiteral("overview");
     case ViewKind::Head: return QStringLiteral("head");
     case ViewKind::Token: return QStringLiteral("token");
+    case ViewKind::Key: return QStringLiteral("key");
+    case ViewKind::Finder: return QStringLiteral("finder");
     }
     return QStringLiteral("overview");
 }
 
 bool viewKindFromId(const QString& id, ViewKind& out)
 {
-    for (ViewKind v : {ViewKind::Overview, ViewKind::Head, ViewKind::Token}) {
+    for (int i = 0; i < kViewKindCount; ++i) {
+        const auto v = static_cast<ViewKind>(i);
         if (viewKindId(v) == id) {
             out = v;
             return true;
@@ -47,17 +51,29 @@ SessionContext::SessionContext(QObject* parent)
 {
 }
 
+void SessionContext::dropResults()
+{
+    m_runGeneration = 0;
+    m_running = false;
+    m_stale = false;
+    m_tokens.reset();
+    m_repeats.reset();
+    m_captured.reset();
+    m_captures.clear();
+    m_layerDone.clear();
+    m_pooled.clear();
+    m_thumbnails.clear();
+    m_table = MetricsTable{};
+    m_layerMeans.clear();
+    m_layersReady = 0;
+}
+
 void SessionContext::setModel(OpenedModelPtr model)
 {
     m_model = std::move(model);
     // The old run's maps belong to the old model: drop them (and their memory) now.
-    m_runGeneration = 0;
-    m_running = false;
-    m_tokens.reset();
-    m_maps.clear();
-    m_pooled.clear();
-    m_thumbnails.clear();
-    m_layersReady = 0;
+    const bool wasStale = m_stale;
+    dropResults();
     if (m_model) {
         m_layers = m_model->info.nLayers;
         m_heads = m_model->info.nHeads;
@@ -67,30 +83,65 @@ void SessionContext::setModel(OpenedModelPtr model)
     }
     m_metricsModel->reset(0, 0, 1);
     emit modelChanged();
+    emit resultsCleared();
+    if (wasStale)
+        emit staleChanged(false);
     select(m_layer, m_head);
 }
 
-void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layers, int heads, int kvHeads)
+void SessionContext::clearResults()
 {
+    const bool wasStale = m_stale;
+    dropResults();
+    m_metricsModel->reset(0, 0, 1);
+    emit resultsCleared();
+    if (wasStale)
+        emit staleChanged(false);
+    emit thumbnailsChanged(-1);
+}
+
+void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layers, int heads, int kvHeads,
+                              CaptureMaskPtr captured)
+{
+    const bool wasStale = m_stale;
+    dropResults();
     m_runGeneration = generation;
     m_running = true;
     m_tokens = std::move(tokens);
     m_layers = layers;
     m_heads = heads;
     m_kvHeads = kvHeads;
-    m_layersReady = 0;
     const size_t n = static_cast<size_t>(layers) * static_cast<size_t>(heads);
-    m_maps.assign(n, nullptr);
+    m_captured = captured && captured->size() == n ? std::move(captured) : nullptr;
+    if (m_tokens) {
+        std::vector<int32_t> ids;
+        ids.reserve(static_cast<size_t>(m_tokens->size()));
+        for (const TokenRow& t : *m_tokens)
+            ids.push_back(t.id);
+        m_repeats = std::make_shared<const TokenRepeats>(ids);
+    }
+    m_captures.clear();
+    m_layerDone.assign(static_cast<size_t>(layers), false);
     m_pooled.assign(n, ValueGrid{});
     m_thumbnails = QVector<QImage>(static_cast<qsizetype>(n));
+    m_table.layers = layers;
+    m_table.heads = heads;
+    m_table.cells.assign(n, HeadMetrics::missing());
     m_metricsModel->setTopK(5);
     m_metricsModel->reset(layers, heads, kvHeads);
-    const int tokenCount = m_tokens ? static_cast<int>(m_tokens->size()) : 0;
+    const int tokenCount = this->tokenCount();
     if (m_query < 0 || m_query >= tokenCount)
         m_query = tokenCount - 1;
+    if (m_key >= tokenCount)
+        m_key = tokenCount - 1;
+    if (m_key < 0)
+        m_key = tokenCount > 0 ? 0 : -1;
     emit runStarted();
+    if (wasStale)
+        emit staleChanged(false);
     select(m_layer, m_head);
     emit queryChanged(m_query);
+    emit keyChanged(m_key);
 }
 
 void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
@@ -99,9 +150,19 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
         return;
     std::vector<AttentionMapPtr> heads = maps->heads;
     heads.resize(static_cast<size_t>(m_heads));
-    for (int h = 0; h < m_heads; ++h)
-        m_maps[static_cast<size_t>(maps->layer) * static_cast<size_t>(m_heads) + static_cast<size_t>(h)] = heads[static_cast<size_t>(h)];
-    ++m_layersReady;
+    for (const AttentionMapPtr& m : maps->captures.maps)
+        m_captures.add(m);
+    for (const CapturedSeriesPtr& s : maps->captures.series)
+        m_captures.add(s);
+    for (const AttentionMapPtr& m : heads)   // streams that only fill `heads` (tests, older producers)
+        if (m)
+            m_captures.add(m);
+    if (!m_layerDone[static_cast<size_t>(maps->layer)]) {
+        m_layerDone[static_cast<size_t>(maps->layer)] = true;
+        ++m_layersReady;
+    }
+    for (auto it = m_layerMeans.begin(); it != m_layerMeans.end();)
+        it = it->first == maps->layer ? m_layerMeans.erase(it) : it + 1;
     emit layerReady(maps->layer);
     startDigest(maps->layer, std::move(heads));
 }
@@ -116,22 +177,71 @@ void SessionContext::endRun(quint64 generation, bool finished)
 
 bool SessionContext::hasLayer(int layer) const
 {
-    return map(layer, 0) != nullptr;
+    return layer >= 0 && layer < static_cast<int>(m_layerDone.size()) && m_layerDone[static_cast<size_t>(layer)];
+}
+
+bool SessionContext::isCaptured(int layer, int head) const
+{
+    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads)
+        return false;
+    return !m_captured || (*m_captured)[index(layer, head)] != 0;
+}
+
+int SessionContext::capturedHeadCount() const
+{
+    if (!m_captured)
+        return m_layers * m_heads;
+    return static_cast<int>(std::count(m_captured->begin(), m_captured->end(), uint8_t(1)));
 }
 
 AttentionMapPtr SessionContext::map(int layer, int head) const
 {
-    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads || m_maps.empty())
+    return map(Quantity::AttentionProbs, layer, head);
+}
+
+AttentionMapPtr SessionContext::map(Quantity q, int layer, int head) const
+{
+    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads)
         return nullptr;
-    return m_maps[static_cast<size_t>(layer) * static_cast<size_t>(m_heads) + static_cast<size_t>(head)];
+    return m_captures.map(q, layer, head);
+}
+
+CapturedSeriesPtr SessionContext::series(Quantity q, int layer, int head) const
+{
+    return m_captures.series(q, layer, head);
 }
 
 std::vector<AttentionMapPtr> SessionContext::layerMaps(int layer) const
 {
-    std::vector<AttentionMapPtr> out;
-    for (int h = 0; h < m_heads; ++h)
-        out.push_back(map(layer, h));
-    return out;
+    return m_captures.layerMaps(Quantity::AttentionProbs, layer, m_heads);
+}
+
+void SessionContext::setStale(bool stale)
+{
+    stale = stale && m_tokens != nullptr;   // nothing on screen cannot be stale
+    if (stale == m_stale)
+        return;
+    m_stale = stale;
+    emit staleChanged(stale);
+}
+
+std::shared_ptr<const std::vector<float>> SessionContext::cachedLayerMean(int layer) const
+{
+    for (const auto& [l, mean] : m_layerMeans)
+        if (l == layer)
+            return mean;
+    return nullptr;
+}
+
+void SessionContext::cacheLayerMean(quint64 generation, int layer, std::shared_ptr<const std::vector<float>> mean)
+{
+    if (generation != m_runGeneration || !mean || !hasLayer(layer))
+        return;
+    for (auto it = m_layerMeans.begin(); it != m_layerMeans.end();)
+        it = it->first == layer ? m_layerMeans.erase(it) : it + 1;
+    m_layerMeans.emplace_front(layer, std::move(mean));
+    while (m_layerMeans.size() > kLayerMeansKept)
+        m_layerMeans.pop_back();
 }
 
 QImage SessionContext::thumbnail(int layer, int head) const
@@ -147,30 +257,33 @@ void SessionContext::startDigest(int layer, std::vector<AttentionMapPtr> maps)
     ++m_pendingJobs;
     const quint64 gen = m_runGeneration;
     const ViewSettings settings = m_settings;
-    runInBackground(this, [maps = std::move(maps), settings]() {
+    std::shared_ptr<const TokenRepeats> repeats = m_repeats;
+    runInBackground(this, [maps = std::move(maps), settings, repeats]() {
         LayerDigest d;
         for (const AttentionMapPtr& m : maps) {
             if (!m) {
                 d.pooled.emplace_back();
                 d.images.push_back({});
-                d.metrics.push_back(HeadMetrics{});
+                d.metrics.push_back(HeadMetrics::missing());
                 continue;
             }
             HeatmapSource src{m, nullptr};
             d.pooled.push_back(poolSource(src, kThumbnailSide));
             d.images.push_back(colouriseGrid(d.pooled.back(), settings, false).image);
-            d.metrics.push_back(computeHeadMetrics(*m));
+            d.metrics.push_back(computeHeadMetrics(*m, {}, repeats.get()));
         }
         return d;
     }, [this, layer, gen, settings](LayerDigest d) {
         if (gen == m_runGeneration && layer < m_layers) {
             for (int h = 0; h < m_heads && h < static_cast<int>(d.pooled.size()); ++h) {
-                const size_t k = static_cast<size_t>(layer) * static_cast<size_t>(m_heads) + static_cast<size_t>(h);
+                const size_t k = index(layer, h);
                 m_pooled[k] = std::move(d.pooled[static_cast<size_t>(h)]);
                 m_thumbnails[static_cast<qsizetype>(k)] = d.images[h];
+                m_table.cells[k] = d.metrics[static_cast<size_t>(h)];
             }
             m_metricsModel->setLayer(layer, d.metrics);
             emit thumbnailsChanged(layer);
+            emit metricsChanged(layer);
             if (!(settings == m_settings))
                 recolourThumbnails();   // the settings moved while this layer was being built
         }
@@ -239,12 +352,22 @@ void SessionContext::step(int dLayer, int dHead)
 
 void SessionContext::setQuery(int position)
 {
-    const int n = m_tokens ? static_cast<int>(m_tokens->size()) : 0;
+    const int n = tokenCount();
     const int q = n > 0 ? std::clamp(position, 0, n - 1) : -1;
     if (q == m_query)
         return;
     m_query = q;
     emit queryChanged(q);
+}
+
+void SessionContext::setKey(int position)
+{
+    const int n = tokenCount();
+    const int k = n > 0 ? std::clamp(position, 0, n - 1) : -1;
+    if (k == m_key)
+        return;
+    m_key = k;
+    emit keyChanged(k);
 }
 
 void SessionContext::setViewSettings(const ViewSettings& s)
@@ -258,7 +381,10 @@ void SessionContext::setViewSettings(const ViewSettings& s)
 
 void SessionContext::setMetric(HeadMetric m)
 {
+    if (m == m_metricsModel->metric())
+        return;
     m_metricsModel->setMetric(m);
+    emit metricChanged(m);
 }
 
 void SessionContext::setView(ViewKind v)

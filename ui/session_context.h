@@ -1,11 +1,12 @@
-// The state every panel observes (ARCHITECTURE §9): the current model, the run's tokens and maps, per-head
-// thumbnails and metrics, the selection (layer, head, query token) and the view settings. Panels talk to the
-// context, never to each other. Heavy preparation (pooling, metrics, colourising) runs on QtConcurrent
-// workers over immutable snapshots and is accepted back only when its generation is still current.
-// Threading: UI thread.
+// The state every panel observes: the current model, the run's tokens and maps, per-head thumbnails and scores,
+// the selection (layer, head, query token, key token), the view settings and whether the maps still belong to
+// the prompt on screen. Panels talk to the context, never to each other. Heavy preparation (pooling, scores,
+// colourising, layer means) runs on worker threads over immutable snapshots and is accepted back only when its
+// generation is still current. Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/metrics/head_metrics.h"
+#include "core/results/capture_store.h"
 #include "ui/models/head_metrics_model.h"
 #include "ui/render/heatmap_image.h"
 #include "ui/render/view_settings.h"
@@ -15,9 +16,12 @@
 #include <QObject>
 #include <QVector>
 
+#include <deque>
+
 namespace attnscope {
 
-enum class ViewKind { Overview, Head, Token };
+enum class ViewKind { Overview, Head, Token, Key, Finder };
+inline constexpr int kViewKindCount = 5;
 QString viewKindId(ViewKind v);
 bool viewKindFromId(const QString& id, ViewKind& out);
 
@@ -29,25 +33,50 @@ public:
     // ---- model and run (fed by the main window from SessionBridge signals) ----
     void setModel(OpenedModelPtr model);
     OpenedModelPtr model() const { return m_model; }
-    void beginRun(quint64 generation, TokenRowsPtr tokens, int layers, int heads, int kvHeads);
+    /// `captured`: which heads the run captures (layer * heads + head), null = every head.
+    void beginRun(quint64 generation, TokenRowsPtr tokens, int layers, int heads, int kvHeads,
+                  CaptureMaskPtr captured = nullptr);
     void addLayer(quint64 generation, LayerMapsPtr maps);
     void endRun(quint64 generation, bool finished);
+    /// Drops the run's maps, thumbnails and scores (the model stays open): they belong to nothing on screen.
+    void clearResults();
 
     quint64 runGeneration() const { return m_runGeneration; }
     bool isRunning() const { return m_running; }
     TokenRowsPtr tokens() const { return m_tokens; }
+    int tokenCount() const { return m_tokens ? static_cast<int>(m_tokens->size()) : 0; }
     int layers() const { return m_layers; }
     int heads() const { return m_heads; }
     int kvHeads() const { return m_kvHeads; }
     int groupSize() const { return m_kvHeads > 0 ? m_heads / m_kvHeads : 1; }
     int layersReady() const { return m_layersReady; }
     bool hasLayer(int layer) const;
+    /// Whether the run captures this head (false for heads left out of a subset capture).
+    bool isCaptured(int layer, int head) const;
+    bool capturesEveryHead() const { return !m_captured; }
+    int capturedHeadCount() const;
+    /// The run's captured items by (quantity, layer, head) (core/capture/quantity.h): every view reads them here.
+    const CaptureStore& captures() const { return m_captures; }
+    /// The attention probabilities of a head (null when not captured).
     AttentionMapPtr map(int layer, int head) const;
+    AttentionMapPtr map(Quantity q, int layer, int head) const;
+    CapturedSeriesPtr series(Quantity q, int layer, int head) const;
     std::vector<AttentionMapPtr> layerMaps(int layer) const;
 
-    // ---- overview products ----
+    // ---- the maps' relation to the prompt on screen ----
+    /// True when the prompt was edited after the run: the maps belong to the run's tokens, not the text shown.
+    bool isStale() const { return m_stale; }
+    void setStale(bool stale);
+
+    // ---- derived products ----
     QImage thumbnail(int layer, int head) const;
     HeadMetricsModel* metricsModel() const { return m_metricsModel; }
+    /// Every score of every head computed so far (NaN where not yet computed or not captured).
+    const MetricsTable& metricsTable() const { return m_table; }
+    /// The layer's mean map over its heads when cached (the Δ view), else null; cacheLayerMean stores one
+    /// computed on a worker (a few layers are kept: each is tokens² floats).
+    std::shared_ptr<const std::vector<float>> cachedLayerMean(int layer) const;
+    void cacheLayerMean(quint64 generation, int layer, std::shared_ptr<const std::vector<float>> mean);
     /// Number of worker jobs whose results have not come back yet (digests, recolouring).
     int pendingJobs() const { return m_pendingJobs; }
 
@@ -55,11 +84,13 @@ public:
     int layer() const { return m_layer; }
     int head() const { return m_head; }
     int query() const { return m_query; }
+    int key() const { return m_key; }
     /// Clamps to the model's shape; emits selectionChanged when it changes.
     void select(int layer, int head);
     /// Moves the selection: heads wrap into the neighbouring layer, layers clamp.
     void step(int dLayer, int dHead);
     void setQuery(int position);
+    void setKey(int position);
     const ViewSettings& viewSettings() const { return m_settings; }
     void setViewSettings(const ViewSettings& s);
     HeadMetric metric() const { return m_metricsModel->metric(); }
@@ -72,31 +103,47 @@ signals:
     void runStarted();
     void layerReady(int layer);
     void thumbnailsChanged(int layer);   // -1: all layers
+    void metricsChanged(int layer);      // a layer's scores arrived
     void runEnded(bool finished);
+    void resultsCleared();
+    void staleChanged(bool stale);
     void selectionChanged(int layer, int head);
     void queryChanged(int position);
+    void keyChanged(int position);
     void viewSettingsChanged();
+    void metricChanged(attnscope::HeadMetric metric);   // the summary heatmap's score
     void viewChanged(attnscope::ViewKind view);
     void idleChanged();                  // pendingJobs() dropped to 0
 
 private:
+    void dropResults();
     void startDigest(int layer, std::vector<AttentionMapPtr> maps);
     void recolourThumbnails();
     void jobDone();
+    size_t index(int layer, int head) const
+    {
+        return static_cast<size_t>(layer) * static_cast<size_t>(m_heads) + static_cast<size_t>(head);
+    }
 
     OpenedModelPtr m_model;
     TokenRowsPtr m_tokens;
+    std::shared_ptr<const TokenRepeats> m_repeats;
+    CaptureMaskPtr m_captured;
     quint64 m_runGeneration = 0;
     bool m_running = false;
+    bool m_stale = false;
     int m_layers = 0, m_heads = 0, m_kvHeads = 0, m_layersReady = 0;
-    std::vector<AttentionMapPtr> m_maps;   // layer * heads + head
+    CaptureStore m_captures;               // every captured item of the run, keyed by (quantity, layer, head)
+    std::vector<bool> m_layerDone;
     std::vector<ValueGrid> m_pooled;       // ≤ 64² max-pooled copies for the thumbnails
     QVector<QImage> m_thumbnails;
+    MetricsTable m_table;
+    std::deque<std::pair<int, std::shared_ptr<const std::vector<float>>>> m_layerMeans;   // most recent first
     quint64 m_recolourGeneration = 0;
     HeadMetricsModel* m_metricsModel = nullptr;
     int m_pendingJobs = 0;
 
-    int m_layer = 0, m_head = 0, m_query = -1;
+    int m_layer = 0, m_head = 0, m_query = -1, m_key = -1;
     ViewSettings m_settings;
     ViewKind m_view = ViewKind::Overview;
 };

@@ -23,6 +23,7 @@ QJsonObject sessionToJson(const SessionState& s)
     sel[QStringLiteral("layer")] = s.layer;
     sel[QStringLiteral("head")] = s.head;
     sel[QStringLiteral("query")] = s.query;
+    sel[QStringLiteral("key")] = s.key;
     QJsonObject o;
     o[QStringLiteral("format")] = QString::fromUtf8(kSessionFormat);
     o[QStringLiteral("version")] = kSessionVersion;
@@ -61,6 +62,7 @@ std::optional<SessionState> sessionFromJson(const QJsonObject& o, QString* error
     s.layer = std::clamp(sel.value(QStringLiteral("layer")).toInt(0), 0, 1 << 16);
     s.head = std::clamp(sel.value(QStringLiteral("head")).toInt(0), 0, 1 << 16);
     s.query = std::clamp(sel.value(QStringLiteral("query")).toInt(-1), -1, INT_MAX - 1);
+    s.key = std::clamp(sel.value(QStringLiteral("key")).toInt(-1), -1, INT_MAX - 1);
     ViewKind v;
     if (viewKindFromId(o.value(QStringLiteral("view")).toString(), v))
         s.view = v;

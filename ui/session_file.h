@@ -22,6 +22,7 @@ struct SessionState {
     int layer = 0;
     int head = 0;
     int query = -1;
+    int key = -1;
     ViewKind view = ViewKind::Overview;
     HeadMetric metric = HeadMetric::SinkShare;
     ViewSettings settings;

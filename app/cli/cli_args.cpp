@@ -65,7 +65,7 @@ Args parseArgs(int argc, char** argv, const std::set<std::string>& valueOptions,
 {
     Args a;
     if (argc < 2)
-        usage("missing command (info, tokenize, run, bench); see --help");
+        usage("missing command (info, tokenize, run, bench, heads); see --help");
     a.command = argv[1];
     for (int i = 2; i < argc; ++i) {
         std::string s = argv[i];

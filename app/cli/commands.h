@@ -14,6 +14,7 @@ int cmdRun(const Args& a);
 int cmdBench(const Args& a);
 int cmdStats(const Args& a);
 int cmdCompare(const Args& a);
+int cmdHeads(const Args& a);
 
 /// --text or --text-file (UTF-8), whichever is given; throws Error(Usage) when neither is.
 std::string inputText(const Args& a);

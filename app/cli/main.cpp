@@ -29,6 +29,8 @@ const char* kUsage =
     "  compare MODEL --text T --variant SPEC [--variant SPEC …]   the baseline vs what-if attention variants:\n"
     "                                  perplexity, KL per position, top-1 agreement, mass outside each mask\n"
     "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
+    "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending]\n"
+    "                                  every head's scores, ranked by one (default: induction)\n"
     "\n"
     "common options:\n"
     "  --json               machine-readable output\n"
@@ -75,7 +77,10 @@ int main(int argc, char** argv)
         if (cmd == "stats")
             return cli::cmdStats(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "sink-threshold"},
                                                 flags({"beyond-context"})));
-        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench, stats, compare; see --help)\n", argv[1]);
+        if (cmd == "heads")
+            return cli::cmdHeads(cli::parseArgs(argc, argv, {"text", "text-file", "score", "top", "threads", "backend", "seed"},
+                                                flags({"ascending", "induction-probe"})));
+        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench, heads, stats, compare; see --help)\n", argv[1]);
         return 2;
     } catch (const Error& e) {
         std::fprintf(stderr, "attnscope-cli: error: %s\n", e.what());

@@ -3,10 +3,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/benchmark_ui.h"
 
+#include "core/metrics/head_ranking.h"
 #include "core/tokenizer/tokenizer.h"
 #include "ui/main_window.h"
+#include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/session_bridge.h"
+#include "ui/widgets/attention_plot.h"
+#include "ui/widgets/capture_subset_dialog.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -22,6 +26,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <numeric>
 #include <vector>
 
 namespace attnscope::gui {
@@ -74,7 +79,7 @@ QString promptOfLength(const Tokenizer& tok, int tokens)
 
 } // namespace
 
-int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repeats)
+int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repeats, const QString& captureLayers)
 {
     SessionContext* ctx = w.context();
     HeadViewPanel* hv = w.headViewPanel();
@@ -87,6 +92,18 @@ int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repe
         return 1;
     }
     const QString text = promptOfLength(ctx->model()->model->tokenizer(), tokens);
+    CaptureMaskPtr capture;
+    if (!captureLayers.isEmpty()) {
+        QString why;
+        const auto layers = parseIndexRanges(captureLayers, ctx->model()->info.nLayers, &why);
+        if (!layers) {
+            std::fprintf(stderr, "attnscope: --capture-layers: %s\n", qPrintable(why));
+            return 2;
+        }
+        std::vector<int> heads(static_cast<size_t>(ctx->model()->info.nHeads));
+        std::iota(heads.begin(), heads.end(), 0);
+        capture = makeCaptureMask(ctx->model()->info.nLayers, ctx->model()->info.nHeads, *layers, heads);
+    }
     w.setPromptText(text);
     w.setView(ViewKind::Head);
     waitUntil([&] { return w.isSettled(); }, 10000);
@@ -130,7 +147,7 @@ int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repe
         lastTick = probeClock.elapsed();
         probing = true;
         t.start();
-        w.runPrompt();
+        w.runPromptCapturing(capture);
         if (!waitUntil([&] { return ended; }, 600000) || !error.isEmpty()) {
             std::fprintf(stderr, "attnscope: the benchmark run failed: %s\n", qPrintable(error));
             return 1;
@@ -147,20 +164,53 @@ int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repe
     }
     probe.stop();
 
-    // Head switches at full prompt length: every head of layers 0..2 in order (Right arrow equivalent).
-    std::vector<double> switches;
-    ctx->select(0, 0);
-    waitUntil([&] { return w.isSettled(); }, 10000);
+    // Head switches at full prompt length: every head of layers 0..2 in order (Right arrow equivalent), first
+    // showing weights, then Δ vs layer mean (each new layer computes its mean once; the rest reuse it).
     const int n = std::min(27, ctx->layers() * ctx->heads() - 1);
-    for (int k = 0; k < n; ++k) {
-        bool shown = false;
+    auto switchHeads = [&]() {
+        std::vector<double> out;
+        ctx->select(0, 0);
+        waitUntil([&] { return w.isSettled(); }, 60000);
+        for (int k = 0; k < n; ++k) {
+            bool shown = false;
+            QElapsedTimer t;
+            t.start();
+            auto c = QObject::connect(hv, &HeadViewPanel::rendered, [&](int, int) { shown = true; });
+            ctx->step(0, 1);
+            waitUntil([&] { return shown && !hv->isBusy(); }, 10000);
+            out.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
+            QObject::disconnect(c);
+        }
+        return out;
+    };
+    const std::vector<double> switches = switchHeads();
+    ViewSettings diff = ctx->viewSettings();
+    const ViewSettings weights = diff;
+    diff.data = DisplayData::DiffFromLayerMean;
+    ctx->setViewSettings(diff);
+    const std::vector<double> diffSwitches = switchHeads();
+    ctx->setViewSettings(weights);
+    waitUntil([&] { return w.isSettled(); }, 60000);
+
+    // The head finder's ranking of every head once the run's scores are in, on screen: the table re-read and
+    // re-ranked through core (what happens after each layer and at the end of a run) and repainted; and core's
+    // rankHeads alone.
+    w.setView(ViewKind::Finder);
+    waitUntil([&] { return w.isSettled(); }, 10000);
+    std::vector<double> finderMs, rankMs;
+    for (int k = 0; k < 11; ++k) {
+        w.headFinderPanel()->rankBy(k % 2 ? HeadMetric::Induction : HeadMetric::PrevToken);
+        QElapsedTimer shown;
+        shown.start();
+        w.headFinderPanel()->refresh();
+        w.headFinderPanel()->repaint();   // synchronous: the ranked table is on screen when this returns
+        finderMs.push_back(static_cast<double>(shown.nsecsElapsed()) / 1e6);
         QElapsedTimer t;
         t.start();
-        auto c = QObject::connect(hv, &HeadViewPanel::rendered, [&](int, int) { shown = true; });
-        ctx->step(0, 1);
-        waitUntil([&] { return shown && !hv->isBusy(); }, 10000);
-        switches.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
-        QObject::disconnect(c);
+        const auto ranked = rankHeads(ctx->metricsTable(), HeadMetric::Induction);
+        rankMs.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
+        if (ranked.empty())
+            return 1;
     }
 
     std::vector<double> sortedGaps = gaps;
@@ -181,6 +231,14 @@ int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repe
     o[QStringLiteral("head_switch_ms_median")] = median(switches);
     o[QStringLiteral("head_switch_ms_max")] = switches.empty() ? 0 : *std::max_element(switches.begin(), switches.end());
     o[QStringLiteral("head_switches")] = static_cast<int>(switches.size());
+    o[QStringLiteral("head_switch_diff_from_layer_mean_ms_median")] = median(diffSwitches);
+    o[QStringLiteral("head_switch_diff_from_layer_mean_ms_max")] = diffSwitches.empty() ? 0 : *std::max_element(diffSwitches.begin(), diffSwitches.end());
+    o[QStringLiteral("head_switch_diff_from_layer_mean_ms")] = toArray(diffSwitches);
+    o[QStringLiteral("head_finder_rank_all_heads_ms_median")] = median(finderMs);
+    o[QStringLiteral("core_rank_heads_ms_median")] = median(rankMs);
+    o[QStringLiteral("heads_ranked")] = ctx->metricsTable().layers * ctx->metricsTable().heads;
+    o[QStringLiteral("captured_heads")] = ctx->capturedHeadCount();
+    o[QStringLiteral("head_view_pixels")] = QStringLiteral("%1x%2").arg(hv->plot()->dataAreaPixels().width()).arg(hv->plot()->dataAreaPixels().height());
     o[QStringLiteral("ui_stall_ms_max_during_runs")] = maxGap;
     o[QStringLiteral("ui_stall_ms_p99_during_runs")] = p99;
     std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Indented).constData());

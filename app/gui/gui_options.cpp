@@ -33,7 +33,11 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption textFile(QStringLiteral("text-file"), QStringLiteral("Read the prompt from a UTF-8 file"), QStringLiteral("FILE"));
     const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("Selected layer"), QStringLiteral("L"));
     const QCommandLineOption head(QStringLiteral("head"), QStringLiteral("Selected head"), QStringLiteral("H"));
-    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head or token"), QStringLiteral("VIEW"));
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head, token, key or finder"), QStringLiteral("VIEW"));
+    const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Selected query token"), QStringLiteral("Q"));
+    const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("Selected key token (key view)"), QStringLiteral("K"));
+    const QCommandLineOption score(QStringLiteral("score"), QStringLiteral("Score of the summary heatmap and the head finder (docs/METRICS.md)"), QStringLiteral("NAME"));
+    const QCommandLineOption probe(QStringLiteral("induction-probe"), QStringLiteral("Run the repeated-random-tokens induction probe instead of a text"));
     const QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Run, render, save a PNG of the main window and exit"), QStringLiteral("OUT.png"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x900)"), QStringLiteral("WxH"));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: all cores)"), QStringLiteral("N"));
@@ -41,8 +45,9 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption bench(QStringLiteral("benchmark-ui"), QStringLiteral("Measure Run→first maps on screen and head switching; print JSON"));
     const QCommandLineOption tokens(QStringLiteral("tokens"), QStringLiteral("Prompt length for --benchmark-ui (default 1024)"), QStringLiteral("N"));
     const QCommandLineOption repeats(QStringLiteral("repeat"), QStringLiteral("Runs for --benchmark-ui (default 5)"), QStringLiteral("N"));
+    const QCommandLineOption captureLayers(QStringLiteral("capture-layers"), QStringLiteral("--benchmark-ui: capture only these layers, e.g. 0-3 (long prompts whose maps of every head would not fit)"), QStringLiteral("RANGE"));
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds before --screenshot gives up (default 300)"), QStringLiteral("S"));
-    p.addOptions({text, textFile, layer, head, view, shot, size, threads, backend, bench, tokens, repeats, timeout});
+    p.addOptions({text, textFile, layer, head, view, query, key, score, probe, shot, size, threads, backend, bench, tokens, repeats, captureLayers, timeout});
     if (!p.parse(arguments)) {
         *error = p.errorText();
         return std::nullopt;
@@ -86,9 +91,29 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     if (p.isSet(view)) {
         ViewKind k;
         if (!viewKindFromId(p.value(view), k))
-            return fail(QStringLiteral("--view must be overview, head or token"));
+            return fail(QStringLiteral("--view must be overview, head, token, key or finder"));
         o.view = k;
     }
+    if (p.isSet(query)) {
+        if (!parseInt(p.value(query), 0, 1 << 24, v))
+            return fail(QStringLiteral("--query must be a non-negative integer"));
+        o.query = v;
+    }
+    if (p.isSet(key)) {
+        if (!parseInt(p.value(key), 0, 1 << 24, v))
+            return fail(QStringLiteral("--key must be a non-negative integer"));
+        o.key = v;
+    }
+    if (p.isSet(score)) {
+        HeadMetric m;
+        if (!headMetricFromId(p.value(score).toStdString(), m))
+            return fail(QStringLiteral("--score must be one of sink, entropy, distance, topk, prev_token, duplicate, "
+                                       "induction, self, distance_nosink, entropy_nosink"));
+        o.score = m;
+    }
+    o.inductionProbe = p.isSet(probe);
+    if (o.inductionProbe && o.text)
+        return fail(QStringLiteral("--induction-probe replaces --text/--text-file: give one of them"));
     o.screenshot = p.value(shot);
     if (p.isSet(size)) {
         const QStringList wh = p.value(size).split(QLatin1Char('x'));
@@ -102,6 +127,7 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     if (p.isSet(backend))
         o.backend = p.value(backend);
     o.benchmark = p.isSet(bench);
+    o.benchmarkLayers = p.value(captureLayers);
     if (p.isSet(tokens) && !parseInt(p.value(tokens), 2, 1 << 16, o.benchmarkTokens))
         return fail(QStringLiteral("--tokens must be between 2 and 65536"));
     if (p.isSet(repeats) && !parseInt(p.value(repeats), 1, 1000, o.benchmarkRepeats))

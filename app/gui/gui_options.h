@@ -1,5 +1,6 @@
-// The attnscope GUI command line: MODEL (or SESSION), --text/--text-file, --layer, --head, --view,
-// --screenshot OUT.png, --size WxH, --threads, --backend, and the UI benchmark (--benchmark-ui --tokens N).
+// The attnscope GUI command line: MODEL (or SESSION), --text/--text-file or --induction-probe, --layer, --head,
+// --query, --key, --view, --score, --screenshot OUT.png, --size WxH, --threads, --backend, and the UI benchmark
+// (--benchmark-ui --tokens N).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "ui/session_context.h"
@@ -17,6 +18,9 @@ struct GuiOptions {
     std::optional<QString> text;   // from --text or --text-file (read by the parser: it runs before the UI)
     std::optional<int> layer, head;
     std::optional<ViewKind> view;
+    std::optional<int> query, key;
+    std::optional<HeadMetric> score;   // summary heatmap and head-finder ranking
+    bool inductionProbe = false;       // run the repeated-random-tokens probe instead of a text
     QString screenshot;            // OUT.png: render, save and exit
     QSize size{1400, 900};
     int threads = 0;               // 0 = the backend's default
@@ -24,6 +28,7 @@ struct GuiOptions {
     bool benchmark = false;
     int benchmarkTokens = 1024;
     int benchmarkRepeats = 5;
+    QString benchmarkLayers;       // --capture-layers: capture only these layers ("0-3"); empty = every head
     int timeoutSeconds = 300;
 };
 

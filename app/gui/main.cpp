@@ -8,29 +8,48 @@
 #include "gui/benchmark_ui.h"
 #include "kernels/backends/register_backends.h"
 #include "ui/main_window.h"
+#include "ui/panels/head_finder_panel.h"
+#include "ui/session_bridge.h"
 
 #include <QApplication>
 #include <QTimer>
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 using namespace attnscope;
 
+namespace {
+
+void setApplicationNames()
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("attnscope"));
+    QCoreApplication::setApplicationName(QStringLiteral("attnscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(ATTNSCOPE_VERSION));
+}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("attnscope"));
-    QApplication::setApplicationName(QStringLiteral("attnscope"));
-    QApplication::setApplicationVersion(QStringLiteral(ATTNSCOPE_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("io.github.attnscope.attnscope"));
-
-    QString error;
-    const auto opts = gui::parseGuiOptions(QApplication::arguments(), &error);
-    if (!opts) {
-        std::fprintf(stderr, "attnscope: %s\n", qPrintable(error));
-        return 2;
+    // The command line is parsed before any window system is touched: --help, --version and usage errors work
+    // without a display (QApplication would abort on a machine with no X server or Wayland socket).
+    std::optional<gui::GuiOptions> opts;
+    {
+        QCoreApplication pre(argc, argv);
+        setApplicationNames();
+        QString error;
+        opts = gui::parseGuiOptions(QCoreApplication::arguments(), &error);   // exits for --help / --version
+        if (!opts) {
+            std::fprintf(stderr, "attnscope: %s\n", qPrintable(error));
+            return 2;
+        }
     }
+
+    QApplication app(argc, argv);
+    setApplicationNames();
+    QApplication::setDesktopFileName(QStringLiteral("io.github.attnscope.attnscope"));
 
     std::unique_ptr<BackendSet> backends;
     try {
@@ -51,18 +70,42 @@ int main(int argc, char** argv)
     window.show();
 
     if (opts->benchmark)
-        return gui::runUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats);
+        return gui::runUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats,
+                                   opts->benchmarkLayers);
 
     std::unique_ptr<gui::ScreenshotDriver> driver;
     if (!opts->screenshot.isEmpty())
         driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds);
     if (opts->view)
         window.setView(*opts->view);
+    if (opts->score) {
+        window.context()->setMetric(*opts->score);
+        window.headFinderPanel()->rankBy(*opts->score);
+    }
+    // Selections that need the run's tokens (and a view/score the probe would otherwise replace) are applied when
+    // the run starts.
+    QObject::connect(window.context(), &SessionContext::runStarted, &window, [&window, &opts] {
+        if (opts->query)
+            window.context()->setQuery(*opts->query);
+        if (opts->key)
+            window.context()->setKey(*opts->key);
+        if (opts->view)
+            window.setView(*opts->view);
+        if (opts->score) {
+            window.context()->setMetric(*opts->score);
+            window.headFinderPanel()->rankBy(*opts->score);
+        }
+    });
     if (!opts->path.isEmpty()) {
-        if (opts->path.endsWith(QStringLiteral(".attnscope")))
+        if (opts->path.endsWith(QStringLiteral(".attnscope"))) {
             window.openSession(opts->path);
-        else
+        } else if (opts->inductionProbe) {
+            QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
+                             [&window] { window.startInductionProbe(); }, Qt::SingleShotConnection);
+            window.openModel(opts->path, false);
+        } else {
             window.openModel(opts->path, /*runAfterOpen=*/opts->text.has_value() || driver != nullptr);
+        }
     }
     return QApplication::exec();
 }

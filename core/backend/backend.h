@@ -168,8 +168,19 @@ struct AttentionArgs {
     float* out = nullptr; int64_t ldo = 0;
     float* const* probs = nullptr;   // heads entries, each may be null
     float* const* lse = nullptr;     // heads entries, each may be null
+    /// The log-sum-exp split for exact tile recomputation: the row's max m_i and log Σ_j exp(s_ij − m_i) (heads
+    /// entries, each T, may be null). A float m + log Σ loses ≈ ulp(|m|) — up to 4e-6 in a recomputed weight when
+    /// |m| ≈ 30 — while exp((s − m) − logΣ) stays within 1e-6 (docs/LONG-CONTEXT.md).
+    float* const* rowMax = nullptr;
+    float* const* rowLogSum = nullptr;
     const float* sinkLogits = nullptr;   // heads entries (b_h), or null: no sink column
     float* const* sinkProbs = nullptr;   // heads entries, each T (p_sink per row) or null
+    /// Optional: called once per row of every head with the row's probabilities — the weight of key j is
+    /// probs[j − offset] for the keys the mask leaves valid — so statistics can be streamed without storing the
+    /// map (docs/LONG-CONTEXT.md). Called from the worker that computes the head; one head is never split across
+    /// workers. A backend that cannot call back must not report `supports(Attention)` for such runs.
+    void (*rowObserver)(void* context, int64_t head, int64_t row, const float* probs, int64_t offset) = nullptr;
+    void* rowObserverContext = nullptr;
     std::stop_token stop;
 };
 

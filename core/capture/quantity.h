@@ -29,6 +29,13 @@ enum class Quantity : uint8_t {
                         // (layer = −1, head = −1): what BERT-style encoders produce instead of next-token logits
     Queries,            // a layer's queries as the attention sees them (after q-norm and RoPE), T × heads·d
     Keys,               // a layer's keys as the attention sees them (after k-norm and RoPE), T × kv_heads·d
+    // Long prompts (docs/LONG-CONTEXT.md): what a head keeps instead of its T × T map.
+    RowLogSumExp,       // per-row normaliser of a head, [2, T]: row 0 the max m_i of the row's logits (+inf on a
+                        // masked row), row 1 log Σ_j exp(s_ij − m_i); with Queries and Keys any tile of the map is
+                        // recomputed exactly as exp((scale·q·k − m) − logΣ)
+    HeadScores,         // the head's overview scores computed row by row (HeadMetric order), [count]
+    CoarseMax,          // the map max-pooled to at most 256 × 256 cells, [C, C] (NaN: every cell masked)
+    CoarseMean,         // the map mean-pooled over its unmasked cells to the same grid, [C, C]
     DeltaBeta,          // Gated DeltaNet β_t = σ(b_t) of a value head: how strongly token t writes the state, T
     DeltaDecay,         // Gated DeltaNet exp(g_t) of a value head: the share of the state kept at token t, T
     DeltaOutputGate,    // Gated DeltaNet output gate SiLU(z) of a value head, T × d_v (signed: SiLU dips below 0)

@@ -18,7 +18,6 @@ bool rowValid(const AttentionMap& a, int64_t i)
     return a.maskedRows.empty() || a.maskedRows[static_cast<size_t>(i)] == 0;
 }
 
-
 /// Sum of the k largest values of row[0..n): a small descending buffer beats sorting the row for k ≪ n.
 double sumTopK(const float* row, int64_t n, int k)
 {
@@ -66,50 +65,77 @@ double sumTopK(const float* row, int64_t n, int k)
 
 } // namespace
 
+
+namespace {
+
+struct MetricInfo {
+    HeadMetric metric;
+    const char* id;
+    const char* label;
+    const char* definition;
+};
+
+constexpr MetricInfo kInfo[kHeadMetricCount] = {
+    {HeadMetric::SinkShare, "sink", "first-token (sink) share", "mean A[i, 0] over query rows i ≥ 1"},
+    {HeadMetric::Entropy, "entropy", "row entropy (nats)", "mean over rows of −Σⱼ A[i, j] ln A[i, j]"},
+    {HeadMetric::MeanDistance, "distance", "mean attention distance (tokens)", "mean over rows of Σⱼ A[i, j] · |i − j|"},
+    {HeadMetric::TopKMass, "topk", "top-k mass", "mean over rows of the sum of the k largest weights"},
+    {HeadMetric::PrevToken, "prev_token", "previous-token score", "mean A[i, i − 1] over rows i ≥ 1"},
+    {HeadMetric::DuplicateToken, "duplicate", "duplicate-token score",
+     "mass on earlier occurrences of the query's own token (rows whose token occurred before)"},
+    {HeadMetric::Induction, "induction", "induction score",
+     "mass on the token right after an earlier occurrence of the query's token (rows that have one)"},
+    {HeadMetric::SelfAttention, "self", "self (diagonal) score", "mean A[i, i] over rows with at least two keys"},
+    {HeadMetric::SinkFreeDistance, "distance_nosink", "sink-free mean distance (tokens)",
+     "mean distance with key 0 dropped and each row renormalised"},
+    {HeadMetric::SinkFreeEntropy, "entropy_nosink", "sink-free row entropy (nats)",
+     "row entropy with key 0 dropped and each row renormalised"},
+};
+
+const MetricInfo& info(HeadMetric m)
+{
+    const int i = static_cast<int>(m);
+    return kInfo[i >= 0 && i < kHeadMetricCount ? i : 0];
+}
+
+} // namespace
+
 const char* headMetricId(HeadMetric m)
 {
-    switch (m) {
-    case HeadMetric::SinkShare: return "sink";
-    case HeadMetric::Entropy: return "entropy";
-    case HeadMetric::MeanDistance: return "distance";
-    case HeadMetric::TopKMass: return "topk";
-    }
-    return "?";
+    return info(m).id;
 }
 
 std::string headMetricLabel(HeadMetric m, int topK)
 {
-    switch (m) {
-    case HeadMetric::SinkShare: return "first-token (sink) share";
-    case HeadMetric::Entropy: return "row entropy (nats)";
-    case HeadMetric::MeanDistance: return "mean attention distance (tokens)";
-    case HeadMetric::TopKMass: return "top-" + std::to_string(topK) + " mass";
-    }
-    return "?";
+    if (m == HeadMetric::TopKMass)
+        return "top-" + std::to_string(topK) + " mass";
+    return info(m).label;
+}
+
+std::string headMetricDefinition(HeadMetric m)
+{
+    return info(m).definition;
 }
 
 bool headMetricFromId(const std::string& id, HeadMetric& out)
 {
-    for (int i = 0; i < kHeadMetricCount; ++i) {
-        if (id == headMetricId(static_cast<HeadMetric>(i))) {
-            out = static_cast<HeadMetric>(i);
+    for (const MetricInfo& i : kInfo) {
+        if (id == i.id) {
+            out = i.metric;
             return true;
         }
     }
     return false;
 }
 
+bool headMetricNeedsTokens(HeadMetric m)
+{
+    return m == HeadMetric::DuplicateToken || m == HeadMetric::Induction;
+}
+
 double firstTokenShare(const AttentionMap& a, const MetricParams& p)
 {
-    double sum = 0;
-    int64_t rows = 0;
-    for (int64_t i = p.sinkIncludesQuery0 ? 0 : 1; i < a.tokens; ++i) {
-        if (!rowValid(a, i))
-            continue;
-        sum += a.at(i, 0);
-        ++rows;
-    }
-    return rows ? sum / static_cast<double>(rows) : kNaN;
+    return computeHeadMetrics(a, p).sinkShare;
 }
 
 double rowEntropy(const AttentionMap& a, const MetricParams& p)
@@ -127,46 +153,158 @@ double topKMass(const AttentionMap& a, const MetricParams& p)
     return computeHeadMetrics(a, p).topKMass;
 }
 
-HeadMetrics computeHeadMetrics(const AttentionMap& a, const MetricParams& p)
+double previousTokenScore(const AttentionMap& a)
 {
-    HeadMetrics m;
-    double entropy = 0, distance = 0, topk = 0;
+    return computeHeadMetrics(a).prevToken;
+}
+
+double selfAttentionScore(const AttentionMap& a)
+{
+    return computeHeadMetrics(a).self;
+}
+
+double duplicateTokenScore(const AttentionMap& a, const TokenRepeats& repeats)
+{
+    return computeHeadMetrics(a, {}, &repeats).duplicateToken;
+}
+
+double inductionScore(const AttentionMap& a, const TokenRepeats& repeats)
+{
+    return computeHeadMetrics(a, {}, &repeats).induction;
+}
+
+double sinkFreeDistance(const AttentionMap& a, const MetricParams& p)
+{
+    return computeHeadMetrics(a, p).sinkFreeDistance;
+}
+
+double sinkFreeEntropy(const AttentionMap& a, const MetricParams& p)
+{
+    return computeHeadMetrics(a, p).sinkFreeEntropy;
+}
+
+namespace {
+
+/// Running mean: the sum and the number of rows that contributed.
+struct Mean {
+    double sum = 0;
     int64_t rows = 0;
-    for (int64_t i = 0; i < a.tokens; ++i) {
-        if (!rowValid(a, i))
-            continue;
-        const float* row = a.row(i);
-        // The mask's valid keys of the row (one or two ranges; never assumed to be a prefix).
-        const RowKeys keys = a.rowKeys(i);
-        const int64_t n = keys.size();
-        double h = 0, d = 0;
-        for (int r = 0; r < keys.count(); ++r)
-            for (int64_t j = keys.range[r].begin; j < keys.range[r].end; ++j) {
-                const double w = row[j];
-                if (w > 0)
-                    h -= w * std::log(w);
-                d += w * static_cast<double>(i > j ? i - j : j - i);
-            }
-        if (p.normaliseEntropy)
-            h = n > 1 ? h / std::log(static_cast<double>(n)) : 0.0;
-        entropy += h;
-        distance += d;
-        if (keys.count() == 1) {
-            topk += sumTopK(row + keys.range[0].begin, n, p.topK);
-        } else {
-            std::vector<float> valid;
-            valid.reserve(static_cast<size_t>(n));
-            for (int r = 0; r < keys.count(); ++r)
-                valid.insert(valid.end(), row + keys.range[r].begin, row + keys.range[r].end);
-            topk += sumTopK(valid.data(), n, p.topK);
-        }
+    void add(double v)
+    {
+        sum += v;
         ++rows;
     }
-    m.sinkShare = firstTokenShare(a, p);
-    m.entropy = rows ? entropy / static_cast<double>(rows) : kNaN;
-    m.meanDistance = rows ? distance / static_cast<double>(rows) : kNaN;
-    m.topKMass = rows ? topk / static_cast<double>(rows) : kNaN;
+    double value() const { return rows ? sum / static_cast<double>(rows) : kNaN; }
+};
+
+} // namespace
+
+struct HeadMetricsAccumulator::Sums {
+    Mean sink, entropy, distance, topk, prev, self, dup, induction, freeDistance, freeEntropy;
+};
+
+HeadMetricsAccumulator::HeadMetricsAccumulator(const MetricParams& p, const AttentionMask& mask, int64_t tokens,
+                                               const TokenRepeats* repeats)
+    : m_p(p), m_mask(mask), m_tokens(tokens), m_repeats(repeats && repeats->size() == tokens ? repeats : nullptr),
+      m_sums(std::make_unique<Sums>())
+{
+}
+
+HeadMetricsAccumulator::~HeadMetricsAccumulator() = default;
+HeadMetricsAccumulator::HeadMetricsAccumulator(HeadMetricsAccumulator&&) noexcept = default;
+
+void HeadMetricsAccumulator::addRow(int64_t i, const float* values, int64_t offset)
+{
+    Sums& s = *m_sums;
+    m_mask.rowKeys(i, m_tokens, m_keys);
+    if (m_keys.range.empty())
+        return;   // a masked row is excluded, never counted as zeros
+    auto w = [&](int64_t j) { return static_cast<double>(values[j - offset]); };
+    auto valid = [&](int64_t j) {
+        for (const KeyRange& r : m_keys.range)
+            if (j >= r.begin && j < r.end)
+                return true;
+        return false;
+    };
+    const int64_t n = m_keys.size();
+    double h = 0, d = 0, rest = 0;   // rest: mass on valid keys other than key 0
+    for (const KeyRange& r : m_keys.range)
+        for (int64_t j = r.begin; j < r.end; ++j) {
+            const double x = w(j);
+            if (x > 0)
+                h -= x * std::log(x);
+            d += x * static_cast<double>(i > j ? i - j : j - i);
+            if (j != 0)
+                rest += x;
+        }
+    if (i >= (m_p.sinkIncludesQuery0 ? 0 : 1))
+        s.sink.add(valid(0) ? w(0) : 0.0);   // a row that cannot see token 0 gives it nothing
+    s.entropy.add(m_p.normaliseEntropy ? (n > 1 ? h / std::log(static_cast<double>(n)) : 0.0) : h);
+    s.distance.add(d);
+    if (m_keys.range.size() == 1) {
+        s.topk.add(sumTopK(values + (m_keys.range[0].begin - offset), n, m_p.topK));
+    } else {
+        m_scratch.clear();
+        for (const KeyRange& r : m_keys.range)
+            for (int64_t j = r.begin; j < r.end; ++j)
+                m_scratch.push_back(values[j - offset]);
+        s.topk.add(sumTopK(m_scratch.data(), n, m_p.topK));
+    }
+    if (i >= 1 && valid(i - 1))
+        s.prev.add(w(i - 1));
+    if (n >= 2 && valid(i))
+        s.self.add(w(i));
+    if (rest >= m_p.sinkFreeMinMass) {
+        const double a0 = valid(0) ? w(0) : 0.0;
+        const double h0 = a0 > 0 ? -a0 * std::log(a0) : 0.0;
+        s.freeEntropy.add((h - h0) / rest + std::log(rest));
+        s.freeDistance.add((d - a0 * static_cast<double>(i)) / rest);
+    }
+    if (m_repeats) {
+        bool anyDup = false, anyInd = false;
+        double dupMass = 0, indMass = 0;
+        for (const int32_t k : m_repeats->earlier(i)) {
+            if (valid(k)) {
+                dupMass += w(k);
+                anyDup = true;
+            }
+            const int64_t j = int64_t(k) + 1;
+            if (j < i && valid(j)) {
+                indMass += w(j);
+                anyInd = true;
+            }
+        }
+        if (anyDup)
+            s.dup.add(dupMass);
+        if (anyInd)
+            s.induction.add(indMass);
+    }
+}
+
+HeadMetrics HeadMetricsAccumulator::finish() const
+{
+    const Sums& s = *m_sums;
+    HeadMetrics m;
+    m.sinkShare = s.sink.value();
+    m.entropy = s.entropy.value();
+    m.meanDistance = s.distance.value();
+    m.topKMass = s.topk.value();
+    m.prevToken = s.prev.value();
+    m.self = s.self.value();
+    m.sinkFreeDistance = s.freeDistance.value();
+    m.sinkFreeEntropy = s.freeEntropy.value();
+    m.duplicateToken = m_repeats ? s.dup.value() : kNaN;
+    m.induction = m_repeats ? s.induction.value() : kNaN;
     return m;
+}
+
+HeadMetrics computeHeadMetrics(const AttentionMap& a, const MetricParams& p, const TokenRepeats* repeats)
+{
+    HeadMetricsAccumulator acc(p, a.mask, a.tokens, repeats);
+    for (int64_t i = 0; i < a.tokens; ++i)
+        if (rowValid(a, i))
+            acc.addRow(i, a.row(i), 0);
+    return acc.finish();
 }
 
 double HeadMetrics::value(HeadMetric m) const
@@ -176,15 +314,35 @@ double HeadMetrics::value(HeadMetric m) const
     case HeadMetric::Entropy: return entropy;
     case HeadMetric::MeanDistance: return meanDistance;
     case HeadMetric::TopKMass: return topKMass;
+    case HeadMetric::PrevToken: return prevToken;
+    case HeadMetric::DuplicateToken: return duplicateToken;
+    case HeadMetric::Induction: return induction;
+    case HeadMetric::SelfAttention: return self;
+    case HeadMetric::SinkFreeDistance: return sinkFreeDistance;
+    case HeadMetric::SinkFreeEntropy: return sinkFreeEntropy;
     }
     return kNaN;
 }
 
-double MetricsTable::value(int layer, int head, HeadMetric m) const
+HeadMetrics HeadMetrics::missing()
+{
+    HeadMetrics m;
+    m.sinkShare = m.entropy = m.meanDistance = m.topKMass = kNaN;
+    return m;
+}
+
+const HeadMetrics* MetricsTable::cell(int layer, int head) const
 {
     if (layer < 0 || head < 0 || layer >= layers || head >= heads)
-        return kNaN;
-    return cells[static_cast<size_t>(layer) * static_cast<size_t>(heads) + static_cast<size_t>(head)].value(m);
+        return nullptr;
+    const size_t k = static_cast<size_t>(layer) * static_cast<size_t>(heads) + static_cast<size_t>(head);
+    return k < cells.size() ? &cells[k] : nullptr;
+}
+
+double MetricsTable::value(int layer, int head, HeadMetric m) const
+{
+    const HeadMetrics* c = cell(layer, head);
+    return c ? c->value(m) : kNaN;
 }
 
 bool MetricsTable::has(int layer, int head) const
@@ -192,17 +350,17 @@ bool MetricsTable::has(int layer, int head) const
     return !std::isnan(value(layer, head, HeadMetric::Entropy));
 }
 
-MetricsTable buildMetricsTable(const std::vector<AttentionMapPtr>& maps, int layers, int heads, const MetricParams& p)
+MetricsTable buildMetricsTable(const std::vector<AttentionMapPtr>& maps, int layers, int heads, const MetricParams& p,
+                               const TokenRepeats* repeats)
 {
     MetricsTable t;
     t.layers = layers;
     t.heads = heads;
     t.params = p;
-    HeadMetrics missing{kNaN, kNaN, kNaN, kNaN};
-    t.cells.assign(static_cast<size_t>(layers) * static_cast<size_t>(heads), missing);
+    t.cells.assign(static_cast<size_t>(layers) * static_cast<size_t>(heads), HeadMetrics::missing());
     for (size_t k = 0; k < t.cells.size() && k < maps.size(); ++k)
         if (maps[k])
-            t.cells[k] = computeHeadMetrics(*maps[k], p);
+            t.cells[k] = computeHeadMetrics(*maps[k], p, repeats);
     return t;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/metrics/layer_report.h"
 
+#include "core/metrics/head_metrics.h"
+
 #include <cmath>
 #include <limits>
 
@@ -44,7 +46,7 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
         if (!m)
             continue;
         if (m->quantity == Quantity::AttentionProbs) {
-            const double f = meanToFirstToken(*m, 1);
+            const double f = firstTokenShare(*m);   // the head metric: rows ≥ 1, token 0 masked counts as 0
             if (m->head >= 0 && m->head < m_heads)
                 r.firstTokenSharePerHead[static_cast<size_t>(m->head)] = f;
             if (!std::isnan(f)) {

@@ -222,6 +222,13 @@ void ForwardContext::rotary(float* in, int64_t heads, int64_t ld, int layer)
     check(backend.rope(a), OpKind::Rope);
 }
 
+const TokenRepeats& ForwardContext::repeats()
+{
+    if (!m_repeats)
+        m_repeats = std::make_unique<TokenRepeats>(std::vector<int32_t>(ids.begin(), ids.end()));
+    return *m_repeats;
+}
+
 void ForwardContext::download(float* dst, const float* src, int64_t n) const
 {
     check(backend.download(dst, src, static_cast<uint64_t>(n) * sizeof(float)), OpKind::Gather);

@@ -6,6 +6,7 @@
 #include "core/model/forward.h"
 #include "core/model/layer_plan.h"
 #include "core/model/loaded_model.h"
+#include "core/metrics/token_repeats.h"
 #include "core/model/weight_store.h"
 
 #include <chrono>
@@ -73,6 +74,13 @@ public:
 
     /// Copies `n` floats from a backend buffer to the host (a plain copy on the CPU backend).
     void download(float* dst, const float* src, int64_t n) const;
+    /// Earlier occurrences of each token (for the duplicate-token and induction scores), built on first use.
+    const TokenRepeats& repeats();
+
+private:
+    std::unique_ptr<TokenRepeats> m_repeats;
+
+public:
 };
 
 /// One block of the table's transformer family (pre-norm, sandwich or post-norm; gated or plain MLP; separate or

@@ -12,6 +12,7 @@
 #include "core/model/forward_context.h"
 
 #include "core/attention/attention_spec.h"
+#include "core/metrics/streaming_head_stats.h"
 #include "core/util/error.h"
 
 #include <tuple>
@@ -74,6 +75,22 @@ void softmaxAttention(ForwardContext& c, int l, const float* q, int64_t ldq, flo
     std::vector<float*> probs(static_cast<size_t>(H), nullptr), lse(static_cast<size_t>(H), nullptr),
         sinkProbs(static_cast<size_t>(H), nullptr);
     std::vector<MaskBits*> supportPtr(static_cast<size_t>(H), nullptr);
+    // Long prompts: scores and pooled maps streamed row by row, and per-row log-sum-exps for exact tiles.
+    std::vector<std::unique_ptr<StreamingHeadStats>> streamed(static_cast<size_t>(H));
+    std::vector<std::shared_ptr<CapturedSeries>> lseSeries(static_cast<size_t>(H));
+    std::vector<RunBuffer> deviceRowLse(static_cast<size_t>(H));
+    std::vector<float*> rowMax(static_cast<size_t>(H), nullptr), rowLogSum(static_cast<size_t>(H), nullptr);
+    bool anyStreamed = false;
+    for (int h = 0; h < H; ++h) {
+        if (c.observer.wants({Quantity::HeadScores, l, h}) || c.observer.wants({Quantity::CoarseMax, l, h}) ||
+            c.observer.wants({Quantity::CoarseMean, l, h})) {
+            if (variantOp)
+                throw Error(ErrorKind::Usage, "", "variant", -1,
+                            variant->toString() + " builds whole maps; it cannot stream statistics for a long prompt");
+            streamed[static_cast<size_t>(h)] = std::make_unique<StreamingHeadStats>(MetricParams{}, mask, T, &c.repeats());
+            anyStreamed = true;
+        }
+    }
     for (int h = 0; h < H; ++h) {
         if (!sinkLogits.empty() && c.observer.wants({Quantity::SinkProb, l, h})) {
             auto s = std::make_shared<CapturedSeries>();
@@ -87,6 +104,22 @@ void softmaxAttention(ForwardContext& c, int l, const float* q, int64_t ldq, flo
                 sinkProbs[h] = deviceSink[h].data();
             }
             sinkSeries[h] = std::move(s);
+        }
+        if (!variantOp && c.observer.wants({Quantity::RowLogSumExp, l, h})) {
+            // [2, T]: the rows' max and log Σ exp(s − max), kept apart for exact tiles (docs/LONG-CONTEXT.md).
+            auto s = std::make_shared<CapturedSeries>();
+            s->key = {Quantity::RowLogSumExp, l, h};
+            s->shape = {2, T};
+            s->values.resize(static_cast<size_t>(2 * T));
+            if (c.backend.hostMemory()) {
+                rowMax[h] = s->values.data();
+                rowLogSum[h] = s->values.data() + T;
+            } else {
+                deviceRowLse[h] = c.allocate(static_cast<uint64_t>(2 * T), "log-sum-exp");
+                rowMax[h] = deviceRowLse[h].data();
+                rowLogSum[h] = deviceRowLse[h].data() + T;
+            }
+            lseSeries[static_cast<size_t>(h)] = std::move(s);
         }
         if (!c.observer.wants({Quantity::AttentionProbs, l, h}))
             continue;
@@ -155,13 +188,53 @@ void softmaxAttention(ForwardContext& c, int l, const float* q, int64_t ldq, flo
         a.out = c.attn.data(); a.ldo = H * d;
         a.probs = probs.data();
         a.lse = lse.data();
+        a.rowMax = rowMax.data();
+        a.rowLogSum = rowLogSum.data();
         a.sinkLogits = sinkLogits.empty() ? nullptr : sinkLogits.data();
         a.sinkProbs = sinkLogits.empty() ? nullptr : sinkProbs.data();
+        if (anyStreamed) {
+            a.rowObserver = [](void* ctx, int64_t head, int64_t row, const float* p, int64_t offset) {
+                auto& heads = *static_cast<std::vector<std::unique_ptr<StreamingHeadStats>>*>(ctx);
+                if (auto& s = heads[static_cast<size_t>(head)])
+                    s->addRow(row, p, offset);
+            };
+            a.rowObserverContext = &streamed;
+        }
         a.stop = c.options.stop;
         c.check(c.backend.attention(a), OpKind::Attention);
     }
     c.timings.attentionMs += msSince(ta);
+    auto sharedMask = std::make_shared<const AttentionMask>(mask);
     for (int h = 0; h < H; ++h) {
+        if (auto& st = streamed[static_cast<size_t>(h)]) {
+            const HeadMetrics hm = st->scores();
+            auto scores = std::make_shared<CapturedSeries>();
+            scores->key = {Quantity::HeadScores, l, h};
+            scores->shape = {kHeadMetricCount};
+            for (int k = 0; k < kHeadMetricCount; ++k)
+                scores->values.push_back(static_cast<float>(hm.value(static_cast<HeadMetric>(k))));
+            std::vector<CapturedSeriesPtr> out = {std::move(scores)};
+            for (const auto& [q, grid] : {std::pair{Quantity::CoarseMax, st->coarseMax()}, std::pair{Quantity::CoarseMean, st->coarseMean()}}) {
+                if (!c.observer.wants({q, l, h}))
+                    continue;
+                auto g = std::make_shared<CapturedSeries>();
+                g->key = {q, l, h};
+                g->shape = {st->side(), st->side()};
+                g->values = grid;
+                g->mask = sharedMask;
+                out.push_back(std::move(g));
+            }
+            for (CapturedSeriesPtr& item : out)
+                if (c.observer.wants(item->key) && !c.observer.onSeries(std::move(item)))
+                    c.cancelled();
+        }
+        if (auto& s = lseSeries[static_cast<size_t>(h)]) {
+            s->mask = sharedMask;
+            if (!c.backend.hostMemory())
+                c.download(s->values.data(), deviceRowLse[h].data(), 2 * T);
+            if (!c.observer.onSeries(std::shared_ptr<const CapturedSeries>(std::move(s))))
+                c.cancelled();
+        }
         if (auto& s = sinkSeries[static_cast<size_t>(h)]) {
             if (!c.backend.hostMemory())
                 c.download(s->values.data(), deviceSink[h].data(), T);

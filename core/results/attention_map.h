@@ -40,6 +40,8 @@ struct CapturedSeries {
     CaptureKey key;
     std::vector<int64_t> shape;
     std::vector<float> values;
+    /// For per-row items of a head (log-sum-exp, pooled maps): the mask the rows were computed under.
+    std::shared_ptr<const AttentionMask> mask;
 };
 using CapturedSeriesPtr = std::shared_ptr<const CapturedSeries>;
 

@@ -55,6 +55,15 @@ std::vector<AttentionMapPtr> CaptureStore::layerMaps(Quantity q, int layer, int 
     return out;
 }
 
+std::vector<AttentionMapPtr> CaptureStore::grid(Quantity q, int layers, int heads) const
+{
+    std::vector<AttentionMapPtr> out(static_cast<size_t>(std::max(layers, 0)) * static_cast<size_t>(std::max(heads, 0)));
+    for (const auto& [k, m] : m_maps)
+        if (k.quantity == q && k.layer >= 0 && k.layer < layers && k.head >= 0 && k.head < heads)
+            out[static_cast<size_t>(k.layer) * static_cast<size_t>(heads) + static_cast<size_t>(k.head)] = m;
+    return out;
+}
+
 bool CaptureStore::has(Quantity q) const
 {
     auto it = m_maps.lower_bound({q, INT32_MIN, INT32_MIN});

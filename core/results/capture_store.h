@@ -24,6 +24,8 @@ public:
     CapturedSeriesPtr series(Quantity q, int layer, int head) const;
     /// All captured maps of quantity q in one layer, indexed by head (entries may be null); `heads` wide.
     std::vector<AttentionMapPtr> layerMaps(Quantity q, int layer, int heads) const;
+    /// Every map of quantity q as a layers × heads grid (index layer * heads + head; null = not captured).
+    std::vector<AttentionMapPtr> grid(Quantity q, int layers, int heads) const;
     bool has(Quantity q) const;
     size_t mapCount() const { return m_maps.size(); }
     size_t seriesCount() const { return m_series.size(); }

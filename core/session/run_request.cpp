@@ -55,11 +55,6 @@ private:
     LayerCaptures m_layer;
 };
 
-uint64_t mapBytes(int64_t T)
-{
-    return uint64_t(T) * uint64_t(T) * sizeof(float) + uint64_t(T) * (sizeof(float) + 1);
-}
-
 } // namespace
 
 std::string MemoryEstimate::describe() const
@@ -112,20 +107,41 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     e.activationBytes = floats * sizeof(float);
     uint64_t cap = 0;
     int64_t maps = 0;
+    const uint64_t heads = static_cast<uint64_t>(capture.headCount(c.nLayers, c.nHeads));
     for (Quantity q : capture.quantities) {
         const QuantityInfo& qi = quantityInfo(q);
+        const uint64_t L = static_cast<uint64_t>(c.nLayers), d = static_cast<uint64_t>(c.headDim);
         if (qi.shape == QuantityShape::HeadMap) {
-            const int64_t n = capture.headCount(c.nLayers, c.nHeads);
-            maps += n;
-            cap += uint64_t(n) * mapBytes(T);
-        } else if (q == Quantity::HiddenState) {
-            cap += uint64_t(c.nLayers) * t * D * sizeof(float);
-        } else if (q == Quantity::FinalHidden) {
-            cap += 2 * t * D * sizeof(float);
-        } else {   // a series per head: at most [T, head dim]; DeltaNet layers key theirs by value head
-            const int heads = std::max(c.nHeads, c.deltaNet.valueHeads);
-            const uint64_t width = uint64_t(std::max(c.headDim, c.deltaNet.valueDim));
-            cap += uint64_t(capture.headCount(c.nLayers, heads)) * t * width * sizeof(float);
+            maps += static_cast<int64_t>(heads);
+            cap += captureBytes(T, heads);   // the one per-map formula (core/util/memory_budget.h)
+            continue;
+        }
+        switch (q) {
+        case Quantity::HiddenState: cap += L * t * D * sizeof(float); break;
+        case Quantity::FinalHidden: cap += 2 * t * D * sizeof(float); break;
+        case Quantity::Queries: cap += L * t * uint64_t(c.nHeads) * d * sizeof(float); break;
+        case Quantity::Keys: cap += L * t * uint64_t(c.nKvHeads) * d * sizeof(float); break;
+        case Quantity::RowLogSumExp: cap += 2 * heads * t * sizeof(float); break;
+        case Quantity::SinkProb:
+        case Quantity::AttnOutNormPre:
+        case Quantity::AttnOutNormPost:
+        case Quantity::Lambda: cap += heads * t * sizeof(float); break;
+        case Quantity::HeadScores: cap += heads * 64; break;
+        case Quantity::CoarseMax:
+        case Quantity::CoarseMean: {
+            const uint64_t side = std::min<uint64_t>(t, 256);
+            cap += heads * side * side * sizeof(float);
+            break;
+        }
+        case Quantity::DeltaBeta:
+        case Quantity::DeltaDecay:   // Gated DeltaNet layers key theirs by value head
+            cap += uint64_t(capture.headCount(c.nLayers, c.deltaNet.valueHeads)) * t * sizeof(float);
+            break;
+        case Quantity::DeltaOutputGate:
+            cap += uint64_t(capture.headCount(c.nLayers, c.deltaNet.valueHeads)) * t * uint64_t(c.deltaNet.valueDim) *
+                   sizeof(float);
+            break;
+        default: cap += heads * t * d * sizeof(float); break;   // elementwise gates: T × d per head
         }
     }
     if (!keepCaptures && c.nLayers > 0) {   // only one layer's items are alive at a time (hidden states too)

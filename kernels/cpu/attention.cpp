@@ -9,6 +9,8 @@
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cpu/thread_pool.h"
 
+#include "core/attention/logits_block.h"
+
 #include <Eigen/Core>
 #include <atomic>
 #include <cmath>
@@ -30,12 +32,19 @@ constexpr int64_t kBlock = 64;
 /// Softmax over the valid cells of one row of the block, in place. `row` holds the logits of keys
 /// [klo, klo + width); `keys` are the row's valid ranges (absolute key indices, inside the hull). Cells outside
 /// the valid ranges become 0. `sink` is the logit of a virtual sink column (-inf: none); its probability goes to
-/// *sinkProb. Returns log Z (the row's log-sum-exp, the sink included), +inf for a row with nothing to attend.
+/// *sinkProb. Returns the row's max m and log of its sum relative to the max, log Σ exp(s − m) (the sink included):
+/// log Z = m + logSum. A row with nothing to attend returns m = +inf.
 /// The exp and the sum run in `buf`, an aligned per-thread buffer: Eigen peels unaligned heads with scalar code
 /// (a different exp and summation order), so computing in place would make results depend on the row's address
 /// and break bitwise determinism across runs.
-float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Eigen::ArrayXf& buf, float sink,
-                 float* sinkProb)
+struct RowNorm {
+    float max;
+    float logSum;
+    float lse() const { return std::isinf(max) && max > 0 ? max : max + logSum; }
+};
+
+RowNorm softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Eigen::ArrayXf& buf, float sink,
+                   float* sinkProb)
 {
     const int64_t valid = keys.size();
     const bool hasSink = sink > -std::numeric_limits<float>::infinity();
@@ -44,7 +53,7 @@ float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Ei
         std::fill(row, row + width, 0.f);
         if (sinkProb)
             *sinkProb = hasSink ? 1.f : 0.f;
-        return hasSink ? sink : std::numeric_limits<float>::infinity();
+        return hasSink ? RowNorm{sink, 0.f} : RowNorm{std::numeric_limits<float>::infinity(), 0.f};
     }
     auto b = buf.head(valid);
     int64_t n = 0;
@@ -75,7 +84,7 @@ float softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, Ei
         pos = k.end;
     }
     std::fill(row + (pos - klo), row + width, 0.f);
-    return m + std::log(z);
+    return {m, std::log(z)};
 }
 
 } // namespace
@@ -94,6 +103,7 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
     std::vector<std::vector<float>> scratch(static_cast<size_t>(nThreads));
     std::vector<Eigen::ArrayXf> rowBuf(static_cast<size_t>(nThreads), Eigen::ArrayXf(T));
     std::vector<RowKeys> rowKeys(static_cast<size_t>(nThreads));
+    std::vector<std::vector<float>> keysT(static_cast<size_t>(nThreads));   // the head's keys transposed, d × T
     std::atomic<bool> cancelled{false};
 
     parallelFor(nThreads, H, [&](int64_t h, int worker) {
@@ -112,7 +122,14 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
         float* lse = a.lse ? a.lse[h] : nullptr;
         const float sink = a.sinkLogits ? a.sinkLogits[h] : -std::numeric_limits<float>::infinity();
         float* sinkProbs = a.sinkProbs ? a.sinkProbs[h] : nullptr;
+        float* rowMax = a.rowMax ? a.rowMax[h] : nullptr;
+        float* rowLogSum = a.rowLogSum ? a.rowLogSum[h] : nullptr;
         std::vector<float>& tmp = scratch[static_cast<size_t>(worker)];
+        std::vector<float>& kt = keysT[static_cast<size_t>(worker)];
+        kt.resize(static_cast<size_t>(d * T));
+        for (int64_t j = 0; j < T; ++j)
+            for (int64_t c = 0; c < d; ++c)
+                kt[static_cast<size_t>(c * T + j)] = K(j, c);
         if (!probs && tmp.size() < static_cast<size_t>(kBlock * T))
             tmp.resize(static_cast<size_t>(kBlock * T));
 
@@ -127,6 +144,10 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
                         std::fill(probs + i * T, probs + (i + 1) * T, 0.f);
                     if (lse)
                         lse[i] = hasSink ? sink : std::numeric_limits<float>::infinity();
+                    if (rowMax)
+                        rowMax[i] = hasSink ? sink : std::numeric_limits<float>::infinity();
+                    if (rowLogSum)
+                        rowLogSum[i] = 0.f;
                     if (sinkProbs)
                         sinkProbs[i] = hasSink ? 1.f : 0.f;
                 }
@@ -136,19 +157,27 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
             float* base = probs ? probs + i0 * T + klo : tmp.data();
             const int64_t ld = probs ? T : nk;
             MutMap S(base, rows, nk, Stride(ld));
-            S.noalias() = (Q.middleRows(i0, rows) * a.scale) * K.middleRows(klo, nk).transpose();
+            // Logits in one fixed summation order (core/attention/logits_block.h), so tiles recomputed later for a
+            // long prompt are bitwise these.
+            attentionLogits(a.q + i0 * a.ldq + h * d, a.ldq, rows, kt.data() + klo, T, nk, d, a.scale, base, ld);
             for (int64_t r = 0; r < rows; ++r) {
                 const int64_t i = i0 + r;
                 RowKeys& keys = rowKeys[static_cast<size_t>(worker)];
                 a.mask.rowKeys(i, T, keys);
-                const float l = softmaxRow(base + r * ld, klo, nk, keys, rowBuf[static_cast<size_t>(worker)], sink,
+                const RowNorm l = softmaxRow(base + r * ld, klo, nk, keys, rowBuf[static_cast<size_t>(worker)], sink,
                                            sinkProbs ? sinkProbs + i : nullptr);
                 if (probs) {
                     std::fill(probs + i * T, probs + i * T + klo, 0.f);
                     std::fill(probs + i * T + klo + nk, probs + (i + 1) * T, 0.f);
                 }
                 if (lse)
-                    lse[i] = l;
+                    lse[i] = l.lse();
+                if (rowMax)
+                    rowMax[i] = l.max;
+                if (rowLogSum)
+                    rowLogSum[i] = l.logSum;
+                if (a.rowObserver && !keys.range.empty())
+                    a.rowObserver(a.rowObserverContext, h, i, base + r * ld, klo);
             }
             O.middleRows(i0, rows).noalias() = S * V.middleRows(klo, nk);
         }

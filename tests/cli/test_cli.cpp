@@ -188,6 +188,55 @@ TEST(Cli, BenchJsonHasTheDocumentedKeys)
     EXPECT_EQ(j["maps_captured"], 2 * 4);
 }
 
+TEST(Cli, HeadsRanksEveryHeadByTheChosenScore)
+{
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    Result r = runCli("heads " + shellQuote(tiny) + " --text 'a token and a token and a token' --score prev_token "
+                      "--threads 2 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["score"], "prev_token");
+    EXPECT_EQ(j["order"], "descending");
+    const auto& heads = j["heads"];
+    ASSERT_EQ(heads.size(), 2u * 4u);   // tiny-llama: 2 layers × 4 heads
+    double prev = 2;
+    for (const auto& h : heads) {
+        for (const char* k : {"layer", "head", "kv_head", "rank", "scores"})
+            EXPECT_TRUE(h.contains(k)) << k;
+        for (const char* s : {"sink", "entropy", "distance", "topk", "prev_token", "duplicate", "induction", "self",
+                              "distance_nosink", "entropy_nosink"})
+            EXPECT_TRUE(h["scores"].contains(s)) << s;
+        const double v = h["scores"]["prev_token"].get<double>();
+        EXPECT_LE(v, prev);
+        prev = v;
+    }
+    Result asc = runCli("heads " + shellQuote(tiny) + " --text 'a token and a token' --score entropy --ascending "
+                        "--top 3 --json");
+    ASSERT_EQ(asc.exitCode, 0) << asc.err;
+    auto ja = nlohmann::json::parse(asc.out);
+    ASSERT_EQ(ja["heads"].size(), 3u);
+    EXPECT_LE(ja["heads"][0]["scores"]["entropy"].get<double>(), ja["heads"][2]["scores"]["entropy"].get<double>());
+
+    Result bad = runCli("heads " + shellQuote(tiny) + " --text x --score nonsense");
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("--score must be one of"), std::string::npos) << bad.err;
+    Result both = runCli("heads " + shellQuote(tiny) + " --text x --induction-probe");
+    EXPECT_EQ(both.exitCode, 2);
+}
+
+TEST(Cli, HeadsInductionProbeOnSmolLM2)
+{
+    ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
+    Result r = runCli("heads " + shellQuote(path) + " --induction-probe --top 5 --threads 2 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["score"], "induction");
+    EXPECT_EQ(j["input"], "induction-probe");
+    EXPECT_EQ(j["tokens"], 100);   // 50 random words twice; SmolLM2 adds no BOS
+    ASSERT_EQ(j["heads"].size(), 5u);
+    EXPECT_GE(j["heads"][0]["scores"]["induction"].get<double>(), 0.3);
+}
+
 TEST(Cli, StatsJsonHasGateStatisticsAndMarksLinearAttentionLayers)
 {
     const std::string model = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-qwen3-next";

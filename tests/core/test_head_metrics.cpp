@@ -164,3 +164,45 @@ TEST(HeadMetrics, SlidingWindowRowsUseOnlyTheirValidKeys)
     const double h2 = -(0.25 * std::log(0.25) + 0.75 * std::log(0.75)) / std::log(2.0);
     EXPECT_NEAR(rowEntropy(a, p), (0 + 1 + h2 + 1) / 4.0, 1e-6);
 }
+
+TEST(HeadMetrics, RowsThatCannotSeeTheFirstTokenGiveItNothing)
+{
+    // Sliding window of 2 over 4 tokens: rows 2 and 3 cannot see token 0, so they add 0 to the sink share
+    // (the same definition attnscope-cli stats uses for first_token_share).
+    AttentionMap a;
+    a.tokens = 4;
+    a.mask = AttentionMask::sliding(2);
+    a.probs = {1.f, 0.f, 0.f, 0.f,   0.5f, 0.5f, 0.f, 0.f,   0.f, 0.25f, 0.75f, 0.f,   0.f, 0.f, 0.5f, 0.5f};
+    EXPECT_NEAR(firstTokenShare(a), (0.5 + 0 + 0) / 3.0, 1e-9);
+}
+
+TEST(HeadMetrics, TheStreamingAccumulatorEqualsTheStoredMapScores)
+{
+    // Rows fed with an offset (as the attention kernel streams a block of keys) give the same scores.
+    AttentionMap a;
+    a.tokens = 6;
+    a.mask = AttentionMask::slidingWithSinks(2, 1);
+    a.probs.assign(36, 0.f);
+    for (int64_t i = 0; i < 6; ++i) {
+        const RowKeys k = a.rowKeys(i);
+        const float w = 1.f / float(k.size());
+        for (const KeyRange& r : k.range)
+            for (int64_t j = r.begin; j < r.end; ++j)
+                a.probs[size_t(i * 6 + j)] = w * float(1 + (i + j) % 3) / 2.f;
+    }
+    const TokenRepeats repeats(std::vector<int32_t>{5, 7, 5, 7, 5, 9});
+    const HeadMetrics whole = computeHeadMetrics(a, {}, &repeats);
+    HeadMetricsAccumulator acc({}, a.mask, 6, &repeats);
+    for (int64_t i = 0; i < 6; ++i) {
+        const int64_t klo = a.mask.blockHull(i, i + 1, 6).begin;
+        acc.addRow(i, a.row(i) + klo, klo);
+    }
+    const HeadMetrics streamed = acc.finish();
+    for (int m = 0; m < kHeadMetricCount; ++m) {
+        const double x = whole.value(static_cast<HeadMetric>(m)), y = streamed.value(static_cast<HeadMetric>(m));
+        if (std::isnan(x))
+            EXPECT_TRUE(std::isnan(y)) << headMetricId(static_cast<HeadMetric>(m));
+        else
+            EXPECT_DOUBLE_EQ(x, y) << headMetricId(static_cast<HeadMetric>(m));
+    }
+}

@@ -11,6 +11,7 @@
 #include "core/model/weight_store.h"
 #include "core/backend/backend_set.h"
 #include "core/session/run_request.h"
+#include "core/util/memory_budget.h"
 #include "core/util/error.h"
 #include "kernels/cpu/cpu_backend.h"
 
@@ -160,13 +161,14 @@ TEST(RunRequestBudget, RunOverTheBudgetIsRefusedWithTheNumbersBeforeComputing)
     backends.primary = std::make_unique<cpu::CpuBackend>(1);
     RunRequest req;
     req.ids = std::vector<int32_t>(64, 7);
-    req.capture.heads = CaptureSpec::Heads::All;   // 2 layers × 4 heads × (64·64·4 + 64·5) bytes = 133 kB
+    req.capture.heads = CaptureSpec::Heads::All;   // 2 layers × 4 heads × 64·65·4 bytes = 133 kB
     RunRequest warm;   // converts the weights, so the estimate below has nothing left to convert
     warm.ids = std::vector<int32_t>(4, 7);
     executeRun(model, backends, warm);
     const MemoryEstimate e = estimateRun(*model, 64, req.capture, 0, 0, 1);
     EXPECT_EQ(e.capturedMaps, 8);
-    EXPECT_EQ(e.captureBytes, 8u * (64u * 64u * 4u + 64u * 5u));
+    EXPECT_EQ(e.captureBytes, captureBytes(64, 8));
+    EXPECT_EQ(e.captureBytes, 8u * 64u * 65u * 4u);
     int layers = 0;
     RunStreaming streaming;
     streaming.onLayer = [&](const LayerCaptures&) { return ++layers > 0; };

@@ -1,8 +1,12 @@
 // Every item model under QAbstractItemModelTester, driven through its mutations, plus role values.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/models/head_metrics_model.h"
+#include "ui/models/head_ranking_model.h"
 #include "ui/models/model_info_model.h"
+#include "ui/models/received_attention_model.h"
 #include "ui/models/token_list_model.h"
+#include "ui/models/token_search.h"
+#include "ui/widgets/capture_subset_dialog.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -19,6 +23,10 @@ private slots:
     void headMetricsModel();
     void modelInfoModel();
     void escapedBytes();
+    void headRankingModel();
+    void receivedAttentionModel();
+    void tokenSearch();
+    void indexRanges();
 };
 
 namespace {
@@ -130,6 +138,105 @@ void TestUiModels::escapedBytes()
 {
     QCOMPARE(attnscope::escapedBytes(QByteArray("a b\\")), QStringLiteral("a\\x20b\\x5c"));
     QCOMPARE(attnscope::escapedBytes(QByteArray("\xf0\x9f", 2)), QStringLiteral("\\xf0\\x9f"));
+}
+
+void TestUiModels::headRankingModel()
+{
+    HeadRankingModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    MetricsTable t;
+    t.layers = 2;
+    t.heads = 2;
+    t.cells.assign(4, HeadMetrics::missing());
+    t.cells[0].induction = 0.1;
+    t.cells[1].induction = 0.7;
+    t.cells[2].induction = 0.4;   // (1, 1) stays NaN: not computed
+    t.cells[1].prevToken = 0.05;
+    t.cells[2].prevToken = 0.9;
+    m.setTable(t, 2);
+    QCOMPARE(m.rowCount(), 4);
+    QCOMPARE(m.columnCount(), HeadRankingModel::FirstScoreColumn + kHeadMetricCount);
+    QCOMPARE(m.rankMetric(), HeadMetric::Induction);   // the default: induction, highest first
+    auto head = [&](int row) {
+        const QModelIndex i = m.index(row, 0);
+        return QPair<int, int>(i.data(HeadRankingModel::LayerRole).toInt(), i.data(HeadRankingModel::HeadRole).toInt());
+    };
+    QCOMPARE(head(0), qMakePair(0, 1));
+    QCOMPARE(head(1), qMakePair(1, 0));
+    QCOMPARE(head(3), qMakePair(1, 1));   // NaN last
+    QCOMPARE(m.index(0, HeadRankingModel::RankColumn).data().toString(), QStringLiteral("1"));
+    const int ind = HeadRankingModel::columnOf(HeadMetric::Induction);
+    QCOMPARE(m.index(0, ind).data(HeadRankingModel::ValueRole).toDouble(), 0.7);
+    QVERIFY(!m.index(3, ind).data().isValid());   // empty, not "nan"
+    QCOMPARE(m.rowOf(1, 0), 1);
+    // Sorting a score column re-ranks through core's rankHeads.
+    m.sort(HeadRankingModel::columnOf(HeadMetric::PrevToken), Qt::DescendingOrder);
+    QCOMPARE(m.rankMetric(), HeadMetric::PrevToken);
+    QCOMPARE(head(0), qMakePair(1, 0));
+    m.sort(HeadRankingModel::columnOf(HeadMetric::PrevToken), Qt::AscendingOrder);
+    QCOMPARE(head(0), qMakePair(0, 1));
+    // Sorting by layer gives (layer, head) order.
+    m.sort(HeadRankingModel::LayerColumn, Qt::AscendingOrder);
+    QCOMPARE(head(0), qMakePair(0, 0));
+    QCOMPARE(head(3), qMakePair(1, 1));
+    QVERIFY(m.headerData(ind, Qt::Horizontal, Qt::ToolTipRole).toString().contains(QStringLiteral("induction")));
+}
+
+void TestUiModels::receivedAttentionModel()
+{
+    ReceivedAttentionModel m;
+    QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    m.setValues(2, 3, 3, {0.1, 0.2, 0.3, 0.4, std::nan(""), 0.5}, QStringLiteral("received"));
+    QCOMPARE(m.rowCount(), 2);
+    QCOMPARE(m.columnCount(), 3);
+    QCOMPARE(m.minimum(), 0.1);
+    QCOMPARE(m.maximum(), 0.5);
+    QCOMPARE(m.index(1, 2).data(HeadMetricsModel::NormalisedRole).toDouble(), 1.0);
+    QVERIFY(!m.index(1, 1).data(HeadMetricsModel::NormalisedRole).isValid());   // hatched
+    QVERIFY(m.index(0, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("received")));
+    m.setValues(2, 3, 3, {1, 2}, QString());   // wrong size: every cell empty rather than read out of bounds
+    QVERIFY(!m.index(0, 0).data(HeadMetricsModel::ValueRole).isValid());
+    m.setValues(0, 0, 1, {}, QString());
+    QCOMPARE(m.rowCount(), 0);
+}
+
+void TestUiModels::tokenSearch()
+{
+    TokenRows rows;
+    const char* pieces[] = {"The", " quick", " fox", " j", "umps", ".", " The", " FOX"};
+    for (const char* p : pieces)
+        rows.push_back({0, QString::fromUtf8(p), QByteArray(p), 0, 0});
+    QCOMPARE(findTokens(rows, QStringLiteral("fox")), (QVector<int>{2, 7}));   // ASCII case does not matter
+    QCOMPARE(findTokens(rows, QStringLiteral("jumps")), (QVector<int>{3}));    // a match across tokens
+    QCOMPARE(findTokens(rows, QStringLiteral(" the")), (QVector<int>{6}));
+    QCOMPARE(findTokens(rows, QStringLiteral("the")), (QVector<int>{0, 6}));
+    QVERIFY(findTokens(rows, QStringLiteral("wolf")).isEmpty());
+    QVERIFY(findTokens(rows, QString()).isEmpty());
+    const QVector<int> m{2, 5, 9};
+    QCOMPARE(nextMatch(m, 2), 5);
+    QCOMPARE(nextMatch(m, 9), 2);            // wraps
+    QCOMPARE(nextMatch(m, 2, true), 9);      // backwards, wrapping
+    QCOMPARE(nextMatch(m, 6, true), 5);
+    QCOMPARE(nextMatch({}, 0), -1);
+}
+
+void TestUiModels::indexRanges()
+{
+    QString why;
+    QCOMPARE(*parseIndexRanges(QStringLiteral("all"), 3), (std::vector<int>{0, 1, 2}));
+    QCOMPARE(*parseIndexRanges(QString(), 2), (std::vector<int>{0, 1}));
+    QCOMPARE(*parseIndexRanges(QStringLiteral("0-2, 7 5"), 10), (std::vector<int>{0, 1, 2, 5, 7}));
+    QCOMPARE(*parseIndexRanges(QStringLiteral("3,3,2-3"), 10), (std::vector<int>{2, 3}));
+    QVERIFY(!parseIndexRanges(QStringLiteral("0-30"), 30, &why));
+    QVERIFY(why.contains(QStringLiteral("outside")));
+    QVERIFY(!parseIndexRanges(QStringLiteral("5-2"), 30));
+    QVERIFY(!parseIndexRanges(QStringLiteral("x"), 30, &why));
+    QVERIFY(!parseIndexRanges(QStringLiteral("-1"), 30));
+    const CaptureMaskPtr mask = makeCaptureMask(3, 2, {0, 2}, {1});
+    QCOMPARE(mask->size(), size_t(6));
+    QCOMPARE(std::count(mask->begin(), mask->end(), uint8_t(1)), 2);
+    QCOMPARE((*mask)[0 * 2 + 1], uint8_t(1));
+    QCOMPARE((*mask)[2 * 2 + 1], uint8_t(1));
 }
 
 QTEST_GUILESS_MAIN(TestUiModels)

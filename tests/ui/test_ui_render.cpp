@@ -5,6 +5,8 @@
 #include "ui/render/colormap.h"
 #include "ui/render/heatmap_image.h"
 #include "ui/render/heatmap_plottable.h"
+#include "ui/render/view_settings.h"
+#include "ui/widgets/attention_plot.h"
 
 #include <QTest>
 
@@ -25,6 +27,10 @@ private slots:
     void settingsJsonClampsHostileValues();
     void plottableDrawsCellsAndHatch();
     void slidingWindowHatchesExactlyTheMaskedCells();
+    void longPreviousTokenHeadKeepsItsDiagonal();
+    void meanPoolingAndWindows();
+    void perRowUsesTheWholeRow();
+    void tickLabelsFollowTheLaidOutSize();
 };
 
 namespace {
@@ -138,20 +144,25 @@ void TestUiRender::signedDifference()
     auto b = std::make_shared<AttentionMap>(*a);
     b->probs[4] = 0.0f;   // row 1: [0, 1]
     b->probs[5] = 1.0f;
-    auto d = diffFromLayerMean({a, b}, 0);
-    QVERIFY(d);
-    QCOMPARE((*d)[4], 0.25f);    // 0.5 − mean(0.5, 0)
-    QCOMPARE((*d)[5], -0.25f);
-    QCOMPARE((*d)[0], 0.0f);
+    auto mean = layerMeanOf({a, b});
+    QVERIFY(mean);
+    const HeatmapSource d{a, mean};
+    QCOMPARE(d.value(1, 0), 0.25f);    // 0.5 − mean(0.5, 0)
+    QCOMPARE(d.value(1, 1), -0.25f);
+    QCOMPARE(d.value(0, 0), 0.0f);
+    QCOMPARE(maxMagnitude(d), 0.25);
     ViewSettings s;
     s.data = DisplayData::DiffFromLayerMean;
-    const ColourisedGrid c = colouriseGrid(poolSource({a, d}, 64), s, true);
+    const ColourisedGrid c = colouriseGrid(poolSource(d, 64), s, true);
     QCOMPARE(c.vmin, -0.25);
     QCOMPARE(c.vmax, 0.25);
     QCOMPARE(c.image.pixel(0, 1), colormapLut(Colormap::Diverging)[255]);
     QCOMPARE(c.image.pixel(1, 1), colormapLut(Colormap::Diverging)[0]);
     QCOMPARE(c.image.pixel(0, 0), colormapLut(Colormap::Diverging)[128]);   // zero sits in the middle
-    QVERIFY(!diffFromLayerMean({a}, 3));
+    QVERIFY(!layerMeanOf({nullptr, nullptr}));
+    // A missing head is left out of the mean, not counted as zeros.
+    const auto partial = layerMeanOf({a, nullptr});
+    QCOMPARE((*partial)[4], 0.5f);
 }
 
 void TestUiRender::gradientMatchesPowerScale()
@@ -215,6 +226,117 @@ void TestUiRender::plottableDrawsCellsAndHatch()
     const QImage zoomed = plot.toPixmap(400, 400).toImage();
     const QRect ar = plot.axisRect()->rect();
     QCOMPARE(zoomed.pixel(ar.center()), c.image.pixel(0, 3));
+}
+
+void TestUiRender::longPreviousTokenHeadKeepsItsDiagonal()
+{
+    // A 3,500-token previous-token head (A[i, i−1] = 1) drawn on 700 × 700 pixels: 5 × 5 cells per pixel.
+    const int T = 3500;
+    auto m = std::make_shared<AttentionMap>();
+    m->tokens = T;
+    m->probs.assign(static_cast<size_t>(T) * T, 0.f);
+    m->probs[0] = 1.f;
+    for (int i = 1; i < T; ++i)
+        m->probs[static_cast<size_t>(i) * T + i - 1] = 1.f;
+    const HeatmapSource src{m, nullptr};
+    const PoolWindow w = windowFor(T, -0.5, T - 0.5, -0.5, T - 0.5, 700, 700);
+    QCOMPARE(w.poolX, 5);
+    QCOMPARE(w.poolY, 5);
+    QCOMPARE(w.cols, 700);
+    QVERIFY(w.covers(0, T - 1, 0, T - 1));
+    for (Pooling mode : {Pooling::Max, Pooling::Mean}) {
+        const ValueGrid g = poolWindow(src, w, mode, false);
+        QCOMPARE(g.rows, 700);
+        // Every pixel row keeps a bright cell on the diagonal block (the previous-token line is never sampled away).
+        for (int r = 0; r < g.rows; ++r) {
+            float best = 0;
+            for (int c = std::max(0, r - 1); c <= r; ++c)
+                best = std::max(best, g.at(r, c));
+            QVERIFY2(best >= (mode == Pooling::Max ? 1.0f : 1.0f / 25.0f - 1e-6f),
+                     qPrintable(QStringLiteral("row %1: %2").arg(r).arg(best)));
+        }
+        if (mode == Pooling::Max)
+            QCOMPARE(g.at(350, 349), 1.0f);
+    }
+}
+
+void TestUiRender::meanPoolingAndWindows()
+{
+    // causal4 pooled 2 × 2 by mean: block (0,0) = mean(1, 0.5, 0.5) over its 3 unmasked cells; (0,1) fully masked.
+    const HeatmapSource src{causal4(), nullptr};
+    PoolWindow w;
+    w.rows = w.cols = 2;
+    w.poolX = w.poolY = 2;
+    const ValueGrid g = poolWindow(src, w, Pooling::Mean, false);
+    QCOMPARE(g.at(0, 0), 2.0f / 3.0f);
+    QVERIFY(std::isnan(g.at(0, 1)));
+    QCOMPARE(g.at(1, 0), (0.25f + 0.25f + 0.1f + 0.2f) / 4.0f);
+    QCOMPARE(g.at(1, 1), (0.5f + 0.3f + 0.4f) / 3.0f);
+    const ValueGrid gm = poolWindow(src, w, Pooling::Max, false);
+    QCOMPARE(gm.at(0, 0), 1.0f);
+    QCOMPARE(gm.at(1, 1), 0.5f);
+    QCOMPARE(gm.sourceMax, maxMagnitude(src));   // a window over the whole map measures its range on the way
+    // A zoomed window: cells 1..2 of each axis on plenty of pixels: one grid cell per map cell, with margin.
+    const PoolWindow z = windowFor(4, 0.5, 2.5, 0.5, 2.5, 400, 400, 0.0);
+    QCOMPARE(z.poolX, 1);
+    QCOMPARE(z.col0, 1);
+    QCOMPARE(z.cols, 2);
+    const ValueGrid gz = poolWindow(src, z, Pooling::Max, false);
+    QCOMPARE(gz.at(0, 0), 0.5f);    // map cell (1, 1)
+    QCOMPARE(gz.at(1, 0), 0.25f);   // map cell (2, 1)
+    // The colourbar names the pooling when a pixel stands for several cells.
+    ViewSettings s;
+    s.pooling = Pooling::Mean;
+    QVERIFY(colorbarLabel(s, false, 5, 5).contains(QStringLiteral("mean of 5×5")));
+    QVERIFY(!colorbarLabel(s, false, 1, 1).contains(QStringLiteral("of")));
+    s.pooling = Pooling::Max;
+    QVERIFY(colorbarLabel(s, false, 2, 3).contains(QStringLiteral("max of 3×2")));
+    QCOMPARE(viewSettingsFromJson(toJson(s)).pooling, Pooling::Max);
+    s.pooling = Pooling::Mean;
+    QCOMPARE(viewSettingsFromJson(toJson(s)).pooling, Pooling::Mean);
+}
+
+void TestUiRender::perRowUsesTheWholeRow()
+{
+    // Row 3 of causal4 is [0.1, 0.2, 0.3, 0.4]: zoomed to keys 0..1 it still divides by 0.4, not by 0.2.
+    const HeatmapSource src{causal4(), nullptr};
+    PoolWindow w;
+    w.row0 = 3;
+    w.rows = 1;
+    w.cols = 2;
+    const ValueGrid g = poolWindow(src, w, Pooling::Max, true);
+    QCOMPARE(g.at(0, 0), 0.25f);
+    QCOMPARE(g.at(0, 1), 0.5f);
+}
+
+void TestUiRender::tickLabelsFollowTheLaidOutSize()
+{
+    // The labels depend on the data area's size, which is only known after a layout pass. A plot first drawn
+    // small (hidden, or before the window settled) must relabel when it grows — without waiting for a new map.
+    const int T = 60;
+    auto rows = std::make_shared<TokenRows>();
+    for (int i = 0; i < T; ++i)
+        rows->push_back({i, QStringLiteral("t%1").arg(i), QByteArray("t") + QByteArray::number(i), 0, 0});
+    auto m = std::make_shared<AttentionMap>();
+    m->tokens = T;
+    m->probs.assign(static_cast<size_t>(T) * T, 1.0f / T);
+    const HeatmapSource src{m, nullptr};
+    PoolWindow w;
+    w.rows = w.cols = T;
+    ViewSettings s;
+    AttentionPlot plot;
+    plot.setTokens(rows);
+    plot.resize(320, 260);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    plot.setHeatmap(src, colouriseGrid(poolWindow(src, w, Pooling::Max, false), s, false), w, s, QStringLiteral("t"));
+    plot.replot();
+    // What was drawn: the labels the axes set up at the last replot.
+    const auto small = plot.yAxis->tickVectorLabels().size();
+    QVERIFY2(small < T, qPrintable(QString::number(small)));   // 60 labels do not fit in ~200 px
+    plot.resize(1000, 1100);
+    QTRY_COMPARE_WITH_TIMEOUT(plot.yAxis->tickVectorLabels().size(), T, 2000);   // they do in ~900 px
+    QCOMPARE(plot.xAxis->tickVectorLabels().size(), T);
 }
 
 QTEST_MAIN(TestUiRender)

@@ -23,6 +23,7 @@ private slots:
     void headViewHeatmapIsRendered();
     void overviewAndTokenViewsRender();
     void failuresExitNonZero();
+    void helpWorksWithoutADisplay();
 
 private:
     int runGui(const QStringList& args, QString* output);
@@ -146,7 +147,8 @@ void TestUiScreenshot::headViewHeatmapIsRendered()
 
 void TestUiScreenshot::overviewAndTokenViewsRender()
 {
-    for (const QString& view : {QStringLiteral("overview"), QStringLiteral("token")}) {
+    for (const QString& view : {QStringLiteral("overview"), QStringLiteral("token"), QStringLiteral("key"),
+                                QStringLiteral("finder")}) {
         const QString out = m_tmp.filePath(view + QStringLiteral(".png"));
         QString log;
         const int rc = runGui({m_model, QStringLiteral("--text"), QStringLiteral("Attention heads attend."),
@@ -174,6 +176,35 @@ void TestUiScreenshot::failuresExitNonZero()
     rc = runGui({m_model, QStringLiteral("--view"), QStringLiteral("sideways"), QStringLiteral("--screenshot"), QStringLiteral("x.png")}, &log);
     QCOMPARE(rc, 2);
     QVERIFY2(log.contains(QStringLiteral("--view")), qPrintable(log));
+}
+
+void TestUiScreenshot::helpWorksWithoutADisplay()
+{
+    // No X server, no Wayland, no platform override: the window system must not be touched for --help,
+    // --version or a usage error.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "XDG_SESSION_TYPE"})
+        env.remove(QString::fromLatin1(v));
+    auto run = [&](const QStringList& args, QString* out) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral(ATTNSCOPE_GUI_PATH), args);
+        if (!p.waitForFinished(30000)) {
+            p.kill();
+            p.waitForFinished();
+            return -1;
+        }
+        *out = QString::fromLocal8Bit(p.readAll());
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    };
+    QString out;
+    QCOMPARE(run({QStringLiteral("--help")}, &out), 0);
+    QVERIFY2(out.contains(QStringLiteral("--screenshot")) && out.contains(QStringLiteral("MODEL")), qPrintable(out));
+    QCOMPARE(run({QStringLiteral("--version")}, &out), 0);
+    QVERIFY2(out.contains(QStringLiteral("attnscope")), qPrintable(out));
+    QCOMPARE(run({QStringLiteral("--view"), QStringLiteral("sideways")}, &out), 2);
+    QVERIFY2(out.contains(QStringLiteral("--view")), qPrintable(out));
 }
 
 QTEST_GUILESS_MAIN(TestUiScreenshot)

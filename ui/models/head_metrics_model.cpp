@@ -98,10 +98,13 @@ QVariant HeadMetricsModel::data(const QModelIndex& index, int role) const
     const int group = m_heads / m_kvHeads > 0 ? m_heads / m_kvHeads : 1;
     switch (role) {
     case Qt::DisplayRole:
-        return std::isnan(v) ? QVariant() : QVariant(QString::number(v, 'f', m_metric == HeadMetric::MeanDistance ? 1 : 2));
+        return std::isnan(v) ? QVariant() : QVariant(QString::number(v, 'f', m_metric == HeadMetric::MeanDistance || m_metric == HeadMetric::SinkFreeDistance ? 1 : 2));
     case Qt::ToolTipRole:
-        if (std::isnan(v))
+        if (std::isnan(v) && !m_have[static_cast<size_t>(l) * static_cast<size_t>(m_heads) + static_cast<size_t>(h)])
             return QStringLiteral("layer %1 head %2: not computed yet").arg(l).arg(h);
+        if (std::isnan(v))
+            return QStringLiteral("layer %1 head %2: %3 is undefined on this text (no row qualifies)")
+                .arg(l).arg(h).arg(QString::fromStdString(headMetricLabel(m_metric, m_topK)));
         return QStringLiteral("layer %1 head %2 (KV head %3)\n%4 = %5")
             .arg(l).arg(h).arg(h / group)
             .arg(QString::fromStdString(headMetricLabel(m_metric, m_topK)))

@@ -87,6 +87,15 @@ void TokenListModel::setSelectedPosition(int position)
         emit dataChanged(index(0), index(n - 1), {SelectedRole, MaskedRole});
 }
 
+void TokenListModel::setMask(const AttentionMask& mask)
+{
+    if (mask == m_mask)
+        return;
+    m_mask = mask;
+    if (const int n = rowCount(); n > 0)
+        emit dataChanged(index(0), index(n - 1), {MaskedRole});
+}
+
 int TokenListModel::rowCount(const QModelIndex& parent) const
 {
     if (parent.isValid() || !m_tokens)
@@ -124,7 +133,7 @@ QVariant TokenListModel::data(const QModelIndex& index, int role) const
     case SelectedRole:
         return r == m_selected;
     case MaskedRole:
-        return m_selected >= 0 && r > m_selected;
+        return m_masksLater && m_selected >= 0 && !m_mask.valid(m_selected, r);
     default:
         return {};
     }

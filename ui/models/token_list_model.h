@@ -3,6 +3,8 @@
 // Views: the prompt panel's chip strip and the token view's highlighted text. Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/attention/attention_mask.h"
+
 #include <QAbstractListModel>
 #include <QByteArray>
 #include <QString>
@@ -44,7 +46,7 @@ public:
         WeightRole,                       // double in [0, 1] or invalid when no weights are set
         SecondaryWeightRole,              // double (e.g. mean over heads) or invalid
         SelectedRole,                     // bool: the selected query token
-        MaskedRole,                       // bool: the token lies after the selected query (causal mask)
+        MaskedRole,                       // bool: the selected query cannot see this token under the head's mask
     };
 
     explicit TokenListModel(QObject* parent = nullptr);
@@ -56,6 +58,10 @@ public:
     void setWeights(QVector<double> primary, QVector<double> secondary = {});
     void clearWeights();
     void setSelectedPosition(int position);   // -1 for none
+    /// Whether tokens the selected query cannot see report MaskedRole; off for a key picker.
+    void setMasksLaterTokens(bool on) { m_masksLater = on; }
+    /// The mask of the head on screen (causal by default; BERT's is bidirectional, Gemma's local layers slide).
+    void setMask(const AttentionMask& mask);
     int selectedPosition() const { return m_selected; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -67,6 +73,8 @@ private:
     QVector<double> m_weights;
     QVector<double> m_secondary;
     int m_selected = -1;
+    bool m_masksLater = true;
+    AttentionMask m_mask;
 };
 
 } // namespace attnscope

@@ -1,4 +1,5 @@
-// OverviewPanel: grid + metric table, both selecting the same head through the SessionContext.
+// OverviewPanel: grid + summary table, both selecting the same head through the SessionContext and both
+// scrolling it into view.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/panels/overview_panel.h"
 
@@ -10,8 +11,8 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QScrollArea>
 #include <QSplitter>
+#include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -26,17 +27,13 @@ OverviewPanel::OverviewPanel(SessionContext* context, QWidget* parent)
     , m_delegate(new MetricCellDelegate(this))
 {
     setObjectName(QStringLiteral("overviewPanel"));
-    auto* scroll = new QScrollArea;
-    scroll->setWidget(m_grid);
-    scroll->setWidgetResizable(true);
-    scroll->setObjectName(QStringLiteral("overviewScroll"));
-
     m_metric->setObjectName(QStringLiteral("metricCombo"));
     for (int i = 0; i < kHeadMetricCount; ++i) {
         const auto m = static_cast<HeadMetric>(i);
         m_metric->addItem(QString::fromStdString(headMetricLabel(m)), QString::fromUtf8(headMetricId(m)));
+        m_metric->setItemData(i, QString::fromStdString(headMetricDefinition(m)), Qt::ToolTipRole);
     }
-    m_metric->setToolTip(tr("Metric of the summary heatmap (definitions in core/metrics/head_metrics.h)"));
+    m_metric->setToolTip(tr("Score shown in the summary heatmap (definitions in docs/METRICS.md)"));
     m_table->setObjectName(QStringLiteral("metricsTable"));
     m_table->setModel(context->metricsModel());
     m_table->setItemDelegate(m_delegate);
@@ -57,39 +54,68 @@ OverviewPanel::OverviewPanel(SessionContext* context, QWidget* parent)
     rl->addLayout(row);
     rl->addWidget(m_table, 1);
 
-    auto* split = new QSplitter(Qt::Horizontal, this);
-    split->setObjectName(QStringLiteral("overviewSplitter"));
-    split->addWidget(scroll);
-    split->addWidget(right);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    m_split = new QSplitter(Qt::Horizontal, this);
+    m_split->setObjectName(QStringLiteral("overviewSplitter"));
+    m_split->addWidget(m_grid);
+    m_split->addWidget(right);
+    m_split->setStretchFactor(0, 3);
+    m_split->setStretchFactor(1, 2);
+    m_split->setChildrenCollapsible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
-    layout->addWidget(split);
+    layout->addWidget(m_split);
+    connect(m_split, &QSplitter::splitterMoved, this, [this] { m_userSized = true; });
+    connect(context, &SessionContext::modelChanged, this, &OverviewPanel::fitSplitter);
+    connect(context, &SessionContext::runStarted, this, &OverviewPanel::fitSplitter);
 
     connect(m_metric, &QComboBox::currentIndexChanged, this, [this](int i) {
         HeadMetric m;
         if (headMetricFromId(m_metric->itemData(i).toString().toStdString(), m))
             m_context->setMetric(m);
     });
+    m_table->setFocusPolicy(Qt::StrongFocus);
     connect(m_table, &QTableView::clicked, this, [this](const QModelIndex& i) { m_context->select(i.row(), i.column()); });
     connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex& i) { emit headActivated(i.row(), i.column()); });
     connect(m_grid, &OverviewGrid::headActivated, this, &OverviewPanel::headActivated);
     connect(context, &SessionContext::selectionChanged, this, [this](int l, int h) {
         m_delegate->setSelectedCell(l, h);
         m_table->viewport()->update();
+        const QModelIndex idx = m_context->metricsModel()->index(l, h);
+        if (idx.isValid())
+            m_table->scrollTo(idx);
         m_grid->scheduleRepaint();
     });
     connect(context, &SessionContext::viewSettingsChanged, this, [this] {
         m_delegate->setColormap(m_context->viewSettings().colormap);
         m_table->viewport()->update();
     });
-    connect(context->metricsModel(), &QAbstractItemModel::headerDataChanged, this, [this] {
-        const int i = m_metric->findData(QString::fromUtf8(headMetricId(m_context->metric())));
+    connect(context, &SessionContext::staleChanged, this, [this](bool stale) {
+        m_delegate->setDimmed(stale);
+        m_table->viewport()->update();
+    });
+    connect(context, &SessionContext::metricChanged, this, [this](HeadMetric metric) {
+        const int i = m_metric->findData(QString::fromUtf8(headMetricId(metric)));
         if (i >= 0 && i != m_metric->currentIndex())
             m_metric->setCurrentIndex(i);
     });
     m_delegate->setSelectedCell(context->layer(), context->head());
+}
+
+void OverviewPanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    fitSplitter();
+}
+
+void OverviewPanel::fitSplitter()
+{
+    if (m_userSized || !m_split)
+        return;
+    const int total = m_split->width() - m_split->handleWidth();
+    const int heads = std::max(1, m_context->heads());
+    const int table = m_table->verticalHeader()->sizeHint().width() + heads * 36 + m_table->style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 6;
+    const int right = std::clamp(table, total / 4, total / 2);
+    m_split->setSizes({total - right, right});
 }
 
 } // namespace attnscope

@@ -1,11 +1,12 @@
-// Model overview: the layers × heads small multiples (left) and the layers × heads summary heatmap of a
-// head metric computed in core (right), switchable between sink share, entropy, distance and top-k mass.
+// Model overview: the layers × heads small multiples (left) and the layers × heads summary heatmap of any head
+// score computed in core (right; docs/METRICS.md).
 // Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <QWidget>
 
 class QComboBox;
+class QSplitter;
 class QTableView;
 
 namespace attnscope {
@@ -25,12 +26,20 @@ public:
 signals:
     void headActivated(int layer, int head);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    /// Gives the summary table the width its columns need (until the user drags the splitter).
+    void fitSplitter();
+
     SessionContext* m_context;
     OverviewGrid* m_grid;
     QTableView* m_table;
     QComboBox* m_metric;
     MetricCellDelegate* m_delegate;
+    QSplitter* m_split = nullptr;
+    bool m_userSized = false;
 };
 
 } // namespace attnscope

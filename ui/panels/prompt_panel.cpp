@@ -39,17 +39,26 @@ PromptPanel::PromptPanel(SessionContext* context, QWidget* parent)
     m_cancel->setEnabled(false);
     auto* open = new QPushButton(tr("Open text…"), this);
     open->setToolTip(tr("Load the prompt from a .txt file"));
+    auto* probe = new QPushButton(tr("Induction probe"), this);
+    probe->setObjectName(QStringLiteral("inductionProbeButton"));
+    probe->setToolTip(tr("Replace the text by 50 random single-token words repeated twice and run it: the standard "
+                         "induction measurement (docs/METRICS.md). The head finder then ranks heads by induction."));
 
+    // Two rows, so the dock can stay narrow.
+    auto* sources = new QHBoxLayout;
+    sources->addWidget(open);
+    sources->addWidget(probe);
+    sources->addStretch(1);
     auto* buttons = new QHBoxLayout;
-    buttons->addWidget(open);
-    buttons->addStretch(1);
     buttons->addWidget(m_count);
+    buttons->addStretch(1);
     buttons->addWidget(m_cancel);
     buttons->addWidget(m_run);
     auto* top = new QWidget(this);
     auto* topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
     topLayout->addWidget(m_editor, 1);
+    topLayout->addLayout(sources);
     topLayout->addLayout(buttons);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
@@ -64,6 +73,7 @@ PromptPanel::PromptPanel(SessionContext* context, QWidget* parent)
     connect(m_run, &QPushButton::clicked, this, &PromptPanel::runRequested);
     connect(m_cancel, &QPushButton::clicked, this, &PromptPanel::cancelRequested);
     connect(open, &QPushButton::clicked, this, &PromptPanel::openTextRequested);
+    connect(probe, &QPushButton::clicked, this, &PromptPanel::inductionProbeRequested);
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(200);
     connect(&m_debounce, &QTimer::timeout, this, &PromptPanel::tokenise);
@@ -72,6 +82,13 @@ PromptPanel::PromptPanel(SessionContext* context, QWidget* parent)
     // After a run the chips show exactly the tokens the maps are about.
     connect(context, &SessionContext::runStarted, this, [this] { showTokens(m_context->tokens()); });
     connect(context, &SessionContext::queryChanged, m_tokens, &TokenListModel::setSelectedPosition);
+    // Faded chips follow the selected head's mask (a sliding-window layer hides early tokens; BERT hides none).
+    auto followMask = [this] {
+        if (AttentionMapPtr m = m_context->map(m_context->layer(), m_context->head()))
+            m_tokens->setMask(m->mask);
+    };
+    connect(context, &SessionContext::selectionChanged, this, followMask);
+    connect(context, &SessionContext::layerReady, this, followMask);
     connect(m_strip, &TokenStrip::tokenClicked, context, &SessionContext::setQuery);
 }
 

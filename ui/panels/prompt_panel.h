@@ -35,6 +35,7 @@ signals:
     void runRequested();
     void cancelRequested();
     void openTextRequested();
+    void inductionProbeRequested();
     void textEdited();
 
 private:

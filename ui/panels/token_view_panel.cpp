@@ -8,6 +8,7 @@
 
 #include <QBarCategoryAxis>
 #include <QHorizontalBarSeries>
+#include <QKeyEvent>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
@@ -45,12 +46,16 @@ TokenViewPanel::TokenViewPanel(SessionContext* context, QWidget* parent)
     , m_chartView(new QChartView(m_chart))
 {
     setObjectName(QStringLiteral("tokenViewPanel"));
+    setFocusPolicy(Qt::StrongFocus);
     m_query->setObjectName(QStringLiteral("querySpin"));
     m_query->setToolTip(tr("Query token position (or click a chip)"));
     m_headStrip->setObjectName(QStringLiteral("headTokens"));
     m_meanStrip->setObjectName(QStringLiteral("meanTokens"));
     m_headStrip->setModel(m_headTokens);
     m_meanStrip->setModel(m_meanTokens);
+    m_headStrip->setFocusPolicy(Qt::NoFocus);   // the panel takes the keys
+    m_meanStrip->setFocusPolicy(Qt::NoFocus);
+    m_chartView->setFocusPolicy(Qt::NoFocus);
     m_headStrip->chipDelegate()->setWeightRole(TokenListModel::WeightRole);
     m_meanStrip->chipDelegate()->setWeightRole(TokenListModel::WeightRole);
     m_chartView->setObjectName(QStringLiteral("tokenChart"));
@@ -88,7 +93,20 @@ TokenViewPanel::TokenViewPanel(SessionContext* context, QWidget* parent)
         m_meanTokens->setTokens(m_context->tokens());
         refresh();
     });
-    connect(context, &SessionContext::queryChanged, this, &TokenViewPanel::refresh);
+    connect(context, &SessionContext::resultsCleared, this, [this] {
+        m_headTokens->setTokens(nullptr);
+        m_meanTokens->setTokens(nullptr);
+        refresh();
+    });
+    connect(context, &SessionContext::staleChanged, this, &TokenViewPanel::refresh);
+    connect(context, &SessionContext::queryChanged, this, [this](int q) {
+        refresh();
+        // Keep the query chip in view in both strips, whichever way it moved.
+        if (q >= 0 && q < m_headTokens->rowCount()) {
+            m_headStrip->scrollTo(m_headTokens->index(q));
+            m_meanStrip->scrollTo(m_meanTokens->index(q));
+        }
+    });
     connect(context, &SessionContext::selectionChanged, this, &TokenViewPanel::refresh);
     connect(context, &SessionContext::viewSettingsChanged, this, &TokenViewPanel::refresh);
     connect(context, &SessionContext::layerReady, this, [this](int layer) {
@@ -110,6 +128,10 @@ void TokenViewPanel::refresh()
         m_query->setValue(std::max(0, q));
         m_query->setEnabled(n > 0);
     }
+    if (AttentionMapPtr m = m_context->map(l, h)) {
+        m_headTokens->setMask(m->mask);
+        m_meanTokens->setMask(m->mask);
+    }
     m_headTokens->setSelectedPosition(q);
     m_meanTokens->setSelectedPosition(q);
     m_chart->removeAllSeries();
@@ -121,6 +143,7 @@ void TokenViewPanel::refresh()
     for (TokenStrip* s : {m_headStrip, m_meanStrip}) {
         s->chipDelegate()->setColormap(cmap);
         s->chipDelegate()->setScale(vs.scale, vs.gamma, vs.logFloor);
+        s->chipDelegate()->setDimmed(m_context->isStale());
     }
     if (n == 0 || q < 0 || q >= n) {
         m_queryLabel->setText(tr("Run the model, then pick a query token here or by clicking a chip."));
@@ -134,7 +157,8 @@ void TokenViewPanel::refresh()
     const std::vector<AttentionMapPtr> maps = m_context->layerMaps(l);
     const AttentionMapPtr self = (h >= 0 && h < static_cast<int>(maps.size())) ? maps[static_cast<size_t>(h)] : nullptr;
     if (!self || self->tokens != n) {
-        m_headLabel->setText(tr("Layer %1 is not computed yet…").arg(l));
+        m_headLabel->setText(m_context->isCaptured(l, h) ? tr("Layer %1 is not computed yet…").arg(l)
+                                                         : tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
         m_meanLabel->setText(QString());
         m_headTokens->clearWeights();
         m_meanTokens->clearWeights();
@@ -207,8 +231,27 @@ void TokenViewPanel::refresh()
     m_chart->addAxis(x, Qt::AlignBottom);
     series->attachAxis(x);
     series->attachAxis(y);
-    m_chart->setTitle(tr("Query #%1: the %2 strongest keys of head %3").arg(q).arg(shown).arg(h));
+    m_chart->setTitle(tr("Query #%1: the %2 strongest keys of head %3%4").arg(q).arg(shown).arg(h)
+                          .arg(m_context->isStale() ? tr(" (stale: the previous prompt)") : QString()));
     m_barCount = shown;
+}
+
+void TokenViewPanel::keyPressEvent(QKeyEvent* event)
+{
+    const int n = m_context->tokenCount();
+    const int q = m_context->query();
+    switch (event->key()) {
+    case Qt::Key_Left: m_context->setQuery(q - 1); break;
+    case Qt::Key_Right: m_context->setQuery(q + 1); break;
+    case Qt::Key_PageUp: m_context->setQuery(q - 10); break;
+    case Qt::Key_PageDown: m_context->setQuery(q + 10); break;
+    case Qt::Key_Home: m_context->setQuery(0); break;
+    case Qt::Key_End: m_context->setQuery(n - 1); break;
+    case Qt::Key_Up: m_context->step(-1, 0); break;
+    case Qt::Key_Down: m_context->step(1, 0); break;
+    default: QWidget::keyPressEvent(event); return;
+    }
+    event->accept();
 }
 
 } // namespace attnscope

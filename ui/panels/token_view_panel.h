@@ -1,5 +1,7 @@
 // Token view: pick a query token; its attention over the text is shown as highlighted token chips (for the
 // selected head and averaged over the layer's heads) and as a bar chart of the strongest keys (Qt Charts).
+// The chip strips scroll to keep the query in view. Keys: Left/Right move the query, PgUp/PgDn by 10 tokens,
+// Home/End to the first/last token, Up/Down to the previous/next layer.
 // Threading: UI thread (a query row is ≤ T floats per head: reading it is cheap).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
@@ -28,6 +30,9 @@ public:
     int barCount() const { return m_barCount; }
 
     void refresh();
+
+protected:
+    void keyPressEvent(QKeyEvent* event) override;
 
 private:
     SessionContext* m_context;

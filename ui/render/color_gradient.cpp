@@ -28,18 +28,24 @@ QCPColorGradient makeColorGradient(const ViewSettings& settings, bool isSigned)
     return g;
 }
 
-QString colorbarLabel(const ViewSettings& settings, bool isSigned)
+QString colorbarLabel(const ViewSettings& settings, bool isSigned, int poolX, int poolY)
 {
     const bool perRow = settings.normalisation == Normalisation::PerRow;
-    if (isSigned)
-        return perRow ? QStringLiteral("Δ vs. layer mean ÷ row max|Δ|") : QStringLiteral("Δ weight vs. layer mean");
-    QString base = perRow ? QStringLiteral("weight ÷ row max") : QStringLiteral("attention weight");
-    switch (settings.scale) {
-    case ScaleKind::Linear: return base;
-    case ScaleKind::Log: return base + QStringLiteral(" (log, floor %1)").arg(settings.logFloor, 0, 'g', 2);
-    case ScaleKind::Power: return base + QStringLiteral(" (power %1)").arg(settings.gamma, 0, 'g', 2);
+    QString label;
+    if (isSigned) {
+        label = perRow ? QStringLiteral("Δ vs. layer mean ÷ row max|Δ|") : QStringLiteral("Δ weight vs. layer mean");
+    } else {
+        label = perRow ? QStringLiteral("weight ÷ row max") : QStringLiteral("attention weight");
+        if (settings.scale == ScaleKind::Log)
+            label += QStringLiteral(" (log, floor %1)").arg(settings.logFloor, 0, 'g', 2);
+        else if (settings.scale == ScaleKind::Power)
+            label += QStringLiteral(" (power %1)").arg(settings.gamma, 0, 'g', 2);
     }
-    return base;
+    if (poolX > 1 || poolY > 1)
+        label += QStringLiteral(" · %1 of %2×%3 cells")
+                     .arg(settings.pooling == Pooling::Mean ? QStringLiteral("mean") : QStringLiteral("max"))
+                     .arg(poolY).arg(poolX);
+    return label;
 }
 
 } // namespace attnscope

@@ -9,7 +9,8 @@
 namespace attnscope {
 
 QCPColorGradient makeColorGradient(const ViewSettings& settings, bool isSigned);
-/// Axis label for the colourbar, saying what the colours mean ("weight (power 0.5)", "weight ÷ row max, log").
-QString colorbarLabel(const ViewSettings& settings, bool isSigned);
+/// Axis label for the colourbar, saying what the colours mean ("weight (power 0.5)", "weight ÷ row max, log")
+/// and, when each pixel stands for a block of poolY × poolX cells, how the block was reduced ("max of 5×5 cells").
+QString colorbarLabel(const ViewSettings& settings, bool isSigned, int poolX = 1, int poolY = 1);
 
 } // namespace attnscope

@@ -27,6 +27,11 @@ QString displayDataId(DisplayData d)
     return d == DisplayData::DiffFromLayerMean ? QStringLiteral("diff-layer-mean") : QStringLiteral("weights");
 }
 
+QString poolingId(Pooling p)
+{
+    return p == Pooling::Mean ? QStringLiteral("mean") : QStringLiteral("max");
+}
+
 QJsonObject toJson(const ViewSettings& v)
 {
     QJsonObject o;
@@ -36,6 +41,7 @@ QJsonObject toJson(const ViewSettings& v)
     o[QStringLiteral("log_floor")] = v.logFloor;
     o[QStringLiteral("normalisation")] = normalisationId(v.normalisation);
     o[QStringLiteral("data")] = displayDataId(v.data);
+    o[QStringLiteral("pooling")] = poolingId(v.pooling);
     return o;
 }
 
@@ -58,6 +64,8 @@ ViewSettings viewSettingsFromJson(const QJsonObject& o)
         v.normalisation = Normalisation::PerRow;
     if (o.value(QStringLiteral("data")).toString() == displayDataId(DisplayData::DiffFromLayerMean))
         v.data = DisplayData::DiffFromLayerMean;
+    if (o.value(QStringLiteral("pooling")).toString() == poolingId(Pooling::Mean))
+        v.pooling = Pooling::Mean;
     return v;
 }
 

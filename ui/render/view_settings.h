@@ -1,5 +1,6 @@
 // How a heatmap maps values to colours: colormap, scale (linear / log / power), normalisation (global or per
-// row) and what is shown (weights, or the signed difference from the layer's mean over heads).
+// row), what is shown (weights, or the signed difference from the layer's mean over heads) and how a map with
+// more tokens than pixels is pooled (max or mean).
 // A plain value type shared by the head view, the overview thumbnails and sessions.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
@@ -12,6 +13,8 @@ namespace attnscope {
 enum class ScaleKind { Linear, Log, Power };
 enum class Normalisation { Global, PerRow };
 enum class DisplayData { Weights, DiffFromLayerMean };
+/// How a map with more tokens than pixels is reduced: the largest value of each block, or its mean.
+enum class Pooling { Max, Mean };
 
 struct ViewSettings {
     Colormap colormap = Colormap::Viridis;
@@ -20,6 +23,7 @@ struct ViewSettings {
     double logFloor = 1e-4;      // log scale: values below are drawn at the floor (shown on the colourbar)
     Normalisation normalisation = Normalisation::Global;
     DisplayData data = DisplayData::Weights;
+    Pooling pooling = Pooling::Max;
 
     /// Signed data always uses the diverging map, linear and symmetric around 0 (EXPORT.md §2).
     bool isSigned() const { return data == DisplayData::DiffFromLayerMean; }
@@ -32,6 +36,7 @@ struct ViewSettings {
 QString scaleId(ScaleKind s);
 QString normalisationId(Normalisation n);
 QString displayDataId(DisplayData d);
+QString poolingId(Pooling p);
 QJsonObject toJson(const ViewSettings& v);
 /// Unknown or missing fields keep their defaults (a session from a newer version still opens).
 ViewSettings viewSettingsFromJson(const QJsonObject& o);

@@ -53,9 +53,98 @@ AttentionPlot::AttentionPlot(QWidget* parent)
     axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
     m_colorScale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
 
-    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { clampRanges(); });
-    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { clampRanges(); });
+    // Markers live on their own buffered layer so hovering repaints only them (QCPLayer::replot).
+    addLayer(QStringLiteral("markers"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    layer(QStringLiteral("markers"))->setMode(QCPLayer::lmBuffered);
+    m_queryMark = new QCPItemRect(this);
+    m_queryMark->setLayer(QStringLiteral("markers"));
+    m_queryMark->setPen(QPen(QColor(0xe0, 0x3a, 0x1e), 2));
+    m_queryMark->setBrush(Qt::NoBrush);
+    m_queryMark->setClipToAxisRect(true);
+    m_queryMark->setVisible(false);
+    m_hoverMark = new QCPItemRect(this);
+    m_hoverMark->setLayer(QStringLiteral("markers"));
+    QPen hoverPen(Qt::white, 1.5);
+    m_hoverMark->setPen(hoverPen);
+    m_hoverMark->setBrush(Qt::NoBrush);
+    m_hoverMark->setClipToAxisRect(true);
+    m_hoverMark->setVisible(false);
+
+    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { clampRanges(); emit viewChanged(); });
+    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] { clampRanges(); emit viewChanged(); });
+    connect(this, &QCustomPlot::afterLayout, this, &AttentionPlot::afterLayoutChanged);
     clearHeatmap(tr("Open a model and run it to see attention"));
+}
+
+const PoolWindow& AttentionPlot::window() const
+{
+    return m_heatmap->window();
+}
+
+QSize AttentionPlot::dataAreaPixels() const
+{
+    const double dpr = devicePixelRatioF();
+    return {std::max(1, static_cast<int>(std::floor(axisRect()->width() * dpr))),
+            std::max(1, static_cast<int>(std::floor(axisRect()->height() * dpr)))};
+}
+
+void AttentionPlot::afterLayoutChanged()
+{
+    // Tick labels depend on the data area's size, which is only known after the layout pass. When it changed
+    // (first display, a resize, a tab that was hidden), recompute them and lay out once more.
+    const QSize area = axisRect()->rect().size();
+    if (area == m_tickAreaSize || m_cells <= 0)
+        return;
+    if (++m_tickRelayouts > 3)
+        return;   // labels and margins keep trading places: keep what we have
+    updateTickLabels();
+    replot(QCustomPlot::rpQueuedReplot);
+    emit viewChanged();
+}
+
+void AttentionPlot::setQueryRow(int query)
+{
+    m_queryRow = query;
+    placeMarkers();
+    layer(QStringLiteral("markers"))->replot();
+}
+
+void AttentionPlot::setHovered(QPoint cell)
+{
+    if (cell == m_hovered)
+        return;
+    m_hovered = cell;
+    placeMarkers();
+    layer(QStringLiteral("markers"))->replot();
+}
+
+void AttentionPlot::placeMarkers()
+{
+    const bool haveQuery = m_cells > 0 && m_queryRow >= 0 && m_queryRow < m_cells;
+    m_queryMark->setVisible(haveQuery);
+    if (haveQuery) {
+        m_queryMark->topLeft->setCoords(-0.5, m_queryRow - 0.5);
+        m_queryMark->bottomRight->setCoords(static_cast<double>(m_cells) - 0.5, m_queryRow + 0.5);
+    }
+    const bool haveHover = m_cells > 0 && m_hovered.x() >= 0;
+    m_hoverMark->setVisible(haveHover);
+    if (haveHover) {
+        m_hoverMark->topLeft->setCoords(m_hovered.y() - 0.5, m_hovered.x() - 0.5);
+        m_hoverMark->bottomRight->setCoords(m_hovered.y() + 0.5, m_hovered.x() + 0.5);
+    }
+}
+
+void AttentionPlot::setDimmed(bool dimmed)
+{
+    m_heatmap->setDimmed(dimmed);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void AttentionPlot::setViewRanges(const QCPRange& x, const QCPRange& y)
+{
+    xAxis->setRange(x);
+    yAxis->setRange(y);
+    replot(QCustomPlot::rpQueuedReplot);
 }
 
 void AttentionPlot::setTokens(TokenRowsPtr tokens)
@@ -63,14 +152,15 @@ void AttentionPlot::setTokens(TokenRowsPtr tokens)
     m_tokens = std::move(tokens);
 }
 
-void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid& image, const ViewSettings& settings,
-                               const QString& title)
+void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid& image, const PoolWindow& window,
+                               const ViewSettings& settings, const QString& title)
 {
     const qint64 cells = source.map ? source.map->tokens : 0;
     const bool reset = cells != m_cells;
     m_source = source;
     m_cells = cells;
-    m_heatmap->setImage(image.image, cells);
+    m_tickRelayouts = 0;
+    m_heatmap->setImage(image.image, cells, window);
     const bool isSigned = source.isSigned();
     m_colorScale->setGradient(makeColorGradient(settings, isSigned));
     const bool log = !isSigned && settings.scale == ScaleKind::Log;
@@ -80,13 +170,16 @@ void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid
     else
         m_colorScale->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
     m_colorScale->setDataRange(QCPRange(image.vmin, image.vmax));
-    m_colorScale->axis()->setLabel(colorbarLabel(settings, isSigned));
+    m_colorScale->axis()->setLabel(colorbarLabel(settings, isSigned, window.poolX, window.poolY));
     m_colorScale->setVisible(true);
     m_title->setText(title);
     if (reset)
         resetView();
     else
         updateTickLabels();
+    if (m_hovered.x() >= cells || m_hovered.y() >= cells)
+        m_hovered = {-1, -1};
+    placeMarkers();
 }
 
 void AttentionPlot::clearHeatmap(const QString& message)
@@ -98,6 +191,8 @@ void AttentionPlot::clearHeatmap(const QString& message)
     m_colorScale->setVisible(false);
     m_xTicker->clear();
     m_yTicker->clear();
+    m_hovered = {-1, -1};
+    placeMarkers();
     xAxis->setRange(-0.5, 9.5);
     yAxis->setRange(-0.5, 9.5);
 }
@@ -144,16 +239,19 @@ QString AttentionPlot::hoverText(int query, int key) const
         return text + tr("masked (%1)").arg(QString::fromStdString(m.mask.maskedReason(query, key)));
     const float* row = m.row(query);
     const float w = row[key];
-    const RowKeys keys = m.rowKeys(query);
-    const int64_t valid = keys.size();
-    int64_t rank = 1;
-    for (int r = 0; r < keys.count(); ++r)
-        for (int64_t j = keys.range[r].begin; j < keys.range[r].end; ++j)
-            if (row[j] > w)
-                ++rank;
+    if (!m.maskedRows.empty() && m.maskedRows[static_cast<size_t>(query)])
+        return text + tr("row fully masked");
+    int64_t valid = 0, rank = 1;
+    for (int64_t j = 0; j < m.tokens; ++j) {
+        if (m.isMasked(query, j))
+            continue;
+        ++valid;
+        if (row[j] > w)
+            ++rank;
+    }
     text += tr("weight %1  (rank %2 of %3 in its row)").arg(w, 0, 'g', 4).arg(rank).arg(valid);
-    if (m_source.isSigned())
-        text += tr("\nΔ vs. layer mean %1").arg((*m_source.signedValues)[static_cast<size_t>(query * m.tokens + key)], 0, 'g', 4);
+    if (m_source.layerMean)
+        text += tr("\nΔ vs. layer mean %1").arg(m_source.value(query, key), 0, 'g', 4);
     return text;
 }
 
@@ -197,6 +295,7 @@ void AttentionPlot::clampRanges()
 
 void AttentionPlot::updateTickLabels()
 {
+    m_tickAreaSize = axisRect()->rect().size();
     m_xTicker->clear();
     m_yTicker->clear();
     if (m_cells <= 0)
@@ -219,10 +318,54 @@ void AttentionPlot::updateTickLabels()
     addTicks(yAxis, *m_yTicker, axisRect()->height());
 }
 
+void AttentionPlot::mousePressEvent(QMouseEvent* event)
+{
+    m_pressPos = event->position().toPoint();
+    m_pressed = event->button() == Qt::LeftButton;
+    QCustomPlot::mousePressEvent(event);
+}
+
+void AttentionPlot::mouseReleaseEvent(QMouseEvent* event)
+{
+    QCustomPlot::mouseReleaseEvent(event);
+    if (!m_pressed || event->button() != Qt::LeftButton)
+        return;
+    m_pressed = false;
+    const QPoint pos = event->position().toPoint();
+    if ((pos - m_pressPos).manhattanLength() > 4) {
+        emit userZoomed();   // a drag panned the map
+        return;
+    }
+    if (m_cells <= 0)
+        return;
+    const QRect ar = axisRect()->rect();
+    const QPoint cell = cellAt(event->position());
+    if (cell.x() >= 0) {
+        emit cellClicked(cell.x(), cell.y());
+        return;
+    }
+    if (pos.x() < ar.left() && pos.y() >= ar.top() && pos.y() <= ar.bottom()) {
+        const auto q = static_cast<int>(std::lround(yAxis->pixelToCoord(pos.y())));
+        if (q >= 0 && q < m_cells)
+            emit rowLabelClicked(q);
+    } else if (pos.y() > ar.bottom() && pos.x() >= ar.left() && pos.x() <= ar.right()) {
+        const auto k = static_cast<int>(std::lround(xAxis->pixelToCoord(pos.x())));
+        if (k >= 0 && k < m_cells)
+            emit columnLabelClicked(k);
+    }
+}
+
+void AttentionPlot::wheelEvent(QWheelEvent* event)
+{
+    QCustomPlot::wheelEvent(event);
+    emit userZoomed();
+}
+
 void AttentionPlot::mouseMoveEvent(QMouseEvent* event)
 {
     QCustomPlot::mouseMoveEvent(event);
     const QPoint cell = cellAt(event->position());
+    setHovered(cell);
     if (cell.x() < 0) {
         QToolTip::hideText();
         return;
@@ -234,6 +377,7 @@ void AttentionPlot::mouseMoveEvent(QMouseEvent* event)
 void AttentionPlot::leaveEvent(QEvent* event)
 {
     QToolTip::hideText();
+    setHovered({-1, -1});
     QCustomPlot::leaveEvent(event);
 }
 
@@ -249,16 +393,16 @@ void AttentionPlot::keyPressEvent(QKeyEvent* event)
     const double step = std::max(1.0, xAxis->range().size() / 10.0);
     switch (event->key()) {
     case Qt::Key_Left:
-        shift ? panBy(-step, 0) : emit navigate(0, -1);
+        shift ? (panBy(-step, 0), emit userZoomed()) : emit navigate(0, -1);
         break;
     case Qt::Key_Right:
-        shift ? panBy(step, 0) : emit navigate(0, 1);
+        shift ? (panBy(step, 0), emit userZoomed()) : emit navigate(0, 1);
         break;
     case Qt::Key_Up:
-        shift ? panBy(0, -step) : emit navigate(-1, 0);
+        shift ? (panBy(0, -step), emit userZoomed()) : emit navigate(-1, 0);
         break;
     case Qt::Key_Down:
-        shift ? panBy(0, step) : emit navigate(1, 0);
+        shift ? (panBy(0, step), emit userZoomed()) : emit navigate(1, 0);
         break;
     case Qt::Key_PageUp:
         emit navigate(-1, 0);
@@ -269,14 +413,17 @@ void AttentionPlot::keyPressEvent(QKeyEvent* event)
     case Qt::Key_Plus:
     case Qt::Key_Equal:
         zoomBy(0.8);
+        emit userZoomed();
         break;
     case Qt::Key_Minus:
         zoomBy(1.25);
+        emit userZoomed();
         break;
     case Qt::Key_0:
     case Qt::Key_Home:
         resetView();
         replot(QCustomPlot::rpQueuedReplot);
+        emit userZoomed();
         break;
     default:
         QCustomPlot::keyPressEvent(event);

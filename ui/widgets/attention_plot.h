@@ -1,6 +1,8 @@
 // The head view's plot: one head's map as a heatmap (query rows top to bottom, key columns), token text as
-// tick labels where they fit, a colourbar, hover tooltips (query, key, weight, rank in its row), zoom and pan
-// with mouse and keyboard, and arrow / PgUp / PgDn navigation requests. Threading: UI thread.
+// tick labels where they fit (recomputed whenever the plot's layout changes, so they are right on the very first
+// display), a colourbar, hover tooltips (query, key, weight, rank in its row) with the hovered cell outlined, the
+// query row marked, clicks on a cell or a row label that pick the query (and a column label the key), zoom and
+// pan with mouse and keyboard, and arrow / PgUp / PgDn navigation requests. Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "ui/models/token_list_model.h"
@@ -19,10 +21,22 @@ public:
     explicit AttentionPlot(QWidget* parent = nullptr);
 
     void setTokens(TokenRowsPtr tokens);
-    /// Shows a colourised map. `source` keeps the exact values for hover; the zoom is kept when the token count
-    /// is unchanged (flipping heads over a zoomed region) and reset otherwise.
-    void setHeatmap(const HeatmapSource& source, const ColourisedGrid& image, const ViewSettings& settings,
-                    const QString& title);
+    /// Shows a colourised window of a map. `source` keeps the exact values for hover; the zoom is kept when the
+    /// token count is unchanged (flipping heads over a zoomed region) and reset otherwise.
+    void setHeatmap(const HeatmapSource& source, const ColourisedGrid& image, const PoolWindow& window,
+                    const ViewSettings& settings, const QString& title);
+    qint64 cells() const { return m_cells; }
+    const PoolWindow& window() const;
+    /// Outlines the query row (-1: none).
+    void setQueryRow(int query);
+    int queryRow() const { return m_queryRow; }
+    /// The cell outlined under the mouse, (-1, -1) when none.
+    QPoint hoveredCell() const { return m_hovered; }
+    void setDimmed(bool dimmed);
+    /// Sets the zoom (undo/redo); clamped to the map.
+    void setViewRanges(const QCPRange& x, const QCPRange& y);
+    /// Size of the data area in device pixels (what a pooled image should not exceed).
+    QSize dataAreaPixels() const;
     /// Clears the plot and shows a message in the title ("layer 7 not computed yet").
     void clearHeatmap(const QString& message);
     bool hasHeatmap() const;
@@ -40,8 +54,19 @@ public:
 signals:
     void navigate(int dLayer, int dHead);
     void cellHovered(int query, int key);
+    /// A click (not a drag) on a cell.
+    void cellClicked(int query, int key);
+    void rowLabelClicked(int query);
+    void columnLabelClicked(int key);
+    /// The user zoomed or panned (wheel, drag, keys); emitted once per gesture.
+    void userZoomed();
+    /// The visible range or the data area changed, for whatever reason.
+    void viewChanged();
 
 protected:
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+    void wheelEvent(QWheelEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void leaveEvent(QEvent* event) override;
@@ -50,6 +75,9 @@ protected:
 private:
     void clampRanges();
     void updateTickLabels();
+    void afterLayoutChanged();
+    void setHovered(QPoint cell);
+    void placeMarkers();
     QString tokenLabel(int position, int maxChars) const;
 
     HeatmapPlottable* m_heatmap = nullptr;
@@ -60,6 +88,14 @@ private:
     TokenRowsPtr m_tokens;
     qint64 m_cells = 0;
     bool m_clamping = false;
+    QCPItemRect* m_queryMark = nullptr;
+    QCPItemRect* m_hoverMark = nullptr;
+    int m_queryRow = -1;
+    QPoint m_hovered{-1, -1};
+    QPoint m_pressPos;
+    bool m_pressed = false;
+    QSize m_tickAreaSize;            // data-area size the tick labels were computed for
+    int m_tickRelayouts = 0;         // consecutive layout-driven recomputations (stops a label/margin loop)
 };
 
 } // namespace attnscope

@@ -34,6 +34,8 @@ void MetricCellDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
         painter->setFont(f);
         painter->drawText(r, Qt::AlignCenter, index.data(Qt::DisplayRole).toString());
     }
+    if (m_dimmed)
+        painter->fillRect(r, QColor(255, 255, 255, 150));
     if (index.row() == m_layer && index.column() == m_head) {
         painter->setPen(QPen(QColor(0xe0, 0x3a, 0x1e), 2));
         painter->drawRect(r.adjusted(1, 1, -1, -1));

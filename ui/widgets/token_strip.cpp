@@ -52,6 +52,8 @@ void ChipDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option, 
         else if (m_kind == ScaleKind::Log)
             t = t <= m_floor ? 0.0 : (std::log(t) - std::log(m_floor)) / -std::log(m_floor);
         fill = QColor::fromRgb(colormapLut(m_colormap)[static_cast<size_t>(std::min(255, static_cast<int>(t * 256)))]);
+        if (m_dimmed)   // halfway to the background: visibly not current
+            fill = QColor((fill.red() + 255) / 2, (fill.green() + 255) / 2, (fill.blue() + 255) / 2);
     }
     if (masked)
         fill = option.palette.color(QPalette::Window);

@@ -27,6 +27,9 @@ public:
         m_floor = logFloor;
     }
 
+    /// Draws the weights faded (they belong to a previous prompt).
+    void setDimmed(bool dimmed) { m_dimmed = dimmed; }
+
     void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
 
@@ -37,6 +40,7 @@ private:
     ScaleKind m_kind = ScaleKind::Linear;
     double m_gamma = 0.5;
     double m_floor = 1e-4;
+    bool m_dimmed = false;
 };
 
 class TokenStrip : public QListView {
