@@ -88,6 +88,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
 
     m_statusLabel = new QLabel;
     m_statusLabel->setObjectName(QStringLiteral("statusMessage"));
+    m_statusLabel->setTextFormat(Qt::PlainText);   // messages quote file content: never markup
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("runProgress"));
     m_progress->setRange(0, 1000);

@@ -1,6 +1,10 @@
 // MainWindow: opening files (dialogs, recent files, drops), sessions, prompt files and autosave.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
+#include "core/formats/hf_folder.h"
+#include "core/util/error.h"
+#include "core/util/mapped_file.h"
+#include "ui/models/display_text.h"
 
 #include "ui/panels/prompt_panel.h"
 #include "ui/session_bridge.h"
@@ -22,7 +26,7 @@ namespace attnscope {
 namespace {
 
 constexpr int kMaxRecent = 10;
-constexpr qint64 kMaxPromptFileBytes = 8 << 20;   // the tokenizer caps input at 1 M characters anyway
+constexpr uint64_t kMaxPromptFileBytes = 8 << 20;   // the tokenizer caps input at 1 M characters anyway
 
 bool isSessionPath(const QString& p)
 {
@@ -111,13 +115,14 @@ void MainWindow::loadPromptFile(const QString& path)
     ++m_pendingIo;
     runInBackground(this, [path]() {
         PromptRead r;
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly))
-            r.error = tr("cannot open %1: %2").arg(path, f.errorString());
-        else if (f.size() > kMaxPromptFileBytes)
-            r.error = tr("%1 is %2 MB; prompts are limited to %3 MB").arg(path).arg(f.size() >> 20).arg(kMaxPromptFileBytes >> 20);
-        else
-            r.text = QString::fromUtf8(f.readAll());   // invalid UTF-8 becomes U+FFFD, never a crash
+        // Through core's reader: regular files only (a pipe would block this worker, /dev/zero never ends),
+        // refused above the cap before anything is copied.
+        try {
+            const std::string bytes = readTextFileCapped(QFile::encodeName(path).toStdString(), kMaxPromptFileBytes);
+            r.text = QString::fromUtf8(bytes.data(), static_cast<qsizetype>(bytes.size()));   // invalid UTF-8 -> U+FFFD
+        } catch (const Error& e) {
+            r.error = QString::fromStdString(e.what());
+        }
         return r;
     }, [this, path](PromptRead r) {
         --m_pendingIo;
@@ -203,6 +208,12 @@ void MainWindow::openSession(const QString& path)
     ++m_pendingIo;
     runInBackground(this, [path]() {
         QString error;
+        // Only a regular file is read: a named pipe would stall this worker, a device would be read to the cap.
+        try {
+            MappedFile::open(QFile::encodeName(path).toStdString());
+        } catch (const Error& e) {
+            return std::make_pair(std::optional<SessionState>(), QString::fromStdString(e.what()));
+        }
         auto s = readSessionFile(path, &error);
         return std::make_pair(s, error);
     }, [this, path](std::pair<std::optional<SessionState>, QString> r) {
@@ -280,9 +291,9 @@ void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
     for (const QString& p : m_recent) {
-        QAction* a = m_recentMenu->addAction(QFileInfo(p).fileName(), this, [this, p] { openPath(p); });
-        a->setToolTip(p);
-        a->setStatusTip(p);
+        QAction* a = m_recentMenu->addAction(displayText(QFileInfo(p).fileName(), 256), this, [this, p] { openPath(p); });
+        a->setToolTip(plainToolTip(displayText(p)));
+        a->setStatusTip(displayText(p));
     }
     m_recentMenu->setEnabled(!m_recent.isEmpty());
     if (!m_recent.isEmpty()) {

@@ -1,6 +1,7 @@
 // MainWindow: model-open and run outcomes from the SessionBridge, progress polling, errors and status.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
+#include "ui/models/display_text.h"
 
 #include "core/metrics/induction_probe.h"
 #include "core/tokenizer/tokenizer.h"
@@ -55,8 +56,10 @@ void MainWindow::onModelOpened(quint64, OpenedModelPtr model)
 {
     m_context->setModel(model);
     addRecent(model->path);
+    const QString fileName = displayText(QFileInfo(model->path).fileName(), 256);
+    setWindowTitle(tr("attnscope — %1").arg(fileName));
     showStatus(tr("Opened %1 (%2, %3 layers × %4 heads) on %5")
-                   .arg(QFileInfo(model->path).fileName(), QString::fromStdString(model->info.architecture))
+                   .arg(fileName, displayText(model->info.architecture, 256))
                    .arg(model->info.nLayers).arg(model->info.nHeads).arg(model->backend));
     if (!m_expectedHash.isEmpty()) {
         checkModelHash(model->path, m_expectedHash);
@@ -224,8 +227,11 @@ QString MainWindow::statusText() const
     return m_statusLabel->text();
 }
 
-void MainWindow::reportError(const QString& title, const QString& message)
+void MainWindow::reportError(const QString& title, const QString& rawMessage)
 {
+    // Messages quote file content (core escapes and bounds its Errors; Qt's own I/O messages quote paths):
+    // escaped once more here, the one funnel to the status line and the dialog, and shown as plain text.
+    const QString message = displayLines(rawMessage);
     m_lastError = message;
     showStatus(title + QStringLiteral(": ") + QString(message).replace(QLatin1Char('\n'), QLatin1Char(' ')));
     emit errorReported(message);
@@ -233,8 +239,10 @@ void MainWindow::reportError(const QString& title, const QString& message)
         return;
     // Window-modal but not blocking (open(), not exec()): the UI thread never waits on a dialog.
     if (!m_errorBox) {
-        m_errorBox = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+        m_errorBox = new QMessageBox(QMessageBox::Warning, title, QString(), QMessageBox::Ok, this);
         m_errorBox->setObjectName(QStringLiteral("errorDialog"));
+        m_errorBox->setTextFormat(Qt::PlainText);
+        m_errorBox->setText(message);
         m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
     } else {
         m_errorBox->setWindowTitle(title);

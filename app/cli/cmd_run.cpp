@@ -10,6 +10,8 @@
 #include "core/session/progress.h"
 #include "core/session/run_request.h"
 #include "core/util/error.h"
+#include "core/util/json_output.h"
+#include "core/util/text_escape.h"
 #include "kernels/backends/register_backends.h"
 
 #include <chrono>
@@ -102,16 +104,18 @@ int cmdRun(const Args& a)
                            {"attention", ft.attentionMs}, {"lm_head", ft.lmHeadMs}, {"total", totalMs}};
         if (attnOut)
             j["attn_out"] = {{"file", *attnOut}, {"layer", layer}, {"head", head}, {"shape", {r.tokens.size(), r.tokens.size()}}};
-        std::cout << j.dump() << "\n";
+        if (const auto escaped = makeJsonPrintable(j); !escaped.empty())
+            j["escaped_fields"] = escaped;
+        std::cout << dumpForTerminal(j) << "\n";
         return 0;
     }
     std::printf("%zu tokens on %s; forward %.0f ms (open %.0f ms)\n", r.tokens.size(), r.backend.c_str(), ft.totalMs, openMs);
     for (const std::string& n : r.notes)
-        std::printf("note: %s\n", n.c_str());
+        std::printf("note: %s\n", escapeControl(n).c_str());
     if (r.hasLmHead) {
-        std::printf("next token after \"%s\":\n", r.tokens.display.empty() ? "" : r.tokens.display.back().c_str());
+        std::printf("next token after \"%s\":\n", r.tokens.display.empty() ? "" : escapeControl(r.tokens.display.back()).c_str());
         for (const TopToken& e : top)
-            std::printf("  %7d  %-20s logit %8.3f  p %.4f\n", e.id, e.display.c_str(), e.logit, e.prob);
+            std::printf("  %7d  %-20s logit %8.3f  p %.4f\n", e.id, escapeControl(e.display).c_str(), e.logit, e.prob);
     } else {
         std::printf("hidden-state max |h| per layer:");
         for (const LayerStats& s : r.layerStats)
@@ -120,7 +124,7 @@ int cmdRun(const Args& a)
     }
     if (attnOut)
         std::printf("wrote layer %d head %d probabilities (%zu×%zu float32) to %s\n", layer, head, r.tokens.size(),
-                    r.tokens.size(), attnOut->c_str());
+                    r.tokens.size(), escapeControl(*attnOut).c_str());
     return 0;
 }
 

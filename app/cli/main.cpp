@@ -3,11 +3,14 @@
 #include "cli/commands.h"
 
 #include "attnscope_config.h"
+#include "core/formats/json_strict.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -29,7 +32,7 @@ const char* kUsage =
     "  compare MODEL --text T --variant SPEC [--variant SPEC …]   the baseline vs what-if attention variants:\n"
     "                                  perplexity, KL per position, top-1 agreement, mass outside each mask\n"
     "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
-    "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending]\n"
+    "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending] [--normalised-entropy]\n"
     "                                  every head's scores, ranked by one (default: induction)\n"
     "\n"
     "common options:\n"
@@ -79,17 +82,24 @@ int main(int argc, char** argv)
                                                 flags({"beyond-context"})));
         if (cmd == "heads")
             return cli::cmdHeads(cli::parseArgs(argc, argv, {"text", "text-file", "score", "top", "threads", "backend", "seed"},
-                                                flags({"ascending", "induction-probe"})));
-        std::fprintf(stderr, "attnscope-cli: unknown command '%s' (info, tokenize, run, bench, heads, stats, compare; see --help)\n", argv[1]);
+                                                flags({"ascending", "induction-probe", "normalised-entropy"})));
+        std::fprintf(stderr, "attnscope-cli: unknown command %s (info, tokenize, run, bench, heads, stats, compare; see --help)\n",
+                     quotedValue(argv[1]).c_str());
         return 2;
     } catch (const Error& e) {
-        std::fprintf(stderr, "attnscope-cli: error: %s\n", e.what());
+        // Error text is escaped and bounded already (core/util/error.h); escaping again costs nothing.
+        std::fprintf(stderr, "attnscope-cli: error: %s\n", escapeControl(e.what()).c_str());
         return e.kind() == ErrorKind::Usage ? 2 : 1;
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "attnscope-cli: error: out of memory\n");
         return 1;
+    } catch (const nlohmann::json::exception& e) {
+        // A JSON value of an unexpected type that a reader did not check: said in our words, not the library's.
+        std::fprintf(stderr, "attnscope-cli: error: unexpected value in a JSON file: %s\n",
+                     describeJsonError(e.what()).c_str());
+        return 1;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "attnscope-cli: error: %s\n", e.what());
+        std::fprintf(stderr, "attnscope-cli: error: %s\n", elideMiddle(e.what(), kMaxErrorReasonBytes).c_str());
         return 1;
     }
 }

@@ -2,6 +2,7 @@
 #include "core/attention/attention_spec.h"
 
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 #include "core/util/split_mix.h"
 
 #include <algorithm>
@@ -127,13 +128,13 @@ LayerSet parseLayers(const std::string& s)
         int64_t a = 0, b = 0;
         if (dash == std::string::npos) {
             if (!parseInt(part, a))
-                bad("@layers: '" + part + "' is not a layer number or range like 20-29");
+                bad("@layers: " + quotedValue(part) + " is not a layer number or range like 20-29");
             b = a;
         } else if (!parseInt(part.substr(0, dash), a) || !parseInt(part.substr(dash + 1), b)) {
-            bad("@layers: '" + part + "' is not a layer range like 20-29");
+            bad("@layers: " + quotedValue(part) + " is not a layer range like 20-29");
         }
         if (a < 0 || b < a || b > 100000)
-            bad("@layers: range '" + part + "' is empty or out of bounds");
+            bad("@layers: range " + quotedValue(part) + " is empty or out of bounds");
         set.ranges.emplace_back(static_cast<int>(a), static_cast<int>(b));
         if (comma == std::string::npos)
             break;
@@ -215,7 +216,7 @@ AttentionSpec AttentionSpec::parse(const std::string& textIn)
         std::string names;
         for (const KindDef& k : kinds())
             names += (names.empty() ? "" : ", ") + std::string(k.name);
-        bad("unknown variant '" + name + "' (known: " + names + ")");
+        bad("unknown variant " + quotedValue(name) + " (known: " + names + ")");
     }
     spec.kind = kd->kind;
     std::map<std::string, bool> seen;
@@ -230,7 +231,7 @@ AttentionSpec AttentionSpec::parse(const std::string& textIn)
                 bad(std::string(kd->name) + ": empty parameter");
             const size_t eq = kv.find('=');
             if (eq == std::string::npos)
-                bad(std::string(kd->name) + ": parameter '" + kv + "' needs a value (key=value)");
+                bad(std::string(kd->name) + ": parameter " + quotedValue(kv) + " needs a value (key=value)");
             const std::string key = trim(kv.substr(0, eq)), value = trim(kv.substr(eq + 1));
             const ParamDef* pd = nullptr;
             for (const ParamDef& p : kd->params)
@@ -240,16 +241,16 @@ AttentionSpec AttentionSpec::parse(const std::string& textIn)
                 std::string keys;
                 for (const ParamDef& p : kd->params)
                     keys += (keys.empty() ? "" : ", ") + std::string(p.key);
-                bad(std::string(kd->name) + ": unknown key '" + key + "'" + (keys.empty() ? " (it takes none)" : " (keys: " + keys + ")"));
+                bad(std::string(kd->name) + ": unknown key " + quotedValue(key) + (keys.empty() ? " (it takes none)" : " (keys: " + keys + ")"));
             }
             if (seen[key])
-                bad(std::string(kd->name) + ": key '" + key + "' given twice");
+                bad(std::string(kd->name) + ": key " + quotedValue(key) + " given twice");
             seen[key] = true;
             switch (pd->type) {
             case PT::Int: {
                 int64_t v = 0;
                 if (!parseInt(value, v))
-                    bad(std::string(kd->name) + ": " + key + " must be an integer, got '" + value + "'");
+                    bad(std::string(kd->name) + ": " + key + " must be an integer, got " + quotedValue(value));
                 if (v < pd->lo || v > pd->hi)
                     bad(std::string(kd->name) + ": " + key + " must be in " + formatNumber(pd->lo) + ".." + formatNumber(pd->hi) + ", got " + value);
                 spec.numbers[key] = static_cast<double>(v);
@@ -258,7 +259,7 @@ AttentionSpec AttentionSpec::parse(const std::string& textIn)
             case PT::Number: {
                 double v = 0;
                 if (!parseDouble(value, v))
-                    bad(std::string(kd->name) + ": " + key + " must be a number, got '" + value + "'");
+                    bad(std::string(kd->name) + ": " + key + " must be a number, got " + quotedValue(value));
                 if (v < pd->lo || v > pd->hi)
                     bad(std::string(kd->name) + ": " + key + " must be in " + formatNumber(pd->lo) + ".." + formatNumber(pd->hi) + ", got " + value);
                 spec.numbers[key] = v;
@@ -272,7 +273,7 @@ AttentionSpec AttentionSpec::parse(const std::string& textIn)
                     const std::string item = trim(value.substr(p, semi == std::string::npos ? std::string::npos : semi - p));
                     int64_t v = 0;
                     if (!parseInt(item, v) || v < pd->lo || v > pd->hi)
-                        bad(std::string(kd->name) + ": " + key + " must be ';'-separated positions, got '" + item + "'");
+                        bad(std::string(kd->name) + ": " + key + " must be ';'-separated positions, got " + quotedValue(item));
                     list.push_back(v);
                     if (semi == std::string::npos)
                         break;
@@ -287,7 +288,7 @@ AttentionSpec AttentionSpec::parse(const std::string& textIn)
             }
             case PT::Word:
                 if (value != "elu")
-                    bad(std::string(kd->name) + ": " + key + " must be 'elu', got '" + value + "'");
+                    bad(std::string(kd->name) + ": " + key + " must be 'elu', got " + quotedValue(value));
                 spec.words[key] = value;
                 break;
             }

@@ -3,6 +3,7 @@
 #include "core/util/byte_reader.h"
 #include "core/util/checked.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <limits>
 #include <unordered_set>
@@ -193,7 +194,7 @@ void GgufParser::readTensorInfo(size_t index, TensorInfo& t, uint32_t& ggmlType,
     t.name = std::string(m_r.bytes(nameLen, (field + ".name").c_str()));
     if (t.name.empty())
         fail(field + ".name", nameAt, "empty tensor name");
-    const std::string tf = "tensor '" + t.name + "'";
+    const std::string tf = "tensor " + quotedValue(t.name);
 
     const uint64_t dimsAt = m_r.offset();
     const uint32_t nDims = m_r.read<uint32_t>((tf + ".n_dims").c_str());
@@ -286,9 +287,9 @@ std::shared_ptr<Checkpoint> GgufParser::parse()
         std::string key = readString(kvField + ".key", kGgufMaxKey);
         if (key.empty())
             fail(kvField + ".key", keyAt, "empty metadata key");
-        const std::string field = "metadata '" + key + "'";
+        const std::string field = "metadata " + quotedValue(key);
         if (ck->metadata.count(key))
-            fail(field, keyAt, "duplicate metadata key '" + key + "'");
+            fail(field, keyAt, "duplicate metadata key " + quotedValue(key));
         const uint64_t typeAt = m_r.offset();
         const uint32_t type = m_r.read<uint32_t>((field + ".type").c_str());
         if (type > GgufFloat64)
@@ -320,7 +321,7 @@ std::shared_ptr<Checkpoint> GgufParser::parse()
         uint32_t ggmlType = 0;
         readTensorInfo(i, ck->tensors[i], ggmlType, relOffsets[i]);
         if (!names.insert(ck->tensors[i].name).second)
-            fail("tensor_infos[" + std::to_string(i) + "].name", at, "duplicate tensor name '" + ck->tensors[i].name + "'");
+            fail("tensor_infos[" + std::to_string(i) + "].name", at, "duplicate tensor name " + quotedValue(ck->tensors[i].name));
     }
 
     uint64_t dataStart = 0;
@@ -333,7 +334,7 @@ std::shared_ptr<Checkpoint> GgufParser::parse()
     uint64_t expected = 0;
     for (size_t i = 0; i < ck->tensors.size(); ++i) {
         TensorInfo& t = ck->tensors[i];
-        const std::string field = "tensor '" + t.name + "'.offset";
+        const std::string field = "tensor " + quotedValue(t.name) + ".offset";
         const uint64_t off = relOffsets[i];
         if (off % alignment != 0)
             fail(field, dataStart, "offset " + std::to_string(off) + " is not a multiple of the alignment " +

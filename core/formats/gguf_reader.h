@@ -1,4 +1,4 @@
-// GGUF v2/v3 reader (FORMATS.md §3) hardened per NUMERICS-AND-SAFETY §4: every count is checked
+// GGUF v2/v3 reader (FORMATS.md §3) hardened as docs/SECURITY.md describes: every count is checked
 // against the bytes that remain before anything is allocated, every size is overflow-checked, and
 // tensor extents must follow the running aligned offset and lie inside the file.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,7 +9,7 @@
 
 namespace attnscope {
 
-// Caps (NUMERICS-AND-SAFETY §4). Tests exercise each at cap and cap + 1.
+// Caps (docs/SECURITY.md). Tests exercise each at cap and cap + 1.
 constexpr uint64_t kGgufMaxString = 1ull << 20;          // bytes in one metadata string
 constexpr uint64_t kGgufMaxKey = 65535;                  // bytes in a key
 constexpr uint64_t kGgufMaxArray = 16ull << 20;          // elements in one array

@@ -1,56 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/formats/json_strict.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <vector>
 
 namespace attnscope {
 
-size_t findInvalidUtf8(std::string_view text)
-{
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-    const size_t n = text.size();
-    size_t i = 0;
-    while (i < n) {
-        const unsigned char c = s[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return i; // continuation byte as lead, 0xC0/0xC1 overlong leads, 0xF5.. out of range
-        }
-        if (n - i < len)
-            return i;
-        for (size_t k = 1; k < len; ++k) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += len;
-    }
-    return std::string_view::npos;
-}
-
 namespace {
 
 using json = nlohmann::json;
 
-// Builds the DOM itself so that it sees every key before insertion (duplicate check) and every
-// container opening (depth check). nlohmann's SAX driver is iterative, so a nesting bomb cannot
+// Builds the DOM itself so that it sees every key before insertion (duplicate check), every container
+// opening (depth check) and every value (count cap). Each step is O(1) or O(log keys), so parsing is linear
+// in the text (nlohmann's callback parser, used before, was quadratic on many small objects). nlohmann's SAX driver is iterative, so a nesting bomb cannot
 // overflow the stack before we refuse it.
 class StrictBuilder {
 public:
@@ -71,17 +34,20 @@ public:
 
     bool key(json::string_t& k)
     {
-        json* obj = m_stack.back();
-        if (obj->contains(k))
-            return failWith("duplicate key \"" + k + "\"");
-        m_key = std::move(k);
+        // One std::map lookup per key: insert a placeholder now (refusing a duplicate), fill it with the value
+        // that follows. Map nodes never move, so the slot pointer stays valid.
+        auto& members = m_stack.back()->get_ref<json::object_t&>();
+        auto [it, inserted] = members.emplace(std::move(k), nullptr);
+        if (!inserted)
+            return failWith("duplicate key \"" + shortened(it->first, kMaxQuotedBytes) + "\"");
+        m_slot = &it->second;
         return true;
     }
 
     bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex)
     {
         m_errorPos = static_cast<int64_t>(position);
-        return failWith(ex.what());
+        return failWith(describeJsonError(ex.what()));
     }
 
     json result;
@@ -104,22 +70,36 @@ private:
         }
         json* parent = m_stack.back();
         if (parent->is_object()) {
-            json& slot = (*parent)[m_key];
-            slot = std::move(v);
-            return &slot;
+            *m_slot = std::move(v);
+            return m_slot;
         }
-        parent->push_back(std::move(v));
-        return &parent->back();
+        auto& items = parent->get_ref<json::array_t&>();
+        items.push_back(std::move(v));
+        return &items.back();
+    }
+
+    // Every value costs DOM memory (16 bytes plus a heap block per container) and time to build and free;
+    // the cap keeps both proportional to what real model files need.
+    bool countValue()
+    {
+        if (++m_values <= kMaxJsonValues)
+            return true;
+        return failWith("more than " + std::to_string(kMaxJsonValues) +
+                        " JSON values (objects, arrays, strings, numbers); no model file needs that many");
     }
 
     bool put(json&& v)
     {
+        if (!countValue())
+            return false;
         insert(std::move(v));
         return true;
     }
 
     bool open(json&& container)
     {
+        if (!countValue())
+            return false;
         if (static_cast<int>(m_stack.size()) >= m_maxDepth)
             return failWith("JSON nesting deeper than " + std::to_string(m_maxDepth) + " levels");
         m_stack.push_back(insert(std::move(container)));
@@ -133,29 +113,59 @@ private:
     }
 
     int m_maxDepth;
+    uint64_t m_values = 0;
     std::vector<json*> m_stack;
-    std::string m_key;
+    json* m_slot = nullptr;   // the member the next value of the innermost object goes into
 };
 
 } // namespace
 
+std::string describeJsonError(std::string_view m)
+{
+    // "[json.exception.parse_error.101] parse error at line 1, column 7: syntax error while parsing value -
+    // unexpected '}'; expected '[', '{', or a literal"  ->  "while reading a value: unexpected '}'; ..."
+    if (m.substr(0, 16) == "[json.exception." && m.find("] ") != std::string_view::npos)
+        m.remove_prefix(m.find("] ") + 2);
+    if (m.substr(0, 11) == "parse error") {
+        const size_t colon = m.find(": ");
+        m.remove_prefix(colon == std::string_view::npos ? m.size() : colon + 2);
+    }
+    std::string out;
+    if (constexpr std::string_view syntax = "syntax error while parsing "; m.substr(0, syntax.size()) == syntax) {
+        m.remove_prefix(syntax.size());
+        const size_t dash = m.find(" - ");
+        out = "while reading " + std::string(dash == std::string_view::npos ? m : m.substr(0, dash));
+        if (dash != std::string_view::npos)
+            out += ": " + std::string(m.substr(dash + 3));
+    } else {
+        out = std::string(m);
+    }
+    if (out.empty())
+        out = "malformed JSON";
+    return shortened(out, 300);
+}
+
 nlohmann::json parseJsonStrict(std::string_view text, const std::string& file, const std::string& field,
-                               int64_t baseOffset, int maxDepth)
+                               int64_t baseOffset, int maxDepth, ErrorKind kind)
 {
     if (size_t bad = findInvalidUtf8(text); bad != std::string_view::npos)
-        throw Error::format(file, field, baseOffset + static_cast<int64_t>(bad), "invalid UTF-8");
+        throw Error(kind, file, field, baseOffset + static_cast<int64_t>(bad), "invalid UTF-8");
     StrictBuilder b(maxDepth);
     bool ok = false;
     try {
         ok = json::sax_parse(text.begin(), text.end(), &b, json::input_format_t::json, true, false);
     } catch (const json::exception& e) {
         // sax_parse reports through parse_error; this only catches library-internal surprises.
-        throw Error::format(file, field, baseOffset, std::string("invalid JSON: ") + e.what());
+        throw Error(kind, file, field, baseOffset, "invalid JSON: " + describeJsonError(e.what()));
     }
     if (!ok) {
         const std::string reason = b.error.empty() ? std::string("invalid JSON") : b.error;
-        throw Error::format(file, field, b.m_errorPos >= 0 ? baseOffset + b.m_errorPos : baseOffset,
-                            b.m_errorPos >= 0 ? "invalid JSON: " + reason : reason);
+        // The builder's own refusals (duplicate key, depth, value count) come without a position: point at the
+        // embedded text's start when there is one, else at no byte.
+        throw Error(kind, file, field, b.m_errorPos >= 0 ? baseOffset + b.m_errorPos : baseOffset > 0 ? baseOffset : -1,
+                    b.m_errorPos < 0 ? reason
+                    : reason.rfind("while ", 0) == 0 ? "invalid JSON " + reason
+                                                    : "invalid JSON: " + reason);
     }
     return std::move(b.result);
 }

@@ -3,6 +3,7 @@
 #include "core/formats/json_strict.h"
 #include "core/util/checked.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <algorithm>
 #include <cstring>
@@ -88,7 +89,8 @@ void appendSafetensorsFile(Checkpoint& ckpt, const std::shared_ptr<const MappedF
                 throw Error::format(path, "__metadata__", 8, "__metadata__ is not an object of strings");
             for (auto m = v.begin(); m != v.end(); ++m) {
                 if (!m.value().is_string())
-                    throw Error::format(path, "__metadata__." + m.key(), 8, "__metadata__ value is not a string");
+                    throw Error::format(path, "__metadata__." + shortened(m.key(), kMaxQuotedBytes), 8,
+                                        "__metadata__ value is not a string");
                 MetaValue mv;
                 mv.type = MetaValue::Type::String;
                 mv.ggufType = 8;
@@ -97,14 +99,14 @@ void appendSafetensorsFile(Checkpoint& ckpt, const std::shared_ptr<const MappedF
             }
             continue;
         }
-        const std::string field = "tensor '" + key + "'";
+        const std::string field = "tensor " + quotedValue(key);
         if (key.empty())
             throw Error::format(path, "header", 8, "empty tensor name");
         if (!v.is_object())
             throw Error::format(path, field, 8, "tensor entry is not an object");
         for (auto f = v.begin(); f != v.end(); ++f)
             if (f.key() != "dtype" && f.key() != "shape" && f.key() != "data_offsets")
-                throw Error::format(path, field, 8, "unexpected field '" + f.key() + "'");
+                throw Error::format(path, field, 8, "unexpected field " + quotedValue(f.key()));
         if (!v.contains("dtype") || !v["dtype"].is_string())
             throw Error::format(path, field + ".dtype", 8, "missing or not a string");
         if (!v.contains("shape") || !v["shape"].is_array())
@@ -116,7 +118,7 @@ void appendSafetensorsFile(Checkpoint& ckpt, const std::shared_ptr<const MappedF
         e.dtype = v["dtype"].get<std::string>();
         const uint32_t bits = dtypeBits(e.dtype);
         if (bits == 0)
-            throw Error::format(path, field + ".dtype", 8, "unknown dtype '" + e.dtype + "' for tensor '" + key + "'");
+            throw Error::format(path, field + ".dtype", 8, "unknown dtype " + quotedValue(e.dtype) + " for tensor " + quotedValue(key));
         const json& shape = v["shape"];
         if (shape.size() > kSafetensorsMaxRank)
             throw Error::format(path, field + ".shape", 8, "rank " + std::to_string(shape.size()) + " exceeds the cap of " +
@@ -158,7 +160,7 @@ void appendSafetensorsFile(Checkpoint& ckpt, const std::shared_ptr<const MappedF
     });
     uint64_t expected = 0;
     for (const Entry& e : entries) {
-        const std::string field = "tensor '" + e.name + "'.data_offsets";
+        const std::string field = "tensor " + quotedValue(e.name) + ".data_offsets";
         if (e.begin > expected)
             throw Error::format(path, field, static_cast<int64_t>(headerEnd), "gap of " + std::to_string(e.begin - expected) +
                                                                                   " bytes before this tensor in the data buffer");
@@ -178,8 +180,8 @@ void appendSafetensorsFile(Checkpoint& ckpt, const std::shared_ptr<const MappedF
     for (const Entry& e : entries) {
         TensorInfo t;
         if (!dtypeFromSafetensors(e.dtype, t.dtype))
-            throw Error(ErrorKind::Unsupported, path, "tensor '" + e.name + "'.dtype", 8,
-                        "unsupported dtype " + e.dtype + " for tensor " + e.name);
+            throw Error(ErrorKind::Unsupported, path, "tensor " + quotedValue(e.name) + ".dtype", 8,
+                        "unsupported dtype " + e.dtype + " for tensor " + shortened(e.name, kMaxQuotedBytes));
         t.name = e.name;
         t.shape = e.shape;
         t.fileIndex = fileIndex;
@@ -204,7 +206,14 @@ std::shared_ptr<Checkpoint> readSafetensors(std::shared_ptr<const MappedFile> fi
 std::shared_ptr<Checkpoint> readSafetensorsIndex(const std::string& indexPath)
 {
     namespace fs = std::filesystem;
-    auto index = MappedFile::open(indexPath);
+    const fs::path p(indexPath);
+    return readSafetensorsIndex(*diskFolder(p.parent_path().string()), p.filename().string());
+}
+
+std::shared_ptr<Checkpoint> readSafetensorsIndex(const ModelFolder& folder, const std::string& indexName)
+{
+    auto index = folder.open(indexName);
+    const std::string& indexPath = index->path();
     if (index->size() > kMaxJsonBytes)
         throw Error::format(indexPath, "", -1, "index file of " + std::to_string(index->size()) + " bytes exceeds the 64 MiB cap");
     const json doc = parseJsonStrict(
@@ -212,35 +221,34 @@ std::shared_ptr<Checkpoint> readSafetensorsIndex(const std::string& indexPath)
     if (!doc.is_object() || !doc.contains("weight_map") || !doc["weight_map"].is_object())
         throw Error::format(indexPath, "weight_map", -1, "index has no weight_map object");
 
-    const fs::path folder = fs::path(indexPath).parent_path();
     std::map<std::string, std::string> tensorToShard;
     std::vector<std::string> shards; // in order of first appearance
     std::set<std::string> shardSet;
     for (auto it = doc["weight_map"].begin(); it != doc["weight_map"].end(); ++it) {
-        const std::string field = "weight_map." + it.key();
+        const std::string field = "weight_map." + shortened(it.key(), kMaxQuotedBytes);
         if (!it.value().is_string())
             throw Error::format(indexPath, field, -1, "shard name is not a string");
         const std::string shard = it.value().get<std::string>();
         if (shard.empty() || shard.find('/') != std::string::npos || shard.find('\\') != std::string::npos ||
             shard.find("..") != std::string::npos || shard.find('\0') != std::string::npos)
-            throw Error::format(indexPath, field, -1, "shard name '" + shard +
-                                                          "' must be a plain file name in the index's folder (no path separators or '..')");
+            throw Error::format(indexPath, field, -1, "shard name " + quotedValue(shard) +
+                                                          " must be a plain file name in the index's folder (no path separators or '..')");
         tensorToShard.emplace(it.key(), shard); // JSON keys are unique (strict parser): one shard per tensor
         if (shardSet.insert(shard).second)
             shards.push_back(shard);
+        if (shards.size() > kSafetensorsMaxShards)
+            throw Error::format(indexPath, "weight_map", -1, "more than " + std::to_string(kSafetensorsMaxShards) +
+                                                                 " shards (the cap)");
     }
     if (shards.empty())
         throw Error::format(indexPath, "weight_map", -1, "weight_map is empty: the index names no tensors");
-    if (shards.size() > kSafetensorsMaxShards)
-        throw Error::format(indexPath, "weight_map", -1, std::to_string(shards.size()) + " shards exceed the cap of " +
-                                                             std::to_string(kSafetensorsMaxShards));
 
     auto ck = std::make_shared<Checkpoint>();
     ck->format = CheckpointFormat::Safetensors;
     ck->path = indexPath;
     ck->totalBytes = index->size();
     for (const std::string& shard : shards) {
-        auto f = MappedFile::open((folder / shard).string());
+        auto f = folder.open(shard);
         const auto fileIndex = static_cast<uint32_t>(ck->files.size());
         ck->files.push_back(f);
         ck->totalBytes += f->size();
@@ -250,10 +258,10 @@ std::shared_ptr<Checkpoint> readSafetensorsIndex(const std::string& indexPath)
             const std::string& name = ck->tensors[i].name;
             auto it = tensorToShard.find(name);
             if (it == tensorToShard.end())
-                throw Error::format(f->path(), "tensor '" + name + "'", -1, "tensor is not listed in the index " + indexPath);
+                throw Error::format(f->path(), "tensor " + quotedValue(name), -1, "tensor is not listed in the index " + indexPath);
             if (it->second != shard)
-                throw Error::format(f->path(), "tensor '" + name + "'", -1, "the index places this tensor in shard '" +
-                                                                                it->second + "'");
+                throw Error::format(f->path(), "tensor " + quotedValue(name), -1, "the index places this tensor in shard " +
+                                                                                      quotedValue(it->second));
         }
     }
     // Every listed tensor must be present in its shard; duplicates across shards were caught above.
@@ -262,7 +270,8 @@ std::shared_ptr<Checkpoint> readSafetensorsIndex(const std::string& indexPath)
         present.insert(t.name);
     for (const auto& [name, shard] : tensorToShard)
         if (!present.count(name))
-            throw Error::format(indexPath, "weight_map." + name, -1, "tensor '" + name + "' is missing from shard '" + shard + "'");
+            throw Error::format(indexPath, "weight_map." + shortened(name, kMaxQuotedBytes), -1,
+                                "tensor " + quotedValue(name) + " is missing from shard " + quotedValue(shard));
     ck->buildIndex();
     return ck;
 }

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/formats/checkpoint.h"
+#include "core/formats/model_folder.h"
 
 #include <memory>
 #include <string>
@@ -26,5 +27,7 @@ std::shared_ptr<Checkpoint> readSafetensors(std::shared_ptr<const MappedFile> fi
 /// separators or ".."), every tensor appears in exactly one shard and is present there, and every tensor of
 /// every shard is listed in the index.
 std::shared_ptr<Checkpoint> readSafetensorsIndex(const std::string& indexPath);
+/// The same with the index and its shards read from `folder`.
+std::shared_ptr<Checkpoint> readSafetensorsIndex(const ModelFolder& folder, const std::string& indexName);
 
 } // namespace attnscope

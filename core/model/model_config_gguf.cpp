@@ -5,6 +5,7 @@
 
 #include "core/formats/checkpoint.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -78,7 +79,7 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
     m.arch = findArchitectureByGguf(m.architecture);
     if (!m.arch)
         throw Error(ErrorKind::Unsupported, c.path, "general.architecture", -1,
-                    "architecture '" + m.architecture + "' cannot be run (supported: " + supportedArchitectureList() +
+                    "architecture " + quotedValue(m.architecture) + " cannot be run (supported: " + supportedArchitectureList() +
                         "); its metadata and tensors can still be inspected with `attnscope-cli info`");
     const ArchitectureDesc& a = *m.arch;
     if (const std::string* n = ggufString(c, "general.name"))
@@ -112,7 +113,7 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
     if (const std::string* t = ggufString(c, p + "rope.scaling.type"); t && *t != "none") {
         if (*t != "linear")
             throw Error(ErrorKind::Unsupported, c.path, p + "rope.scaling.type", -1,
-                        "RoPE scaling '" + *t + "' is not implemented (supported: none, linear)");
+                        "RoPE scaling " + quotedValue(*t) + " is not implemented (supported: none, linear)");
         linear = static_cast<float>(ggufFloat(c, p + "rope.scaling.factor", true, 1.0));
         if (!(linear > 0.f))
             modelError(c, p + "rope.scaling.factor", "must be a positive number");

@@ -7,6 +7,7 @@
 
 #include "core/formats/checkpoint.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <algorithm>
 #include <cmath>
@@ -91,7 +92,7 @@ Rope readRopeObject(const Checkpoint& c, const Json& o, const std::string& field
             modelError(c, field + ".factor", "linear RoPE scaling needs a positive factor");
         base.linear = static_cast<float>(f);
     } else if (type != "default") {
-        unsupported(c, field + ".rope_type", "RoPE scaling '" + type + "' is not implemented (supported: default, linear)");
+        unsupported(c, field + ".rope_type", "RoPE scaling " + quotedValue(type) + " is not implemented (supported: default, linear)");
     }
     return base;
 }
@@ -128,7 +129,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     m.architecture = mt->get<std::string>();
     m.arch = findArchitectureByHfType(m.architecture);
     if (!m.arch)
-        unsupported(c, "model_type", "model_type '" + m.architecture + "' cannot be run (supported: " +
+        unsupported(c, "model_type", "model_type " + quotedValue(m.architecture) + " cannot be run (supported: " +
                                          supportedArchitectureList() + ")");
     const ArchitectureDesc& a = *m.arch;
     const HfKeys& k = a.hf;
@@ -153,7 +154,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     if (k.activation) {
         if (auto it = j.find(k.activation); it != j.end() && !it->is_null()) {
             if (!it->is_string() || !activationFromName(it->get<std::string>(), m.activation))
-                unsupported(c, k.activation, "activation " + it->dump() +
+                unsupported(c, k.activation, "activation " + quotedValue(it->dump()) +
                                                  " is not implemented (supported: silu, gelu, gelu_new, gelu_pytorch_tanh)");
         }
     }
@@ -184,7 +185,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     if (jsonBool(c, j, "is_decoder", false) && a.layerRule == LayerRule::AllBidirectional)
         unsupported(c, "is_decoder", "a BERT used as a causal decoder is not implemented");
     if (auto pe = j.find("position_embedding_type"); pe != j.end() && !pe->is_null() && *pe != "absolute")
-        unsupported(c, "position_embedding_type", "position embedding type " + pe->dump() + " is not implemented (supported: absolute)");
+        unsupported(c, "position_embedding_type", "position embedding type " + quotedValue(pe->dump()) + " is not implemented (supported: absolute)");
     if (jsonBool(c, j, "use_sliding_window", false))
         unsupported(c, "use_sliding_window", "per-layer sliding windows of this architecture are not implemented");
     if (jsonBool(c, j, "use_bidirectional_attention", false))
@@ -245,7 +246,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
                 if (t == "sliding_attention")
                     sliding[i] = true;
                 else if (t != "full_attention")
-                    unsupported(c, "layer_types[" + std::to_string(i) + "]", "layer type " + t.dump() +
+                    unsupported(c, "layer_types[" + std::to_string(i) + "]", "layer type " + quotedValue(t.dump()) +
                                                                                " is not implemented (supported: full_attention, sliding_attention)");
             }
         } else {

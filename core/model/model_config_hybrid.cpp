@@ -16,6 +16,7 @@
 
 #include "core/formats/checkpoint.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 namespace attnscope {
 
@@ -90,7 +91,7 @@ void readLayerKinds(const Checkpoint& c, const Json& j, ModelConfig& m)
                 m.layers[i].mixer = TokenMixer::GatedDeltaNet;
             else if (t != "full_attention")
                 unsupported(c, "layer_types[" + std::to_string(i) + "]",
-                            "layer type " + t.dump() + " is not implemented (supported: full_attention, linear_attention)");
+                            "layer type " + quotedValue(t.dump()) + " is not implemented (supported: full_attention, linear_attention)");
         }
         return;
     }
@@ -136,7 +137,7 @@ void readMoe(const Checkpoint& c, const Json& j, ModelConfig& m)
             modelError(c, "mlp_only_layers", "expected a list of layer indices");
         for (const Json& v : *ml) {
             if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= static_cast<int64_t>(m.layers.size()))
-                modelError(c, "mlp_only_layers", "entry " + v.dump() + " is not a layer index (0.." +
+                modelError(c, "mlp_only_layers", "entry " + quotedValue(v.dump()) + " is not a layer index (0.." +
                                                      std::to_string(m.layers.size() - 1) + ")");
             denseOnly[static_cast<size_t>(v.get<int64_t>())] = true;
         }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/session/compare_run.h"
 
+#include "core/metrics/logit_rows.h"
+
 #include "core/backend/backend_set.h"
 #include "core/metrics/row_metrics.h"
 #include "core/model/loaded_model.h"
@@ -233,31 +235,9 @@ private:
     std::unique_ptr<DeviceBuffer> m_own;
 };
 
-double logSumExp(const float* x, int64_t n)
-{
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t i = 0; i < n; ++i)
-        m = std::max(m, x[i]);
-    double z = 0;
-    for (int64_t i = 0; i < n; ++i)
-        z += std::exp(double(x[i] - m));
-    return double(m) + std::log(z);
-}
-
 int64_t argmax(const float* x, int64_t n)
 {
     return std::max_element(x, x + n) - x;
-}
-
-/// KL(p ‖ q) of two logit rows given their log-sum-exps.
-double klRow(const float* lp, double lseP, const float* lq, double lseQ, int64_t n)
-{
-    double kl = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        const double a = double(lp[i]) - lseP, b = double(lq[i]) - lseQ;
-        kl += std::exp(a) * (a - b);
-    }
-    return std::max(0.0, kl);
 }
 
 } // namespace
@@ -426,7 +406,7 @@ CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, Ba
             const std::vector<float> lb = lm.logits(base.finalHidden, p0, n);
             std::vector<double> lseB(static_cast<size_t>(n));
             for (int64_t r0 = 0; r0 < n; ++r0) {
-                lseB[size_t(r0)] = logSumExp(lb.data() + r0 * V, V);
+                lseB[size_t(r0)] = logSumExpRow(lb.data() + r0 * V, V);
                 const int64_t pos = p0 + r0;
                 if (pos + 1 < T)
                     baseNll -= lb[size_t(r0 * V + r.tokens.ids[size_t(pos + 1)])] - lseB[size_t(r0)];
@@ -437,8 +417,9 @@ CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, Ba
                 std::vector<double> kl(static_cast<size_t>(n)), lseV(static_cast<size_t>(n));
                 auto work = [&](int64_t a, int64_t b) {
                     for (int64_t r0 = a; r0 < b; ++r0) {
-                        lseV[size_t(r0)] = logSumExp(lv.data() + r0 * V, V);
-                        kl[size_t(r0)] = klRow(lb.data() + r0 * V, lseB[size_t(r0)], lv.data() + r0 * V, lseV[size_t(r0)], V);
+                        const KlRow k = klDivergenceRow(lb.data() + r0 * V, lv.data() + r0 * V, V);
+                        lseV[size_t(r0)] = k.lseQ;
+                        kl[size_t(r0)] = k.kl;
                     }
                 };
                 std::thread helper(work, n / 2, n);

@@ -1,6 +1,7 @@
 // ComputeSession: the queue, supersession by tag and the one-outcome-per-request contract.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/session/compute_session.h"
+#include "core/formats/json_strict.h"
 
 #include <chrono>
 #include <new>
@@ -170,6 +171,10 @@ void ComputeSession::runOne(Request& r)
         } catch (const std::bad_alloc&) {
             result.outcome = Outcome::Failed;
             result.error = Error(ErrorKind::Resource, "", "", -1, "out of memory");
+        } catch (const nlohmann::json::exception& e) {
+            // A JSON value of a type a reader did not check: worded in our terms, not the library's.
+            result.outcome = Outcome::Failed;
+            result.error = Error(ErrorKind::Format, "", "", -1, "unexpected value in a JSON file: " + describeJsonError(e.what()));
         } catch (const std::exception& e) {
             result.outcome = Outcome::Failed;
             result.error = Error(ErrorKind::Internal, "", "", -1, e.what());

@@ -4,6 +4,9 @@
 #include "core/formats/checkpoint.h"
 #include "core/model/loaded_model.h"
 #include "core/util/error.h"
+#include "core/util/json_output.h"
+
+#include <filesystem>
 
 #include <cstdio>
 
@@ -62,6 +65,11 @@ ModelInfo describeCheckpoint(const Checkpoint& ckpt)
 {
     ModelInfo info;
     info.path = ckpt.path;
+    std::error_code ec;
+    const auto canonical = std::filesystem::canonical(ckpt.path, ec);
+    info.resolvedPath = ec ? ckpt.path : canonical.string();
+    for (const auto& f : ckpt.files)
+        info.files.push_back({f->path(), f->resolvedPath(), f->size()});
     info.format = ckpt.format == CheckpointFormat::Gguf ? "gguf"
                   : ckpt.format == CheckpointFormat::Safetensors ? "safetensors"
                                                                   : "hf-folder";
@@ -72,6 +80,8 @@ ModelInfo describeCheckpoint(const Checkpoint& ckpt)
         info.paramsByDtype[dtypeName(t.dtype)] += t.elementCount();
         info.parameterCount += t.elementCount();
     }
+    if (const MetaValue* n = ckpt.meta("general.name"); n && n->type == MetaValue::Type::String)
+        info.name = n->s;
     if (const MetaValue* a = ckpt.meta("general.architecture"); a && a->type == MetaValue::Type::String)
         info.architecture = a->s;
     else if (ckpt.config.is_object() && ckpt.config.contains("model_type") && ckpt.config["model_type"].is_string())
@@ -103,6 +113,7 @@ nlohmann::json toJson(const ModelInfo& i)
 {
     nlohmann::json j;
     j["path"] = i.path;
+    j["resolved_path"] = i.resolvedPath;
     j["format"] = i.format;
     j["architecture"] = i.architecture;
     j["name"] = i.name;
@@ -136,6 +147,12 @@ nlohmann::json toJson(const ModelInfo& i)
     j["dtypes"] = nlohmann::json::object();
     for (const auto& [k, v] : i.tensorsByDtype)
         j["dtypes"][k] = {{"tensors", v}, {"parameters", i.paramsByDtype.at(k)}};
+    j["files"] = nlohmann::json::array();
+    for (const ModelFile& f : i.files)
+        j["files"].push_back({{"path", f.path}, {"resolved_path", f.resolvedPath}, {"bytes", f.bytes}});
+    const std::vector<std::string> escaped = makeJsonPrintable(j);
+    if (!escaped.empty())
+        j["escaped_fields"] = escaped;
     return j;
 }
 

@@ -12,8 +12,15 @@ namespace attnscope {
 class Checkpoint;
 class LoadedModel;
 
+struct ModelFile {
+    std::string path;                         // as opened (a shard's path in its folder)
+    std::string resolvedPath;                 // every symbolic link resolved (HF cache: .../blobs/<hash>)
+    uint64_t bytes = 0;
+};
+
 struct ModelInfo {
     std::string path;
+    std::string resolvedPath;                 // path with every symbolic link resolved
     std::string format;                       // gguf, safetensors, hf-folder
     std::string architecture;
     std::string name;
@@ -36,11 +43,14 @@ struct ModelInfo {
     uint64_t sizeOnDisk = 0;
     std::map<std::string, uint64_t> tensorsByDtype;   // dtype name -> tensor count
     std::map<std::string, uint64_t> paramsByDtype;    // dtype name -> parameter count
+    std::vector<ModelFile> files;             // the weight files, in checkpoint order
 };
 
 /// Describes a checkpoint; fills the architecture fields when it can be run, else the reason it cannot.
 ModelInfo describeCheckpoint(const Checkpoint& ckpt);
 ModelInfo describeModel(const LoadedModel& model);
+/// The JSON `info --json` prints. Always serialisable: strings that are not valid UTF-8 (GGUF metadata is
+/// not checked) have their bad bytes escaped as \xNN and their fields listed under "escaped_fields".
 nlohmann::json toJson(const ModelInfo& info);
 
 } // namespace attnscope

@@ -1,7 +1,8 @@
-// Added-token matching (HF tokenizers AddedVocabulary semantics, implemented without aho-corasick: the tokens
-// are kept sorted, and each text position narrows the range of tokens that share its next bytes).
+// Added-token matching (HF tokenizers AddedVocabulary semantics: leftmost, then longest; implemented as a walk
+// over the sorted token strings instead of aho-corasick, see added_vocabulary.h).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/added_vocabulary.h"
+#include "core/tokenizer/encode_budget.h"
 #include "core/tokenizer/utf8.h"
 
 #include <algorithm>
@@ -44,97 +45,83 @@ bool isWordChar(std::string_view text, size_t pos, bool before)
 void AddedVocabulary::setTokens(std::vector<AddedToken> tokens)
 {
     m_tokens = std::move(tokens);
-    for (auto& ix : m_index) {
-        ix.sorted.clear();
-        ix.firstByte.fill(false);
-    }
-    for (size_t i = 0; i < m_tokens.size(); ++i) {
-        if (m_tokens[i].content.empty())
-            continue;
-        Index& ix = m_index[m_tokens[i].normalized ? 1 : 0];
-        ix.sorted.push_back(i);
-        ix.firstByte[static_cast<unsigned char>(m_tokens[i].content[0])] = true;
-    }
-    // std::string compares bytes as unsigned char, the order the byte-wise narrowing in matchAt relies on.
-    for (auto& ix : m_index)
-        std::stable_sort(ix.sorted.begin(), ix.sorted.end(),
-                         [&](size_t a, size_t b) { return m_tokens[a].content < m_tokens[b].content; });
+    for (auto& v : m_sorted)
+        v.clear();
+    for (size_t i = 0; i < m_tokens.size(); ++i)
+        if (!m_tokens[i].content.empty())
+            m_sorted[m_tokens[i].normalized ? 1 : 0].push_back(static_cast<uint32_t>(i));
+    for (auto& v : m_sorted)
+        std::stable_sort(v.begin(), v.end(), [&](uint32_t a, uint32_t b) { return m_tokens[a].content < m_tokens[b].content; });
 }
 
-long AddedVocabulary::matchAt(const Index& index, std::string_view text, size_t pos) const
-{
-    // [lo, hi): the tokens whose first `len` bytes equal text[pos, pos + len). Within it, tokens of exactly
-    // `len` bytes sort first; they are the complete matches of that length (equal strings, list order kept).
-    size_t lo = 0, hi = index.sorted.size();
-    std::vector<std::pair<size_t, size_t>> complete;   // [from, to) ranges of complete matches, by length
-    for (size_t len = 1; pos + len <= text.size() && lo < hi; ++len) {
-        const unsigned char c = static_cast<unsigned char>(text[pos + len - 1]);
-        auto byteAt = [&](size_t k) -> int {   // -1 for tokens shorter than len
-            const std::string& t = m_tokens[index.sorted[k]].content;
-            return t.size() < len ? -1 : static_cast<unsigned char>(t[len - 1]);
-        };
-        size_t a = lo, b = hi;
-        while (a < b) {   // first token with byte >= c
-            const size_t mid = a + (b - a) / 2;
-            if (byteAt(mid) < int(c))
-                a = mid + 1;
-            else
-                b = mid;
-        }
-        size_t e = a, f = hi;
-        while (e < f) {   // first token with byte > c
-            const size_t mid = e + (f - e) / 2;
-            if (byteAt(mid) <= int(c))
-                e = mid + 1;
-            else
-                f = mid;
-        }
-        lo = a;
-        hi = e;
-        size_t full = lo;
-        while (full < hi && m_tokens[index.sorted[full]].content.size() == len)
-            ++full;
-        if (full > lo)
-            complete.emplace_back(lo, full);
-    }
-    for (auto it = complete.rbegin(); it != complete.rend(); ++it)
-        for (size_t k = it->first; k < it->second; ++k) {
-            const AddedToken& t = m_tokens[index.sorted[k]];
-            if (t.singleWord && (isWordChar(text, pos, true) || isWordChar(text, pos + t.content.size(), false)))
-                continue;
-            return long(index.sorted[k]);
-        }
-    return -1;
-}
-
-std::vector<AddedSplit> AddedVocabulary::split(std::string_view text, bool normalizedPass) const
+std::vector<AddedSplit> AddedVocabulary::split(std::string_view text, bool normalizedPass, EncodeBudget& budget) const
 {
     std::vector<AddedSplit> out;
-    const Index& index = m_index[normalizedPass ? 1 : 0];
-    if (index.sorted.empty()) {
+    const auto& sorted = m_sorted[normalizedPass ? 1 : 0];
+    if (sorted.empty()) {
         if (!text.empty())
             out.push_back({-1, 0, text.size()});
         return out;
     }
+    // Cost of one narrowing step (two binary searches), for the budget.
+    uint64_t stepCost = 2;
+    for (size_t n = sorted.size(); n > 1; n >>= 1)
+        stepCost += 2;
+
+    std::vector<uint32_t> matches;   // tokens equal to text[pos, pos + length), shortest first
     size_t plainStart = 0;
     size_t pos = 0;
     while (pos < text.size()) {
-        const long k = index.firstByte[static_cast<unsigned char>(text[pos])] ? matchAt(index, text, pos) : -1;
-        if (k < 0) {
+        // Invariant: every token in [lo, hi) starts with text[pos, pos + depth); those exactly that long sort
+        // first. Record them as matches, then narrow to the ones whose next byte is the text's next byte.
+        matches.clear();
+        size_t lo = 0, hi = sorted.size(), depth = 0;
+        while (true) {
+            while (lo < hi && m_tokens[sorted[lo]].content.size() == depth)
+                matches.push_back(sorted[lo++]);
+            if (lo >= hi || pos + depth >= text.size())
+                break;
+            const auto c = static_cast<unsigned char>(text[pos + depth]);
+            auto byteAt = [&](uint32_t k) { return static_cast<unsigned char>(m_tokens[k].content[depth]); };
+            lo = static_cast<size_t>(std::lower_bound(sorted.begin() + lo, sorted.begin() + hi, c,
+                                                      [&](uint32_t k, unsigned char v) { return byteAt(k) < v; }) -
+                                     sorted.begin());
+            hi = static_cast<size_t>(std::upper_bound(sorted.begin() + lo, sorted.begin() + hi, c,
+                                                      [&](unsigned char v, uint32_t k) { return v < byteAt(k); }) -
+                                     sorted.begin());
+            ++depth;
+            budget.tick("added_tokens", stepCost);
+        }
+        budget.tick("added_tokens", matches.size() + 1);
+        // Longest first; among equal strings the file's order (stable sort) decides.
+        const AddedToken* hit = nullptr;
+        for (size_t end = matches.size(); end > 0 && !hit;) {
+            const size_t len = m_tokens[matches[end - 1]].content.size();
+            size_t begin = end;
+            while (begin > 0 && m_tokens[matches[begin - 1]].content.size() == len)
+                --begin;
+            for (size_t i = begin; i < end && !hit; ++i) {
+                const AddedToken& t = m_tokens[matches[i]];
+                if (t.singleWord && (isWordChar(text, pos, true) || isWordChar(text, pos + len, false)))
+                    continue;
+                hit = &t;
+            }
+            end = begin;
+        }
+        if (!hit) {
             ++pos;
             continue;
         }
-        const AddedToken& hit = m_tokens[size_t(k)];
-        size_t from = pos, to = pos + hit.content.size();
-        if (hit.lstrip)
+        size_t from = pos, to = pos + hit->content.size();
+        if (hit->lstrip)
             while (from > plainStart && isSpaceByte(text[from - 1]))
                 --from;
-        if (hit.rstrip)
+        if (hit->rstrip)
             while (to < text.size() && isSpaceByte(text[to]))
                 ++to;
         if (from > plainStart)
             out.push_back({-1, plainStart, from});
-        out.push_back({hit.id, from, to});
+        out.push_back({hit->id, from, to});
         plainStart = pos = to;
     }
     if (plainStart < text.size())

@@ -1,16 +1,19 @@
 // Added and special tokens (tokenizer.json added_tokens; GGUF control/user-defined tokens): matched in the
 // text before the model runs, leftmost then longest, honouring lstrip/rstrip/single_word (FORMATS.md §5.1).
+// Matching walks a sorted list of the token strings like a trie (no per-node memory): at each text position
+// the candidate range narrows one byte at a time, so its cost depends on how far the text agrees with some
+// token, not on how many tokens there are.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/tokenizer/span_text.h"
 
-#include <array>
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace attnscope {
+
+class EncodeBudget;
 
 struct AddedToken {
     std::string content;
@@ -32,22 +35,15 @@ class AddedVocabulary {
 public:
     void setTokens(std::vector<AddedToken> tokens);
     const std::vector<AddedToken>& tokens() const { return m_tokens; }
-    /// Splits text with the tokens whose `normalized` flag equals `normalizedPass`.
-    std::vector<AddedSplit> split(std::string_view text, bool normalizedPass) const;
+    /// Splits text with the tokens whose `normalized` flag equals `normalizedPass`; the work counts against
+    /// the call's budget.
+    std::vector<AddedSplit> split(std::string_view text, bool normalizedPass, EncodeBudget& budget) const;
 
 private:
-    /// Tokens of one pass sorted by content (bytes compared unsigned), then by their order in the list, so the
-    /// tokens sharing a prefix form one contiguous range: matching at a position narrows that range byte by
-    /// byte, O(match length × log tokens), whatever the number of added tokens (Gemma 3 has ~6,400).
-    struct Index {
-        std::vector<size_t> sorted;          // indices into m_tokens
-        std::array<bool, 256> firstByte{};   // some token starts with this byte
-    };
-    /// Index of the token matched at text[pos] (longest first, honouring single_word), or -1.
-    long matchAt(const Index& index, std::string_view text, size_t pos) const;
-
     std::vector<AddedToken> m_tokens;
-    Index m_index[2];   // [0] raw-text pass, [1] normalized pass
+    // Per pass (raw text, normalized text): indices of the non-empty tokens, sorted by content; equal contents
+    // keep their order in the file, which decides between them as HF does.
+    std::vector<uint32_t> m_sorted[2];
 };
 
 } // namespace attnscope

@@ -29,9 +29,10 @@ struct Candidate {
 
 } // namespace
 
-void PipelineTokenizer::encodeBpe(const SpanText& piece, std::vector<Piece>& out) const
+void PipelineTokenizer::encodeBpe(const SpanText& piece, std::vector<Piece>& out, EncodeBudget& budget) const
 {
     const std::string& text = piece.text;
+    budget.tick("model", text.size() + 1);
     std::vector<Symbol> sym;
     sym.reserve(text.size());
     auto addSymbol = [&](int32_t id, size_t from, size_t to) {
@@ -106,6 +107,7 @@ void PipelineTokenizer::encodeBpe(const SpanText& piece, std::vector<Piece>& out
             queue.push(c);
     }
     while (!queue.empty()) {
+        budget.tick("model");
         const Candidate top = queue.top();
         queue.pop();
         Symbol& left = sym[top.pos];

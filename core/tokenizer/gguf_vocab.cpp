@@ -7,6 +7,7 @@
 #include "core/formats/checkpoint.h"
 #include "core/tokenizer/pipeline_tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <array>
 #include <cctype>
@@ -72,7 +73,7 @@ std::vector<PreTokenizerStep> preTokenizerFor(const std::string& pre, const std:
         || pre == "exaone" || pre == "minerva-7b")
         // Digits one at a time, then GPT-2 (SmolLM2's tokenizer.json: Digits(individual) + ByteLevel).
         return {PreTokenizer::digits(true, where), PreTokenizer::byteLevel(false, true, where)};
-    fail(file, "tokenizer.ggml.pre", "pre-tokenizer \"" + pre + "\" is not supported (known: gpt-2, llama-bpe, "
+    fail(file, "tokenizer.ggml.pre", "pre-tokenizer " + quotedValue(pre) + " is not supported (known: gpt-2, llama-bpe, "
                                      "qwen2, smollm, starcoder, refact and their llama.cpp aliases)",
          ErrorKind::Unsupported);
 }
@@ -235,7 +236,7 @@ std::unique_ptr<Tokenizer> makeTokenizerFromGguf(const Checkpoint& ckpt)
         return std::make_unique<PipelineTokenizer>(std::move(spec));
     }
     if (kindName != "gpt2" && !bert)
-        fail(file, "tokenizer.ggml.model", "tokenizer model \"" + kindName + "\" is not supported (gpt2, llama and bert are)",
+        fail(file, "tokenizer.ggml.model", "tokenizer model " + quotedValue(kindName) + " is not supported (gpt2, llama and bert are)",
              ErrorKind::Unsupported);
 
     // llama.cpp's converter stores WordPiece vocabularies with a phantom-space marker: word starts as
@@ -310,7 +311,7 @@ std::unique_ptr<Tokenizer> makeTokenizerFromGguf(const Checkpoint& ckpt)
             const size_t sp = s.find(' ');
             if (sp == std::string::npos || sp == 0 || sp + 1 >= s.size() || s.find(' ', sp + 1) != std::string::npos)
                 fail(file, "tokenizer.ggml.merges[" + std::to_string(i) + "]",
-                     "merge \"" + s + "\" is not two tokens separated by one space");
+                     "merge " + quotedValue(s) + " is not two tokens separated by one space");
             spec.merges.emplace_back(s.substr(0, sp), s.substr(sp + 1));
         }
         const MetaValue* pre = find(ckpt, "tokenizer.ggml.pre");

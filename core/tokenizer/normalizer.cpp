@@ -1,6 +1,7 @@
 // Normalizer stages (see normalizer.h for the Unicode coverage and why it is built this way).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/normalizer.h"
+#include "core/tokenizer/encode_budget.h"
 #include "core/tokenizer/regex.h"
 #include "core/tokenizer/utf8.h"
 #include "core/util/error.h"
@@ -110,14 +111,29 @@ void lowercaseInto(const SpanText& in, SpanText& out)
 }
 
 // Marks the characters a regex matches (PCRE2's Unicode tables decide the class).
-std::vector<bool> classify(const Regex& re, const SpanText& s)
+std::vector<bool> classify(const Regex& re, const SpanText& s, EncodeBudget& budget)
 {
     std::vector<bool> hit(s.text.size(), false);
-    re.forEachMatch(s.text, [&](size_t b, size_t e) {
-        for (size_t i = b; i < e; ++i)
-            hit[i] = true;
-    });
+    re.forEachMatch(
+        s.text,
+        [&](size_t b, size_t e) {
+            for (size_t i = b; i < e; ++i)
+                hit[i] = true;
+        },
+        budget, "normalizer");
     return hit;
+}
+
+const char* stepName(NormalizerStep::Kind k)
+{
+    switch (k) {
+    case NormalizerStep::Kind::Nfc: return "NFC";
+    case NormalizerStep::Kind::Lowercase: return "Lowercase";
+    case NormalizerStep::Kind::Bert: return "BertNormalizer";
+    case NormalizerStep::Kind::Replace: return "Replace";
+    case NormalizerStep::Kind::Prepend: return "Prepend";
+    }
+    return "step";
 }
 
 } // namespace
@@ -171,9 +187,11 @@ Normalizer::Normalizer(std::vector<NormalizerStep> steps, std::string where)
 
 Normalizer::~Normalizer() = default;
 
-SpanText Normalizer::apply(SpanText in) const
+SpanText Normalizer::apply(SpanText in, EncodeBudget& budget) const
 {
     for (const auto& step : m_steps) {
+        const char* name = stepName(step.kind);
+        budget.checkTime("normalizer");
         SpanText out;
         out.text.reserve(in.text.size());
         std::string buf;
@@ -182,9 +200,9 @@ SpanText Normalizer::apply(SpanText in) const
             lowercaseInto(in, out);
             break;
         case NormalizerStep::Kind::Bert: {
-            const auto control = step.cleanText ? classify(*m_control, in) : std::vector<bool>();
-            const auto space = step.cleanText ? classify(*m_space, in) : std::vector<bool>();
-            const auto chinese = step.handleChineseChars ? classify(*m_chinese, in) : std::vector<bool>();
+            const auto control = step.cleanText ? classify(*m_control, in, budget) : std::vector<bool>();
+            const auto space = step.cleanText ? classify(*m_space, in, budget) : std::vector<bool>();
+            const auto chinese = step.handleChineseChars ? classify(*m_chinese, in, budget) : std::vector<bool>();
             SpanText cleaned;
             forEachChar(in, [&](const Char& c) {
                 if (step.cleanText && control[c.from])
@@ -219,7 +237,7 @@ SpanText Normalizer::apply(SpanText in) const
                         nfd.append(buf, c.b, c.e);
                     }
                 });
-                const auto mn = classify(*m_nonspacingMark, nfd);
+                const auto mn = classify(*m_nonspacingMark, nfd, budget);
                 SpanText kept;
                 forEachChar(nfd, [&](const Char& c) {
                     if (!mn[c.from])
@@ -260,7 +278,7 @@ SpanText Normalizer::apply(SpanText in) const
                     buf = c.raw;
                 marksProbe.append(buf, c.b, c.e);
             }
-            const auto isMark = classify(*m_mark, marksProbe);
+            const auto isMark = classify(*m_mark, marksProbe, budget);
             std::vector<bool> markPerCp;
             size_t off = 0;
             for (const auto& c : seq) {
@@ -307,7 +325,10 @@ SpanText Normalizer::apply(SpanText in) const
             const std::string& pat = step.pattern;
             size_t pos = 0;
             while (pos < in.text.size()) {
+                budget.tick("normalizer", pat.size() + 1);
                 if (!pat.empty() && in.text.compare(pos, pat.size(), pat) == 0) {
+                    // Checked as it grows: one step of a growing Replace must not allocate past the budget.
+                    budget.checkNormalized(out.text.size() + step.content.size(), name);
                     uint32_t b, e;
                     in.originalSpan(pos, pos + pat.size(), b, e);
                     out.append(step.content, b, e);
@@ -321,12 +342,16 @@ SpanText Normalizer::apply(SpanText in) const
         }
         case NormalizerStep::Kind::Prepend:
             if (!in.text.empty()) {
+                budget.checkNormalized(in.text.size() + step.content.size(), name);
                 const uint32_t at = in.begin.empty() ? 0 : in.begin[0];
                 out.append(step.content, at, at);
                 out.appendFrom(in, 0, in.text.size());
             }
             break;
         }
+        // Each step's output stays within what the call may still produce (the others grow text at most a few
+        // times, so checking after the step bounds their memory too).
+        budget.checkNormalized(out.text.size(), name);
         in = std::move(out);
     }
     return in;

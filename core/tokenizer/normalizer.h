@@ -14,6 +14,7 @@
 
 namespace attnscope {
 
+class EncodeBudget;
 class Regex;
 
 struct NormalizerStep {
@@ -30,8 +31,9 @@ public:
     explicit Normalizer(std::vector<NormalizerStep> steps, std::string where);
     ~Normalizer();
     bool empty() const { return m_steps.empty(); }
-    /// Throws Error(Tokenizer) when the text needs Unicode tables we do not carry (see header comment).
-    SpanText apply(SpanText in) const;
+    /// Throws Error(Tokenizer) when the text needs Unicode tables we do not carry (see header comment), or when
+    /// a step would grow the text past the call's budget or the call runs out of time (encode_budget.h).
+    SpanText apply(SpanText in, EncodeBudget& budget) const;
 
 private:
     std::vector<NormalizerStep> m_steps;

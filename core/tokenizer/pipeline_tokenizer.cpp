@@ -1,10 +1,11 @@
-// PipelineTokenizer: validation of a TokenizerSpec (NUMERICS-AND-SAFETY §4 rule 10) and the encode pipeline.
+// PipelineTokenizer: validation of a TokenizerSpec (caps in docs/SECURITY.md) and the encode pipeline.
 // The model steps live in bpe_model.cpp, wordpiece_model.cpp and spm_model.cpp.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/pipeline_tokenizer.h"
 #include "core/tokenizer/byte_unicode.h"
 #include "core/tokenizer/utf8.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <algorithm>
 
@@ -62,6 +63,7 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
     }
     const size_t n = size_t(maxId + 1);
     m_tokenText.assign(n, {});
+    m_vocab.reserve(s.vocab.size());
     std::vector<bool> seen(n, false);
     for (const auto& [text, id] : s.vocab) {
         if (seen[id])
@@ -70,6 +72,7 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
         if (text.size() > kMaxTokenBytes)
             fail(s, "vocab", "token " + std::to_string(id) + " is longer than " + std::to_string(kMaxTokenBytes) + " bytes");
         m_tokenText[id] = text;
+        m_longestToken = std::max(m_longestToken, text.size());
         if (!text.empty())
             m_vocab.emplace(text, id);   // duplicate strings (seen in some GGUF files): the first id wins
     }
@@ -100,7 +103,7 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
     if (s.unkToken) {
         auto it = m_vocab.find(*s.unkToken);
         if (it == m_vocab.end())
-            fail(s, "unk_token", "unknown token \"" + *s.unkToken + "\" is not in the vocabulary");
+            fail(s, "unk_token", "unknown token " + quotedValue(*s.unkToken) + " is not in the vocabulary");
         m_unk = it->second;
     } else if (s.model == TokenizerSpec::Model::WordPiece) {
         fail(s, "unk_token", "WordPiece needs an unknown token");
@@ -139,7 +142,7 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
         } else if (!spm && t.size() >= 3 && t.compare(0, 3, "<0x") == 0 && !isAdded[id]) {
             const int b = parseByteToken(t);
             if (b < 0)
-                fail(s, "vocab", "byte token \"" + t + "\" must be <0xNN> with exactly two hex digits");
+                fail(s, "vocab", "byte token " + quotedValue(t) + " must be <0xNN> with exactly two hex digits");
             m_bytes[id] = std::string(1, char(b));
             if (m_fallbackIds[b] < 0)
                 m_fallbackIds[b] = int32_t(id);
@@ -173,12 +176,12 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
             auto ia = m_vocab.find(a);
             auto ib = m_vocab.find(b);
             if (ia == m_vocab.end() || ib == m_vocab.end())
-                fail(s, where, "merge \"" + a + " " + b + "\" names a token that is not in the vocabulary");
+                fail(s, where, "merge " + quotedValue(a + " " + b) + " names a token that is not in the vocabulary");
             if (a.size() + b.size() > kMaxTokenBytes)
                 fail(s, where, "merge result is longer than " + std::to_string(kMaxTokenBytes) + " bytes");
             auto im = m_vocab.find(a + b);
             if (im == m_vocab.end())
-                fail(s, where, "merge result \"" + a + b + "\" is not in the vocabulary");
+                fail(s, where, "merge result " + quotedValue(a + b) + " is not in the vocabulary");
             // HF builds its merge map by collecting in order, so a repeated pair keeps the later rank.
             m_merges[(uint64_t(uint32_t(ia->second)) << 32) | uint32_t(ib->second)] = {uint32_t(rank), im->second};
         }
@@ -187,7 +190,7 @@ PipelineTokenizer::PipelineTokenizer(TokenizerSpec spec)
     m_display.assign(n, {});
     for (size_t id = 0; id < n; ++id) {
         if (m_special[id])
-            m_display[id] = utf8::isValid(m_tokenText[id]) ? m_tokenText[id] : displayBytes(m_tokenText[id]);
+            m_display[id] = needsEscape(m_tokenText[id]) ? displayBytes(m_tokenText[id]) : m_tokenText[id];
         else if (s.model == TokenizerSpec::Model::WordPiece)
             m_display[id] = displayBytes(m_tokenText[id]);   // keep the "##" that marks a continuation
         else
@@ -243,17 +246,17 @@ void PipelineTokenizer::push(TokenizedText& out, int32_t id, uint32_t b, uint32_
     out.byteEnd.push_back(e);
 }
 
-void PipelineTokenizer::encodeSegment(const SpanText& seg, TokenizedText& out) const
+void PipelineTokenizer::encodeSegment(const SpanText& seg, TokenizedText& out, EncodeBudget& budget) const
 {
     std::vector<Piece> ids;
-    for (const auto& piece : m_preTokenizer->apply(seg)) {
+    for (const auto& piece : m_preTokenizer->apply(seg, budget)) {
         ids.clear();
         if (m_spec.model == TokenizerSpec::Model::Bpe)
-            encodeBpe(piece, ids);
+            encodeBpe(piece, ids, budget);
         else if (m_spec.model == TokenizerSpec::Model::SentencePieceBpe)
-            encodeSentencePiece(piece, ids);
+            encodeSentencePiece(piece, ids, budget);
         else
-            encodeWordPiece(piece, ids);
+            encodeWordPiece(piece, ids, budget);
         for (const auto& p : ids) {
             uint32_t b, e;
             piece.originalSpan(p.from, p.to, b, e);
@@ -269,25 +272,28 @@ TokenizedText PipelineTokenizer::encode(std::string_view text, bool addSpecial) 
                     "text is longer than the 1,000,000-character limit per request");
     if (!utf8::isValid(text))
         throw Error(ErrorKind::Tokenizer, m_spec.source, "input", -1, "text is not valid UTF-8");
+    EncodeBudget budget(m_spec.source, text.size());
     TokenizedText out;
     if (addSpecial)
         for (auto id : m_spec.prefixIds)
             push(out, id, 0, 0);
-    for (const auto& split : m_added.split(text, false)) {
+    for (const auto& split : m_added.split(text, false, budget)) {
         if (split.id >= 0) {
             push(out, split.id, uint32_t(split.from), uint32_t(split.to));
             continue;
         }
         SpanText seg = SpanText::fromOriginal(text.substr(split.from, split.to - split.from), uint32_t(split.from));
-        if (!m_normalizer->empty())
-            seg = m_normalizer->apply(std::move(seg));
-        for (const auto& inner : m_added.split(seg.text, true)) {
+        if (!m_normalizer->empty()) {
+            seg = m_normalizer->apply(std::move(seg), budget);
+            budget.spendNormalized(seg.text.size(), "Sequence");
+        }
+        for (const auto& inner : m_added.split(seg.text, true, budget)) {
             if (inner.id >= 0) {
                 uint32_t b, e;
                 seg.originalSpan(inner.from, inner.to, b, e);
                 push(out, inner.id, b, e);
             } else {
-                encodeSegment(seg.slice(inner.from, inner.to), out);
+                encodeSegment(seg.slice(inner.from, inner.to), out, budget);
             }
         }
     }

@@ -1,10 +1,11 @@
 // The one Tokenizer implementation behind both sources: normalizer -> pre-tokenizer -> model (byte-level BPE,
-// WordPiece or SentencePiece BPE) -> template, with added tokens split out first. tokenizer_json.cpp and gguf_vocab.cpp only
-// translate their file into a TokenizerSpec; validation (NUMERICS-AND-SAFETY §4 rule 10) happens here once.
+// WordPiece or SentencePiece BPE) -> template, with added tokens split out first. tokenizer_json.cpp and
+// gguf_vocab.cpp only translate their file into a TokenizerSpec; validation happens here once.
 // Threading: immutable after construction; encode() is const and may run concurrently.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/tokenizer/added_vocabulary.h"
+#include "core/tokenizer/encode_budget.h"
 #include "core/tokenizer/normalizer.h"
 #include "core/tokenizer/pretokenizer.h"
 #include "core/tokenizer/tokenizer.h"
@@ -15,10 +16,17 @@
 
 namespace attnscope {
 
-/// Hard caps on tokenizer descriptions (NUMERICS-AND-SAFETY §4 caps).
+/// Hard caps on tokenizer descriptions and on the work of one encode() call; docs/SECURITY.md gives the
+/// reason for each value.
+constexpr size_t kMaxTokenizerJsonBytes = size_t(64) << 20;   // tokenizer.json / tokenizer_config.json
 constexpr size_t kMaxVocab = size_t(1) << 24;
-constexpr size_t kMaxTokenBytes = 1024;          // a vocabulary or added-token string
+constexpr size_t kMaxTokenBytes = 1024;          // a vocabulary or added-token string, a Replace/Prepend string
 constexpr size_t kMaxInputChars = 1'000'000;     // per encode() request
+constexpr size_t kMaxPatternBytes = 4096;        // a pre-tokenizer Split pattern
+constexpr size_t kMaxPipelineSteps = 64;         // normalizer / pre-tokenizer / post-processor steps, each stage
+constexpr int kMaxPipelineNesting = 8;           // Sequence inside Sequence
+constexpr size_t kMaxTemplateTokens = 64;        // special tokens a post-processor template adds to every text
+// The per-call caps (normalised growth, time budget) are in encode_budget.h.
 
 /// SentencePiece piece types, numbered as GGUF tokenizer.ggml.token_type (llama.cpp llama_token_type).
 enum class PieceType : uint8_t { Undefined = 0, Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5,
@@ -72,11 +80,11 @@ private:
         int32_t id;
         size_t from, to;   // byte range in the SpanText it came from
     };
-    void encodeBpe(const SpanText& piece, std::vector<Piece>& out) const;
-    void encodeWordPiece(const SpanText& piece, std::vector<Piece>& out) const;
-    void encodeSentencePiece(const SpanText& piece, std::vector<Piece>& out) const;
+    void encodeBpe(const SpanText& piece, std::vector<Piece>& out, EncodeBudget& budget) const;
+    void encodeWordPiece(const SpanText& piece, std::vector<Piece>& out, EncodeBudget& budget) const;
+    void encodeSentencePiece(const SpanText& piece, std::vector<Piece>& out, EncodeBudget& budget) const;
     void setUpSentencePiece();
-    void encodeSegment(const SpanText& seg, TokenizedText& out) const;
+    void encodeSegment(const SpanText& seg, TokenizedText& out, EncodeBudget& budget) const;
     void push(TokenizedText& out, int32_t id, uint32_t b, uint32_t e) const;
 
     TokenizerSpec m_spec;
@@ -97,6 +105,7 @@ private:
     std::unordered_map<std::string_view, int32_t> m_pieces;
     size_t m_maxPieceBytes = 0;
     bool m_hasUnused = false;
+    size_t m_longestToken = 0;                                  // bytes of the longest vocabulary string
 };
 
 /// Display label for raw token bytes (token_display.cpp): valid UTF-8 with visible whitespace and escapes.

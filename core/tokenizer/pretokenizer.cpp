@@ -2,6 +2,7 @@
 // gaps between them become pieces, then the delimiter behaviour decides what is kept and merged.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/pretokenizer.h"
+#include "core/tokenizer/encode_budget.h"
 
 #include <algorithm>
 
@@ -19,8 +20,9 @@ struct Part {
     bool match;
 };
 
-void splitPiece(const PreTokenizerStep& step, SpanText piece, std::vector<SpanText>& out)
+void splitPiece(const PreTokenizerStep& step, SpanText piece, std::vector<SpanText>& out, EncodeBudget& budget)
 {
+    budget.tick("pre_tokenizer", piece.text.size() + 1);
     if (step.kind == PreTokenizerStep::Kind::ByteLevel) {
         // HF prepends the space to every piece that reaches this stage without one; it stands for no
         // original bytes (empty span).
@@ -39,12 +41,15 @@ void splitPiece(const PreTokenizerStep& step, SpanText piece, std::vector<SpanTe
     }
     std::vector<Part> parts;
     size_t prev = 0;
-    step.regex->forEachMatch(piece.text, [&](size_t b, size_t e) {
-        if (b > prev)
-            parts.push_back({prev, b, false});
-        parts.push_back({b, e, true});
-        prev = e;
-    });
+    step.regex->forEachMatch(
+        piece.text,
+        [&](size_t b, size_t e) {
+            if (b > prev)
+                parts.push_back({prev, b, false});
+            parts.push_back({b, e, true});
+            prev = e;
+        },
+        budget, "pre_tokenizer");
     if (prev < piece.text.size())
         parts.push_back({prev, piece.text.size(), false});
     if (step.invert)
@@ -104,7 +109,7 @@ void splitPiece(const PreTokenizerStep& step, SpanText piece, std::vector<SpanTe
 
 } // namespace
 
-std::vector<SpanText> PreTokenizer::apply(SpanText in) const
+std::vector<SpanText> PreTokenizer::apply(SpanText in, EncodeBudget& budget) const
 {
     std::vector<SpanText> pieces;
     if (in.empty())
@@ -113,8 +118,9 @@ std::vector<SpanText> PreTokenizer::apply(SpanText in) const
     for (const auto& step : m_steps) {
         std::vector<SpanText> next;
         next.reserve(pieces.size());
+        budget.checkTime("pre_tokenizer");
         for (auto& p : pieces)
-            splitPiece(step, std::move(p), next);
+            splitPiece(step, std::move(p), next, budget);
         pieces = std::move(next);
     }
     return pieces;

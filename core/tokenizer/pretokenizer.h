@@ -11,6 +11,8 @@
 
 namespace attnscope {
 
+class EncodeBudget;
+
 /// HF SplitDelimiterBehavior.
 enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
 
@@ -32,8 +34,8 @@ public:
         : m_steps(std::move(steps))
     {
     }
-    /// Splits one normalized segment into pieces (never empty pieces).
-    std::vector<SpanText> apply(SpanText in) const;
+    /// Splits one normalized segment into pieces (never empty pieces), within the call's time budget.
+    std::vector<SpanText> apply(SpanText in, EncodeBudget& budget) const;
 
     // Builders for the tokenizer.json types, expressed as Split steps over PCRE2 patterns.
     static PreTokenizerStep split(std::shared_ptr<const Regex> re, SplitBehavior b, bool invert);

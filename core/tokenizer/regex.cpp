@@ -1,9 +1,9 @@
 // PCRE2-based matching for pre-tokenizer regexes (see regex.h for the safety limits).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/regex.h"
+#include "core/tokenizer/encode_budget.h"
 #include "core/util/error.h"
 
-#include <chrono>
 #include <cstdio>
 #include <pcre2.h>
 
@@ -14,9 +14,9 @@ namespace {
 // backtracking needs exponentially many. 2M keeps a hostile match attempt to ~milliseconds.
 constexpr uint32_t kMatchStepLimit = 2'000'000;
 constexpr uint32_t kDepthLimit = 100'000;
-// Total budget for splitting one text, so a pattern that burns just under the step limit at every position
-// still ends.
-constexpr double kTimeBudgetSeconds = 10.0;
+// A match attempt may cost up to the step limit, so the call's time budget is read every 256 attempts: a
+// pattern that burns just under the limit at every position still ends within about a second of it.
+constexpr uint64_t kAttemptsPerClockRead = 256;
 
 } // namespace
 
@@ -50,10 +50,9 @@ Regex::Regex(std::string_view pattern, std::string where)
 
 Regex::~Regex() = default;
 
-void Regex::forEachMatch(std::string_view text, const std::function<void(size_t, size_t)>& fn) const
+void Regex::forEachMatch(std::string_view text, const std::function<void(size_t, size_t)>& fn, EncodeBudget& budget,
+                         const char* stage) const
 {
-    using Clock = std::chrono::steady_clock;
-    const auto start = Clock::now();
     std::unique_ptr<pcre2_match_context, decltype(&pcre2_match_context_free)> ctx(pcre2_match_context_create(nullptr),
                                                                                   &pcre2_match_context_free);
     std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> md(
@@ -66,7 +65,6 @@ void Regex::forEachMatch(std::string_view text, const std::function<void(size_t,
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     size_t pos = 0;
     uint32_t options = 0;   // UTF validity is checked on the first call only
-    size_t counter = 0;
     while (pos <= text.size()) {
         const int rc = pcre2_match(m_impl->code, subject, text.size(), pos, options, md.get(), ctx.get());
         if (rc == PCRE2_ERROR_NOMATCH)
@@ -97,10 +95,7 @@ void Regex::forEachMatch(std::string_view text, const std::function<void(size_t,
                 ++next;
             pos = next;
         }
-        if ((++counter & 255) == 0
-            && std::chrono::duration<double>(Clock::now() - start).count() > kTimeBudgetSeconds)
-            throw Error(ErrorKind::Tokenizer, m_where, "regex", static_cast<int64_t>(pos),
-                        "pre-tokenizer pattern exceeded its time budget");
+        budget.tick(stage, EncodeBudget::kUnitsPerClockRead / kAttemptsPerClockRead);
     }
 }
 

@@ -1,6 +1,6 @@
 // PCRE2 wrapper for pre-tokenizer patterns taken from untrusted files: UTF + UCP (Unicode classes such as
-// \p{L} and lookahead are needed, FORMATS.md §5.2), JIT when available, and a step limit per match plus a
-// time budget per text so hostile patterns end in an Error instead of hanging (NUMERICS-AND-SAFETY §4).
+// \p{L} and lookahead are needed, FORMATS.md §5.2), JIT when available, and a step limit per match plus the
+// encode() call's time budget, so hostile patterns end in an Error instead of hanging (docs/SECURITY.md).
 // Threading: a compiled Regex is immutable; forEachMatch may run concurrently.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
@@ -11,6 +11,8 @@
 
 namespace attnscope {
 
+class EncodeBudget;
+
 class Regex {
 public:
     /// Throws Error(Tokenizer) naming `where` (file and field) when the pattern does not compile.
@@ -20,8 +22,10 @@ public:
     Regex& operator=(const Regex&) = delete;
 
     /// Calls fn(begin, end) for every non-empty match, left to right. Throws Error(Tokenizer) when the step
-    /// limit or time budget is exceeded or the subject is not valid UTF-8.
-    void forEachMatch(std::string_view text, const std::function<void(size_t, size_t)>& fn) const;
+    /// limit per match or the call's time budget (charged to `stage`) is exceeded, or the subject is not
+    /// valid UTF-8.
+    void forEachMatch(std::string_view text, const std::function<void(size_t, size_t)>& fn, EncodeBudget& budget,
+                      const char* stage) const;
     const std::string& pattern() const { return m_pattern; }
 
     /// Escapes a literal string (Split {"String": ...}) into a pattern.

@@ -8,6 +8,7 @@
 //      fallback), or the unknown token where byte pieces are missing (consecutive unknowns fused into one).
 // There is no merge list: the scores decide. Added tokens (control, user-defined) were split out before.
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/tokenizer/encode_budget.h"
 #include "core/tokenizer/pipeline_tokenizer.h"
 #include "core/tokenizer/utf8.h"
 #include "core/util/error.h"
@@ -63,9 +64,10 @@ void PipelineTokenizer::setUpSentencePiece()
                                 + ">, so text with characters outside the vocabulary could not be encoded");
 }
 
-void PipelineTokenizer::encodeSentencePiece(const SpanText& piece, std::vector<Piece>& out) const
+void PipelineTokenizer::encodeSentencePiece(const SpanText& piece, std::vector<Piece>& out, EncodeBudget& budget) const
 {
     const std::string& text = piece.text;
+    budget.tick("model", text.size() + 1);
     std::vector<Symbol> sym;
     sym.reserve(text.size());
     for (size_t pos = 0; pos < text.size();) {
@@ -103,6 +105,7 @@ void PipelineTokenizer::encodeSentencePiece(const SpanText& piece, std::vector<P
     for (int i = 0; i + 1 < int(sym.size()); ++i)
         tryAdd(i, i + 1);
     while (!queue.empty()) {
+        budget.tick("model");
         const Bigram top = queue.top();
         queue.pop();
         Symbol& left = sym[top.left];

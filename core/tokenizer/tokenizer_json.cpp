@@ -2,18 +2,17 @@
 // (FORMATS.md §5.1) and refuses everything else by name, so a file we cannot reproduce never yields ids that
 // silently differ from the reference tokenizer.
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/formats/json_strict.h"
 #include "core/tokenizer/pipeline_tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 #include <nlohmann/json.hpp>
-#include <set>
 
 namespace attnscope {
 namespace {
 
 using Json = nlohmann::json;
-constexpr size_t kMaxJsonBytes = size_t(64) << 20;
-constexpr int kMaxJsonDepth = 64;
 
 [[noreturn]] void fail(const std::string& file, const std::string& field, const std::string& reason,
                        ErrorKind kind = ErrorKind::Tokenizer)
@@ -21,55 +20,14 @@ constexpr int kMaxJsonDepth = 64;
     throw Error(kind, file, field, -1, reason);
 }
 
-// Depth is checked on the raw bytes first so a 10,000-deep file never reaches the recursive parser.
-void checkDepth(std::string_view text, const std::string& file)
-{
-    int depth = 0;
-    bool inString = false, escape = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (inString) {
-            if (escape) escape = false;
-            else if (c == '\\') escape = true;
-            else if (c == '"') inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > kMaxJsonDepth)
-                throw Error(ErrorKind::Tokenizer, file, "json", int64_t(i), "nesting deeper than 64 levels");
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-}
-
+// The strict parser builds the DOM in one linear pass (duplicate keys refused, nesting capped, UTF-8
+// checked); the size cap comes first so an oversized file is refused before any of it is parsed.
 Json parseJson(std::string_view text, const std::string& file)
 {
-    if (text.size() > kMaxJsonBytes)
-        fail(file, "json", "file is larger than 64 MiB");
-    checkDepth(text, file);
-    // Duplicate keys are rejected (NUMERICS-AND-SAFETY §4 rule 6): nlohmann would keep the last silently.
-    std::vector<std::set<std::string>> keys;
-    std::string duplicate;
-    auto cb = [&](int, Json::parse_event_t ev, Json& parsed) {
-        if (ev == Json::parse_event_t::object_start)
-            keys.emplace_back();
-        else if (ev == Json::parse_event_t::object_end && !keys.empty())
-            keys.pop_back();
-        else if (ev == Json::parse_event_t::key && !keys.empty() && parsed.is_string()
-                 && !keys.back().insert(parsed.get<std::string>()).second && duplicate.empty())
-            duplicate = parsed.get<std::string>();
-        return true;
-    };
-    Json j;
-    try {
-        j = Json::parse(text.begin(), text.end(), cb);
-    } catch (const Json::exception& e) {
-        fail(file, "json", std::string("invalid JSON: ") + e.what());
-    }
-    if (!duplicate.empty())
-        fail(file, "json", "duplicate key \"" + duplicate + "\"");
-    return j;
+    if (text.size() > kMaxTokenizerJsonBytes)
+        fail(file, "json", "file of " + std::to_string(text.size()) + " bytes exceeds the cap of " +
+                               std::to_string(kMaxTokenizerJsonBytes >> 20) + " MiB for tokenizer files");
+    return parseJsonStrict(text, file, "json", 0, kMaxJsonDepth, ErrorKind::Tokenizer);
 }
 
 const Json* member(const Json& j, const char* key)
@@ -98,11 +56,54 @@ std::string getString(const Json& j, const char* key, const std::string& file, c
     return v->get<std::string>();
 }
 
+bool isTokenId(const Json& v)
+{
+    return v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < int64_t(kMaxVocab);
+}
+
 int32_t getId(const Json& v, const std::string& file, const std::string& where)
 {
-    if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= int64_t(kMaxVocab))
+    if (!isTokenId(v))
         fail(file, where, "expected a token id in [0, 2^24)");
     return int32_t(v.get<int64_t>());
+}
+
+// A string the pipeline inserts or searches for (Replace pattern and content, Prepend): bounded like a token,
+// so one normalizer step cannot turn "hello world" into megabytes.
+std::string getPipelineString(const Json& j, const char* key, const std::string& file, const std::string& where)
+{
+    std::string v = getString(j, key, file, where);
+    if (v.size() > kMaxTokenBytes)
+        fail(file, where + "." + key, "string of " + std::to_string(v.size()) + " bytes exceeds the cap of " +
+                                          std::to_string(kMaxTokenBytes) + " bytes for normalizer strings");
+    return v;
+}
+
+// A Sequence's list, refused before any of it is parsed when it alone is over the step cap.
+const Json& sequenceList(const Json& j, const char* key, const char* stage, const std::string& file,
+                         const std::string& where)
+{
+    const Json* list = member(j, key);
+    if (!list || !list->is_array())
+        fail(file, where + "." + key, "expected an array");
+    if (list->size() > kMaxPipelineSteps)
+        fail(file, where + "." + key, std::string("a ") + stage + " sequence of " + std::to_string(list->size()) +
+                                          " steps exceeds the cap of " + std::to_string(kMaxPipelineSteps) + " steps");
+    return *list;
+}
+
+void checkStepCount(size_t steps, const char* stage, const std::string& file, const std::string& where)
+{
+    if (steps > kMaxPipelineSteps)
+        fail(file, where, std::string("the ") + stage + " has more than " + std::to_string(kMaxPipelineSteps) +
+                              " steps in all (the cap)");
+}
+
+void checkNesting(int depth, const char* stage, const std::string& file, const std::string& where)
+{
+    if (depth > kMaxPipelineNesting)
+        fail(file, where, std::string(stage) + " sequences nested deeper than " + std::to_string(kMaxPipelineNesting) +
+                              " levels (the cap)");
 }
 
 SplitBehavior parseBehavior(const Json& j, const std::string& file, const std::string& where)
@@ -113,20 +114,23 @@ SplitBehavior parseBehavior(const Json& j, const std::string& file, const std::s
     if (b == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
     if (b == "MergedWithNext") return SplitBehavior::MergedWithNext;
     if (b == "Contiguous") return SplitBehavior::Contiguous;
-    fail(file, where + ".behavior", "unknown split behaviour \"" + b + "\"");
+    fail(file, where + ".behavior", "unknown split behaviour " + quotedValue(b));
 }
 
 std::string patternOf(const Json& j, const std::string& file, const std::string& where, bool& isRegex)
 {
     const Json* p = member(j, "pattern");
     if (p && p->is_object()) {
-        if (const Json* s = member(*p, "String"); s && s->is_string()) {
-            isRegex = false;
-            return s->get<std::string>();
-        }
-        if (const Json* r = member(*p, "Regex"); r && r->is_string()) {
-            isRegex = true;
-            return r->get<std::string>();
+        const Json* s = member(*p, "String");
+        const Json* r = member(*p, "Regex");
+        if ((s && s->is_string()) || (r && r->is_string())) {
+            isRegex = !(s && s->is_string());
+            std::string pattern = isRegex ? r->get<std::string>() : s->get<std::string>();
+            if (pattern.size() > kMaxPatternBytes)
+                fail(file, where + ".pattern", "pattern of " + std::to_string(pattern.size()) +
+                                                   " bytes exceeds the cap of " + std::to_string(kMaxPatternBytes) +
+                                                   " bytes");
+            return pattern;
         }
     }
     fail(file, where + ".pattern", "expected {\"String\": ...} or {\"Regex\": ...}");
@@ -135,16 +139,13 @@ std::string patternOf(const Json& j, const std::string& file, const std::string&
 void parseNormalizer(const Json& j, TokenizerSpec& spec, const std::string& where, int depth)
 {
     const std::string& file = spec.source;
-    if (depth > 8)
-        fail(file, where, "normalizer sequences nested too deeply");
+    checkNesting(depth, "normalizer", file, where);
     const std::string type = getString(j, "type", file, where);
     NormalizerStep step;
     if (type == "Sequence") {
-        const Json* list = member(j, "normalizers");
-        if (!list || !list->is_array())
-            fail(file, where + ".normalizers", "expected an array");
-        for (size_t i = 0; i < list->size(); ++i)
-            parseNormalizer((*list)[i], spec, where + ".normalizers[" + std::to_string(i) + "]", depth + 1);
+        const Json& list = sequenceList(j, "normalizers", "normalizer", file, where);
+        for (size_t i = 0; i < list.size(); ++i)
+            parseNormalizer(list[i], spec, where + ".normalizers[" + std::to_string(i) + "]", depth + 1);
         return;
     } else if (type == "NFC") {
         step.kind = NormalizerStep::Kind::Nfc;
@@ -163,30 +164,33 @@ void parseNormalizer(const Json& j, TokenizerSpec& spec, const std::string& wher
         step.pattern = patternOf(j, file, where, isRegex);
         if (isRegex)
             fail(file, where + ".pattern", "Replace with a regex pattern is not supported", ErrorKind::Unsupported);
-        step.content = getString(j, "content", file, where);
+        if (step.pattern.size() > kMaxTokenBytes)
+            fail(file, where + ".pattern", "pattern of " + std::to_string(step.pattern.size()) +
+                                               " bytes exceeds the cap of " + std::to_string(kMaxTokenBytes) +
+                                               " bytes for normalizer strings");
+        step.content = getPipelineString(j, "content", file, where);
     } else if (type == "Prepend") {
         step.kind = NormalizerStep::Kind::Prepend;
-        step.content = getString(j, "prepend", file, where);
+        step.content = getPipelineString(j, "prepend", file, where);
     } else {
-        fail(file, where + ".type", "normalizer \"" + type + "\" is not supported", ErrorKind::Unsupported);
+        fail(file, where + ".type", "normalizer " + quotedValue(type) + " is not supported", ErrorKind::Unsupported);
     }
     spec.normalizer.push_back(step);
+    checkStepCount(spec.normalizer.size(), "normalizer", file, where);
 }
 
 void parsePreTokenizer(const Json& j, TokenizerSpec& spec, const std::string& where, int depth, bool& byteLevel)
 {
     const std::string& file = spec.source;
-    if (depth > 8)
-        fail(file, where, "pre-tokenizer sequences nested too deeply");
+    checkNesting(depth, "pre-tokenizer", file, where);
     const std::string type = getString(j, "type", file, where);
     auto& out = spec.preTokenizer;
     if (type == "Sequence") {
-        const Json* list = member(j, "pretokenizers");
-        if (!list || !list->is_array())
-            fail(file, where + ".pretokenizers", "expected an array");
-        for (size_t i = 0; i < list->size(); ++i)
-            parsePreTokenizer((*list)[i], spec, where + ".pretokenizers[" + std::to_string(i) + "]", depth + 1,
+        const Json& list = sequenceList(j, "pretokenizers", "pre-tokenizer", file, where);
+        for (size_t i = 0; i < list.size(); ++i)
+            parsePreTokenizer(list[i], spec, where + ".pretokenizers[" + std::to_string(i) + "]", depth + 1,
                               byteLevel);
+        return;
     } else if (type == "Split") {
         bool isRegex = false;
         std::string pattern = patternOf(j, file, where, isRegex);
@@ -210,8 +214,9 @@ void parsePreTokenizer(const Json& j, TokenizerSpec& spec, const std::string& wh
     } else if (type == "Punctuation") {
         out.push_back(PreTokenizer::punctuation(parseBehavior(j, file, where), file));
     } else {
-        fail(file, where + ".type", "pre-tokenizer \"" + type + "\" is not supported", ErrorKind::Unsupported);
+        fail(file, where + ".type", "pre-tokenizer " + quotedValue(type) + " is not supported", ErrorKind::Unsupported);
     }
+    checkStepCount(out.size(), "pre-tokenizer", file, where);
 }
 
 // Resolves a template token name through the processor's special_tokens table, or the vocabulary.
@@ -222,29 +227,36 @@ std::vector<int32_t> templateIds(const Json& proc, const std::string& name, cons
         if (const Json* entry = member(*table, name.c_str())) {
             const Json* ids = member(*entry, "ids");
             if (!ids || !ids->is_array() || ids->empty() || ids->size() > 16)
-                fail(spec.source, where, "special token \"" + name + "\" has no ids");
+                fail(spec.source, where, "special token " + quotedValue(name) + " has no ids (or more than 16)");
             std::vector<int32_t> out;
             for (const auto& v : *ids)
                 out.push_back(getId(v, spec.source, where));
             return out;
         }
     }
-    fail(spec.source, where, "template token \"" + name + "\" is not defined in special_tokens");
+    fail(spec.source, where, "template token " + quotedValue(name) + " is not defined in special_tokens");
 }
 
-void parsePostProcessor(const Json& j, TokenizerSpec& spec, const std::string& where, int depth)
+void checkTemplateSize(const TokenizerSpec& spec, const std::string& where)
+{
+    if (spec.prefixIds.size() + spec.suffixIds.size() > kMaxTemplateTokens)
+        fail(spec.source, where, "the template adds more than " + std::to_string(kMaxTemplateTokens) +
+                                     " special tokens to every text (the cap)");
+}
+
+void parsePostProcessor(const Json& j, TokenizerSpec& spec, const std::string& where, int depth, size_t& steps)
 {
     const std::string& file = spec.source;
-    if (depth > 8)
-        fail(file, where, "post-processor sequences nested too deeply");
+    checkNesting(depth, "post-processor", file, where);
     const std::string type = getString(j, "type", file, where);
     if (type == "Sequence") {
-        const Json* list = member(j, "processors");
-        if (!list || !list->is_array())
-            fail(file, where + ".processors", "expected an array");
-        for (size_t i = 0; i < list->size(); ++i)
-            parsePostProcessor((*list)[i], spec, where + ".processors[" + std::to_string(i) + "]", depth + 1);
-    } else if (type == "ByteLevel") {
+        const Json& list = sequenceList(j, "processors", "post-processor", file, where);
+        for (size_t i = 0; i < list.size(); ++i)
+            parsePostProcessor(list[i], spec, where + ".processors[" + std::to_string(i) + "]", depth + 1, steps);
+        return;
+    }
+    checkStepCount(++steps, "post-processor", file, where);
+    if (type == "ByteLevel") {
         // Only adjusts offsets (trim_offsets); we report the untrimmed byte span of every token.
     } else if (type == "TemplateProcessing") {
         const Json* single = member(j, "single");
@@ -256,6 +268,7 @@ void parsePostProcessor(const Json& j, TokenizerSpec& spec, const std::string& w
                 const auto ids = templateIds(j, getString(*st, "id", file, where + ".single"), spec, where);
                 auto& dst = seenSequence ? spec.suffixIds : spec.prefixIds;
                 dst.insert(dst.end(), ids.begin(), ids.end());
+                checkTemplateSize(spec, where);
             } else if (member(item, "Sequence")) {
                 seenSequence = true;
             } else {
@@ -270,8 +283,9 @@ void parsePostProcessor(const Json& j, TokenizerSpec& spec, const std::string& w
         spec.prefixIds.push_back(getId((*cls)[1], file, where + ".cls"));
         spec.suffixIds.push_back(getId((*sep)[1], file, where + ".sep"));
     } else {
-        fail(file, where + ".type", "post-processor \"" + type + "\" is not supported", ErrorKind::Unsupported);
+        fail(file, where + ".type", "post-processor " + quotedValue(type) + " is not supported", ErrorKind::Unsupported);
     }
+    checkTemplateSize(spec, where);
 }
 
 void parseModel(const Json& m, TokenizerSpec& spec)
@@ -290,8 +304,11 @@ void parseModel(const Json& m, TokenizerSpec& spec)
     if (vocab->size() > kMaxVocab)
         fail(file, "model.vocab", "more than 2^24 tokens");
     spec.vocab.reserve(vocab->size());
-    for (auto it = vocab->begin(); it != vocab->end(); ++it)
-        spec.vocab.emplace_back(it.key(), getId(it.value(), file, "model.vocab[\"" + it.key() + "\"]"));
+    for (auto it = vocab->begin(); it != vocab->end(); ++it) {
+        if (!isTokenId(it.value()))   // the field name is built only on failure: vocabularies have 10^5..10^6 entries
+            fail(file, "model.vocab[" + quotedValue(it.key()) + "]", "expected a token id in [0, 2^24)");
+        spec.vocab.emplace_back(it.key(), int32_t(it.value().get<int64_t>()));
+    }
     if (const Json* unk = member(m, "unk_token")) {
         if (!unk->is_string())
             fail(file, "model.unk_token", "expected a string");
@@ -311,19 +328,19 @@ void parseModel(const Json& m, TokenizerSpec& spec)
         if (!merges || !merges->is_array())
             fail(file, "model.merges", "expected an array");
         spec.merges.reserve(merges->size());
+        auto where = [](size_t i) { return "model.merges[" + std::to_string(i) + "]"; };
         for (size_t i = 0; i < merges->size(); ++i) {
             const Json& e = (*merges)[i];
-            const std::string where = "model.merges[" + std::to_string(i) + "]";
             if (e.is_string()) {
-                const std::string s = e.get<std::string>();
+                const std::string& s = e.get_ref<const std::string&>();
                 const size_t sp = s.find(' ');
                 if (sp == std::string::npos || sp == 0 || sp + 1 >= s.size() || s.find(' ', sp + 1) != std::string::npos)
-                    fail(file, where, "merge \"" + s + "\" is not two tokens separated by one space");
+                    fail(file, where(i), "merge " + quotedValue(s) + " is not two tokens separated by one space");
                 spec.merges.emplace_back(s.substr(0, sp), s.substr(sp + 1));
             } else if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string()) {
                 spec.merges.emplace_back(e[0].get<std::string>(), e[1].get<std::string>());
             } else {
-                fail(file, where, "a merge must be \"a b\" or [\"a\", \"b\"]");
+                fail(file, where(i), "a merge must be \"a b\" or [\"a\", \"b\"]");
             }
         }
     } else if (type == "WordPiece") {
@@ -339,8 +356,15 @@ void parseModel(const Json& m, TokenizerSpec& spec)
             spec.maxInputCharsPerWord = size_t(mx->get<uint64_t>());
         }
     } else {
-        fail(file, "model.type", "tokenizer model \"" + type + "\" is not supported", ErrorKind::Unsupported);
+        fail(file, "model.type", "tokenizer model " + quotedValue(type) + " is not supported", ErrorKind::Unsupported);
     }
+}
+
+// tokenizer_config.json next to the tokenizer.json named in messages.
+std::string configFileName(const std::string& tokenizerFile)
+{
+    const size_t slash = tokenizerFile.rfind('/');
+    return (slash == std::string::npos ? std::string() : tokenizerFile.substr(0, slash + 1)) + "tokenizer_config.json";
 }
 
 // bos/eos names from tokenizer_config.json: a string or {"content": ...}.
@@ -398,13 +422,15 @@ std::unique_ptr<Tokenizer> makeTokenizerFromHfJson(std::string_view tokenizerJso
     if (const Json* d = member(j, "decoder"); d && member(*d, "type") && (*d)["type"] == "ByteLevel")
         byteLevel = true;
     spec.byteLevel = byteLevel;
-    if (const Json* pp = member(j, "post_processor"))
-        parsePostProcessor(*pp, spec, "post_processor", 0);
+    if (const Json* pp = member(j, "post_processor")) {
+        size_t steps = 0;
+        parsePostProcessor(*pp, spec, "post_processor", 0, steps);
+    }
 
     // BOS/EOS for the front ends: tokenizer_config.json names them; BERT-style files use CLS/SEP.
     Json cfg;
     if (!tokenizerConfigJson.empty())
-        cfg = parseJson(tokenizerConfigJson, "tokenizer_config.json");
+        cfg = parseJson(tokenizerConfigJson, configFileName(fileName));
     auto idOf = [&](const std::string& name) -> int32_t {
         if (name.empty())
             return -1;

@@ -1,13 +1,16 @@
 // WordPiece model step (BERT): greedy longest-match-first inside each pre-token, continuation pieces carry
 // the "##" prefix; a word with no full segmentation, or longer than max_input_chars_per_word characters,
-// becomes one unknown token (HF tokenizers WordPiece::tokenize).
+// becomes one unknown token (HF tokenizers WordPiece::tokenize). Candidates longer than the longest
+// vocabulary string cannot match and are never built, so a long word costs O(chars × longest token).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/tokenizer/pipeline_tokenizer.h"
 #include "core/tokenizer/utf8.h"
 
+#include <algorithm>
+
 namespace attnscope {
 
-void PipelineTokenizer::encodeWordPiece(const SpanText& piece, std::vector<Piece>& out) const
+void PipelineTokenizer::encodeWordPiece(const SpanText& piece, std::vector<Piece>& out, EncodeBudget& budget) const
 {
     const std::string& text = piece.text;
     // Character boundaries (byte offsets), so substrings never split a code point.
@@ -30,9 +33,15 @@ void PipelineTokenizer::encodeWordPiece(const SpanText& piece, std::vector<Piece
     std::string candidate;
     size_t start = 0;   // index into bounds
     while (start < nChars) {
-        size_t end = nChars;
+        // Longest candidate that fits in m_longestToken bytes (with the continuation prefix).
+        const size_t prefixBytes = start > 0 ? m_spec.continuingSubwordPrefix.size() : 0;
+        const size_t maxBytes = m_longestToken > prefixBytes ? m_longestToken - prefixBytes : 0;
+        size_t end = static_cast<size_t>(std::upper_bound(bounds.begin() + static_cast<std::ptrdiff_t>(start),
+                                                          bounds.end(), bounds[start] + maxBytes) -
+                                         bounds.begin()) - 1;
         int32_t found = -1;
         while (end > start) {
+            budget.tick("model", prefixBytes + bounds[end] - bounds[start]);
             candidate.clear();
             if (start > 0)
                 candidate = m_spec.continuingSubwordPrefix;

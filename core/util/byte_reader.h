@@ -1,4 +1,4 @@
-// A cursor over a byte span that can never move past its end (NUMERICS-AND-SAFETY §4 rule 1).
+// A cursor over a byte span that can never move past its end (docs/SECURITY.md).
 // Every read either succeeds or throws a Format error naming the file, field and offset.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once

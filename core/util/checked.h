@@ -1,5 +1,5 @@
 // Overflow-checked size arithmetic for every size computed from file contents
-// (NUMERICS-AND-SAFETY §4 rule 2). Each returns false on overflow instead of wrapping.
+// (docs/SECURITY.md). Each returns false on overflow instead of wrapping.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <cstdint>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/util/error.h"
+#include "core/util/text_escape.h"
 
 namespace attnscope {
 
@@ -33,7 +34,18 @@ static std::string composeMessage(const std::string& file, const std::string& fi
     return m;
 }
 
+// Every part may carry text from a hostile file (a key, a tensor name, a path from an index): escaped for
+// terminals and widgets, and bounded so no file can produce a megabyte-long message (docs/SECURITY.md).
+// Call sites quote values with quotedValue() already; this is the backstop for the ones that do not.
+constexpr size_t kMaxErrorFileBytes = 1024;
+
 Error::Error(ErrorKind kind, std::string file, std::string field, int64_t offset, std::string reason)
+    : Error(kind, elideMiddle(file, kMaxErrorFileBytes), shortened(field, kMaxErrorFieldBytes), offset,
+            elideMiddle(reason, kMaxErrorReasonBytes), Sanitized{})
+{
+}
+
+Error::Error(ErrorKind kind, std::string file, std::string field, int64_t offset, std::string reason, Sanitized)
     : std::runtime_error(composeMessage(file, field, offset, reason))
     , m_kind(kind)
     , m_file(std::move(file))

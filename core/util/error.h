@@ -22,7 +22,9 @@ enum class ErrorKind {
 const char* errorKindName(ErrorKind k);
 
 /// One error value: which file, which field, which byte offset, and why.
-/// Thrown inside core, caught at API boundaries; front ends print message().
+/// Thrown inside core, caught at API boundaries; front ends print what(). Every part is stored escaped
+/// (no control characters, valid UTF-8: core/util/text_escape.h) and bounded in length, whatever the
+/// caller passed in.
 class Error : public std::runtime_error {
 public:
     Error(ErrorKind kind, std::string file, std::string field, int64_t offset, std::string reason);
@@ -37,6 +39,8 @@ public:
     const std::string& reason() const { return m_reason; }
 
 private:
+    struct Sanitized {};
+    Error(ErrorKind kind, std::string file, std::string field, int64_t offset, std::string reason, Sanitized);
     ErrorKind m_kind;
     std::string m_file, m_field, m_reason;
     int64_t m_offset;

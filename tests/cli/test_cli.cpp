@@ -1,6 +1,7 @@
 // attnscope-cli as a script would use it: JSON keys, .npy output, non-zero exit with one line on bad input.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "model_paths.h"
+#include "support/gguf_writer.h"
 
 #include <array>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 namespace {
@@ -224,6 +226,28 @@ TEST(Cli, HeadsRanksEveryHeadByTheChosenScore)
     EXPECT_EQ(both.exitCode, 2);
 }
 
+TEST(Cli, HeadsNormalisedEntropyIsAShareOfTheMaximum)
+{
+    // H_i / ln(n_i) lies in [0, 1] per row, so its mean does too, while the raw entropy of the same heads
+    // reaches above 1 nat on a 9-token prompt whose later rows see up to 9 keys.
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    const std::string cmd = "heads " + shellQuote(tiny) + " --text 'a token and a token and a token' --score entropy --threads 2 --json";
+    Result raw = runCli(cmd), norm = runCli(cmd + " --normalised-entropy");
+    ASSERT_EQ(raw.exitCode, 0) << raw.err;
+    ASSERT_EQ(norm.exitCode, 0) << norm.err;
+    const auto jr = nlohmann::json::parse(raw.out), jn = nlohmann::json::parse(norm.out);
+    ASSERT_EQ(jr["heads"].size(), jn["heads"].size());
+    double rawMax = 0;
+    for (const auto& h : jn["heads"]) {
+        const double v = h["scores"]["entropy"].get<double>();
+        EXPECT_GE(v, 0.0);
+        EXPECT_LE(v, 1.0 + 1e-12);
+    }
+    for (const auto& h : jr["heads"])
+        rawMax = std::max(rawMax, h["scores"]["entropy"].get<double>());
+    EXPECT_GT(rawMax, 1.0);
+}
+
 TEST(Cli, HeadsInductionProbeOnSmolLM2)
 {
     ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
@@ -235,6 +259,97 @@ TEST(Cli, HeadsInductionProbeOnSmolLM2)
     EXPECT_EQ(j["tokens"], 100);   // 50 random words twice; SmolLM2 adds no BOS
     ASSERT_EQ(j["heads"].size(), 5u);
     EXPECT_GE(j["heads"][0]["scores"]["induction"].get<double>(), 0.3);
+}
+
+// Hostile files as a terminal user meets them (docs/SECURITY.md): nothing from the file reaches the terminal as
+// a control sequence, JSON output stays valid, a named pipe is refused at once, error lines stay short.
+TEST(Cli, HostileMetadataNeverReachesTheTerminalRaw)
+{
+    attnscope::test::GgufBuilder g;
+    g.str("general.architecture", "llama\x1b]0;pwned\x07").str("general.name", "\x1b[2J\x1b[31mname\xC2\x9B\xE2\x80\xAE\xFF");
+    const auto bytes = g.build();
+    const auto file = tempPath("escape.gguf");
+    {
+        std::ofstream f(file, std::ios::binary);
+        f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+    Result plain = runCli("info " + shellQuote(file.string()));
+    EXPECT_EQ(plain.exitCode, 0) << plain.err;
+    for (const std::string& text : {plain.out, plain.err}) {
+        EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+        EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+        EXPECT_EQ(text.find("\xC2\x9B"), std::string::npos) << text;
+        EXPECT_EQ(text.find("\xE2\x80\xAE"), std::string::npos) << text;
+    }
+    EXPECT_NE(plain.out.find("\\x1b[2J\\x1b[31mname\\u{009B}\\u{202E}\\xff"), std::string::npos) << plain.out;
+
+    Result json = runCli("info " + shellQuote(file.string()) + " --json");
+    ASSERT_EQ(json.exitCode, 0) << json.err;
+    nlohmann::json j;
+    ASSERT_NO_THROW(j = nlohmann::json::parse(json.out)) << json.out;
+    EXPECT_EQ(j["escaped_fields"], nlohmann::json::parse(R"(["/name"])"));
+    for (const char* raw : {"\x1b", "\x07", "\xC2\x9B", "\xE2\x80\xAE"})
+        EXPECT_EQ(json.out.find(raw), std::string::npos) << json.out;
+    EXPECT_EQ(j["name"], "\x1b[2J\x1b[31mname\xC2\x9B\xE2\x80\xAE\\xFF");   // the same value, escaped in the text
+    std::filesystem::remove(file);
+}
+
+TEST(Cli, NamedPipeIsRefusedAtOnceAndLongValuesAreShortened)
+{
+    const auto fifo = tempPath("pipe.gguf");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    Result r = runCli("info " + shellQuote(fifo.string()));   // a blocking open would hang here (ctest TIMEOUT)
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("is a named pipe (FIFO), not a regular file"), std::string::npos) << r.err;
+    // The prompt file too: a pipe would block, /dev/zero would be read until memory ran out.
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    r = runCli("tokenize " + shellQuote(tiny) + " --text-file " + shellQuote(fifo.string()));
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("is a named pipe"), std::string::npos) << r.err;
+    r = runCli("tokenize " + shellQuote(tiny) + " --text-file /dev/zero");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_NE(r.err.find("/dev/zero: is a character device"), std::string::npos) << r.err;
+    std::filesystem::remove(fifo);
+
+    attnscope::test::GgufBuilder g;
+    g.str("general.architecture", std::string(100000, 'a'));
+    const auto bytes = g.build();
+    const auto file = tempPath("longarch.gguf");
+    {
+        std::ofstream f(file, std::ios::binary);
+        f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    }
+    r = runCli("tokenize " + shellQuote(file.string()) + " --text hi");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_LT(r.err.size(), 4096u) << r.err.size();
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+    EXPECT_EQ(r.err.find("json.exception"), std::string::npos) << r.err;
+    std::filesystem::remove(file);
+}
+
+TEST(Cli, InfoShowsWhereAHuggingFaceCacheSnapshotsFilesAre)
+{
+    namespace fs = std::filesystem;
+    const fs::path root = tempPath("hfcache");
+    const fs::path snapshot = root / "models--attnscope--tiny-llama" / "snapshots" / "abc123";
+    fs::create_directories(root / "models--attnscope--tiny-llama" / "blobs");
+    fs::create_directories(snapshot);
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama")) {
+        const std::string blob = "blob" + std::to_string(++n);
+        fs::copy_file(e.path(), root / "models--attnscope--tiny-llama" / "blobs" / blob);
+        fs::create_symlink(fs::path("..") / ".." / "blobs" / blob, snapshot / e.path().filename());
+    }
+    Result r = runCli("info " + shellQuote(snapshot.string()));
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("architecture  llama"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("model.safetensors -> "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("/blobs/blob"), std::string::npos) << r.out;
+    Result j = runCli("info " + shellQuote(snapshot.string()) + " --json");
+    ASSERT_EQ(j.exitCode, 0) << j.err;
+    const auto info = nlohmann::json::parse(j.out);
+    EXPECT_EQ(info["files"][0]["resolved_path"], fs::canonical(snapshot / "model.safetensors").string());
+    fs::remove_all(root);
 }
 
 TEST(Cli, StatsJsonHasGateStatisticsAndMarksLinearAttentionLayers)

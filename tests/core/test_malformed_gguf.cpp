@@ -1,4 +1,4 @@
-// The GGUF malformed-file corpus (NUMERICS-AND-SAFETY §5): each defect gives a clean attnscope::Error of
+// The GGUF malformed-file corpus (docs/SECURITY.md): each defect gives a clean attnscope::Error of
 // the expected kind whose reason names the problem; caps are tested at cap (accepted) and cap + 1.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/formats/gguf_reader.h"

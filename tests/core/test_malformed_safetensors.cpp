@@ -1,4 +1,4 @@
-// The safetensors malformed-file corpus (NUMERICS-AND-SAFETY §5, FORMATS §2 rules 1–9).
+// The safetensors malformed-file corpus (docs/SECURITY.md; docs/FORMATS.md for the rules).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/formats/safetensors_reader.h"
 #include "core/util/error.h"

@@ -1,4 +1,4 @@
-// Property tests (NUMERICS-AND-SAFETY §6): ≥ 10,000 random bounded files per format go writer → reader
+// Property tests (docs/SECURITY.md): ≥ 10,000 random bounded files per format go writer → reader
 // unchanged, and random byte mutations of valid files either parse with every tensor inside the file
 // (every byte is touched and dequantised) or throw attnscope::Error — never crash. Fixed seeds.
 // SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,4 +1,4 @@
-// Shared shape of attnscope's fuzz targets (NUMERICS-AND-SAFETY §6): each target feeds untrusted bytes to one
+// Shared shape of attnscope's fuzz targets (docs/SECURITY.md): each target feeds untrusted bytes to one
 // entry point and must end in either success — after touching everything the parse claims exists — or an
 // attnscope::Error. Anything else (a crash, an out-of-bounds read under ASan, another exception) is a bug.
 // Built as libFuzzer binaries with ATTNSCOPE_FUZZ=ON (clang), and always as corpus-replay tests.

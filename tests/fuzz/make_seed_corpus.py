@@ -2,6 +2,8 @@
 """Seed corpora for the fuzz targets in tests/fuzz (small, valid inputs the fuzzers mutate from).
 
 Rerun (needs numpy, gguf, safetensors):  python tests/fuzz/make_seed_corpus.py tests/fuzz/corpus
+Inputs that scripts/fuzz.sh merged in later (named by their SHA-1) are not made here; rerunning this script
+leaves them in place.
 """
 import json
 import os
@@ -10,7 +12,7 @@ import sys
 import numpy as np
 import gguf
 from gguf.quants import quantize
-from safetensors.numpy import save_file
+from safetensors.numpy import save, save_file
 
 OUT = sys.argv[1]
 rng = np.random.default_rng(7)
@@ -127,4 +129,66 @@ for i, s in enumerate(["Hello world!", "  multiple   spaces\t\ttabs\r\n", "æ—¥æœ
                        "<|endoftext|>special<|endoftext|>", "def f(x):\n    return x ** 2  # 12345", "\xff\xfe bad utf8",
                        "<s>ab \u2581ba  a\n\n</s> \U00010000 <unk>"]):
     open(f"{OUT}/tokenize/seed{i}.txt", "wb").write(s.encode("utf-8", "surrogateescape") if i != 5 else b"\xff\xfe bad utf8")
+
+# Model folders in the layout of tests/fuzz/fuzz_folder.h: a prompt, then "\n@@file NAME\n" + bytes per file.
+# Tiny valid models (hidden 8, one layer) so that every mutation is cheap to run.
+tokenizer_json = open(os.path.join(here, "..", "fixtures", "tiny", "tiny-llama", "tokenizer.json"), "rb").read()
+tokenizer_config = json.dumps({"bos_token": None, "eos_token": "<|endoftext|>"}).encode()
+
+
+def mini_config(model_type, tied):
+    return {"architectures": ["X"], "model_type": model_type, "hidden_size": 8, "intermediate_size": 16,
+            "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 4, "num_hidden_layers": 1,
+            "vocab_size": 320, "max_position_embeddings": 64, "rms_norm_eps": 1e-6, "hidden_act": "silu",
+            "rope_theta": 10000.0, "tie_word_embeddings": tied}
+
+
+def mini_tensors(qk_norm, dtype):
+    D, F, HD = 8, 16, 4
+    t = {"model.embed_tokens.weight": (320, D), "model.norm.weight": (D,),
+         "model.layers.0.input_layernorm.weight": (D,), "model.layers.0.post_attention_layernorm.weight": (D,),
+         "model.layers.0.self_attn.q_proj.weight": (2 * HD, D), "model.layers.0.self_attn.k_proj.weight": (HD, D),
+         "model.layers.0.self_attn.v_proj.weight": (HD, D), "model.layers.0.self_attn.o_proj.weight": (D, 2 * HD),
+         "model.layers.0.mlp.gate_proj.weight": (F, D), "model.layers.0.mlp.up_proj.weight": (F, D),
+         "model.layers.0.mlp.down_proj.weight": (D, F)}
+    if qk_norm:
+        t["model.layers.0.self_attn.q_norm.weight"] = (HD,)
+        t["model.layers.0.self_attn.k_norm.weight"] = (HD,)
+    return {k: rng.standard_normal(v).astype(dtype) for k, v in t.items()}
+
+
+def folder_input(prompt, files):
+    out = prompt.encode()
+    for name, data in files.items():
+        out += b"\n@@file " + name.encode() + b"\n" + data
+    return out
+
+
+llama = mini_tensors(False, np.float16)
+qwen3 = mini_tensors(True, np.float32)
+qwen3["lm_head.weight"] = rng.standard_normal((320, 8)).astype(np.float32)
+names = sorted(qwen3)
+shard1 = {k: qwen3[k] for k in names[: len(names) // 2]}
+shard2 = {k: qwen3[k] for k in names[len(names) // 2:]}
+index = {"metadata": {"total_size": 0}, "weight_map": {**{k: "model-00001-of-00002.safetensors" for k in shard1},
+                                                        **{k: "model-00002-of-00002.safetensors" for k in shard2}}}
+folders = {
+    "llama-single.txt": folder_input("The first token is a sink.", {
+        "config.json": json.dumps(mini_config("llama", True)).encode(),
+        "model.safetensors": save(llama, metadata={"format": "pt"}),
+        "tokenizer.json": tokenizer_json, "tokenizer_config.json": tokenizer_config}),
+    "qwen3-sharded.txt": folder_input("Hello <|endoftext|> world", {
+        "config.json": json.dumps(mini_config("qwen3", False)).encode(),
+        "model.safetensors.index.json": json.dumps(index).encode(),
+        "model-00001-of-00002.safetensors": save(shard1),
+        "model-00002-of-00002.safetensors": save(shard2),
+        "tokenizer.json": tokenizer_json}),
+}
+for target in ("hf_folder", "model"):
+    os.makedirs(f"{OUT}/{target}", exist_ok=True)
+    for name, data in folders.items():
+        open(f"{OUT}/{target}/{name}", "wb").write(data)
+# The model target also takes GGUF files.
+for q in ("q4_0", "f16"):
+    open(f"{OUT}/model/tiny-{q}.gguf", "wb").write(open(f"{OUT}/gguf/tiny-{q}.gguf", "rb").read())
 print("wrote", OUT)

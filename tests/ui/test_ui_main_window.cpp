@@ -32,6 +32,7 @@
 #include <QTest>
 
 #include <filesystem>
+#include <sys/stat.h>
 
 using namespace attnscope;
 
@@ -434,6 +435,18 @@ void TestUiMainWindow::badFilesAreReported()
     w.openPath(txt);
     QTRY_VERIFY_WITH_TIMEOUT(w.promptText().startsWith(QStringLiteral("prompt from a file")), 5000);
     QCOMPARE(w.context()->model(), before);
+    // Named pipes where a model, a session and a prompt are expected: refused at once, nothing left waiting.
+    int expected = errors.count();
+    for (const char* name : {"pipe.gguf", "pipe.attnscope", "pipe.txt"}) {
+        const QString pipe = m_tmp->filePath(QString::fromLatin1(name));
+        QCOMPARE(::mkfifo(QFile::encodeName(pipe).constData(), 0600), 0);
+        w.openPath(pipe);
+        ++expected;
+        QTRY_COMPARE_WITH_TIMEOUT(errors.count(), expected, 5000);
+        QVERIFY2(errors.last().at(0).toString().contains(QStringLiteral("named pipe")), qPrintable(errors.last().at(0).toString()));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(w.isSettled(), 5000);
+    QCOMPARE(w.promptText().left(18), QStringLiteral("prompt from a file"));
     if (auto* b = w.findChild<QMessageBox*>(QStringLiteral("errorDialog")))
         b->close();
 }

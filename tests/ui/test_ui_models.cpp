@@ -1,5 +1,6 @@
 // Every item model under QAbstractItemModelTester, driven through its mutations, plus role values.
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/models/display_text.h"
 #include "ui/models/head_metrics_model.h"
 #include "ui/models/head_ranking_model.h"
 #include "ui/models/model_info_model.h"
@@ -22,6 +23,7 @@ private slots:
     void tokenListModel();
     void headMetricsModel();
     void modelInfoModel();
+    void modelInfoShowsFileTextEscaped();
     void escapedBytes();
     void headRankingModel();
     void receivedAttentionModel();
@@ -132,6 +134,40 @@ void TestUiModels::modelInfoModel()
     QCOMPARE(m.valueOf(QStringLiteral("size on disk")), QStringLiteral("98.4 MB"));
     m.clear();
     QCOMPARE(m.rowCount(), 0);
+}
+
+void TestUiModels::modelInfoShowsFileTextEscaped()
+{
+    // A hostile file's strings as the model-info table shows them: no control characters, no bidi
+    // reordering, no markup in tooltips, invalid bytes as \xNN instead of U+FFFD.
+    ModelInfoModel m;
+    ModelInfo info;
+    info.path = "/models/evil\xE2\x80\xAE" "fig.gguf";
+    info.resolvedPath = "/blobs/abc";
+    info.format = "gguf";
+    info.name = std::string("\x1b]0;owned\x07<b>bold</b>\xFF") + std::string(5000, 'n');
+    info.architecture = "llama";
+    info.notRunnableReason = "x.gguf: general.architecture: unsupported";
+    info.files = {{"/models/snap/model.safetensors", "/models/blobs/0123", 10}};
+    m.setInfo(info, QStringLiteral("cpu"));
+    const QString name = m.valueOf(QStringLiteral("name"));
+    QVERIFY2(name.startsWith(QStringLiteral("\\x1b]0;owned\\x07<b>bold</b>\\xff")), qPrintable(name));
+    QVERIFY(name.size() < 400);
+    QVERIFY(name.contains(QStringLiteral("(5022 bytes)")));
+    for (const QChar c : name)
+        QVERIFY(c.unicode() >= 0x20 && c != QChar(0xFFFD));
+    QCOMPARE(m.valueOf(QStringLiteral("file")), QStringLiteral("evil\\u{202E}fig.gguf"));
+    QCOMPARE(m.valueOf(QStringLiteral("resolved")), QStringLiteral("/blobs/abc"));
+    QCOMPARE(m.valueOf(QStringLiteral("model.safetensors")), QStringLiteral("→ /models/blobs/0123"));
+    // The tooltip of a value that looks like markup is shown as text.
+    for (int r = 0; r < m.rowCount(); ++r) {
+        if (m.data(m.index(r, 0)).toString() != QStringLiteral("name"))
+            continue;
+        const QString tip = m.data(m.index(r, 1), Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("&lt;b&gt;bold&lt;/b&gt;")), qPrintable(tip));
+    }
+    QCOMPARE(plainToolTip(QStringLiteral("plain path")), QStringLiteral("plain path"));
+    QCOMPARE(displayLines(QStringLiteral("a\x1b[2J\n\nb")), QStringLiteral("a\\x1b[2J\n\nb"));
 }
 
 void TestUiModels::escapedBytes()

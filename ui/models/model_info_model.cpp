@@ -1,9 +1,10 @@
 // ModelInfoModel: flattens ModelInfo into readable rows.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/models/model_info_model.h"
+#include "ui/models/display_text.h"
 
-#include <QFileInfo>
 #include <QLocale>
+#include <filesystem>
 
 namespace attnscope {
 
@@ -23,13 +24,16 @@ void ModelInfoModel::setInfo(const ModelInfo& info, const QString& backend)
     m_rows.clear();
     auto add = [&](const QString& k, const QString& v) { m_rows.append({k, v}); };
     auto num = [](qint64 v) { return QLocale::c().toString(v); };
-    add(QStringLiteral("file"), QFileInfo(QString::fromStdString(info.path)).fileName());
+    // Every string that came from the file (or its name) is escaped and shortened: see display_text.h.
+    add(QStringLiteral("file"), displayText(std::filesystem::path(info.path).filename().string()));
+    if (!info.resolvedPath.empty() && info.resolvedPath != info.path)
+        add(QStringLiteral("resolved"), displayText(info.resolvedPath));
     add(QStringLiteral("format"), QString::fromStdString(info.format));
     if (!info.name.empty())
-        add(QStringLiteral("name"), QString::fromStdString(info.name));
-    add(QStringLiteral("architecture"), QString::fromStdString(info.architecture));
+        add(QStringLiteral("name"), displayText(info.name, 256));
+    add(QStringLiteral("architecture"), displayText(info.architecture, 256));
     if (!info.runnable)
-        add(QStringLiteral("not runnable"), QString::fromStdString(info.notRunnableReason));
+        add(QStringLiteral("not runnable"), displayText(info.notRunnableReason, 4096));
     add(QStringLiteral("layers"), num(info.nLayers));
     add(QStringLiteral("heads"), num(info.nHeads));
     const int group = info.nKvHeads > 0 ? info.nHeads / info.nKvHeads : 0;
@@ -53,6 +57,11 @@ void ModelInfoModel::setInfo(const ModelInfo& info, const QString& backend)
         dtypes << QStringLiteral("%1: %2 tensors").arg(QString::fromStdString(dtype)).arg(tensors);
     }
     add(QStringLiteral("dtypes"), dtypes.join(QStringLiteral(", ")));
+    // Weight files reached through links (a Hugging Face cache snapshot links into ../../blobs/).
+    for (const ModelFile& f : info.files)
+        if (f.resolvedPath != f.path && f.resolvedPath != info.resolvedPath)
+            add(displayText(std::filesystem::path(f.path).filename().string(), 128),
+                QStringLiteral("→ %1").arg(displayText(f.resolvedPath)));
     add(QStringLiteral("size on disk"), humanSize(info.sizeOnDisk));
     if (!info.unusedTensors.empty()) {
         QStringList unused;
@@ -94,8 +103,10 @@ QVariant ModelInfoModel::data(const QModelIndex& index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const auto& row = m_rows.at(index.row());
-    if (role == Qt::DisplayRole || role == Qt::ToolTipRole)
+    if (role == Qt::DisplayRole)
         return index.column() == 0 ? row.first : row.second;
+    if (role == Qt::ToolTipRole)
+        return plainToolTip(index.column() == 0 ? row.first : row.second);
     return {};
 }
 

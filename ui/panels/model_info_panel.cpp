@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/panels/model_info_panel.h"
 
+#include "ui/models/display_text.h"
 #include "ui/models/model_info_model.h"
 #include "ui/session_context.h"
 
@@ -23,6 +24,7 @@ ModelInfoPanel::ModelInfoPanel(SessionContext* context, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     m_path->setWordWrap(true);
+    m_path->setTextFormat(Qt::PlainText);   // a path is never markup
     m_path->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_path->setText(tr("No model open. File ▸ Open, drop a .gguf/.safetensors file or folder here, or pick a recent file."));
     m_view->setModel(m_model);
@@ -46,7 +48,7 @@ void ModelInfoPanel::refresh()
         return;
     }
     m_model->setInfo(m->info, m->backend);
-    m_path->setText(m->path);
+    m_path->setText(displayText(m->path));
     m_view->resizeRowsToContents();
 }
 
