@@ -3,6 +3,7 @@
 #include "ui/main_window.h"
 
 #include "core/backend/backend_set.h"
+#include "ui/panels/gate_view_panel.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
@@ -54,6 +55,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_tokenView = new TokenViewPanel(m_context);
     m_keyView = new KeyViewPanel(m_context);
     m_finder = new HeadFinderPanel(m_context);
+    m_gates = new GateViewPanel(m_context);
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
     // The order matches ViewKind.
@@ -62,6 +64,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_tabs->addTab(m_tokenView, tr("Token"));
     m_tabs->addTab(m_keyView, tr("Key ← who attends"));
     m_tabs->addTab(m_finder, tr("Head finder"));
+    m_tabs->addTab(m_gates, tr("Gates"));
     m_tabs->setDocumentMode(true);
     m_staleBanner = new QLabel;
     m_staleBanner->setObjectName(QStringLiteral("staleBanner"));
@@ -222,7 +225,8 @@ void MainWindow::buildMenus()
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     const QString names[kViewKindCount] = {tr("&Overview"), tr("&Head View"), tr("&Token View"),
-                                           tr("&Key View (who attends to a token)"), tr("Head &Finder")};
+                                           tr("&Key View (who attends to a token)"), tr("Head &Finder"),
+                                           tr("&Gates")};
     for (int i = 0; i < kViewKindCount; ++i) {
         const auto kinds = [](int k) { return static_cast<ViewKind>(k); };
         QAction* a = m_viewMenu->addAction(names[i], this, [this, k = kinds(i)] { setView(k); });
@@ -324,6 +328,7 @@ void MainWindow::connectContext()
         case ViewKind::Token: m_tokenView->setFocus(); break;
         case ViewKind::Key: m_keyView->setFocus(); break;
         case ViewKind::Finder: m_finder->table()->setFocus(); break;
+        case ViewKind::Gates: m_gates->setFocus(); break;
         }
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int i) { m_context->setView(static_cast<ViewKind>(i)); });

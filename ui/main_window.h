@@ -30,6 +30,7 @@ class QToolButton;
 namespace attnscope {
 
 struct BackendSet;
+class GateViewPanel;
 class HeadFinderPanel;
 class HeadViewPanel;
 class KeyViewPanel;
@@ -77,6 +78,7 @@ public:
     TokenViewPanel* tokenViewPanel() const { return m_tokenView; }
     KeyViewPanel* keyViewPanel() const { return m_keyView; }
     HeadFinderPanel* headFinderPanel() const { return m_finder; }
+    GateViewPanel* gateViewPanel() const { return m_gates; }
     TokenFindBar* findBar() const { return m_findBar; }
     ViewHistory* history() const { return m_history; }
     QUndoStack* undoStack() const;
@@ -151,6 +153,7 @@ private:
     TokenViewPanel* m_tokenView = nullptr;
     KeyViewPanel* m_keyView = nullptr;
     HeadFinderPanel* m_finder = nullptr;
+    GateViewPanel* m_gates = nullptr;
     TokenFindBar* m_findBar = nullptr;
     QLabel* m_staleBanner = nullptr;
     ViewHistory* m_history = nullptr;

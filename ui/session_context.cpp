@@ -29,6 +29,7 @@ QString viewKindId(ViewKind v)
     case ViewKind::Token: return QStringLiteral("token");
     case ViewKind::Key: return QStringLiteral("key");
     case ViewKind::Finder: return QStringLiteral("finder");
+    case ViewKind::Gates: return QStringLiteral("gates");
     }
     return QStringLiteral("overview");
 }

@@ -20,8 +20,8 @@
 
 namespace attnscope {
 
-enum class ViewKind { Overview, Head, Token, Key, Finder };
-inline constexpr int kViewKindCount = 5;
+enum class ViewKind { Overview, Head, Token, Key, Finder, Gates };
+inline constexpr int kViewKindCount = 6;
 QString viewKindId(ViewKind v);
 bool viewKindFromId(const QString& id, ViewKind& out);
 

@@ -91,7 +91,7 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     if (p.isSet(view)) {
         ViewKind k;
         if (!viewKindFromId(p.value(view), k))
-            return fail(QStringLiteral("--view must be overview, head, token, key or finder"));
+            return fail(QStringLiteral("--view must be overview, head, token, key, finder or gates"));
         o.view = k;
     }
     if (p.isSet(query)) {

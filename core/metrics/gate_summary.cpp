@@ -28,7 +28,7 @@ void GateHistogram::add(const CapturedSeries& gate)
     for (float v : gate.values) {
         if (!std::isfinite(v))
             continue;
-        const double x = std::clamp(static_cast<double>(v), 0.0, 1.0);
+        const double x = std::clamp((static_cast<double>(v) - lo) / (hi - lo), 0.0, 1.0);
         counts[static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(x * double(bins)), bins - 1))] += 1;
         ++total;
         sum += v;
@@ -39,7 +39,7 @@ void GateHistogram::add(const CapturedSeries& gate)
 
 void GateHistogram::merge(const GateHistogram& o)
 {
-    if (o.counts.size() == counts.size())
+    if (o.counts.size() == counts.size() && o.lo == lo && o.hi == hi)
         for (size_t i = 0; i < counts.size(); ++i)
             counts[i] += o.counts[i];
     total += o.total;
@@ -48,18 +48,18 @@ void GateHistogram::merge(const GateHistogram& o)
         below[i] += o.below[i];
 }
 
-GateGrid gateGrid(const std::vector<CapturedSeriesPtr>& layerGates, int heads)
+GateGrid gateGrid(const std::vector<CapturedSeriesPtr>& layerGates, int heads, Quantity q)
 {
     GateGrid g;
     g.heads = std::max(heads, 0);
     for (const CapturedSeriesPtr& s : layerGates)
-        if (s && s->key.quantity == Quantity::Gate) {
+        if (s && s->key.quantity == q) {
             g.tokens = tokensAndWidth(*s).first;
             break;
         }
     g.values.assign(static_cast<size_t>(g.heads * g.tokens), kNaNf);
     for (const CapturedSeriesPtr& s : layerGates) {
-        if (!s || s->key.quantity != Quantity::Gate || s->key.head < 0 || s->key.head >= g.heads)
+        if (!s || s->key.quantity != q || s->key.head < 0 || s->key.head >= g.heads)
             continue;
         const auto [T, w] = tokensAndWidth(*s);
         if (T != g.tokens || static_cast<int64_t>(s->values.size()) != T * w)

@@ -20,14 +20,18 @@ namespace attnscope {
 
 struct GateHistogram {
     static constexpr std::array<double, 3> kThresholds = {0.5, 0.1, 0.01};
-    std::vector<int64_t> counts;          // bins over [0, 1]; value v goes to bin min(⌊v·bins⌋, bins − 1)
+    std::vector<int64_t> counts;          // bins over [lo, hi]; v goes to bin min(⌊(v − lo)/(hi − lo)·bins⌋, bins − 1),
+                                          // values outside the range to the first or last bin
+    double lo = 0, hi = 1;                // [0, 1] for gates; a signed gate (SiLU(z)) sets its own range
     int64_t total = 0;
     double sum = 0;
     std::array<int64_t, 3> below{};       // values < kThresholds[i]
 
-    explicit GateHistogram(int bins = 50) : counts(static_cast<size_t>(bins > 0 ? bins : 1), 0) {}
+    explicit GateHistogram(int bins = 50, double from = 0.0, double to = 1.0)
+        : counts(static_cast<size_t>(bins > 0 ? bins : 1), 0), lo(from), hi(to > from ? to : from + 1.0) {}
     void add(const CapturedSeries& gate);
-    void merge(const GateHistogram& other);   // same bin count
+    void merge(const GateHistogram& other);   // same bins and range
+    double binLow(size_t bin) const { return lo + (hi - lo) * double(bin) / double(counts.size()); }
     double mean() const { return total ? sum / double(total) : 0.0; }
     double fractionBelow(size_t threshold) const { return total ? double(below[threshold]) / double(total) : 0.0; }
 };
@@ -40,8 +44,9 @@ struct GateGrid {
     float at(int head, int64_t token) const { return values[static_cast<size_t>(head * tokens + token)]; }
 };
 
-/// The layer's grid from its Gate series (any order; missing heads stay NaN). `tokens` from the first series.
-GateGrid gateGrid(const std::vector<CapturedSeriesPtr>& layerGates, int heads);
+/// The layer's grid from its series of quantity `q` (Gate, or a Gated DeltaNet series keyed by value head; any
+/// order, other quantities ignored; missing heads stay NaN). `tokens` from the first matching series.
+GateGrid gateGrid(const std::vector<CapturedSeriesPtr>& layerSeries, int heads, Quantity q = Quantity::Gate);
 /// One elementwise head's d × tokens (row = dim); a headwise series gives one row.
 GateGrid gateDims(const CapturedSeries& gate);
 

@@ -41,6 +41,12 @@ TEST(GateSummary, HistogramBinsMeanAndSparsityShares)
     EXPECT_EQ(h.counts, (std::vector<int64_t>{2, 1, 2, 2}));
     EXPECT_EQ(h.total, 7);
     EXPECT_DOUBLE_EQ(h.fractionBelow(0), 3.0 / 7);
+
+    // A signed range (SiLU(z) dips to −0.28): bins over [−0.5, 1.5], values outside go to the end bins.
+    GateHistogram s(4, -0.5, 1.5);
+    s.add(*series(Quantity::DeltaOutputGate, 0, {4}, {-0.3f, 0.4f, 1.2f, 7.0f}));
+    EXPECT_EQ(s.counts, (std::vector<int64_t>{1, 1, 0, 2}));
+    EXPECT_DOUBLE_EQ(s.binLow(1), 0.0);
 }
 
 TEST(GateSummary, GridHoldsHeadwiseValuesOrElementwiseMeans)
@@ -67,6 +73,13 @@ TEST(GateSummary, GridHoldsHeadwiseValuesOrElementwiseMeans)
     const GateGrid head = gateGrid({series(Quantity::Gate, 0, {3}, {0.25f, 0.5f, 0.75f})}, 1);
     EXPECT_FALSE(head.elementwise);
     EXPECT_FLOAT_EQ(head.at(0, 2), 0.75f);
+
+    // A DeltaNet quantity by value head.
+    const GateGrid beta = gateGrid({series(Quantity::DeltaBeta, 1, {2}, {0.3f, 0.6f}),
+                                    series(Quantity::Gate, 1, {2}, {0.9f, 0.9f})},
+                                   2, Quantity::DeltaBeta);
+    EXPECT_TRUE(std::isnan(beta.at(0, 0)));
+    EXPECT_FLOAT_EQ(beta.at(1, 1), 0.6f);
 }
 
 TEST(GateSummary, NormsRemovedAndSuppressedShares)
