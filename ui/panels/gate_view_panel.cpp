@@ -225,8 +225,21 @@ const GateHistogram& GateViewPanel::modelHistogram(Quantity q)
     return *m_model.histogram;
 }
 
+void GateViewPanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_dirty)
+        refresh();
+}
+
 void GateViewPanel::refresh()
 {
+    // Charts are rebuilt on every change of head, query or layer: only while the tab is on screen.
+    if (!isVisible()) {
+        m_dirty = true;
+        return;
+    }
+    m_dirty = false;
     const OpenedModelPtr model = m_context->model();
     if (!model || !model->model) {
         showMessage(tr("Open a model and run it to see its gates."));

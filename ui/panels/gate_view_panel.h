@@ -54,6 +54,7 @@ public:
 
 protected:
     void keyPressEvent(QKeyEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void showMessage(const QString& text);
@@ -84,6 +85,7 @@ private:
     SmallBarChart* m_atQuery;
     QSplitter* m_left = nullptr;
     int m_leftMode = -1;   // dims·2 + row; −1: not laid out yet
+    bool m_dirty = true;   // something changed while the tab was hidden: refresh when shown
     int m_valueHead = 0;   // the selected value head of a Gated DeltaNet layer (they may outnumber softmax heads)
 
     struct ModelHistogram {
