@@ -3,6 +3,7 @@
 #include "ui/main_window.h"
 
 #include "core/backend/backend_set.h"
+#include "ui/panels/differential_panel.h"
 #include "ui/panels/gate_view_panel.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
@@ -10,10 +11,12 @@
 #include "ui/panels/model_info_panel.h"
 #include "ui/panels/overview_panel.h"
 #include "ui/panels/prompt_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/panels/token_view_panel.h"
 #include "ui/session_bridge.h"
 #include "ui/view_history.h"
 #include "ui/widgets/attention_plot.h"
+#include "ui/widgets/layer_head_heatmap.h"
 #include "ui/widgets/overview_grid.h"
 #include "ui/widgets/token_find_bar.h"
 
@@ -55,6 +58,8 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_tokenView = new TokenViewPanel(m_context);
     m_keyView = new KeyViewPanel(m_context);
     m_finder = new HeadFinderPanel(m_context);
+    m_differential = new DifferentialPanel(m_context);
+    m_sinks = new SinkPanel(m_context);
     m_gates = new GateViewPanel(m_context);
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
@@ -64,6 +69,8 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_tabs->addTab(m_tokenView, tr("Token"));
     m_tabs->addTab(m_keyView, tr("Key ← who attends"));
     m_tabs->addTab(m_finder, tr("Head finder"));
+    m_tabs->addTab(m_differential, tr("Differential"));
+    m_tabs->addTab(m_sinks, tr("Sinks"));
     m_tabs->addTab(m_gates, tr("Gates"));
     m_tabs->setDocumentMode(true);
     m_staleBanner = new QLabel;
@@ -226,6 +233,7 @@ void MainWindow::buildMenus()
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     const QString names[kViewKindCount] = {tr("&Overview"), tr("&Head View"), tr("&Token View"),
                                            tr("&Key View (who attends to a token)"), tr("Head &Finder"),
+                                           tr("&Differential View (A1, λ·A2, A1 − λ·A2)"), tr("&Sink View"),
                                            tr("&Gates")};
     for (int i = 0; i < kViewKindCount; ++i) {
         const auto kinds = [](int k) { return static_cast<ViewKind>(k); };
@@ -328,6 +336,8 @@ void MainWindow::connectContext()
         case ViewKind::Token: m_tokenView->setFocus(); break;
         case ViewKind::Key: m_keyView->setFocus(); break;
         case ViewKind::Finder: m_finder->table()->setFocus(); break;
+        case ViewKind::Differential: m_differential->plot(DifferentialPanel::A1)->setFocus(); break;
+        case ViewKind::Sink: m_sinks->heatmap()->setFocus(); break;
         case ViewKind::Gates: m_gates->setFocus(); break;
         }
     });
@@ -339,6 +349,7 @@ void MainWindow::connectContext()
     connect(m_overview, &OverviewPanel::headActivated, this, open);
     connect(m_finder, &HeadFinderPanel::headActivated, this, open);
     connect(m_keyView, &KeyViewPanel::headActivated, this, open);
+    connect(m_sinks, &SinkPanel::variantRunRequested, this, &MainWindow::runPromptWithVariant);
     connect(m_context, &SessionContext::staleChanged, this, [this](bool stale) {
         if (!stale) {
             m_staleBanner->hide();

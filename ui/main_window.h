@@ -1,4 +1,5 @@
-// The attnscope main window: views in tabs (overview, head, token, key, head finder), docks for the model info
+// The attnscope main window: views in tabs (overview, head, token, key, head finder, differential, sinks), docks
+// for the model info
 // and the prompt, toolbars for selection and colour settings, File/Edit/Run/View menus, undo/redo of view
 // changes, token search (Ctrl+F), a banner when the maps no longer match the prompt, drag and drop, recent
 // files, sessions and QSettings-persisted layout. Split by feature: main_window.cpp (construction, layout, settings),
@@ -30,8 +31,11 @@ class QToolButton;
 namespace attnscope {
 
 struct BackendSet;
+class DifferentialPanel;
 class GateViewPanel;
 class HeadFinderPanel;
+class SinkPanel;
+struct AttentionSpec;
 class HeadViewPanel;
 class KeyViewPanel;
 class ModelInfoPanel;
@@ -60,6 +64,8 @@ public:
     void runPrompt();
     /// Runs the prompt capturing only the heads set in `capture` (after a refusal: the maps of all would not fit).
     void runPromptCapturing(CaptureMaskPtr capture);
+    /// Runs the prompt under a what-if attention variant (the sink view's overlay); the run is labelled with it.
+    void runPromptWithVariant(const AttentionSpec& variant);
     /// Replaces the prompt by the repeated-random-tokens induction probe, runs it and ranks heads by induction.
     void startInductionProbe();
     void cancelRun();
@@ -78,6 +84,8 @@ public:
     TokenViewPanel* tokenViewPanel() const { return m_tokenView; }
     KeyViewPanel* keyViewPanel() const { return m_keyView; }
     HeadFinderPanel* headFinderPanel() const { return m_finder; }
+    DifferentialPanel* differentialPanel() const { return m_differential; }
+    SinkPanel* sinkPanel() const { return m_sinks; }
     GateViewPanel* gateViewPanel() const { return m_gates; }
     TokenFindBar* findBar() const { return m_findBar; }
     ViewHistory* history() const { return m_history; }
@@ -153,6 +161,8 @@ private:
     TokenViewPanel* m_tokenView = nullptr;
     KeyViewPanel* m_keyView = nullptr;
     HeadFinderPanel* m_finder = nullptr;
+    DifferentialPanel* m_differential = nullptr;
+    SinkPanel* m_sinks = nullptr;
     GateViewPanel* m_gates = nullptr;
     TokenFindBar* m_findBar = nullptr;
     QLabel* m_staleBanner = nullptr;
@@ -195,6 +205,7 @@ private:
     QString m_expectedHash;                            // from a restored session, checked once the model opened
     QString m_cachedHashKey, m_cachedHash;             // path|size|mtime -> hash, so saves do not rehash
     QString m_postedText;                              // the text of the run last posted
+    QString m_postedVariant;                           // its what-if variant ("" = the model's own attention)
     QString m_runText;                                 // the text the maps on screen were computed for
     QString m_sessionPath;                             // the session last saved or opened
 };

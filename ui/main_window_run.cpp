@@ -7,10 +7,12 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "ui/background_job.h"
+#include "ui/panels/differential_panel.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/prompt_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/session_bridge.h"
 #include "ui/widgets/capture_subset_dialog.h"
 
@@ -96,9 +98,25 @@ void MainWindow::runPromptCapturing(CaptureMaskPtr capture)
         return;
     }
     m_postedText = text;
+    m_postedVariant.clear();
     m_bridge->run(model, text, std::move(capture));
     setBusyUi(true);
     showStatus(tr("Running %1…").arg(QFileInfo(model->path).fileName()));
+}
+
+void MainWindow::runPromptWithVariant(const AttentionSpec& variant)
+{
+    OpenedModelPtr model = m_context->model();
+    const QString text = m_prompt->text();
+    if (!model || text.trimmed().isEmpty()) {
+        showStatus(tr("Open a model and type a prompt before running a variant"), 4000);
+        return;
+    }
+    m_postedText = text;
+    m_postedVariant = QString::fromStdString(variant.toString());
+    m_bridge->run(model, text, nullptr, variant);
+    setBusyUi(true);
+    showStatus(tr("Running %1 with %2…").arg(QFileInfo(model->path).fileName(), m_postedVariant));
 }
 
 void MainWindow::cancelRun()
@@ -112,6 +130,15 @@ void MainWindow::cancelRun()
 void MainWindow::onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads, CaptureMaskPtr captured)
 {
     m_context->beginRun(gen, std::move(tokens), layers, heads, kvHeads, std::move(captured));
+    if (OpenedModelPtr m = m_context->model()) {
+        // A short name for legends: the model's own name when it is short, else the file's name, elided.
+        QString name = QString::fromStdString(m->info.name);
+        if (name.isEmpty() || name.size() > 20)
+            name = QFileInfo(m->path).completeBaseName();
+        if (name.size() > 22)
+            name = name.left(21) + QStringLiteral("…");
+        m_context->setRunLabel(name + (m_postedVariant.isEmpty() ? QString() : QStringLiteral(" · ") + m_postedVariant));
+    }
     m_runText = m_postedText;
     updateStale();   // the prompt may have been edited while the run was starting
     if (m_pendingSelection) {
@@ -254,7 +281,8 @@ void MainWindow::reportError(const QString& title, const QString& rawMessage)
 bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
-           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
+           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_differential->isBusy() && !m_sinks->isBusy() && !m_prompt->isTokenising()
+           && m_pendingIo == 0 && !m_runAfterOpen;
 }
 
 } // namespace attnscope

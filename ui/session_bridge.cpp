@@ -122,7 +122,8 @@ quint64 SessionBridge::openModel(const QString& path)
     return gen;
 }
 
-quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture)
+quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture,
+                           std::optional<AttentionSpec> variant)
 {
     if (!model || !model->model)
         return 0;
@@ -135,6 +136,10 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
     request.capture.logits = CaptureSpec::Logits::Last;
     request.topK = 5;
     request.memoryBudgetBytes = budget;
+    request.variant = std::move(variant);
+    // Quantities a model does not produce cost nothing (never allocated, not counted in the estimate).
+    request.capture.quantities = {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined,
+                                  Quantity::Lambda, Quantity::SinkProb};
     quint64 gen = m_session->postTagged(
         "run",
         [this, model, request, text, summary, refusal, capture, budget](RequestContext& ctx) mutable {
@@ -176,13 +181,15 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
                 r.tokens = t;
                 r.layers = layers;
                 r.heads = heads;
-                r.capturedHeads = static_cast<int>(e.capturedMaps);
+                // Heads, not maps: a differential head keeps three maps (A1, A2, A1 − λ·A2).
+                const int64_t askedHeads = std::max<int64_t>(1, request.capture.headCount(layers, heads));
+                r.capturedHeads = static_cast<int>(askedHeads);
                 r.neededBytes = e.total();
                 r.budgetBytes = budget;
                 r.maxTokensAllHeads = maxTokensThatFit(*lm, request.capture, budget, toConvert, backend.threads());
-                const uint64_t perMap = e.capturedMaps > 0 ? e.captureBytes / static_cast<uint64_t>(e.capturedMaps) : 1;
+                const uint64_t perHead = e.captureBytes / static_cast<uint64_t>(askedHeads);
                 const uint64_t rest = e.total() - e.captureBytes;
-                r.maxHeads = budget > rest ? static_cast<int>(std::min<uint64_t>((budget - rest) / std::max<uint64_t>(perMap, 1), cells)) : 0;
+                r.maxHeads = budget > rest ? static_cast<int>(std::min<uint64_t>((budget - rest) / std::max<uint64_t>(perHead, 1), cells)) : 0;
                 r.message = QStringLiteral("out of memory: %1. Up to %2 tokens fit with these heads, or %3 heads' maps "
                                            "at this length: shorten the text or capture a subset.")
                                 .arg(QString::fromStdString(e.describe())).arg(r.maxTokensAllHeads).arg(r.maxHeads);

@@ -3,6 +3,7 @@
 // generation is no longer current. Signals are emitted on the UI thread only.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/attention/attention_spec.h"
 #include "core/model/loaded_model.h"
 #include "core/results/attention_map.h"
 #include "core/session/model_info.h"
@@ -14,6 +15,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace attnscope {
@@ -76,7 +78,11 @@ public:
     /// Tokenises and runs the model over the text, capturing every head (or those set in `capture`). A newer run
     /// supersedes (and cancels) the current one; maps stream in through layerReady. A run whose maps would not
     /// fit in mapMemoryBudget() is refused before the forward starts (runRefused).
-    quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr);
+    /// `variant`: a what-if run (docs/VARIANTS.md) instead of the model's own attention. Besides the attention
+    /// maps the run captures what the model produces of a differential head's second and combined maps, λ, and
+    /// learned-sink probabilities (the differential and sink views).
+    quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr,
+                std::optional<AttentionSpec> variant = std::nullopt);
     void cancelRun();
 
     quint64 currentRun() const { return m_currentRun; }

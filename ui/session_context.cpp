@@ -29,6 +29,8 @@ QString viewKindId(ViewKind v)
     case ViewKind::Token: return QStringLiteral("token");
     case ViewKind::Key: return QStringLiteral("key");
     case ViewKind::Finder: return QStringLiteral("finder");
+    case ViewKind::Differential: return QStringLiteral("differential");
+    case ViewKind::Sink: return QStringLiteral("sink");
     case ViewKind::Gates: return QStringLiteral("gates");
     }
     return QStringLiteral("overview");
@@ -61,6 +63,7 @@ void SessionContext::dropResults()
     m_repeats.reset();
     m_captured.reset();
     m_captures.clear();
+    m_reports.clear();
     m_layerDone.clear();
     m_pooled.clear();
     m_thumbnails.clear();
@@ -122,6 +125,7 @@ void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layer
         m_repeats = std::make_shared<const TokenRepeats>(ids);
     }
     m_captures.clear();
+    m_reports.assign(static_cast<size_t>(layers), nullptr);
     m_layerDone.assign(static_cast<size_t>(layers), false);
     m_pooled.assign(n, ValueGrid{});
     m_thumbnails = QVector<QImage>(static_cast<qsizetype>(n));
@@ -170,6 +174,41 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
         it = it->first == maps->layer ? m_layerMeans.erase(it) : it + 1;
     emit layerReady(maps->layer);
     startDigest(maps->layer, std::move(heads));
+    startReport(maps);
+}
+
+const LayerReport* SessionContext::layerReport(int layer) const
+{
+    if (layer < 0 || layer >= static_cast<int>(m_reports.size()))
+        return nullptr;
+    return m_reports[static_cast<size_t>(layer)].get();
+}
+
+ModelReport SessionContext::modelReport() const
+{
+    ModelReport r;
+    for (const auto& l : m_reports)
+        if (l)
+            r.layers.push_back(*l);
+    return r;
+}
+
+void SessionContext::startReport(LayerMapsPtr maps)
+{
+    ++m_pendingJobs;
+    const quint64 gen = m_runGeneration;
+    const int heads = m_heads;
+    runInBackground(this, [maps, heads]() {
+        LayerReportBuilder b(heads);   // α per head is kept: the sink view reads any threshold from it
+        b.addLayer(maps->layer, maps->captures.stats, maps->captures.maps, maps->captures.series);
+        return std::make_shared<const LayerReport>(b.report().layers.front());
+    }, [this, gen, layer = maps->layer](std::shared_ptr<const LayerReport> r) {
+        if (gen == m_runGeneration && layer < static_cast<int>(m_reports.size())) {
+            m_reports[static_cast<size_t>(layer)] = std::move(r);
+            emit reportChanged(layer);
+        }
+        jobDone();
+    });
 }
 
 void SessionContext::endRun(quint64 generation, bool finished)

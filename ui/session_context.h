@@ -6,6 +6,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/metrics/head_metrics.h"
+#include "core/metrics/layer_report.h"
 #include "core/results/capture_store.h"
 #include "ui/models/head_metrics_model.h"
 #include "ui/render/heatmap_image.h"
@@ -20,8 +21,8 @@
 
 namespace attnscope {
 
-enum class ViewKind { Overview, Head, Token, Key, Finder, Gates };
-inline constexpr int kViewKindCount = 6;
+enum class ViewKind { Overview, Head, Token, Key, Finder, Differential, Sink, Gates };
+inline constexpr int kViewKindCount = 8;
 QString viewKindId(ViewKind v);
 bool viewKindFromId(const QString& id, ViewKind& out);
 
@@ -66,6 +67,16 @@ public:
     AttentionMapPtr map(Quantity q, int layer, int head) const;
     CapturedSeriesPtr series(Quantity q, int layer, int head) const;
     std::vector<AttentionMapPtr> layerMaps(int layer) const;
+
+    // ---- per-layer statistics (the sink view; docs/SINKS.md) ----
+    /// The layer's statistics (first-token share and α per head, sink mass, λ, massive activations; core
+    /// metrics/layer_report.h), computed on a worker as layers arrive; null until then.
+    const LayerReport* layerReport(int layer) const;
+    /// The reports of every finished layer, in layer order (the sink view's curves).
+    ModelReport modelReport() const;
+    /// What the run on screen is, for legends: the model's name and the what-if variant, if any.
+    QString runLabel() const { return m_runLabel; }
+    void setRunLabel(const QString& label) { m_runLabel = label; }
 
     // ---- the maps' relation to the prompt on screen ----
     /// True when the prompt was edited after the run: the maps belong to the run's tokens, not the text shown.
@@ -118,10 +129,12 @@ signals:
     void metricChanged(attnscope::HeadMetric metric);   // the summary heatmap's score
     void viewChanged(attnscope::ViewKind view);
     void idleChanged();                  // pendingJobs() dropped to 0
+    void reportChanged(int layer);       // a layer's statistics arrived
 
 private:
     void dropResults();
     void startDigest(int layer, std::vector<AttentionMapPtr> maps);
+    void startReport(LayerMapsPtr maps);
     void recolourThumbnails();
     void jobDone();
     size_t index(int layer, int head) const
@@ -138,6 +151,8 @@ private:
     bool m_stale = false;
     int m_layers = 0, m_heads = 0, m_kvHeads = 0, m_layersReady = 0;
     CaptureStore m_captures;               // every captured item of the run, keyed by (quantity, layer, head)
+    std::vector<std::shared_ptr<const LayerReport>> m_reports;
+    QString m_runLabel;
     std::vector<bool> m_layerDone;
     std::vector<ValueGrid> m_pooled;       // ≤ 64² max-pooled copies for the thumbnails
     QVector<QImage> m_thumbnails;

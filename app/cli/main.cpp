@@ -21,14 +21,14 @@ const char* kUsage =
     "  MODEL is a .gguf file, a .safetensors file (or sharded index) or a Hugging Face model folder.\n"
     "\n"
     "commands:\n"
-    "  info MODEL                      architecture, sizes and tensor dtypes\n"
+    "  info MODEL                      architecture, sizes, tensor dtypes and the backend a run would use\n"
     "  tokenize MODEL --text T         token ids and readable tokens\n"
     "  run MODEL --text T [--top K]    forward pass; top-K next-token predictions\n"
     "        [--attn-out F.npy --layer L --head H]   also write one head's n×n probabilities (float32)\n"
     "        [--beyond-context]                      allow more tokens than the model's context (extrapolation)\n"
     "  bench MODEL --tokens N [--threads T] [--repeats R]   timings (medians), dense GFLOP/s, peak RSS\n"
-    "  stats MODEL --text T [--sink-threshold E]  per layer: first-token share, sink rate, max |hidden|, and gate,\n"
-    "                                  sink and differential statistics where the model has them\n"
+    "  stats MODEL --text T [--sink-threshold E] [--variant SPEC]   per layer: first-token share, sink rate,\n"
+    "                                  max |hidden|, and gate, sink and differential statistics where the model has them\n"
     "  compare MODEL --text T --variant SPEC [--variant SPEC …]   the baseline vs what-if attention variants:\n"
     "                                  perplexity, KL per position, top-1 agreement, mass outside each mask\n"
     "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
@@ -64,7 +64,7 @@ int main(int argc, char** argv)
             return extra;
         };
         if (cmd == "info")
-            return cli::cmdInfo(cli::parseArgs(argc, argv, {}, flags({})));
+            return cli::cmdInfo(cli::parseArgs(argc, argv, {"backend", "threads"}, flags({})));
         if (cmd == "tokenize")
             return cli::cmdTokenize(cli::parseArgs(argc, argv, {"text", "text-file"}, flags({})));
         if (cmd == "run")
@@ -78,7 +78,7 @@ int main(int argc, char** argv)
             return cli::cmdCompare(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "variant"},
                                                   flags({"beyond-context", "no-reuse", "per-position"})));
         if (cmd == "stats")
-            return cli::cmdStats(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "sink-threshold"},
+            return cli::cmdStats(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "sink-threshold", "variant"},
                                                 flags({"beyond-context"})));
         if (cmd == "heads")
             return cli::cmdHeads(cli::parseArgs(argc, argv, {"text", "text-file", "score", "top", "threads", "backend", "seed"},

@@ -31,8 +31,6 @@
 
 namespace attnscope::gui {
 
-namespace {
-
 /// Spins the event loop until `done()` or the timeout; returns done().
 bool waitUntil(const std::function<bool()>& done, int timeoutMs)
 {
@@ -63,8 +61,6 @@ QJsonArray toArray(const std::vector<double>& v)
     return a;
 }
 
-/// A prompt of exactly `tokens` tokens (BOS included when the tokenizer adds one): sample text repeated, cut
-/// at a token boundary.
 QString promptOfLength(const Tokenizer& tok, int tokens)
 {
     const QString sample = MainWindow::samplePrompt() + QStringLiteral(" ");
@@ -76,8 +72,6 @@ QString promptOfLength(const Tokenizer& tok, int tokens)
     const size_t last = static_cast<size_t>(tokens - 1);
     return QString::fromStdString(utf8.substr(0, tt.byteEnd[last]));
 }
-
-} // namespace
 
 int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repeats, const QString& captureLayers)
 {

@@ -33,7 +33,12 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption textFile(QStringLiteral("text-file"), QStringLiteral("Read the prompt from a UTF-8 file"), QStringLiteral("FILE"));
     const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("Selected layer"), QStringLiteral("L"));
     const QCommandLineOption head(QStringLiteral("head"), QStringLiteral("Selected head"), QStringLiteral("H"));
-    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head, token, key or finder"), QStringLiteral("VIEW"));
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head, token, key, finder, differential, sink or gates"), QStringLiteral("VIEW"));
+    const QCommandLineOption span(QStringLiteral("signal-span"), QStringLiteral("Differential view: mark keys B..E (inclusive) as the signal span"), QStringLiteral("B-E"));
+    const QCommandLineOption sinkThreshold(QStringLiteral("sink-threshold"), QStringLiteral("Sink view: the sink-rate threshold ε (default 0.3)"), QStringLiteral("E"));
+    const QCommandLineOption pin(QStringLiteral("pin"), QStringLiteral("Sink view: run MODEL (optionally under a variant: MODEL|SPEC) on the same text first and pin its curve; repeatable"), QStringLiteral("MODEL[|SPEC]"));
+    const QCommandLineOption variantOpt(QStringLiteral("variant"), QStringLiteral("Run the main model under a what-if attention variant (docs/VARIANTS.md)"), QStringLiteral("SPEC"));
+    const QCommandLineOption benchDiff(QStringLiteral("differential"), QStringLiteral("--benchmark-ui: time the differential view's head switches"));
     const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Selected query token"), QStringLiteral("Q"));
     const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("Selected key token (key view)"), QStringLiteral("K"));
     const QCommandLineOption score(QStringLiteral("score"), QStringLiteral("Score of the summary heatmap and the head finder (docs/METRICS.md)"), QStringLiteral("NAME"));
@@ -47,7 +52,8 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption repeats(QStringLiteral("repeat"), QStringLiteral("Runs for --benchmark-ui (default 5)"), QStringLiteral("N"));
     const QCommandLineOption captureLayers(QStringLiteral("capture-layers"), QStringLiteral("--benchmark-ui: capture only these layers, e.g. 0-3 (long prompts whose maps of every head would not fit)"), QStringLiteral("RANGE"));
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds before --screenshot gives up (default 300)"), QStringLiteral("S"));
-    p.addOptions({text, textFile, layer, head, view, query, key, score, probe, shot, size, threads, backend, bench, tokens, repeats, captureLayers, timeout});
+    p.addOptions({text, textFile, layer, head, view, query, key, score, probe, shot, size, threads, backend, bench, tokens, repeats, captureLayers, timeout,
+                  span, sinkThreshold, pin, variantOpt, benchDiff});
     if (!p.parse(arguments)) {
         *error = p.errorText();
         return std::nullopt;
@@ -91,7 +97,7 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     if (p.isSet(view)) {
         ViewKind k;
         if (!viewKindFromId(p.value(view), k))
-            return fail(QStringLiteral("--view must be overview, head, token, key, finder or gates"));
+            return fail(QStringLiteral("--view must be overview, head, token, key, finder, differential, sink or gates"));
         o.view = k;
     }
     if (p.isSet(query)) {
@@ -134,6 +140,25 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
         return fail(QStringLiteral("--repeat must be between 1 and 1000"));
     if (p.isSet(timeout) && !parseInt(p.value(timeout), 1, 86400, o.timeoutSeconds))
         return fail(QStringLiteral("--timeout must be between 1 and 86400 seconds"));
+    if (p.isSet(span)) {
+        const QStringList be = p.value(span).split(QLatin1Char('-'));
+        int b = 0, e = 0;
+        if (be.size() != 2 || !parseInt(be[0], 0, 1 << 24, b) || !parseInt(be[1], 0, 1 << 24, e) || e < b)
+            return fail(QStringLiteral("--signal-span must be B-E with B ≤ E, e.g. 12-15"));
+        o.signalSpan = std::make_pair(b, e);
+    }
+    if (p.isSet(sinkThreshold)) {
+        bool ok = false;
+        const double eps = p.value(sinkThreshold).toDouble(&ok);
+        if (!ok || !(eps >= 0.0 && eps <= 1.0))
+            return fail(QStringLiteral("--sink-threshold must be between 0 and 1"));
+        o.sinkThreshold = eps;
+    }
+    o.pinRuns = p.values(pin);
+    if (o.pinRuns.size() > 3)
+        return fail(QStringLiteral("--pin at most 3 times (the sink view overlays 4 runs)"));
+    o.variant = p.value(variantOpt);
+    o.benchmarkDifferential = p.isSet(benchDiff);
     if ((!o.screenshot.isEmpty() || o.benchmark) && o.path.isEmpty())
         return fail(QStringLiteral("--screenshot and --benchmark-ui need a MODEL"));
     return o;

@@ -4,11 +4,14 @@
 #include "core/backend/backend_set.h"
 #include "core/util/error.h"
 #include "gui/gui_options.h"
+#include "gui/pin_runs.h"
 #include "gui/screenshot_driver.h"
 #include "gui/benchmark_ui.h"
 #include "kernels/backends/register_backends.h"
 #include "ui/main_window.h"
+#include "ui/panels/differential_panel.h"
 #include "ui/panels/head_finder_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/session_bridge.h"
 
 #include <QApplication>
@@ -69,13 +72,28 @@ int main(int argc, char** argv)
         window.resize(opts->size);
     window.show();
 
+    if (opts->benchmark && opts->benchmarkDifferential)
+        return gui::runDifferentialBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats);
     if (opts->benchmark)
         return gui::runUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats,
                                    opts->benchmarkLayers);
 
+    std::optional<AttentionSpec> variant;
+    if (!opts->variant.isEmpty()) {
+        try {
+            variant = AttentionSpec::parse(opts->variant.toStdString());
+        } catch (const Error& e) {
+            std::fprintf(stderr, "attnscope: --variant: %s\n", e.what());
+            return 2;
+        }
+    }
     std::unique_ptr<gui::ScreenshotDriver> driver;
-    if (!opts->screenshot.isEmpty())
+    if (!opts->screenshot.isEmpty()) {
         driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds);
+        driver->setRunsToWait(1 + static_cast<int>(opts->pinRuns.size()));
+    }
+    if (opts->sinkThreshold)
+        window.sinkPanel()->setThreshold(*opts->sinkThreshold);
     if (opts->view)
         window.setView(*opts->view);
     if (opts->score) {
@@ -95,8 +113,24 @@ int main(int argc, char** argv)
             window.context()->setMetric(*opts->score);
             window.headFinderPanel()->rankBy(*opts->score);
         }
+        if (opts->signalSpan)
+            window.differentialPanel()->setSignalSpan({opts->signalSpan->first, opts->signalSpan->second + 1});
     });
-    if (!opts->path.isEmpty()) {
+    auto openMain = [&window, &opts, &driver, variant] {
+        if (variant) {
+            QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
+                             [&window, variant] { window.runPromptWithVariant(*variant); }, Qt::SingleShotConnection);
+            window.openModel(opts->path, false);
+        } else {
+            window.openModel(opts->path, /*runAfterOpen=*/opts->text.has_value() || driver != nullptr);
+        }
+    };
+    std::unique_ptr<gui::PinRuns> pins;
+    if (!opts->pinRuns.isEmpty() && !opts->path.isEmpty() && !opts->inductionProbe &&
+        !opts->path.endsWith(QStringLiteral(".attnscope"))) {
+        pins = std::make_unique<gui::PinRuns>(&window, opts->pinRuns, openMain);
+        pins->start();
+    } else if (!opts->path.isEmpty()) {
         if (opts->path.endsWith(QStringLiteral(".attnscope"))) {
             window.openSession(opts->path);
         } else if (opts->inductionProbe) {
@@ -104,7 +138,7 @@ int main(int argc, char** argv)
                              [&window] { window.startInductionProbe(); }, Qt::SingleShotConnection);
             window.openModel(opts->path, false);
         } else {
-            window.openModel(opts->path, /*runAfterOpen=*/opts->text.has_value() || driver != nullptr);
+            openMain();
         }
     }
     return QApplication::exec();

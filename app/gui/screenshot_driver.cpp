@@ -23,7 +23,7 @@ ScreenshotDriver::ScreenshotDriver(MainWindow* window, QString outPath, int time
     connect(window, &MainWindow::errorReported, this, [this](const QString& m) { finish(1, m); });
     connect(window, &MainWindow::runEnded, this, [this](bool finished) {
         if (finished)
-            m_runFinished = true;
+            m_runFinished = ++m_runsDone >= m_runsToWait;
         else
             finish(1, QStringLiteral("the run did not finish"));
     });

@@ -16,6 +16,8 @@ class ScreenshotDriver : public QObject {
     Q_OBJECT
 public:
     ScreenshotDriver(MainWindow* window, QString outPath, int timeoutSeconds, QObject* parent = nullptr);
+    /// Waits for this many finished runs (runs pinned in the sink view first, then the main one); default 1.
+    void setRunsToWait(int runs) { m_runsToWait = runs; }
 
 private:
     void poll();
@@ -27,6 +29,8 @@ private:
     QTimer m_poll;
     QElapsedTimer m_clock;
     bool m_runFinished = false;
+    int m_runsToWait = 1;
+    int m_runsDone = 0;
     int m_settledPolls = 0;
     bool m_done = false;
 };

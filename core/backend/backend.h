@@ -83,6 +83,8 @@ enum class Activation : uint8_t {
     Softcap,    // c·tanh(x / c), c = param (Gemma logit soft-capping)
     Sigmoid,    // σ(x) (output gates)
     Identity,   // x
+    ClampedSwiglu,   // gated only (gpt-oss experts): g = min(gate, limit), u = clamp(up, −limit, limit),
+                     // out = (u + 1) · g · σ(alpha · g)  (transformers GptOssExperts._apply_gate)
 };
 const char* activationName(Activation a);
 
@@ -96,7 +98,8 @@ struct ActivationArgs {
 };
 
 /// out[i] = act(gate[i / repeat]) · up[i] for i < n (SwiGLU: Silu; GeGLU: GeluTanh; an output gate: Sigmoid, with
-/// repeat = head_dim for one gate value per head and token). out may equal up (or gate when repeat = 1).
+/// repeat = head_dim for one gate value per head and token; a per-token, per-head scale: Identity). out may equal
+/// up (or gate when repeat = 1). ClampedSwiglu (repeat 1) uses alpha and limit as documented on the enum.
 struct GatedActivationArgs {
     int64_t n = 0;
     int64_t repeat = 1;
@@ -104,6 +107,8 @@ struct GatedActivationArgs {
     const float* gate = nullptr;
     const float* up = nullptr;
     float* out = nullptr;
+    float alpha = 1.702f;     // ClampedSwiglu only
+    float limit = 7.0f;       // ClampedSwiglu only
 };
 
 /// y[r][c] += bias[c] for `rows` rows of `cols`.
@@ -154,12 +159,16 @@ struct IndexAddArgs {
 /// Optional virtual sink column (gpt-oss learned sinks, "softmax off by one", the sink variant): with a logit b_h
 /// for head h, m_i = max(b_h, max_j s_ij), Z_i = exp(b_h − m_i) + Σ_j exp(s_ij − m_i), A_ij = exp(s_ij − m_i)/Z_i and
 /// the sink takes p_sink(i) = exp(b_h − m_i)/Z_i (its value vector is 0, so rows of A sum to 1 − p_sink).
-/// q: [T × heads·d], k/v: [T × kvHeads·d] (row strides ldq/ldk/ldv); head h reads KV head h / (heads/kvHeads).
-/// out: [T × heads·d]. probs[h] (optional, T×T row-major, masked cells written as 0) and lse[h] (optional, T;
+/// q: [T × heads·d], k: [T × kvHeads·d], v: [T × valueHeads·dv] (row strides ldq/ldk/ldv); head h reads K head
+/// h / (heads/kvHeads) and V head h / (heads/valueHeads). dv = valueDim (0: headDim; a differential V1 head's
+/// value is 2·d wide) and valueHeads (0: kvHeads) differ from the key side only in differential layouts.
+/// out: [T × heads·dv]. probs[h] (optional, T×T row-major, masked cells written as 0) and lse[h] (optional, T;
 /// +inf on masked rows) receive the probabilities and per-row log-sum-exp of head h. The kernel must not assume
 /// that a row's valid keys are a prefix: it reads them from mask.rowKeys(). Cancellation is checked between heads.
 struct AttentionArgs {
     int64_t tokens = 0, heads = 0, kvHeads = 0, headDim = 0;
+    int64_t valueDim = 0;            // 0: headDim
+    int64_t valueHeads = 0;          // 0: kvHeads
     float scale = 1.f;
     AttentionMask mask;
     const float* q = nullptr; int64_t ldq = 0;
@@ -173,7 +182,7 @@ struct AttentionArgs {
     /// |m| ≈ 30 — while exp((s − m) − logΣ) stays within 1e-6 (docs/LONG-CONTEXT.md).
     float* const* rowMax = nullptr;
     float* const* rowLogSum = nullptr;
-    const float* sinkLogits = nullptr;   // heads entries (b_h), or null: no sink column
+    const float* sinkLogits = nullptr;   // heads entries (b_h) in host memory, or null: no sink column
     float* const* sinkProbs = nullptr;   // heads entries, each T (p_sink per row) or null
     /// Optional: called once per row of every head with the row's probabilities — the weight of key j is
     /// probs[j − offset] for the keys the mask leaves valid — so statistics can be streamed without storing the
@@ -181,8 +190,14 @@ struct AttentionArgs {
     /// workers. A backend that cannot call back must not report `supports(Attention)` for such runs.
     void (*rowObserver)(void* context, int64_t head, int64_t row, const float* probs, int64_t offset) = nullptr;
     void* rowObserverContext = nullptr;
+    int64_t observerHeadBase = 0;   // rowObserver receives head + observerHeadBase (set by attentionHeadSlice)
     std::stop_token stop;
 };
+
+/// The arguments of query head h alone (heads = kvHeads = 1): pointers moved to the head's columns of q and out,
+/// its KV head's columns of k and v, and its entries of the per-head arrays. Running every slice equals running
+/// `a` (each head's softmax and output depend on its own columns only).
+AttentionArgs attentionHeadSlice(const AttentionArgs& a, int64_t h);
 
 /// A what-if attention that is not a softmax under a fixed mask (docs/VARIANTS.md): a data-dependent selection
 /// (top-k, threshold, LSH buckets, k-means clusters), a pooled map (NSA-style, hierarchical, Linformer) or a
@@ -295,9 +310,16 @@ public:
     virtual std::string name() const = 0;          // "cpu", "cuda"
     virtual std::string description() const = 0;   // device, threads, library
     virtual bool supports(OpKind op) const = 0;
+    /// False once the backend hit an error that leaves it unusable (a sticky CUDA error): later runs go to the
+    /// CPU backend, and description() says what happened.
     virtual bool healthy() const { return true; }
     virtual void setThreads(int n) { (void)n; }
     virtual int threads() const { return 1; }
+    /// Switches to smaller tiles and workspaces (attention tiles, GEMM workspace) and releases cached
+    /// workspaces, for a run retried after a device error or out-of-memory. False when already at the smallest.
+    virtual bool reduceTiles() { return false; }
+    /// Backend memory free now, or 0 when unknown or not separate from the host's (the CPU backend).
+    virtual uint64_t freeMemoryBytes() const { return 0; }
 
     // ---- memory ----
     /// True when buffers are ordinary host memory (the CPU backend): results can be read in place.

@@ -67,18 +67,18 @@ void deltaNetSubBlock(ForwardContext& c, int l)
         throw Error(ErrorKind::Internal, "", "layer " + std::to_string(l), -1, "Gated DeltaNet layers are pre-norm only");
 
     const float* in = attentionInput(c, l);
+    // The weight store rearranges the per-key-head packing once: in_proj_qkvz → [q | k | v | z], in_proj_ba → [b | a].
     const DeltaNetRows rows = deltaNetProjectionRows(dn);
-    std::vector<RowRange> ba = rows.b;
-    ba.insert(ba.end(), rows.a.begin(), rows.a.end());
-    const BoundTensor& wQkvz = c.plan.get(R::DeltaInProjQkvz, l);
+    const float* wQkvz = c.store.getRearranged(c.plan.get(R::DeltaInProjQkvz, l), concatenatedRows("qkv|z", {rows.qkv, rows.z}));
+    const float* wBa = c.store.getRearranged(c.plan.get(R::DeltaInProjBa, l), concatenatedRows("b|a", {rows.b, rows.a}));
     RunBuffer mixed = c.allocate(static_cast<uint64_t>(T * conv), "DeltaNet q/k/v");
     RunBuffer convolved = c.allocate(static_cast<uint64_t>(T * conv), "DeltaNet convolved q/k/v");
     RunBuffer z = c.allocate(static_cast<uint64_t>(T * valueW), "DeltaNet output gate");
     RunBuffer bAndA = c.allocate(static_cast<uint64_t>(T * 2 * Hv), "DeltaNet β and decay inputs");
     RunBuffer out = c.allocate(static_cast<uint64_t>(T * valueW), "DeltaNet output");
-    c.gemm(in, T, D, D, c.store.getRows(wQkvz, rows.qkv), conv, mixed.data(), conv, 0.f);
-    c.gemm(in, T, D, D, c.store.getRows(wQkvz, rows.z), valueW, z.data(), valueW, 0.f);
-    c.gemm(in, T, D, D, c.store.getRows(c.plan.get(R::DeltaInProjBa, l), ba), 2 * Hv, bAndA.data(), 2 * Hv, 0.f);
+    c.gemm(in, T, D, D, wQkvz, conv, mixed.data(), conv, 0.f);
+    c.gemm(in, T, D, D, wQkvz + conv * D, valueW, z.data(), valueW, 0.f);
+    c.gemm(in, T, D, D, wBa, 2 * Hv, bAndA.data(), 2 * Hv, 0.f);
 
     CausalConv1dArgs ca;
     ca.tokens = T; ca.channels = conv; ca.kernel = dn.convKernel;

@@ -4,8 +4,8 @@
 //   qiuzh20/gated_attention modeling_qwen3.py   headwise (one gate per head and token) or elementwise (one per
 //                                               head, token and dim), rows per KV group
 //   transformers qwen3_next Qwen3NextAttention  elementwise, [query | gate] per head
-// The query rows and the gate rows come from the weight store as two matrices (core/model/packed_projection.h),
-// so the gate is one extra GEMM. The softmax maps are the ordinary ones (the gate does not change them). Captured
+// The weight store rearranges q_proj once into [query rows | gate rows] (core/model/packed_projection.h), so the
+// gate is one extra GEMM over the second part. The softmax maps are the ordinary ones (the gate does not change them). Captured
 // per head: the gate values (Gate: [T] or [T, d]) and the L2 norm of the SDPA output per token before and after
 // the gate (AttnOutNormPre / AttnOutNormPost) — the inputs of the gate statistics (core/metrics/layer_report.h).
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -107,15 +107,17 @@ void gatedAttentionSubBlock(ForwardContext& c, int l)
     const float* in = attentionInput(c, l);
     const std::vector<RowRange> queryRows = packedQueryRows(cfg.gateLayout, cfg.outputGate, H, Hkv, d);
     const std::vector<RowRange> gateRows = packedGateRows(cfg.gateLayout, cfg.outputGate, H, Hkv, d);
-    const BoundTensor& wq = c.plan.get(R::Q, l);
+    const RowLayout split = concatenatedRows(std::string("query|gate ") + outputGateName(cfg.outputGate) + " " +
+                                                 gateLayoutName(cfg.gateLayout), {queryRows, gateRows});
+    const float* wq = c.store.getRearranged(c.plan.get(R::Q, l), split);
     RunBuffer gate = c.allocate(static_cast<uint64_t>(T * gateCols), "output gate");
-    c.gemm(in, T, D, D, c.store.getRows(wq, queryRows), qw, c.q.data(), qw, 0.f);
-    c.gemm(in, T, D, D, c.store.getRows(wq, gateRows), gateCols, gate.data(), gateCols, 0.f);
+    c.gemm(in, T, D, D, wq, qw, c.q.data(), qw, 0.f);
+    c.gemm(in, T, D, D, wq + qw * D, gateCols, gate.data(), gateCols, 0.f);
     c.gemm(in, T, D, D, c.weight(R::K, l), kvw, c.k.data(), kvw, 0.f);
     c.gemm(in, T, D, D, c.weight(R::V, l), kvw, c.v.data(), kvw, 0.f);
-    if (const BoundTensor& qb = c.plan.get(R::QBias, l)) {
-        c.addBias(c.q.data(), T, qw, qw, c.store.getRows(qb, queryRows));
-        c.addBias(gate.data(), T, gateCols, gateCols, c.store.getRows(qb, gateRows));
+    if (const float* qb = c.store.getRearranged(c.plan.get(R::QBias, l), split)) {
+        c.addBias(c.q.data(), T, qw, qw, qb);
+        c.addBias(gate.data(), T, gateCols, gateCols, qb + qw);
     }
     c.addBias(c.k.data(), T, kvw, kvw, c.weight(R::KBias, l));
     c.addBias(c.v.data(), T, kvw, kvw, c.weight(R::VBias, l));

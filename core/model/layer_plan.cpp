@@ -24,10 +24,10 @@ std::string shapeString(const std::vector<int64_t>& s)
 /// The [out, in] (or vector) shape a role has under the config.
 std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
 {
-    const int64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize, d = c.headDim;
-    const int64_t q = int64_t(c.nHeads) * d, kv = int64_t(c.nKvHeads) * d;
+    const int64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize, d = c.headDim, E = c.gptOssExperts;
+    const int64_t q = c.qWidth(), k = c.kWidth(), v = c.vWidth();
     // A gated q_proj carries the gate rows too; their count follows the config's gate, never the file.
-    const int64_t qRows = packedQueryRowCount(c.outputGate, c.nHeads, d);
+    const int64_t qRows = c.outputGate != OutputGate::None ? packedQueryRowCount(c.outputGate, c.nHeads, d) : q;
     const DeltaNetDims& dn = c.deltaNet;
     const MoeDims& moe = c.moe;
     switch (r) {
@@ -37,13 +37,30 @@ std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
     case TensorRole::Output: return {V, D};
     case TensorRole::Q: return {qRows, D};
     case TensorRole::QBias: return {qRows};
-    case TensorRole::K:
-    case TensorRole::V: return {kv, D};
-    case TensorRole::KBias:
-    case TensorRole::VBias: return {kv};
-    case TensorRole::Qkv: return {q + 2 * kv, D};
-    case TensorRole::QkvBias: return {q + 2 * kv};
-    case TensorRole::O: return {D, q};
+    case TensorRole::K: return {k, D};
+    case TensorRole::V: return {v, D};
+    case TensorRole::KBias: return {k};
+    case TensorRole::VBias: return {v};
+    case TensorRole::Qkv: return {q + k + v, D};
+    case TensorRole::QkvBias: return {q + k + v};
+    case TensorRole::O: return {D, c.attnWidth()};
+    case TensorRole::DiffLambdaQ1:
+    case TensorRole::DiffLambdaK1:
+    case TensorRole::DiffLambdaQ2:
+    case TensorRole::DiffLambdaK2: return {d};
+    case TensorRole::DiffSubNorm: return {c.valueDim()};
+    case TensorRole::DiffLambdaProj: return {c.nHeads, D};
+    case TensorRole::AttnSinks: return {c.nHeads};
+    case TensorRole::MoeRouter: return {E > 0 ? E : moe.experts, D};   // gpt-oss's or Qwen3-Next's router
+    case TensorRole::MoeRouterBias: return {E};
+    case TensorRole::MoeGateUp: return {E, 2 * F, D};
+    case TensorRole::MoeGateUpBias: return {E, 2 * F};
+    case TensorRole::MoeGate:
+    case TensorRole::MoeUp: return {E, F, D};
+    case TensorRole::MoeGateBias:
+    case TensorRole::MoeUpBias: return {E, F};
+    case TensorRole::MoeDown: return {E, D, F};
+    case TensorRole::MoeDownBias: return {E, D};
     case TensorRole::QNorm:
     case TensorRole::KNorm: return {d};
     case TensorRole::Gate:
@@ -57,7 +74,6 @@ std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
     case TensorRole::DeltaALog: return {dn.valueHeads};
     case TensorRole::DeltaNorm: return {dn.valueDim};
     case TensorRole::DeltaOutProj: return {D, dn.valueWidth()};
-    case TensorRole::MoeRouter: return {moe.experts, D};
     case TensorRole::MoeSharedGate:
     case TensorRole::MoeSharedUp: return {moe.sharedFfn, D};
     case TensorRole::MoeSharedDown: return {D, moe.sharedFfn};
@@ -132,8 +148,8 @@ private:
             return {};
         }
         std::vector<int64_t> want = expectedShape(b.role, m_cfg);
-        if (transposed)
-            std::reverse(want.begin(), want.end());
+        if (transposed)   // [out, in] stored [in, out]; stacked experts keep their leading dimension
+            std::reverse(want.end() - std::min<ptrdiff_t>(2, static_cast<ptrdiff_t>(want.size())), want.end());
         if (t->shape != want)
             throw Error(ErrorKind::Model, m_c.path, name, -1,
                         std::string("tensor (") + tensorRoleLabel(b.role) + ") has shape " + shapeString(t->shape) +
@@ -276,7 +292,9 @@ bool roleAppliesToLayer(TensorRole r, const ModelConfig& cfg, int layer)
         return l.mixer == TokenMixer::GatedDeltaNet;
     case R::Gate: case R::Up: case R::UpBias: case R::Down: case R::DownBias:
         return l.ffn == FfnKind::Dense;
-    case R::MoeRouter: case R::MoeSharedGate: case R::MoeSharedUp: case R::MoeSharedDown: case R::MoeSharedExpertGate:
+    case R::MoeRouter:   // Qwen3-Next's MoE layers, or every layer of a gpt-oss model (its own expert roles)
+        return l.ffn == FfnKind::Moe || cfg.gptOssExperts > 0;
+    case R::MoeSharedGate: case R::MoeSharedUp: case R::MoeSharedDown: case R::MoeSharedExpertGate:
     case R::MoeExpertGate: case R::MoeExpertUp: case R::MoeExpertDown:
         return l.ffn == FfnKind::Moe;
     default:

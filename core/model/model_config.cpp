@@ -5,6 +5,7 @@
 #include "core/formats/checkpoint.h"
 #include "core/util/error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -69,6 +70,39 @@ std::string formatTheta(float t)
 
 } // namespace
 
+RopeYarn yarnParameters(double theta, int dim, double factor, double originalMax, double betaFast, double betaSlow,
+                        double attentionFactor, double mscale, double mscaleAllDim, bool truncate)
+{
+    auto mscaleOf = [](double scale, double m) { return scale <= 1 ? 1.0 : 0.1 * m * std::log(scale) + 1.0; };
+    if (std::isnan(attentionFactor))
+        attentionFactor = (mscale != 0 && mscaleAllDim != 0) ? mscaleOf(factor, mscale) / mscaleOf(factor, mscaleAllDim)
+                                                             : mscaleOf(factor, 1.0);
+    auto correctionDim = [&](double rotations) {
+        return (dim * std::log(originalMax / (rotations * 2 * M_PI))) / (2 * std::log(theta));
+    };
+    double low = correctionDim(betaFast), high = correctionDim(betaSlow);
+    if (truncate) {
+        low = std::floor(low);
+        high = std::ceil(high);
+    }
+    RopeYarn y;
+    y.factor = static_cast<float>(factor);
+    y.rampLow = std::max(low, 0.0);
+    y.rampHigh = std::min(high, static_cast<double>(dim - 1));
+    y.attentionFactor = static_cast<float>(attentionFactor);
+    return y;
+}
+
+bool ModelConfig::mayProduce(Quantity q) const
+{
+    switch (q) {
+    case Quantity::AttentionProbs2:
+    case Quantity::AttentionCombined:
+    case Quantity::Lambda: return diff != DiffVersion::None;
+    default: return true;   // sink probabilities too: a what-if sink variant adds a sink column to any model
+    }
+}
+
 bool ModelConfig::causal() const
 {
     for (const LayerConfig& l : layers)
@@ -103,6 +137,8 @@ std::string ModelConfig::layerRule(size_t i) const
         d += ", RoPE θ " + formatTheta(l.ropeTheta);
         if (l.ropeLinearFactor != 1.f)
             d += " / " + formatTheta(l.ropeLinearFactor);
+        if (l.yarn.factor > 0.f)
+            d += ", YaRN ×" + formatTheta(l.yarn.factor);
     }
     return d;
 }
@@ -123,16 +159,6 @@ std::string ModelConfig::layerRulesSummary() const
         i = k;
     }
     return out;
-}
-
-std::vector<OpKind> modelOps(const ModelConfig& cfg)
-{
-    std::vector<OpKind> ops;
-    if (cfg.anyLayer(TokenMixer::GatedDeltaNet))
-        ops.insert(ops.end(), {OpKind::CausalConv1d, OpKind::GatedDeltaRule});
-    if (cfg.anyLayer(FfnKind::Moe))
-        ops.insert(ops.end(), {OpKind::MoeRoute, OpKind::IndexAdd});
-    return ops;
 }
 
 ModelConfig modelConfigFromCheckpoint(const Checkpoint& ckpt)

@@ -51,6 +51,26 @@ std::vector<RowRange> packedRows(GateLayout layout, OutputGate g, int64_t H, int
 
 } // namespace
 
+int64_t rowCount(const std::vector<RowRange>& ranges)
+{
+    int64_t n = 0;
+    for (const RowRange& r : ranges)
+        n += r.count;
+    return n;
+}
+
+RowLayout concatenatedRows(std::string key, const std::vector<std::vector<RowRange>>& parts)
+{
+    RowLayout l;
+    l.key = std::move(key);
+    l.blockRows = 1;
+    for (const auto& part : parts)
+        for (const RowRange& r : part)
+            for (int64_t i = 0; i < r.count; ++i)
+                l.order.push_back(static_cast<int32_t>(r.begin + i));
+    return l;
+}
+
 int64_t gateWidth(OutputGate g, int64_t headDim)
 {
     switch (g) {

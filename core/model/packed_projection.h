@@ -1,5 +1,5 @@
-// Where the parts of a packed projection sit, as row selections for WeightStore::getRows (so the forward never
-// de-interleaves activations):
+// Where the parts of a packed projection sit, as row selections, and the WeightStore::getRearranged layout that
+// puts the parts one after the other once at conversion (so the forward never de-interleaves activations):
 //   - a gated q_proj (docs/GATED.md "Layouts"): the query rows and the output-gate rows, in the layout the
 //     config names — per KV group (qiuzh20/gated_attention modeling_qwen3.py: q_proj output viewed as
 //     [H_kv, G·d + G·w], queries of the group's G heads first, then their gates) or per head interleaved
@@ -15,6 +15,20 @@
 #include <vector>
 
 namespace attnscope {
+
+/// Rows [begin, begin + count) of a tensor ([out, in] matrices: output rows; vectors: elements).
+struct RowRange {
+    int64_t begin = 0;
+    int64_t count = 0;
+    auto operator<=>(const RowRange&) const = default;
+};
+
+/// Σ count.
+int64_t rowCount(const std::vector<RowRange>& ranges);
+/// A row permutation (blocks of one row) that puts `parts` one after the other: part i starts at row
+/// Σ_{j<i} rowCount(part j) of the rearranged tensor. The parts must cover every row of the tensor exactly once
+/// (getRearranged checks the size); `key` names the layout in the weight store's cache.
+RowLayout concatenatedRows(std::string key, const std::vector<std::vector<RowRange>>& parts);
 
 /// Gate values per head and token: 0 (no gate), 1 (headwise) or d (elementwise).
 int64_t gateWidth(OutputGate g, int64_t headDim);

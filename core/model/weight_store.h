@@ -5,9 +5,6 @@
 // after the layer (streaming mode), so peak memory stays about the file size plus one layer.
 // Conversion: dequantisation in ggml's order, transposition of Conv1D weights to [out, in], the non-finite
 // check ("non-finite values (NaN or Inf) in tensor X"), then an upload to the backend.
-// Derived weights: getRows() returns chosen rows of a tensor as one matrix (the query rows and the gate rows of a
-// packed q_proj, the q/k/v and z parts of a Gated DeltaNet in_proj_qkvz), converted once and kept like the
-// tensor itself, so the forward never de-interleaves activations at run time.
 // Threading: used by the compute thread only.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
@@ -17,17 +14,25 @@
 #include <cstdint>
 #include <memory>
 #include <map>
+#include <string>
 #include <vector>
 
 namespace attnscope {
 
 class LoadedModel;
 
-/// Rows [begin, begin + count) of a tensor ([out, in] matrices: output rows; vectors: elements).
-struct RowRange {
-    int64_t begin = 0;
-    int64_t count = 0;
-    auto operator<=>(const RowRange&) const = default;
+/// A weight rearranged once at conversion (docs/ENGINE.md "Weights"): the tensor is viewed as `batch` stacked
+/// matrices (experts; 1 for an ordinary weight or vector) of rows × cols, each optionally stored [in, out] and
+/// transposed to [out, in] first; then, within each matrix, rows are regrouped in blocks of `blockRows`: new block
+/// b = old block order[b] (an empty order keeps the rows). Used to split paired differential heads into their two
+/// halves and gpt-oss's interleaved gate|up rows, so activations are never de-interleaved at run time.
+/// `key` names the layout in the cache (the same tensor may be wanted in two layouts).
+struct RowLayout {
+    std::string key;
+    int64_t batch = 1;
+    bool transposeEach = false;
+    int64_t blockRows = 1;
+    std::vector<int32_t> order;
 };
 
 class WeightStore {
@@ -41,10 +46,9 @@ public:
     /// The tensor as fp32 on the backend ([out, in] for matrices); nullptr for an unbound role.
     /// Throws Error(Model) for non-finite values, Error(Resource) when the backend is out of memory.
     const float* get(const BoundTensor& t);
-    /// The rows `ranges` of the tensor, concatenated in order, as one fp32 matrix [Σ count, in] (a vector's
-    /// elements for 1-D tensors); converted once and held like get()'s tensors. The source tensor itself is not
-    /// kept unless get() asked for it. Throws Error(Internal) for ranges outside the tensor.
-    const float* getRows(const BoundTensor& t, const std::vector<RowRange>& ranges);
+    /// The tensor rearranged by `layout` (see RowLayout), cached like get(); nullptr for an unbound role.
+    /// Throws Error(Internal) when the layout does not fit the tensor's shape.
+    const float* getRearranged(const BoundTensor& t, const RowLayout& layout);
     /// Streaming mode: frees the tensors converted since the last call (end of a layer). No-op when resident.
     void endLayer();
 
@@ -68,17 +72,7 @@ private:
     bool m_resident = false;
     uint64_t m_modelBytes = 0, m_budget = 0, m_heldBytes = 0;
     double m_convertMs = 0;
-    /// A held tensor: the whole tensor (no ranges) or a row selection of it.
-    struct Key {
-        const TensorInfo* info = nullptr;
-        std::vector<RowRange> rows;
-        auto operator<=>(const Key&) const = default;
-    };
-    /// Converts the whole tensor into host floats ([out, in] after any transposition).
-    void convert(const BoundTensor& b, float* dst);
-    const float* hold(Key key, std::unique_ptr<DeviceBuffer> buf);
-    std::unique_ptr<DeviceBuffer> allocateFor(const TensorInfo& t, uint64_t floats);
-
+    using Key = std::pair<const TensorInfo*, std::string>;   // "" = as stored
     std::map<Key, std::unique_ptr<DeviceBuffer>> m_held;
     std::vector<Key> m_layerScratch;   // streaming mode: converted since the last endLayer()
 };

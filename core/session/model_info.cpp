@@ -50,6 +50,12 @@ void fillConfig(ModelInfo& info, const ModelConfig& c)
     if (c.anyLayer(FfnKind::Moe))
         info.block += ", MoE MLP (" + std::to_string(c.moe.experts) + " experts, top " + std::to_string(c.moe.topK) +
                       (c.moe.normTopK ? " renormalised" : "") + ", gated shared expert)";
+    if (c.diff != DiffVersion::None)
+        info.block += std::string(", ") + diffVersionName(c.diff) + " attention (" + std::to_string(c.nHeads) +
+                      " heads of two maps, value " + std::to_string(c.valueDim()) + ")";
+    if (c.arch && c.arch->gptOssExperts)
+        info.block += ", learned attention sinks, " + std::to_string(c.gptOssExperts) + " experts (top " +
+                      std::to_string(c.gptOssExpertsUsed) + ", clamped SwiGLU)";
     info.layerRules = c.layerRulesSummary();
     info.layerRuleList.clear();
     info.softmaxMapPerLayer.clear();

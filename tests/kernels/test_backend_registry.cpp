@@ -46,8 +46,16 @@ TEST(BackendRegistry, UnknownNameIsAUsageError)
 
 TEST(CudaBackend, ProbeOnThisMachine)
 {
-    if (!ATTNSCOPE_HAVE_CUDA)
+    if (!ATTNSCOPE_HAVE_CUDA) {
+        try {
+            selectBackends(builtinBackends(), "cuda", 1);
+            FAIL() << "a build without CUDA cannot select it";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+            EXPECT_NE(std::string(e.what()).find("this build has no CUDA backend"), std::string::npos) << e.what();
+        }
         GTEST_SKIP() << "built without CUDA (no nvcc found at configure time)";
+    }
     std::string reason;
     const auto& cuda = builtinBackends().factories().front();
     if (!cuda->probe(reason)) {

@@ -9,6 +9,7 @@
 #include "core/capture/collecting_observer.h"
 #include "core/model/forward.h"
 #include "core/model/loaded_model.h"
+#include "core/model/packed_projection.h"
 #include "core/model/weight_store.h"
 #include "core/attention/attention_spec.h"
 #include "core/backend/backend_set.h"
@@ -186,30 +187,33 @@ std::string gatedName(const ::testing::TestParamInfo<int>& i)
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, TinyGated, ::testing::Values(0, 1, 2), gatedName);
 
-TEST(WeightStoreRows, SelectionsAreTheRowsOfTheConvertedTensorAndStreamingFreesThem)
+TEST(WeightStoreRows, ConcatenatedPartsAreTheRowsOfTheConvertedTensorAndStreamingFreesThem)
 {
     auto model = LoadedModel::open(folder(reference()["models"][0]));   // headwise: q_proj [4·16 + 4, 48]
     cpu::CpuBackend backend(1);
     WeightStore store(*model, backend);
     ASSERT_TRUE(store.resident());
     const BoundTensor& q = model->plan().get(TensorRole::Q, 0);
-    const int64_t cols = q.info->shape[1];
+    const int64_t rows = q.info->shape[0], cols = q.info->shape[1];
     const std::vector<float> whole(store.get(q), store.get(q) + q.info->elementCount());
-    const std::vector<RowRange> pick = {{64, 2}, {3, 1}};
-    const float* rows = store.getRows(q, pick);
+    // Parts [64, 68) then [0, 64): the gate rows first, then every query row.
+    const RowLayout layout = concatenatedRows("test", {{{64, 4}}, {{0, 64}}});
+    ASSERT_EQ(rowCount({{64, 4}}) + rowCount({{0, 64}}), rows);
+    const float* r = store.getRearranged(q, layout);
     for (int64_t c = 0; c < cols; ++c) {
-        EXPECT_EQ(rows[c], whole[size_t(64 * cols + c)]);
-        EXPECT_EQ(rows[cols + c], whole[size_t(65 * cols + c)]);
-        EXPECT_EQ(rows[2 * cols + c], whole[size_t(3 * cols + c)]);
+        EXPECT_EQ(r[c], whole[size_t(64 * cols + c)]);
+        EXPECT_EQ(r[3 * cols + c], whole[size_t(67 * cols + c)]);
+        EXPECT_EQ(r[4 * cols + c], whole[size_t(c)]);
     }
-    EXPECT_EQ(store.getRows(q, pick), rows) << "a selection is converted once and kept";
+    EXPECT_EQ(store.getRearranged(q, layout), r) << "a layout is converted once and kept";
     const BoundTensor& norm = model->plan().get(TensorRole::QNorm, 0);   // a vector: rows are elements
-    EXPECT_EQ(store.getRows(norm, {{5, 1}})[0], store.get(norm)[5]);
-    EXPECT_THROW(store.getRows(q, {{60, 9}}), Error);
+    const RowLayout swap = concatenatedRows("swap", {{{8, 8}}, {{0, 8}}});
+    EXPECT_EQ(store.getRearranged(norm, swap)[0], store.get(norm)[8]);
+    EXPECT_THROW(store.getRearranged(q, concatenatedRows("short", {{{0, 10}}})), Error) << "parts must cover every row";
 
     WeightStore streaming(*model, backend, 1);
     ASSERT_FALSE(streaming.resident());
-    streaming.getRows(q, pick);
+    streaming.getRearranged(q, layout);
     EXPECT_GT(streaming.heldBytes(), 0u);
     streaming.endLayer();
     EXPECT_EQ(streaming.heldBytes(), 0u);

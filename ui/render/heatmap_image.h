@@ -47,7 +47,8 @@ struct ValueGrid {
     float at(int r, int c) const { return values[static_cast<size_t>(r) * static_cast<size_t>(cols) + static_cast<size_t>(c)]; }
 };
 
-/// What a heatmap shows: a map's probabilities, or the signed difference from its layer's mean over heads.
+/// What a heatmap shows: a map's probabilities, the signed difference from its layer's mean over heads, or a map
+/// whose own values are signed (a differential head's A1 − λ·A2).
 struct HeatmapSource {
     AttentionMapPtr map;
     std::shared_ptr<const std::vector<float>> layerMean;   // tokens² mean over the layer's heads (Δ view)
