@@ -33,6 +33,7 @@ namespace attnscope {
 
 struct BackendSet;
 class DifferentialPanel;
+class GateViewPanel;
 class CompareWorkspace;
 class FigureComposerPanel;
 class HeadFinderPanel;
@@ -102,6 +103,7 @@ public:
     HeadFinderPanel* headFinderPanel() const { return m_finder; }
     DifferentialPanel* differentialPanel() const { return m_differential; }
     SinkPanel* sinkPanel() const { return m_sinks; }
+    GateViewPanel* gateViewPanel() const { return m_gates; }
     CompareWorkspace* compareWorkspace() const { return m_compare; }
     TokenFindBar* findBar() const { return m_findBar; }
     ViewHistory* history() const { return m_history; }
@@ -188,6 +190,7 @@ private:
     HeadFinderPanel* m_finder = nullptr;
     DifferentialPanel* m_differential = nullptr;
     SinkPanel* m_sinks = nullptr;
+    GateViewPanel* m_gates = nullptr;
     CompareWorkspace* m_compare = nullptr;
     TokenFindBar* m_findBar = nullptr;
     QLabel* m_staleBanner = nullptr;
