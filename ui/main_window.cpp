@@ -120,7 +120,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     statusBar()->addPermanentWidget(m_statusCancel);
     showStatus(tr("Backend: %1").arg(m_bridge->backendDescription()));
 
-    m_progressTimer.setInterval(100);   // ~10 Hz polling of the compute thread's atomics (ARCHITECTURE §8)
+    m_progressTimer.setInterval(100);   // ~10 Hz polling of the compute thread's atomics (docs/ENGINE.md)
     connect(&m_progressTimer, &QTimer::timeout, this, &MainWindow::updateProgress);
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(2000);
