@@ -9,7 +9,7 @@ PKGS=(
   libqcustomplot-dev libeigen3-dev libhdf5-dev nlohmann-json3-dev libpcre2-dev zlib1g-dev libopenblas-dev
   libgtest-dev libgmock-dev googletest
   qt6-qpa-plugins libgl1-mesa-dev fonts-dejavu-core xvfb xauth
-  python3-pip unzip poppler-utils desktop-file-utils appstream
+  python3-pip python3-numpy python3-h5py unzip poppler-utils desktop-file-utils appstream
 )
 
 missing=()

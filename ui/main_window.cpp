@@ -3,16 +3,22 @@
 #include "ui/main_window.h"
 
 #include "core/backend/backend_set.h"
+#include "ui/panels/differential_panel.h"
+#include "ui/panels/gate_view_panel.h"
+#include "ui/compare/compare_workspace.h"
 #include "ui/panels/head_finder_panel.h"
+#include "ui/render/figure_fonts.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/model_info_panel.h"
 #include "ui/panels/overview_panel.h"
 #include "ui/panels/prompt_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/panels/token_view_panel.h"
 #include "ui/session_bridge.h"
 #include "ui/view_history.h"
 #include "ui/widgets/attention_plot.h"
+#include "ui/widgets/layer_head_heatmap.h"
 #include "ui/widgets/overview_grid.h"
 #include "ui/widgets/token_find_bar.h"
 
@@ -49,11 +55,16 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     setAcceptDrops(true);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
 
+    figureFontFamily();   // registers the bundled figure font on the UI thread before any worker renders
     m_overview = new OverviewPanel(m_context);
     m_headView = new HeadViewPanel(m_context);
     m_tokenView = new TokenViewPanel(m_context);
     m_keyView = new KeyViewPanel(m_context);
     m_finder = new HeadFinderPanel(m_context);
+    m_differential = new DifferentialPanel(m_context);
+    m_sinks = new SinkPanel(m_context);
+    m_gates = new GateViewPanel(m_context);
+    m_compare = new CompareWorkspace(m_context, m_bridge, [this] { return m_prompt ? m_prompt->text() : QString(); });
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
     // The order matches ViewKind.
@@ -62,6 +73,10 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_tabs->addTab(m_tokenView, tr("Token"));
     m_tabs->addTab(m_keyView, tr("Key ← who attends"));
     m_tabs->addTab(m_finder, tr("Head finder"));
+    m_tabs->addTab(m_differential, tr("Differential"));
+    m_tabs->addTab(m_sinks, tr("Sinks"));
+    m_tabs->addTab(m_gates, tr("Gates"));
+    m_tabs->addTab(m_compare, tr("Compare"));
     m_tabs->setDocumentMode(true);
     m_staleBanner = new QLabel;
     m_staleBanner->setObjectName(QStringLiteral("staleBanner"));
@@ -82,7 +97,9 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_history = new ViewHistory(m_context, m_headView->plot(), this);
 
     buildActions();
+    buildFigureActions();
     buildDocks();
+    buildComposerDock();
     buildMenus();
     buildToolBars();
 
@@ -103,7 +120,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     statusBar()->addPermanentWidget(m_statusCancel);
     showStatus(tr("Backend: %1").arg(m_bridge->backendDescription()));
 
-    m_progressTimer.setInterval(100);   // ~10 Hz polling of the compute thread's atomics (ARCHITECTURE §8)
+    m_progressTimer.setInterval(100);   // ~10 Hz polling of the compute thread's atomics (docs/ENGINE.md)
     connect(&m_progressTimer, &QTimer::timeout, this, &MainWindow::updateProgress);
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(2000);
@@ -111,6 +128,12 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
 
     connectContext();
     connectBridge();
+    connect(m_compare, &CompareWorkspace::errorReported, this, &MainWindow::reportError);
+    connect(m_compare, &CompareWorkspace::variantsChanged, this, [this] {
+        scheduleAutosave();
+        if (!m_sessionPath.isEmpty())
+            setWindowModified(true);
+    });
     m_persistent = persistent;
     m_confirmLongRuns = qEnvironmentVariable("ATTNSCOPE_NO_LONG_RUN_DIALOG") != QStringLiteral("1");
     resize(1400, 900);
@@ -184,6 +207,7 @@ void MainWindow::buildDocks()
     connect(m_prompt, &PromptPanel::inductionProbeRequested, this, &MainWindow::startInductionProbe);
     connect(m_prompt, &PromptPanel::textEdited, this, &MainWindow::scheduleAutosave);
     connect(m_prompt, &PromptPanel::textEdited, this, &MainWindow::updateStale);
+    connect(m_prompt, &PromptPanel::textEdited, this, [this] { m_compare->checkStale(m_prompt->text()); });
     connect(m_prompt, &PromptPanel::textEdited, this, [this] {
         if (!m_sessionPath.isEmpty())
             setWindowModified(true);
@@ -202,6 +226,10 @@ void MainWindow::buildMenus()
     file->addSeparator();
     file->addAction(m_saveSessionAction);
     file->addSeparator();
+    file->addAction(m_exportFigureAction);
+    file->addAction(m_exportDataAction);
+    file->addAction(m_exportRunDataAction);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -215,15 +243,22 @@ void MainWindow::buildMenus()
     edit->addAction(undo);
     edit->addAction(redo);
     edit->addSeparator();
+    edit->addAction(m_copyFigureAction);
     edit->addAction(m_findAction);
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(m_runAction);
     run->addAction(m_cancelAction);
+    run->addSeparator();
+    run->addAction(m_compare->compareAction());
+    run->addAction(m_compare->cancelAction());
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     const QString names[kViewKindCount] = {tr("&Overview"), tr("&Head View"), tr("&Token View"),
-                                           tr("&Key View (who attends to a token)"), tr("Head &Finder")};
+                                           tr("&Key View (who attends to a token)"), tr("Head &Finder"),
+                                           tr("&Differential View (A1, λ·A2, A1 − λ·A2)"), tr("&Sink View"),
+                                           tr("&Gates"),
+                                           tr("&Compare Variants")};
     for (int i = 0; i < kViewKindCount; ++i) {
         const auto kinds = [](int k) { return static_cast<ViewKind>(k); };
         QAction* a = m_viewMenu->addAction(names[i], this, [this, k = kinds(i)] { setView(k); });
@@ -325,6 +360,10 @@ void MainWindow::connectContext()
         case ViewKind::Token: m_tokenView->setFocus(); break;
         case ViewKind::Key: m_keyView->setFocus(); break;
         case ViewKind::Finder: m_finder->table()->setFocus(); break;
+        case ViewKind::Differential: m_differential->plot(DifferentialPanel::A1)->setFocus(); break;
+        case ViewKind::Sink: m_sinks->heatmap()->setFocus(); break;
+        case ViewKind::Gates: m_gates->setFocus(); break;
+        case ViewKind::Compare: m_compare->setFocus(); break;
         }
     });
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int i) { m_context->setView(static_cast<ViewKind>(i)); });
@@ -335,6 +374,7 @@ void MainWindow::connectContext()
     connect(m_overview, &OverviewPanel::headActivated, this, open);
     connect(m_finder, &HeadFinderPanel::headActivated, this, open);
     connect(m_keyView, &KeyViewPanel::headActivated, this, open);
+    connect(m_sinks, &SinkPanel::variantRunRequested, this, &MainWindow::runPromptWithVariant);
     connect(m_context, &SessionContext::staleChanged, this, [this](bool stale) {
         if (!stale) {
             m_staleBanner->hide();
@@ -413,6 +453,13 @@ void MainWindow::restoreSettings()
     m_layoutRestored = restoreState(st.value(QStringLiteral("window/state")).toByteArray());
     m_recent = st.value(QStringLiteral("recentFiles")).toStringList();
     rebuildRecentMenu();
+    const QByteArray figure = st.value(QStringLiteral("preferences/figure")).toByteArray();
+    if (!figure.isEmpty()) {
+        FigureSpec f;
+        const QJsonDocument doc = QJsonDocument::fromJson(figure);
+        if (doc.isObject() && figureSpecFromJson(doc.object(), f))
+            m_figureStyle = f.style;
+    }
     const QByteArray view = st.value(QStringLiteral("preferences/viewSettings")).toByteArray();
     if (!view.isEmpty()) {
         const QJsonDocument doc = QJsonDocument::fromJson(view);
@@ -432,6 +479,9 @@ void MainWindow::saveSettings()
     st.setValue(QStringLiteral("recentFiles"), m_recent);
     st.setValue(QStringLiteral("preferences/viewSettings"),
                 QJsonDocument(toJson(m_context->viewSettings())).toJson(QJsonDocument::Compact));
+    FigureSpec prefs;
+    prefs.style = m_figureStyle;
+    st.setValue(QStringLiteral("preferences/figure"), QJsonDocument(toJson(prefs)).toJson(QJsonDocument::Compact));
 }
 
 void MainWindow::showEvent(QShowEvent* event)

@@ -1,4 +1,5 @@
-// The attnscope main window: views in tabs (overview, head, token, key, head finder), docks for the model info
+// The attnscope main window: views in tabs (overview, head, token, key, head finder, differential, sinks), docks
+// for the model info
 // and the prompt, toolbars for selection and colour settings, File/Edit/Run/View menus, undo/redo of view
 // changes, token search (Ctrl+F), a banner when the maps no longer match the prompt, drag and drop, recent
 // files, sessions and QSettings-persisted layout. Split by feature: main_window.cpp (construction, layout, settings),
@@ -18,6 +19,7 @@
 
 class QAction;
 class QComboBox;
+class QDockWidget;
 class QUndoStack;
 class QLabel;
 class QMenu;
@@ -30,7 +32,13 @@ class QToolButton;
 namespace attnscope {
 
 struct BackendSet;
+class DifferentialPanel;
+class GateViewPanel;
+class CompareWorkspace;
+class FigureComposerPanel;
 class HeadFinderPanel;
+class SinkPanel;
+struct AttentionSpec;
 class HeadViewPanel;
 class KeyViewPanel;
 class ModelInfoPanel;
@@ -59,12 +67,28 @@ public:
     void runPrompt();
     /// Runs the prompt capturing only the heads set in `capture` (after a refusal: the maps of all would not fit).
     void runPromptCapturing(CaptureMaskPtr capture);
+    /// Runs the prompt under a what-if attention variant (the sink view's overlay); the run is labelled with it.
+    void runPromptWithVariant(const AttentionSpec& variant);
     /// Replaces the prompt by the repeated-random-tokens induction probe, runs it and ranks heads by induction.
     void startInductionProbe();
     void cancelRun();
     void setPromptText(const QString& text);
     QString promptText() const;
     void setView(ViewKind view);
+    // ---- figures and data (main_window_figures.cpp; docs/FIGURES.md) ----
+    /// The current view's figure under the export style (the head view with its zoom).
+    FigureSpec currentFigureSpec() const;
+    /// Renders and writes a figure on a worker; emits figureExported or errorReported.
+    void exportFigureTo(const FigureSpec& spec, const QString& path);
+    /// Copies a figure (PNG and SVG) to the clipboard once rendered on a worker; emits figureCopied.
+    void copyFigure(const FigureSpec& spec);
+    /// "Save data": the tensors behind the current view's figure (.h5, .npz, .npy, .csv); emits dataExported.
+    void exportViewDataTo(const QString& path);
+    /// Every captured quantity of the run (.h5, .npz); emits dataExported.
+    void exportRunDataTo(const QString& path);
+    FigureComposerPanel* composer() const { return m_composer; }
+    const FigureStyle& figureStyle() const { return m_figureStyle; }
+    void setFigureStyle(const FigureStyle& style) { m_figureStyle = style; }
     /// The first-launch text (resources/sample_prompt.txt).
     static QString samplePrompt();
 
@@ -77,6 +101,10 @@ public:
     TokenViewPanel* tokenViewPanel() const { return m_tokenView; }
     KeyViewPanel* keyViewPanel() const { return m_keyView; }
     HeadFinderPanel* headFinderPanel() const { return m_finder; }
+    DifferentialPanel* differentialPanel() const { return m_differential; }
+    SinkPanel* sinkPanel() const { return m_sinks; }
+    GateViewPanel* gateViewPanel() const { return m_gates; }
+    CompareWorkspace* compareWorkspace() const { return m_compare; }
     TokenFindBar* findBar() const { return m_findBar; }
     ViewHistory* history() const { return m_history; }
     QUndoStack* undoStack() const;
@@ -107,6 +135,9 @@ signals:
     void sessionSaved(const QString& path);
     void sessionRestored(const QString& path);
     void runEnded(bool finished);
+    void figureExported(const QString& path);
+    void figureCopied();
+    void dataExported(const QString& path);
     /// A run was refused up front because its maps would not fit in memory.
     void captureRefused(const attnscope::CaptureRefusal& refusal);
 
@@ -142,6 +173,12 @@ private:
     void restoreAutosave();
     void checkModelHash(const QString& path, const QString& expected);
     void updateTitle();
+    // main_window_figures.cpp
+    void buildFigureActions();
+    void buildComposerDock();
+    void chooseAndExportFigure(bool fromComposer);
+    void chooseAndExportData(bool wholeRun);
+    QString suggestedFigurePath(const QString& ext) const;
     // main_window_run.cpp
     void connectBridge();
     void onModelOpened(quint64 gen, OpenedModelPtr model);
@@ -165,6 +202,10 @@ private:
     TokenViewPanel* m_tokenView = nullptr;
     KeyViewPanel* m_keyView = nullptr;
     HeadFinderPanel* m_finder = nullptr;
+    DifferentialPanel* m_differential = nullptr;
+    SinkPanel* m_sinks = nullptr;
+    GateViewPanel* m_gates = nullptr;
+    CompareWorkspace* m_compare = nullptr;
     TokenFindBar* m_findBar = nullptr;
     QLabel* m_staleBanner = nullptr;
     ViewHistory* m_history = nullptr;
@@ -178,6 +219,14 @@ private:
     QAction* m_saveSessionAction = nullptr;
     QAction* m_runAction = nullptr;
     QAction* m_cancelAction = nullptr;
+    QAction* m_exportFigureAction = nullptr;
+    QAction* m_exportDataAction = nullptr;
+    QAction* m_exportRunDataAction = nullptr;
+    QAction* m_copyFigureAction = nullptr;
+    FigureComposerPanel* m_composer = nullptr;
+    QDockWidget* m_composerDock = nullptr;
+    FigureStyle m_figureStyle;
+    QString m_lastExportDir;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
     QSpinBox* m_layerSpin = nullptr;
@@ -209,6 +258,7 @@ private:
     QString m_expectedHash;                            // from a restored session, checked once the model opened
     QString m_cachedHashKey, m_cachedHash;             // path|size|mtime -> hash, so saves do not rehash
     QString m_postedText;                              // the text of the run last posted
+    QString m_postedVariant;                           // its what-if variant ("" = the model's own attention)
     QString m_runText;                                 // the text the maps on screen were computed for
     QString m_sessionPath;                             // the session last saved or opened
 };

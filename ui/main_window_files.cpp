@@ -1,14 +1,18 @@
 // MainWindow: opening files (dialogs, recent files, drops), sessions, prompt files and autosave.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
+#include "ui/compare/compare_workspace.h"
+#include "ui/compare/variant_editor.h"
 #include "core/formats/hf_folder.h"
 #include "core/util/error.h"
 #include "core/util/mapped_file.h"
 #include "ui/models/display_text.h"
 
+#include "ui/panels/figure_composer_panel.h"
 #include "ui/panels/prompt_panel.h"
 #include "ui/session_bridge.h"
 
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -158,6 +162,14 @@ SessionState MainWindow::currentState() const
     s.view = m_context->view();
     s.metric = m_context->metric();
     s.settings = m_context->viewSettings();
+    s.variants = m_compare->editor()->variantTexts();
+    // The figures: what File ▸ Export Figure draws now, and the composer's layout (the session's figure while
+    // the composer is open).
+    s.viewFigure = currentFigureSpec();
+    if (m_composer && m_composer->hasPanels()) {
+        s.composer = m_composer->spec();
+        s.figureFromComposer = m_composerDock && m_composerDock->isVisible();
+    }
     return s;
 }
 
@@ -167,7 +179,17 @@ void MainWindow::applySessionState(const SessionState& s)
     m_context->setViewSettings(s.settings);
     m_context->setMetric(s.metric);
     m_context->select(s.layer, s.head);
+    m_compare->editor()->setVariantTexts(s.variants);
     setView(s.view);
+    if (s.viewFigure) {
+        m_figureStyle = s.viewFigure->style;
+        m_figureStyle.settings = s.settings;
+    }
+    if (s.composer) {
+        m_composer->setSpec(*s.composer);
+        if (s.figureFromComposer)
+            m_composerDock->show();
+    }
 }
 
 void MainWindow::saveSession(const QString& path)
@@ -338,6 +360,7 @@ void MainWindow::restoreAutosave()
         m_prompt->setText(s->prompt);
         m_context->setViewSettings(s->settings);
         m_context->setMetric(s->metric);
+        m_compare->editor()->setVariantTexts(s->variants);
     }
 }
 

@@ -3,15 +3,21 @@
 #include "ui/main_window.h"
 #include "ui/models/display_text.h"
 
+#include "ui/panels/figure_composer_panel.h"
+#include "ui/widgets/figure_preview.h"
+
 #include "core/metrics/induction_probe.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/memory_budget.h"
 #include "ui/background_job.h"
+#include "ui/panels/differential_panel.h"
+#include "ui/compare/compare_workspace.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/prompt_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/panels/token_view_panel.h"
 #include "ui/session_bridge.h"
 #include "ui/widgets/capture_subset_dialog.h"
@@ -117,9 +123,13 @@ void MainWindow::postRun(const QString& text, CaptureMaskPtr capture, const RunO
     if (!model)
         return;
     m_postedText = text;
+    m_postedVariant = options.variant ? QString::fromStdString(options.variant->toString()) : QString();
     m_bridge->run(model, text, std::move(capture), options);
     setBusyUi(true);
-    showStatus(tr("Running %1…").arg(QFileInfo(model->path).fileName()));
+    if (m_postedVariant.isEmpty())
+        showStatus(tr("Running %1…").arg(QFileInfo(model->path).fileName()));
+    else
+        showStatus(tr("Running %1 with %2…").arg(QFileInfo(model->path).fileName(), m_postedVariant));
 }
 
 void MainWindow::onRunNeedsConfirmation(quint64, const RunPlan& plan)
@@ -167,6 +177,22 @@ void MainWindow::onRunContextRefused(quint64 gen, const ContextRefusal& refusal)
     box->open();
 }
 
+void MainWindow::runPromptWithVariant(const AttentionSpec& variant)
+{
+    OpenedModelPtr model = m_context->model();
+    const QString text = m_prompt->text();
+    if (!model || text.trimmed().isEmpty()) {
+        showStatus(tr("Open a model and type a prompt before running a variant"), 4000);
+        return;
+    }
+    RunOptions options;
+    options.mode = m_runMode;
+    options.confirmLong = m_confirmLongRuns;
+    options.beyondContext = m_beyondContext;
+    options.variant = variant;
+    postRun(text, nullptr, options);
+}
+
 void MainWindow::cancelRun()
 {
     if (!m_bridge->isRunning())
@@ -178,6 +204,15 @@ void MainWindow::cancelRun()
 void MainWindow::onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads, CaptureMaskPtr captured)
 {
     m_context->beginRun(gen, std::move(tokens), layers, heads, kvHeads, std::move(captured));
+    if (OpenedModelPtr m = m_context->model()) {
+        // A short name for legends: the model's own name when it is short, else the file's name, elided.
+        QString name = QString::fromStdString(m->info.name);
+        if (name.isEmpty() || name.size() > 20)
+            name = QFileInfo(m->path).completeBaseName();
+        if (name.size() > 22)
+            name = name.left(21) + QStringLiteral("…");
+        m_context->setRunLabel(name + (m_postedVariant.isEmpty() ? QString() : QStringLiteral(" · ") + m_postedVariant));
+    }
     m_runText = m_postedText;
     updateStale();   // the prompt may have been edited while the run was starting
     if (m_pendingSelection) {
@@ -320,7 +355,9 @@ void MainWindow::reportError(const QString& title, const QString& rawMessage)
 bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
-           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_tokenView->isBusy() && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen;
+           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_tokenView->isBusy() && !m_differential->isBusy() && !m_sinks->isBusy()
+           && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen && !m_compare->isBusy()
+           && !(m_composer && m_composer->preview()->isBusy());
 }
 
 } // namespace attnscope

@@ -124,9 +124,12 @@ quint64 SessionBridge::openModel(const QString& path)
     return gen;
 }
 
-quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture)
+quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture,
+                           std::optional<AttentionSpec> variant)
 {
-    return run(std::move(model), text, std::move(capture), RunOptions{});
+    RunOptions options;
+    options.variant = std::move(variant);
+    return run(std::move(model), text, std::move(capture), options);
 }
 
 quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture, const RunOptions& options)
@@ -146,6 +149,10 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
     request.topK = 5;
     request.memoryBudgetBytes = budget;
     request.beyondContext = options.beyondContext;
+    request.variant = options.variant;
+    // Quantities a model does not produce cost nothing (never allocated, not counted in the estimate).
+    request.capture.quantities = {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined,
+                                  Quantity::Lambda, Quantity::SinkProb};
     quint64 gen = m_session->postTagged(
         "run",
         [this, model, request, text, summary, refusal, plan, contextRefusal, capture, budget, options, cost](RequestContext& ctx) mutable {
@@ -165,6 +172,11 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
             } else {
                 request.capture.heads = CaptureSpec::Heads::All;
             }
+            // Gates, when the model has them (the Gates view; a few floats per head and token).
+            if (cfg.outputGate != OutputGate::None)
+                request.capture.quantities.insert({Quantity::Gate, Quantity::AttnOutNormPre, Quantity::AttnOutNormPost});
+            if (cfg.anyLayer(TokenMixer::GatedDeltaNet))
+                request.capture.quantities.insert({Quantity::DeltaBeta, Quantity::DeltaDecay, Quantity::DeltaOutputGate});
             std::vector<std::string> notes;
             TokenizedText tt;
             try {
@@ -185,15 +197,21 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
                 throw;
             }
             const int64_t t = static_cast<int64_t>(tt.ids.size());
-            Backend& backend = ctx.backends->runBackend(nullptr, extraOps(request));
+            std::vector<OpKind> ops = extraOps(request);
+            for (OpKind k : modelOps(cfg))
+                ops.push_back(k);
+            Backend& backend = ctx.backends->runBackend(nullptr, ops);
             WeightStore& weights = ctx.backends->weightsFor(lm, backend);
             const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
             // The engine's one memory estimate for both ways of keeping the attention, checked here first so a
-            // refusal can offer what would fit.
+            // refusal can offer what would fit. A long run keeps no map of any kind but what recomputes them; the
+            // gates stay either way.
             CaptureSpec mapsSpec = request.capture, longSpec = request.capture;
-            mapsSpec.quantities = {Quantity::AttentionProbs};
-            longSpec.quantities = {Quantity::Queries, Quantity::Keys, Quantity::RowLogSumExp, Quantity::HeadScores,
-                                   Quantity::CoarseMax, Quantity::CoarseMean};
+            for (Quantity q : {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined,
+                               Quantity::Lambda, Quantity::SinkProb})
+                longSpec.quantities.erase(q);
+            longSpec.quantities.insert({Quantity::Queries, Quantity::Keys, Quantity::RowLogSumExp, Quantity::HeadScores,
+                                        Quantity::CoarseMax, Quantity::CoarseMean});
             const MemoryEstimate eMaps = estimateRun(*lm, t, mapsSpec, budget, toConvert, backend.threads());
             const MemoryEstimate eLong = estimateRun(*lm, t, longSpec, budget, toConvert, backend.threads());
             const bool longMode = options.mode == RunMode::Long ||
@@ -205,13 +223,15 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
                 r.tokens = t;
                 r.layers = layers;
                 r.heads = heads;
-                r.capturedHeads = static_cast<int>(eMaps.capturedMaps);
+                // Heads, not maps: a differential head keeps three maps (A1, A2, A1 − λ·A2).
+                const int64_t askedHeads = std::max<int64_t>(1, mapsSpec.headCount(layers, heads));
+                r.capturedHeads = static_cast<int>(askedHeads);
                 r.neededBytes = eMaps.total();
                 r.budgetBytes = budget;
                 r.maxTokensAllHeads = maxTokensThatFit(*lm, mapsSpec, budget, toConvert, backend.threads());
-                const uint64_t perMap = eMaps.capturedMaps > 0 ? eMaps.captureBytes / static_cast<uint64_t>(eMaps.capturedMaps) : 1;
+                const uint64_t perHead = eMaps.captureBytes / static_cast<uint64_t>(askedHeads);
                 const uint64_t rest = eMaps.total() - eMaps.captureBytes;
-                r.maxHeads = budget > rest ? static_cast<int>(std::min<uint64_t>((budget - rest) / std::max<uint64_t>(perMap, 1), cells)) : 0;
+                r.maxHeads = budget > rest ? static_cast<int>(std::min<uint64_t>((budget - rest) / std::max<uint64_t>(perHead, 1), cells)) : 0;
                 r.longNeededBytes = eLong.total();
                 r.maxTokensLong = maxTokensThatFit(*lm, longSpec, budget, toConvert, backend.threads());
                 r.message = QStringLiteral("out of memory: %1. Up to %2 tokens fit with these heads, or %3 heads' maps "

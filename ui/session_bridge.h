@@ -1,12 +1,14 @@
-// The UI's side of the ComputeSession (ARCHITECTURE §6): posts "open model" and "run" requests, and re-posts
+// The UI's side of the ComputeSession (docs/ENGINE.md): posts "open model" and "run" requests, and re-posts
 // every callback from the compute thread to the UI thread (queued, QPointer-guarded), dropping results whose
 // generation is no longer current. Signals are emitted on the UI thread only.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/attention/attention_spec.h"
 #include "core/model/loaded_model.h"
 #include "core/results/attention_map.h"
 #include "core/session/model_info.h"
 #include "core/session/run_request.h"
+#include "ui/compare/compare_outcome.h"
 #include "ui/models/token_list_model.h"
 #include "ui/run_cost.h"
 
@@ -15,6 +17,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace attnscope {
@@ -69,6 +72,7 @@ struct RunOptions {
     RunMode mode = RunMode::Auto;
     bool beyondContext = false;   // allow more tokens than the model's context (RunRequest::beyondContext)
     bool confirmLong = false;     // stop before a run of more than kLongPromptTokens and ask (runNeedsConfirmation)
+    std::optional<AttentionSpec> variant;   // a what-if run (docs/VARIANTS.md) instead of the model's own attention
 };
 
 /// The up-front estimate of a run longer than kLongPromptTokens, shown before it starts.
@@ -121,12 +125,29 @@ public:
     /// when the maps would not fit in mapMemoryBudget(), the run keeps queries, keys and streamed statistics
     /// instead of maps (RunMode::Auto). A run that fits neither way is refused before the forward starts
     /// (runRefused), as is a prompt longer than the model's context (runContextRefused).
-    quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr);
-    /// The same with a mode, beyond-context permission and the up-front confirmation of long runs.
+    /// `variant`: a what-if run (docs/VARIANTS.md) instead of the model's own attention. Besides the attention
+    /// maps the run captures what the model produces of a differential head's second and combined maps, λ, and
+    /// learned-sink probabilities (the differential and sink views).
+    quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr,
+                std::optional<AttentionSpec> variant = std::nullopt);
+    /// The same with a mode, beyond-context permission, the up-front confirmation of long runs and the variant
+    /// (RunOptions).
     quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture, const RunOptions& options);
     /// Throughputs measured by the finished runs (the long-run estimate divides by them).
     const RunCostModel& costModel() const { return m_cost; }
     void cancelRun();
+    /// Runs the baseline and the variants over the text (core/session/compare_run.h) on the compute thread,
+    /// keeping every layer's maps when they fit in a quarter of mapMemoryBudget(), else those of `layer` only.
+    /// A newer compare supersedes (and cancels) the current one; runs and compares do not cancel each other.
+    /// Implemented in session_bridge_compare.cpp.
+    quint64 compare(OpenedModelPtr model, const QString& text, std::vector<AttentionSpec> variants, int layer);
+    void cancelCompare();
+    bool isComparing() const { return m_compareActive; }
+    quint64 currentCompare() const { return m_currentCompare; }
+    /// Progress of the comparison over all its forwards (baseline, then each variant) and a short text
+    /// ("variant 2 / 3 · layer 12 / 30"); 0 and "waiting…" while another request holds the compute thread.
+    double compareProgressFraction() const;
+    QString compareProgressText() const;
 
     quint64 currentRun() const { return m_currentRun; }
     bool isRunning() const { return m_runActive; }
@@ -157,6 +178,9 @@ signals:
     /// with plan.options (confirmLong false) once the user agrees.
     void runNeedsConfirmation(quint64 generation, const attnscope::RunPlan& plan);
     void runContextRefused(quint64 generation, const attnscope::ContextRefusal& refusal);
+    void compareFinished(quint64 generation, attnscope::CompareOutcomePtr outcome);
+    void compareCancelled(quint64 generation);
+    void compareFailed(quint64 generation, const QString& message);
 
 private:
     template <typename F> void toUi(F&& f);
@@ -168,6 +192,8 @@ private:
     bool m_openActive = false;
     quint64 m_budgetOverride = 0;
     RunCostModel m_cost;
+    quint64 m_currentCompare = 0;
+    bool m_compareActive = false;
 };
 
 /// "format error: file: field: reason" for dialogs and the status bar.

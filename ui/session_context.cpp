@@ -52,6 +52,10 @@ QString viewKindId(ViewKind v)
     case ViewKind::Token: return QStringLiteral("token");
     case ViewKind::Key: return QStringLiteral("key");
     case ViewKind::Finder: return QStringLiteral("finder");
+    case ViewKind::Differential: return QStringLiteral("differential");
+    case ViewKind::Sink: return QStringLiteral("sink");
+    case ViewKind::Gates: return QStringLiteral("gates");
+    case ViewKind::Compare: return QStringLiteral("compare");
     }
     return QStringLiteral("overview");
 }
@@ -85,6 +89,7 @@ void SessionContext::dropResults()
     m_captures.clear();
     m_longRun = false;
     m_tileSources.clear();
+    m_reports.clear();
     m_layerDone.clear();
     m_pooled.clear();
     m_thumbnails.clear();
@@ -148,6 +153,7 @@ void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layer
     m_captures.clear();
     m_longRun = false;
     m_tileSources.assign(n, nullptr);
+    m_reports.assign(static_cast<size_t>(layers), nullptr);
     m_layerDone.assign(static_cast<size_t>(layers), false);
     m_pooled.assign(n, ValueGrid{});
     m_thumbnails = QVector<QImage>(static_cast<qsizetype>(n));
@@ -156,6 +162,10 @@ void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layer
     m_table.cells.assign(n, HeadMetrics::missing());
     m_metricsModel->setTopK(5);
     m_metricsModel->reset(layers, heads, kvHeads);
+    std::vector<bool> noMap(static_cast<size_t>(std::max(layers, 0)), false);
+    for (int l = 0; l < layers; ++l)
+        noMap[static_cast<size_t>(l)] = !hasSoftmaxMap(l);
+    m_metricsModel->setNoMapLayers(std::move(noMap));
     const int tokenCount = this->tokenCount();
     if (m_query < 0 || m_query >= tokenCount)
         m_query = tokenCount - 1;
@@ -202,6 +212,41 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
         startStreamedDigest(maps->layer);
     else
         startDigest(maps->layer, std::move(heads));
+    startReport(maps);
+}
+
+const LayerReport* SessionContext::layerReport(int layer) const
+{
+    if (layer < 0 || layer >= static_cast<int>(m_reports.size()))
+        return nullptr;
+    return m_reports[static_cast<size_t>(layer)].get();
+}
+
+ModelReport SessionContext::modelReport() const
+{
+    ModelReport r;
+    for (const auto& l : m_reports)
+        if (l)
+            r.layers.push_back(*l);
+    return r;
+}
+
+void SessionContext::startReport(LayerMapsPtr maps)
+{
+    ++m_pendingJobs;
+    const quint64 gen = m_runGeneration;
+    const int heads = m_heads;
+    runInBackground(this, [maps, heads]() {
+        LayerReportBuilder b(heads);   // α per head is kept: the sink view reads any threshold from it
+        b.addLayer(maps->layer, maps->captures.stats, maps->captures.maps, maps->captures.series);
+        return std::make_shared<const LayerReport>(b.report().layers.front());
+    }, [this, gen, layer = maps->layer](std::shared_ptr<const LayerReport> r) {
+        if (gen == m_runGeneration && layer < static_cast<int>(m_reports.size())) {
+            m_reports[static_cast<size_t>(layer)] = std::move(r);
+            emit reportChanged(layer);
+        }
+        jobDone();
+    });
 }
 
 void SessionContext::endRun(quint64 generation, bool finished)
@@ -215,6 +260,20 @@ void SessionContext::endRun(quint64 generation, bool finished)
 bool SessionContext::hasLayer(int layer) const
 {
     return layer >= 0 && layer < static_cast<int>(m_layerDone.size()) && m_layerDone[static_cast<size_t>(layer)];
+}
+
+bool SessionContext::hasSoftmaxMap(int layer) const
+{
+    if (!m_model || !m_model->model)
+        return true;
+    const ModelConfig& c = m_model->model->config();
+    return layer < 0 || layer >= static_cast<int>(c.layers.size()) || c.layers[static_cast<size_t>(layer)].hasSoftmaxMap();
+}
+
+QString SessionContext::noSoftmaxMapText(int layer) const
+{
+    return tr("Layer %1 is a Gated DeltaNet layer (linear attention): it has no softmax map. Its write strength β, "
+              "decay and output gate are in the Gates view.").arg(layer);
 }
 
 bool SessionContext::isCaptured(int layer, int head) const

@@ -7,6 +7,7 @@
 #pragma once
 #include "core/attention/tile_recompute.h"
 #include "core/metrics/head_metrics.h"
+#include "core/metrics/layer_report.h"
 #include "core/results/capture_store.h"
 #include "ui/models/head_metrics_model.h"
 #include "ui/render/heatmap_image.h"
@@ -22,8 +23,8 @@
 
 namespace attnscope {
 
-enum class ViewKind { Overview, Head, Token, Key, Finder };
-inline constexpr int kViewKindCount = 5;
+enum class ViewKind { Overview, Head, Token, Key, Finder, Differential, Sink, Gates, Compare };
+inline constexpr int kViewKindCount = 9;
 QString viewKindId(ViewKind v);
 bool viewKindFromId(const QString& id, ViewKind& out);
 
@@ -55,6 +56,10 @@ public:
     bool hasLayer(int layer) const;
     /// Whether the run captures this head (false for heads left out of a subset capture).
     bool isCaptured(int layer, int head) const;
+    /// False for layers whose token mixer has no softmax map (Qwen3-Next's Gated DeltaNet layers).
+    bool hasSoftmaxMap(int layer) const;
+    /// The text views show in place of a map for such a layer.
+    QString noSoftmaxMapText(int layer) const;
     bool capturesEveryHead() const { return !m_captured; }
     int capturedHeadCount() const;
     /// The run's captured items by (quantity, layer, head) (core/capture/quantity.h): every view reads them here.
@@ -73,6 +78,15 @@ public:
     std::shared_ptr<const HeadTileSource> tiles(int layer, int head) const;
     /// The mask the head was computed under: the stored map's, or the long run's row normaliser's.
     std::optional<AttentionMask> headMask(int layer, int head) const;
+    // ---- per-layer statistics (the sink view; docs/SINKS.md) ----
+    /// The layer's statistics (first-token share and α per head, sink mass, λ, massive activations; core
+    /// metrics/layer_report.h), computed on a worker as layers arrive; null until then.
+    const LayerReport* layerReport(int layer) const;
+    /// The reports of every finished layer, in layer order (the sink view's curves).
+    ModelReport modelReport() const;
+    /// What the run on screen is, for legends: the model's name and the what-if variant, if any.
+    QString runLabel() const { return m_runLabel; }
+    void setRunLabel(const QString& label) { m_runLabel = label; }
 
     // ---- the maps' relation to the prompt on screen ----
     /// True when the prompt was edited after the run: the maps belong to the run's tokens, not the text shown.
@@ -127,11 +141,13 @@ signals:
     void metricChanged(attnscope::HeadMetric metric);   // the summary heatmap's score
     void viewChanged(attnscope::ViewKind view);
     void idleChanged();                  // pendingJobs() dropped to 0
+    void reportChanged(int layer);       // a layer's statistics arrived
 
 private:
     void dropResults();
     void startDigest(int layer, std::vector<AttentionMapPtr> maps);
     void startStreamedDigest(int layer);
+    void startReport(LayerMapsPtr maps);
     void recolourThumbnails();
     void jobDone();
     size_t index(int layer, int head) const
@@ -150,6 +166,8 @@ private:
     CaptureStore m_captures;               // every captured item of the run, keyed by (quantity, layer, head)
     bool m_longRun = false;
     mutable std::vector<std::shared_ptr<const HeadTileSource>> m_tileSources;   // layer * heads + head
+    std::vector<std::shared_ptr<const LayerReport>> m_reports;
+    QString m_runLabel;
     std::vector<bool> m_layerDone;
     std::vector<ValueGrid> m_pooled;       // ≤ 64² max-pooled copies for the thumbnails
     QVector<QImage> m_thumbnails;

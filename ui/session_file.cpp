@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
 
@@ -33,7 +34,30 @@ QJsonObject sessionToJson(const SessionState& s)
     o[QStringLiteral("view")] = viewKindId(s.view);
     o[QStringLiteral("metric")] = QString::fromUtf8(headMetricId(s.metric));
     o[QStringLiteral("settings")] = toJson(s.settings);
+    if (!s.variants.isEmpty()) {
+        QJsonObject compare;
+        compare[QStringLiteral("variants")] = QJsonArray::fromStringList(s.variants);
+        o[QStringLiteral("compare")] = compare;
+    }
+    if (s.viewFigure || s.composer) {
+        QJsonObject fig;
+        fig[QStringLiteral("source")] = s.figureFromComposer ? QStringLiteral("composer") : QStringLiteral("view");
+        if (s.viewFigure)
+            fig[QStringLiteral("view")] = toJson(*s.viewFigure);
+        if (s.composer)
+            fig[QStringLiteral("composer")] = toJson(*s.composer);
+        o[QStringLiteral("figure")] = fig;
+    }
     return o;
+}
+
+std::optional<FigureSpec> SessionState::figure() const
+{
+    if (figureFromComposer && composer && !composer->panels.isEmpty())
+        return composer;
+    if (viewFigure)
+        return viewFigure;
+    return composer && !composer->panels.isEmpty() ? composer : std::nullopt;
 }
 
 std::optional<SessionState> sessionFromJson(const QJsonObject& o, QString* error)
@@ -70,6 +94,36 @@ std::optional<SessionState> sessionFromJson(const QJsonObject& o, QString* error
     if (headMetricFromId(o.value(QStringLiteral("metric")).toString().toStdString(), m))
         s.metric = m;
     s.settings = viewSettingsFromJson(o.value(QStringLiteral("settings")).toObject());
+    // Optional (sessions from before the compare workspace have none). Texts are kept as typed — the editor
+    // validates them — but must be strings of bounded length.
+    const QJsonValue compare = o.value(QStringLiteral("compare"));
+    if (!compare.isUndefined() && !compare.isObject())
+        return fail(QStringLiteral("compare must be an object"));
+    const QJsonValue variants = compare.toObject().value(QStringLiteral("variants"));
+    if (!variants.isUndefined() && !variants.isArray())
+        return fail(QStringLiteral("compare.variants must be a list of variant specs"));
+    for (const QJsonValue& v : variants.toArray()) {
+        if (!v.isString())
+            return fail(QStringLiteral("compare.variants must hold strings (variant specs such as sliding:window=64)"));
+        if (v.toString().size() > kMaxSessionVariantChars)
+            return fail(QStringLiteral("compare.variants: a spec is longer than %1 characters").arg(kMaxSessionVariantChars));
+        if (s.variants.size() < kMaxSessionVariants)
+            s.variants << v.toString();
+    }
+    const QJsonObject fig = o.value(QStringLiteral("figure")).toObject();
+    FigureSpec spec;
+    QString why;
+    if (fig.value(QStringLiteral("view")).isObject()) {
+        if (!figureSpecFromJson(fig.value(QStringLiteral("view")).toObject(), spec, &why))
+            return fail(QStringLiteral("figure.view: ") + why);
+        s.viewFigure = spec;
+    }
+    if (fig.value(QStringLiteral("composer")).isObject()) {
+        if (!figureSpecFromJson(fig.value(QStringLiteral("composer")).toObject(), spec, &why))
+            return fail(QStringLiteral("figure.composer: ") + why);
+        s.composer = spec;
+    }
+    s.figureFromComposer = fig.value(QStringLiteral("source")).toString() == QStringLiteral("composer");
     return s;
 }
 
@@ -120,7 +174,18 @@ std::optional<SessionState> readSessionFile(const QString& path, QString* error)
     auto s = sessionFromJson(doc.object(), &why);
     if (!s && error)
         *error = QStringLiteral("%1: %2").arg(path, why);
+    if (s)
+        s->modelPath = resolveSessionModelPath(path, s->modelPath);
     return s;
+}
+
+QString resolveSessionModelPath(const QString& sessionPath, const QString& modelPath)
+{
+    if (modelPath.startsWith(QStringLiteral("~/")))
+        return QDir::homePath() + modelPath.mid(1);
+    if (QDir::isRelativePath(modelPath))
+        return QDir::cleanPath(QFileInfo(sessionPath).absoluteDir().filePath(modelPath));
+    return modelPath;
 }
 
 namespace {

@@ -72,6 +72,7 @@ int cmdHeads(const Args& a)
     MetricsTable table;
     table.layers = cfg.nLayers;
     table.heads = cfg.nHeads;
+    table.params.normaliseEntropy = a.has("normalised-entropy");   // H_i / ln(n_i): 1 = uniform over the visible keys
     table.cells.assign(static_cast<size_t>(cfg.nLayers) * static_cast<size_t>(cfg.nHeads), HeadMetrics::missing());
     RunStreaming streaming;
     streaming.onLayer = [&](const LayerCaptures& lc) {

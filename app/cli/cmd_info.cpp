@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli/commands.h"
 
+#include "core/backend/backend_set.h"
 #include "core/formats/checkpoint.h"
 #include "core/formats/hf_folder.h"
 #include "core/model/loaded_model.h"
@@ -10,9 +11,11 @@
 #include "core/util/error.h"
 #include "core/util/json_output.h"
 #include "core/util/text_escape.h"
+#include "kernels/backends/register_backends.h"
 
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 namespace attnscope::cli {
 
@@ -45,8 +48,20 @@ int cmdInfo(const Args& a)
             info.notRunnableReason = e.what();
         }
     }
+    // The backend a run would use (`--backend`, default auto), and why a preferred one was skipped.
+    const int threads = static_cast<int>(a.getInt("threads", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+    BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"), threads);
+    std::string placement;
+    Backend& runs = backends.runBackend(&placement);
     if (a.has("json")) {
-        std::cout << dumpForTerminal(toJson(info), 2) << "\n";
+        nlohmann::json j = toJson(info);
+        j["backend"] = runs.name();
+        j["backend_description"] = runs.description();
+        if (!backends.notes.empty())
+            j["backend_notes"] = backends.notes;
+        if (!placement.empty())
+            j["backend_placement"] = placement;
+        std::cout << dumpForTerminal(j, 2) << "\n";
         return 0;
     }
     // Plain output goes to a terminal: every string that came from the file (or a file name) is escaped, so
@@ -68,6 +83,9 @@ int cmdInfo(const Args& a)
     } else {
         std::printf("  not runnable  %s\n", escapeControl(info.notRunnableReason).c_str());   // bounded by Error
     }
+    std::printf("  backend       %s: %s%s%s\n", runs.name().c_str(), runs.description().c_str(),
+                backends.notes.empty() ? "" : (" (" + backends.notes + ")").c_str(),
+                placement.empty() ? "" : ("; " + placement).c_str());
     std::printf("  tensors       %llu (%.1f M parameters, %.1f MB on disk)\n",
                 static_cast<unsigned long long>(info.tensorCount), info.parameterCount / 1e6, info.sizeOnDisk / 1e6);
     for (const auto& [dt, n] : info.tensorsByDtype)

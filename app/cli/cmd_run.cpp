@@ -87,7 +87,7 @@ int cmdRun(const Args& a)
         nlohmann::json j;
         j["ids"] = r.tokens.ids;
         j["tokens"] = r.tokens.display;
-        j["backend"] = backends.primary->name();
+        j["backend"] = r.backendName;
         j["backend_description"] = r.backend;
         if (!backends.notes.empty())
             j["backend_notes"] = backends.notes;

@@ -15,11 +15,13 @@ int cmdBench(const Args& a);
 int cmdStats(const Args& a);
 int cmdCompare(const Args& a);
 int cmdHeads(const Args& a);
+int cmdFigure(const Args& a);
+int cmdExport(const Args& a);
 
 /// --text or --text-file (UTF-8), whichever is given; throws Error(Usage) when neither is.
 std::string inputText(const Args& a);
 
-/// Peak FP32 FMA throughput of this machine on `threads` threads, GFLOP/s (PERFORMANCE §7.1 method:
+/// Peak FP32 FMA throughput of this machine on `threads` threads, GFLOP/s (docs/PERFORMANCE.md method:
 /// 12 independent FMA chains per thread).
 double measureFmaPeakGflops(int threads);
 

@@ -21,19 +21,25 @@ const char* kUsage =
     "  MODEL is a .gguf file, a .safetensors file (or sharded index) or a Hugging Face model folder.\n"
     "\n"
     "commands:\n"
-    "  info MODEL                      architecture, sizes and tensor dtypes\n"
+    "  info MODEL                      architecture, sizes, tensor dtypes and the backend a run would use\n"
     "  tokenize MODEL --text T         token ids and readable tokens\n"
     "  run MODEL --text T [--top K]    forward pass; top-K next-token predictions\n"
     "        [--attn-out F.npy --layer L --head H]   also write one head's n×n probabilities (float32)\n"
     "        [--beyond-context]                      allow more tokens than the model's context (extrapolation)\n"
     "  bench MODEL --tokens N [--threads T] [--repeats R]   timings (medians), dense GFLOP/s, peak RSS\n"
-    "  stats MODEL --text T [--sink-threshold E]  per layer: first-token share, sink rate, max |hidden|, and gate,\n"
-    "                                  sink and differential statistics where the model has them\n"
+    "  stats MODEL --text T [--sink-threshold E] [--variant SPEC]   per layer: first-token share, sink rate,\n"
+    "                                  max |hidden|, and gate, sink and differential statistics where the model has them\n"
     "  compare MODEL --text T --variant SPEC [--variant SPEC …]   the baseline vs what-if attention variants:\n"
     "                                  perplexity, KL per position, top-1 agreement, mass outside each mask\n"
     "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
-    "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending]\n"
+    "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending] [--normalised-entropy]\n"
     "                                  every head's scores, ranked by one (default: induction)\n"
+    "  figure SESSION.attnscope --out FILE.(pdf|svg|png) [--dpi N] [--width-in W] [--composer | --view]\n"
+    "                                  regenerate the session's figure (or its composer layout) headless\n"
+    "        [--model PATH] [--data-out FILE.(h5|npz|npy|csv)] [--colormap C] [--scale S] [--title T]\n"
+    "  export MODEL --text T --layer L --head H --out FILE.(pdf|svg|png) [--data-out FILE.(h5|npz|npy|csv)]\n"
+    "        [--dpi N] [--width-in W] [--colormap C] [--scale linear|log|power] [--title T] [--quantity Q] [--hash]\n"
+    "                                  one head's figure (and its data) without a session\n"
     "\n"
     "common options:\n"
     "  --json               machine-readable output\n"
@@ -64,7 +70,7 @@ int main(int argc, char** argv)
             return extra;
         };
         if (cmd == "info")
-            return cli::cmdInfo(cli::parseArgs(argc, argv, {}, flags({})));
+            return cli::cmdInfo(cli::parseArgs(argc, argv, {"backend", "threads"}, flags({})));
         if (cmd == "tokenize")
             return cli::cmdTokenize(cli::parseArgs(argc, argv, {"text", "text-file"}, flags({})));
         if (cmd == "run")
@@ -78,12 +84,22 @@ int main(int argc, char** argv)
             return cli::cmdCompare(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "variant"},
                                                   flags({"beyond-context", "no-reuse", "per-position"})));
         if (cmd == "stats")
-            return cli::cmdStats(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "sink-threshold"},
+            return cli::cmdStats(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "sink-threshold", "variant"},
                                                 flags({"beyond-context"})));
         if (cmd == "heads")
             return cli::cmdHeads(cli::parseArgs(argc, argv, {"text", "text-file", "score", "top", "threads", "backend", "seed"},
-                                                flags({"ascending", "induction-probe"})));
-        std::fprintf(stderr, "attnscope-cli: unknown command %s (info, tokenize, run, bench, heads, stats, compare; see --help)\n",
+                                                flags({"ascending", "induction-probe", "normalised-entropy"})));
+        if (cmd == "figure")
+            return cli::cmdFigure(cli::parseArgs(argc, argv,
+                                                 {"out", "dpi", "width-in", "model", "data-out", "colormap", "scale",
+                                                  "title", "threads", "backend"},
+                                                 flags({"composer", "view", "no-hash-check", "beyond-context"})));
+        if (cmd == "export")
+            return cli::cmdExport(cli::parseArgs(argc, argv,
+                                                 {"text", "text-file", "layer", "head", "out", "data-out", "dpi", "width-in",
+                                                  "colormap", "scale", "title", "quantity", "threads", "backend"},
+                                                 flags({"hash", "beyond-context"})));
+        std::fprintf(stderr, "attnscope-cli: unknown command %s (info, tokenize, run, bench, heads, stats, compare, figure, export; see --help)\n",
                      quotedValue(argv[1]).c_str());
         return 2;
     } catch (const Error& e) {

@@ -7,13 +7,16 @@
 #include "core/metrics/head_ranking.h"
 #include "core/tokenizer/tokenizer.h"
 #include "ui/main_window.h"
+#include "ui/panels/figure_composer_panel.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/session_bridge.h"
 #include "ui/widgets/attention_plot.h"
 #include "ui/widgets/capture_subset_dialog.h"
+#include "ui/widgets/figure_preview.h"
 
 #include <QCoreApplication>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonArray>
@@ -168,6 +171,26 @@ int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repe
             return 1;
     }
 
+    // Figure composer: a 2 × 3 grid of the same head at spread layers; each change (another head) is timed
+    // from the change to its preview on screen (docs/PERFORMANCE.md, issue 12 target: 200 ms).
+    std::vector<double> composerMs;
+    if (auto* dock = w.findChild<QDockWidget*>(QStringLiteral("composerDock"))) {
+        dock->show();
+        FigureComposerPanel* composer = w.composer();
+        composer->setGrid(2, 3);
+        composer->refreshSource();
+        composer->fillSameHeadAcrossLayers();
+        waitUntil([&] { return !composer->preview()->isBusy(); }, 30000);
+        for (int k = 0; k < std::max(5, repeats * 2); ++k) {
+            ctx->select(ctx->layer(), (ctx->head() + 1) % std::max(1, ctx->heads()));
+            composer->fillSameHeadAcrossLayers();
+            if (!waitUntil([&] { return !composer->preview()->isBusy(); }, 30000))
+                break;
+            composerMs.push_back(composer->preview()->lastLatencyMs());
+        }
+        dock->hide();
+    }
+
     std::vector<double> sortedGaps = gaps;
     std::sort(sortedGaps.begin(), sortedGaps.end());
     const double maxGap = sortedGaps.empty() ? 0 : sortedGaps.back();
@@ -194,6 +217,8 @@ int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repe
     o[QStringLiteral("heads_ranked")] = ctx->metricsTable().layers * ctx->metricsTable().heads;
     o[QStringLiteral("captured_heads")] = ctx->capturedHeadCount();
     o[QStringLiteral("head_view_pixels")] = QStringLiteral("%1x%2").arg(hv->plot()->dataAreaPixels().width()).arg(hv->plot()->dataAreaPixels().height());
+    o[QStringLiteral("composer_2x3_preview_update_ms_median")] = median(composerMs);
+    o[QStringLiteral("composer_2x3_preview_update_ms")] = toArray(composerMs);
     o[QStringLiteral("ui_stall_ms_max_during_runs")] = maxGap;
     o[QStringLiteral("ui_stall_ms_p99_during_runs")] = p99;
     std::printf("%s\n", QJsonDocument(o).toJson(QJsonDocument::Indented).constData());

@@ -2,6 +2,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/gui_options.h"
 
+#include "core/attention/attention_spec.h"
+#include "core/util/error.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
@@ -33,12 +36,19 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption textFile(QStringLiteral("text-file"), QStringLiteral("Read the prompt from a UTF-8 file"), QStringLiteral("FILE"));
     const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("Selected layer"), QStringLiteral("L"));
     const QCommandLineOption head(QStringLiteral("head"), QStringLiteral("Selected head"), QStringLiteral("H"));
-    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head, token, key or finder"), QStringLiteral("VIEW"));
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head, token, key, finder, differential, sink, gates or compare"), QStringLiteral("VIEW"));
+    const QCommandLineOption span(QStringLiteral("signal-span"), QStringLiteral("Differential view: mark keys B..E (inclusive) as the signal span"), QStringLiteral("B-E"));
+    const QCommandLineOption sinkThreshold(QStringLiteral("sink-threshold"), QStringLiteral("Sink view: the sink-rate threshold ε (default 0.3)"), QStringLiteral("E"));
+    const QCommandLineOption pin(QStringLiteral("pin"), QStringLiteral("Sink view: run MODEL (optionally under a variant: MODEL|SPEC) on the same text first and pin its curve; repeatable"), QStringLiteral("MODEL[|SPEC]"));
+    const QCommandLineOption benchDiff(QStringLiteral("differential"), QStringLiteral("--benchmark-ui: time the differential view's head switches"));
     const QCommandLineOption query(QStringLiteral("query"), QStringLiteral("Selected query token"), QStringLiteral("Q"));
     const QCommandLineOption key(QStringLiteral("key"), QStringLiteral("Selected key token (key view)"), QStringLiteral("K"));
     const QCommandLineOption score(QStringLiteral("score"), QStringLiteral("Score of the summary heatmap and the head finder (docs/METRICS.md)"), QStringLiteral("NAME"));
     const QCommandLineOption probe(QStringLiteral("induction-probe"), QStringLiteral("Run the repeated-random-tokens induction probe instead of a text"));
+    const QCommandLineOption variant(QStringLiteral("variant"), QStringLiteral("A what-if attention variant, e.g. sliding:window=64,sinks=4 (docs/VARIANTS.md): with --compare one of up to 3 compared in the Compare tab, else the main run's attention"), QStringLiteral("SPEC"));
+    const QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Compare the baseline with the --variant specs on the text (Compare tab) instead of the plain run"));
     const QCommandLineOption shot(QStringLiteral("screenshot"), QStringLiteral("Run, render, save a PNG of the main window and exit"), QStringLiteral("OUT.png"));
+    const QCommandLineOption zoom(QStringLiteral("zoom"), QStringLiteral("--screenshot: show keys K0..K1 and queries Q0..Q1 (cells, inclusive) in the head view or the Compare panes"), QStringLiteral("K0:K1,Q0:Q1"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x900)"), QStringLiteral("WxH"));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: all cores)"), QStringLiteral("N"));
     const QCommandLineOption backend(QStringLiteral("backend"), QStringLiteral("auto, cpu or cuda"), QStringLiteral("B"));
@@ -49,8 +59,8 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds before --screenshot gives up (default 300)"), QStringLiteral("S"));
     const QCommandLineOption runMode(QStringLiteral("run-mode"), QStringLiteral("auto (default), maps (store every head's map) or long (keep queries and keys, recompute what is drawn)"), QStringLiteral("MODE"));
     const QCommandLineOption beyond(QStringLiteral("beyond-context"), QStringLiteral("Allow more tokens than the model's context (extrapolation)"));
-    const QCommandLineOption viewRange(QStringLiteral("view-range"), QStringLiteral("Head view zoom: show tokens FIRST-LAST on both axes"), QStringLiteral("FIRST-LAST"));
-    p.addOptions({text, textFile, layer, head, view, query, key, score, probe, shot, size, threads, backend, bench, tokens, repeats, captureLayers, timeout, runMode, beyond, viewRange});
+    p.addOptions({text, textFile, layer, head, view, query, key, score, probe, variant, compare, shot, zoom, size, threads, backend, bench, tokens, repeats, captureLayers, timeout,
+                  span, sinkThreshold, pin, benchDiff, runMode, beyond});
     if (!p.parse(arguments)) {
         *error = p.errorText();
         return std::nullopt;
@@ -94,7 +104,7 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     if (p.isSet(view)) {
         ViewKind k;
         if (!viewKindFromId(p.value(view), k))
-            return fail(QStringLiteral("--view must be overview, head, token, key or finder"));
+            return fail(QStringLiteral("--view must be overview, head, token, key, finder, differential, sink, gates or compare"));
         o.view = k;
     }
     if (p.isSet(query)) {
@@ -117,7 +127,35 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     o.inductionProbe = p.isSet(probe);
     if (o.inductionProbe && o.text)
         return fail(QStringLiteral("--induction-probe replaces --text/--text-file: give one of them"));
+    o.variants = p.values(variant);
+    if (o.variants.size() > 3)
+        return fail(QStringLiteral("--variant: at most 3 variants (the Compare tab shows the baseline and three)"));
+    for (const QString& v : o.variants) {
+        try {
+            AttentionSpec::parse(v.toStdString());
+        } catch (const Error& e) {
+            return fail(QStringLiteral("--variant %1: %2").arg(v.left(80), QString::fromStdString(e.reason())));
+        }
+    }
+    o.compare = p.isSet(compare);
+    if (o.compare && o.variants.isEmpty())
+        return fail(QStringLiteral("--compare needs at least one --variant SPEC"));
+    if (o.compare && o.inductionProbe)
+        return fail(QStringLiteral("--compare runs on --text/--text-file, not on the induction probe"));
     o.screenshot = p.value(shot);
+    if (p.isSet(zoom)) {
+        const QStringList parts = p.value(zoom).split(QLatin1Char(','));
+        int r[4] = {0, 0, 0, 0};
+        bool ok = parts.size() == 2;
+        for (int a = 0; ok && a < 2; ++a) {
+            const QStringList ends = parts[a].split(QLatin1Char(':'));
+            ok = ends.size() == 2 && parseInt(ends[0], 0, 1 << 24, r[2 * a]) && parseInt(ends[1], 0, 1 << 24, r[2 * a + 1]) &&
+                 r[2 * a + 1] > r[2 * a];
+        }
+        if (!ok)
+            return fail(QStringLiteral("--zoom must be K0:K1,Q0:Q1 with K0 < K1 and Q0 < Q1, e.g. 0:255,1700:1942"));
+        o.zoom = std::pair{QPointF(r[0], r[1]), QPointF(r[2], r[3])};
+    }
     if (p.isSet(size)) {
         const QStringList wh = p.value(size).split(QLatin1Char('x'));
         int w = 0, h = 0;
@@ -149,13 +187,28 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
             return fail(QStringLiteral("--run-mode must be auto, maps or long"));
     }
     o.beyondContext = p.isSet(beyond);
-    if (p.isSet(viewRange)) {
-        const QStringList ab = p.value(viewRange).split(QLatin1Char('-'));
-        int a = 0, b = 0;
-        if (ab.size() != 2 || !parseInt(ab[0], 0, 1 << 24, a) || !parseInt(ab[1], 0, 1 << 24, b) || b <= a)
-            return fail(QStringLiteral("--view-range must be FIRST-LAST with FIRST < LAST, e.g. 4000-4060"));
-        o.viewRange = std::make_pair(a, b);
+    if (p.isSet(span)) {
+        const QStringList be = p.value(span).split(QLatin1Char('-'));
+        int b = 0, e = 0;
+        if (be.size() != 2 || !parseInt(be[0], 0, 1 << 24, b) || !parseInt(be[1], 0, 1 << 24, e) || e < b)
+            return fail(QStringLiteral("--signal-span must be B-E with B ≤ E, e.g. 12-15"));
+        o.signalSpan = std::make_pair(b, e);
     }
+    if (p.isSet(sinkThreshold)) {
+        bool ok = false;
+        const double eps = p.value(sinkThreshold).toDouble(&ok);
+        if (!ok || !(eps >= 0.0 && eps <= 1.0))
+            return fail(QStringLiteral("--sink-threshold must be between 0 and 1"));
+        o.sinkThreshold = eps;
+    }
+    o.pinRuns = p.values(pin);
+    if (o.pinRuns.size() > 3)
+        return fail(QStringLiteral("--pin at most 3 times (the sink view overlays 4 runs)"));
+    if (!o.compare && o.variants.size() > 1)
+        return fail(QStringLiteral("--variant: several variants are compared with --compare; a plain run takes one"));
+    if (!o.compare && !o.variants.isEmpty())
+        o.variant = o.variants.first();   // the main run (and the sink view) under this variant
+    o.benchmarkDifferential = p.isSet(benchDiff);
     if ((!o.screenshot.isEmpty() || o.benchmark) && o.path.isEmpty())
         return fail(QStringLiteral("--screenshot and --benchmark-ui need a MODEL"));
     return o;

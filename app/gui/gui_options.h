@@ -1,10 +1,12 @@
 // The attnscope GUI command line: MODEL (or SESSION), --text/--text-file or --induction-probe, --layer, --head,
-// --query, --key, --view, --score, --screenshot OUT.png, --size WxH, --threads, --backend, and the UI benchmark
-// (--benchmark-ui --tokens N), --run-mode auto|maps|long, --beyond-context, --view-range FIRST-LAST.
+// --query, --key, --view, --score, --variant SPEC (repeated with --compare), --compare, --signal-span,
+// --sink-threshold, --pin, --screenshot OUT.png, --zoom, --size WxH, --threads, --backend, and the UI benchmark
+// (--benchmark-ui --tokens N, --differential), --run-mode auto|maps|long, --beyond-context.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "ui/session_context.h"
 
+#include <QPointF>
 #include <QSize>
 #include <QString>
 #include <QStringList>
@@ -21,18 +23,26 @@ struct GuiOptions {
     std::optional<int> query, key;
     std::optional<HeadMetric> score;   // summary heatmap and head-finder ranking
     bool inductionProbe = false;       // run the repeated-random-tokens probe instead of a text
+    QStringList variants;              // --variant SPEC (repeated): with --compare, the compare workspace's variants
+    bool compare = false;              // --compare: run the comparison (not the plain run) once the model is open
     QString screenshot;            // OUT.png: render, save and exit
+    std::optional<std::pair<QPointF, QPointF>> zoom;   // --zoom K0:K1,Q0:Q1: key and query cell ranges shown
     QSize size{1400, 900};
     int threads = 0;               // 0 = the backend's default
     QString backend = QStringLiteral("auto");
     bool benchmark = false;
     int benchmarkTokens = 1024;
     int benchmarkRepeats = 5;
+    bool benchmarkDifferential = false;   // --differential: time the differential view instead of the head view
     QString benchmarkLayers;       // --capture-layers: capture only these layers ("0-3"); empty = every head
     int timeoutSeconds = 300;
     RunMode runMode = RunMode::Auto;   // --run-mode: how runs keep the attention (long prompts: docs/LONG-CONTEXT.md)
     bool beyondContext = false;        // --beyond-context
-    std::optional<std::pair<int, int>> viewRange;   // --view-range FIRST-LAST: the head view's zoom (both axes)
+    // Differential and sink views (scripted figures)
+    std::optional<std::pair<int, int>> signalSpan;   // --signal-span B-E: keys B..E inclusive
+    std::optional<double> sinkThreshold;             // --sink-threshold E
+    QStringList pinRuns;                             // --pin "PATH[|VARIANT]": runs pinned before the main run
+    QString variant;                                 // --variant SPEC without --compare: the main run under it
 };
 
 /// Parses the application's arguments. On a usage error returns nullopt with the message in `error`.

@@ -3,15 +3,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/backend/backend_set.h"
 #include "core/util/error.h"
-#include "gui/gui_options.h"
-#include "gui/screenshot_driver.h"
 #include "gui/benchmark_long.h"
 #include "gui/benchmark_ui.h"
+#include "gui/gui_options.h"
+#include "gui/pin_runs.h"
+#include "gui/screenshot_driver.h"
 #include "kernels/backends/register_backends.h"
+#include "ui/compare/compare_workspace.h"
+#include "ui/compare/variant_editor.h"
 #include "ui/main_window.h"
+#include "ui/panels/differential_panel.h"
 #include "ui/panels/head_finder_panel.h"
-#include "ui/panels/head_view_panel.h"
-#include "ui/widgets/attention_plot.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/session_bridge.h"
 
 #include <QApplication>
@@ -72,19 +75,38 @@ int main(int argc, char** argv)
         window.context()->select(opts->layer.value_or(0), opts->head.value_or(0));
     if (opts->text)
         window.setPromptText(*opts->text);
+    if (!opts->variants.isEmpty())
+        window.compareWorkspace()->editor()->setVariantTexts(opts->variants);
     if (batch)
         window.resize(opts->size);
     window.show();
 
+    if (opts->benchmark && opts->benchmarkDifferential)
+        return gui::runDifferentialBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats);
     if (opts->benchmark && (opts->runMode == RunMode::Long || opts->benchmarkTokens > kLongPromptTokens))
         return gui::runLongUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats);
     if (opts->benchmark)
         return gui::runUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats,
                                    opts->benchmarkLayers);
 
+    std::optional<AttentionSpec> variant;
+    if (!opts->variant.isEmpty()) {
+        try {
+            variant = AttentionSpec::parse(opts->variant.toStdString());
+        } catch (const Error& e) {
+            std::fprintf(stderr, "attnscope: --variant: %s\n", e.what());
+            return 2;
+        }
+    }
     std::unique_ptr<gui::ScreenshotDriver> driver;
-    if (!opts->screenshot.isEmpty())
-        driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds);
+    if (!opts->screenshot.isEmpty()) {
+        driver = std::make_unique<gui::ScreenshotDriver>(&window, opts->screenshot, opts->timeoutSeconds, opts->compare);
+        driver->setRunsToWait(1 + static_cast<int>(opts->pinRuns.size()));
+    }
+    if (driver && opts->zoom)
+        driver->setZoom(opts->zoom->first, opts->zoom->second);
+    if (opts->sinkThreshold)
+        window.sinkPanel()->setThreshold(*opts->sinkThreshold);
     if (opts->view)
         window.setView(*opts->view);
     if (opts->score) {
@@ -104,27 +126,38 @@ int main(int argc, char** argv)
             window.context()->setMetric(*opts->score);
             window.headFinderPanel()->rankBy(*opts->score);
         }
+        if (opts->signalSpan)
+            window.differentialPanel()->setSignalSpan({opts->signalSpan->first, opts->signalSpan->second + 1});
     });
-    if (opts->viewRange) {
-        // The head view's zoom, once the selected head is on screen (a new token count resets the zoom).
-        auto applied = std::make_shared<bool>(false);
-        QObject::connect(window.headViewPanel(), &HeadViewPanel::rendered, &window, [&window, &opts, applied](int, int) {
-            if (*applied)
-                return;
-            *applied = true;
-            const QCPRange r(opts->viewRange->first - 0.5, opts->viewRange->second + 0.5);
-            window.headViewPanel()->plot()->setViewRanges(r, r);
-        });
-    }
-    if (!opts->path.isEmpty()) {
+    auto openMain = [&window, &opts, &driver, variant] {
+        if (variant) {
+            QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
+                             [&window, variant] { window.runPromptWithVariant(*variant); }, Qt::SingleShotConnection);
+            window.openModel(opts->path, false);
+        } else {
+            window.openModel(opts->path, /*runAfterOpen=*/opts->text.has_value() || driver != nullptr);
+        }
+    };
+    std::unique_ptr<gui::PinRuns> pins;
+    if (!opts->pinRuns.isEmpty() && !opts->path.isEmpty() && !opts->inductionProbe &&
+        !opts->path.endsWith(QStringLiteral(".attnscope"))) {
+        pins = std::make_unique<gui::PinRuns>(&window, opts->pinRuns, openMain);
+        pins->start();
+    } else if (!opts->path.isEmpty()) {
         if (opts->path.endsWith(QStringLiteral(".attnscope"))) {
             window.openSession(opts->path);
+        } else if (opts->compare) {
+            // The comparison instead of the plain run: the Compare tab, started once the model is open.
+            window.setView(ViewKind::Compare);
+            QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
+                             [&window] { window.compareWorkspace()->startCompare(); }, Qt::SingleShotConnection);
+            window.openModel(opts->path, false);
         } else if (opts->inductionProbe) {
             QObject::connect(window.bridge(), &SessionBridge::modelOpened, &window,
                              [&window] { window.startInductionProbe(); }, Qt::SingleShotConnection);
             window.openModel(opts->path, false);
         } else {
-            window.openModel(opts->path, /*runAfterOpen=*/opts->text.has_value() || driver != nullptr);
+            openMain();
         }
     }
     return QApplication::exec();

@@ -48,6 +48,10 @@ public:
     void set(int64_t i, int64_t j) { m_words[size_t(i * m_stride + j / 64)] |= uint64_t(1) << (j % 64); }
     void rowKeys(int64_t i, RowKeys& out) const;
     bool operator==(const MaskBits& o) const { return m_tokens == o.m_tokens && m_words == o.m_words; }
+    /// The raw storage (row i starts at word i·wordsPerRow(); bit j % 64 of word j / 64), for copying the mask
+    /// to a device.
+    int64_t wordsPerRow() const { return m_stride; }
+    const std::vector<uint64_t>& words() const { return m_words; }
 
 private:
     int64_t m_tokens, m_stride;

@@ -20,6 +20,10 @@ const char* opKindName(OpKind k)
     case OpKind::Attention: return "attention";
     case OpKind::VariantAttention: return "variant_attention";
     case OpKind::HeadGroupMean: return "head_group_mean";
+    case OpKind::IndexAdd: return "index_add";
+    case OpKind::CausalConv1d: return "causal_conv1d";
+    case OpKind::GatedDeltaRule: return "gated_delta_rule";
+    case OpKind::MoeRoute: return "moe_route";
     case OpKind::Count: break;
     }
     return "unknown";
@@ -39,8 +43,29 @@ const char* activationName(Activation a)
     case Activation::Softcap: return "softcap";
     case Activation::Sigmoid: return "sigmoid";
     case Activation::Identity: return "identity";
+    case Activation::ClampedSwiglu: return "clamped_swiglu";
     }
     return "unknown";
+}
+
+AttentionArgs attentionHeadSlice(const AttentionArgs& a, int64_t h)
+{
+    AttentionArgs s = a;
+    const int64_t g = a.kvHeads > 0 && a.heads >= a.kvHeads ? h / (a.heads / a.kvHeads) : 0;
+    s.heads = 1;
+    s.kvHeads = 1;
+    s.q = a.q + h * a.headDim;
+    s.k = a.k + g * a.headDim;
+    s.v = a.v + g * a.headDim;
+    s.out = a.out + h * a.headDim;
+    s.probs = a.probs ? a.probs + h : nullptr;
+    s.lse = a.lse ? a.lse + h : nullptr;
+    s.sinkLogits = a.sinkLogits ? a.sinkLogits + h : nullptr;
+    s.sinkProbs = a.sinkProbs ? a.sinkProbs + h : nullptr;
+    s.rowMax = a.rowMax ? a.rowMax + h : nullptr;
+    s.rowLogSum = a.rowLogSum ? a.rowLogSum + h : nullptr;
+    s.observerHeadBase = a.observerHeadBase + h;
+    return s;
 }
 
 std::unique_ptr<Backend> BackendRegistry::create(const std::string& which, std::string& notes) const
@@ -63,6 +88,9 @@ std::unique_ptr<Backend> BackendRegistry::create(const std::string& which, std::
         std::string names;
         for (const auto& f : m_factories)
             names += (names.empty() ? "" : ", ") + f->name();
+        if (which == "cuda")   // a known backend this build left out
+            throw Error(ErrorKind::Unsupported, "", "backend", -1,
+                        "this build has no CUDA backend (nvcc was not found when it was configured); available: auto, " + names);
         throw Error(ErrorKind::Usage, "", "backend", -1, "unknown backend '" + which + "' (available: auto, " + names + ")");
     }
     throw Error(ErrorKind::Unsupported, "", "backend", -1, "no backend could be started: " + notes);

@@ -16,6 +16,11 @@ BackendSet& BackendSet::operator=(BackendSet&&) noexcept = default;
 
 Backend& BackendSet::runBackend(std::string* note, std::span<const OpKind> extra)
 {
+    if (!primary->healthy()) {
+        if (note)
+            *note = primary->name() + " is unusable after an earlier error; the run uses " + fallback().name();
+        return fallback();
+    }
     auto lacks = [&](OpKind k) {
         if (primary->supports(k))
             return false;

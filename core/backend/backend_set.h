@@ -37,8 +37,8 @@ struct BackendSet {
     /// "cpu" or e.g. "cuda (NVIDIA H100 …)"
     std::string label() const { return primary->name(); }
 
-    /// The backend a run uses: the primary when it supports every op the run needs (the baseline ops plus
-    /// `extra`), else the CPU backend, with the reason in `note` ("cuda lacks op norm; the run uses cpu").
+    /// The backend a run uses: the primary when it is healthy and supports every op the run needs (the baseline
+    /// ops plus `extra`), else the CPU backend, with the reason in `note` ("cuda lacks op norm; the run uses cpu").
     Backend& runBackend(std::string* note, std::span<const OpKind> extra = {});
     /// The converted weights of `model` on `backend`, reused by the next run of the same model (one model at a
     /// time: a different model or backend replaces them).

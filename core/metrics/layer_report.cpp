@@ -38,6 +38,7 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
     r.maxToken = stats.maxToken;
     r.maxDim = stats.maxDim;
     r.firstTokenSharePerHead.assign(static_cast<size_t>(std::max(m_heads, 0)), kNaN);
+    r.firstTokenAlphaPerHead.assign(static_cast<size_t>(std::max(m_heads, 0)), kNaN);
 
     double ftsSum = 0, negMass = 0, absMass = 0;
     int ftsHeads = 0, sinkHeads = 0, rateHeads = 0;
@@ -54,6 +55,8 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
                 ++ftsHeads;
             }
             const double alpha = meanToFirstToken(*m, 0);
+            if (m->head >= 0 && m->head < m_heads)
+                r.firstTokenAlphaPerHead[static_cast<size_t>(m->head)] = alpha;
             if (!std::isnan(alpha)) {
                 ++rateHeads;
                 sinkHeads += alpha > m_report.sinkThreshold ? 1 : 0;
@@ -111,12 +114,20 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
                 ++postN;
             }
             break;
-        case Quantity::SinkProb:
+        case Quantity::SinkProb: {
+            double headSum = 0;
             for (float v : s->values) {
                 sinkSum += v;
+                headSum += v;
                 ++sinkN;
             }
+            if (s->key.head >= 0 && s->key.head < m_heads && !s->values.empty()) {
+                if (r.sinkMassPerHead.empty())
+                    r.sinkMassPerHead.assign(static_cast<size_t>(m_heads), kNaN);
+                r.sinkMassPerHead[static_cast<size_t>(s->key.head)] = headSum / double(s->values.size());
+            }
             break;
+        }
         case Quantity::Lambda:
             if (s->key.head >= 0 && s->key.head < m_heads && !s->values.empty()) {
                 double sum = 0;
@@ -144,6 +155,33 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
     if (anyLambda)
         r.lambda = std::move(lambda);
     m_report.layers.push_back(std::move(r));
+}
+
+std::optional<double> LayerReport::sinkRateAt(double eps) const
+{
+    int n = 0, above = 0;
+    for (double a : firstTokenAlphaPerHead)
+        if (!std::isnan(a)) {
+            ++n;
+            above += a > eps ? 1 : 0;
+        }
+    if (n == 0)
+        return std::nullopt;
+    return double(above) / n;
+}
+
+std::optional<double> ModelReport::sinkRate(double eps) const
+{
+    int n = 0, above = 0;
+    for (const LayerReport& l : layers)
+        for (double a : l.firstTokenAlphaPerHead)
+            if (!std::isnan(a)) {
+                ++n;
+                above += a > eps ? 1 : 0;
+            }
+    if (n == 0)
+        return std::nullopt;
+    return double(above) / n;
 }
 
 std::map<std::string, double> ModelReport::means() const

@@ -4,11 +4,11 @@
 //   first_token_share  mean over heads and query rows i ≥ 1 of A[i, 0] (the Gated Attention paper's F-Attn; row 0
 //                      is left out: under a causal mask it can only attend to itself)
 //   max_abs_hidden     max |h| of the layer's output (massive activations), with the token and dim where it sits
-//   sink_rate          share of heads whose mean attention to token 0 over all valid rows exceeds ε (Gu et al.,
-//                      default ε = 0.3)
+//   sink_rate          share of heads whose mean attention to token 0 over all valid rows (α) exceeds ε (Gu et al.,
+//                      default ε = 0.3); α per head is kept, so the rate at another ε needs no rerun
 //   gate_mean, gate_frac_below {0.5, 0.1, 0.01}   over every gate value of the layer (heads, tokens, dims)
 //   attn_out_norm_before_gate / _after_gate       mean over heads and tokens of the SDPA output's L2 norm
-//   sink_mass          mean over heads and rows of the probability a sink column took
+//   sink_mass          mean over heads and rows of the probability a sink column took (also per head)
 //   lambda             per head: the differential λ (mean over tokens for V2)
 //   diff_negative_share  share of the combined map's mass Σ|D| that is negative, over heads and rows
 // A statistic whose quantity the layer did not produce is absent (not zero).
@@ -37,6 +37,10 @@ struct LayerReport {
     std::vector<double> lambda;                      // per head (empty when not differential)
     std::optional<double> diffNegativeShare;
     std::vector<double> firstTokenSharePerHead;      // per head, NaN where not captured
+    std::vector<double> firstTokenAlphaPerHead;      // per head: α = mean over all valid rows of A[i, 0] (NaN: none)
+    std::vector<double> sinkMassPerHead;             // per head: mean p_sink over rows (empty without sinks)
+    /// Share of this layer's heads whose α exceeds eps (the sink rate at another threshold); empty without maps.
+    std::optional<double> sinkRateAt(double eps) const;
 };
 
 struct ModelReport {
@@ -44,6 +48,8 @@ struct ModelReport {
     double sinkThreshold = 0.3;
     /// Means over layers of the statistics every layer has (first_token_share, max_abs_hidden, gate_mean, …).
     std::map<std::string, double> means() const;
+    /// The model's sink rate (Gu et al.): share of all (layer, head) pairs whose α exceeds eps; empty without maps.
+    std::optional<double> sinkRate(double eps) const;
 };
 
 class LayerReportBuilder {

@@ -30,12 +30,43 @@ enum class ResidualLayout : uint8_t { PreNorm, Sandwich, PostNorm };
 ///   AllBidirectional   every layer sees every key (BERT)
 ///   SlidingPattern     `layer_types` from the config, else every Nth layer full and the others sliding
 ///                      (Gemma 3: N = 6, layer l is full iff (l + 1) mod 6 = 0)
-enum class LayerRule : uint8_t { AllCausal, AllBidirectional, SlidingPattern };
+///   HybridLinear       `layer_types` (full_attention / linear_attention) from the config, else every Nth layer
+///                      full softmax attention and the others Gated DeltaNet layers (Qwen3-Next:
+///                      full_attention_interval, default 4)
+enum class LayerRule : uint8_t { AllCausal, AllBidirectional, SlidingPattern, HybridLinear };
+
+/// An output gate on every head's SDPA output before o_proj (Qiu et al., "Gated Attention for Large Language
+/// Models", arXiv 2505.06708, position G1): Y' = Y ⊙ σ(X W_θ), one value per head and token (headwise) or per
+/// head, token and dimension (elementwise). The gate rows are packed into q_proj (docs/GATED.md "Layouts").
+enum class OutputGate : uint8_t { None, Headwise, Elementwise };
+/// Where a gated model keeps the gate rows in q_proj:
+///   PerKvGroup          qiuzh20/gated_attention modeling_qwen3.py: per KV group the group's G heads' queries,
+///                       then their gates (G rows headwise, G·d elementwise)
+///   PerHeadInterleaved  transformers qwen3_next: per head [query (d rows) | gate (d rows)]
+enum class GateLayout : uint8_t { PerKvGroup, PerHeadInterleaved };
+/// What mixes the tokens of a layer: softmax attention (a T × T map per head) or a Gated DeltaNet (linear
+/// attention with a recurrent state; no softmax map exists).
+enum class TokenMixer : uint8_t { SoftmaxAttention, GatedDeltaNet };
+/// The layer's MLP: one dense (gated or plain) MLP, or a mixture of experts with a gated shared expert.
+enum class FfnKind : uint8_t { Dense, Moe };
+/// Differential attention (Ye et al., arXiv 2410.05258; docs/DIFFERENTIAL.md):
+///   V1  (softmax(Q1K1ᵀ/√d) − λ·softmax(Q2K2ᵀ/√d))·V with λ = exp(λq1·λk1) − exp(λq2·λk2) + λ_init shared by a
+///       layer's heads, λ_init = 0.8 − 0.6·exp(−0.3·layer), a value of 2d per head, RMSNorm over 2d and a
+///       (1 − λ_init) scale (microsoft/unilm Diff-Transformer/multihead_diffattn.py; transformers DiffLlama)
+///   V2  A1 − σ(x·W_λ)·A2 with λ per token and head, value d, no norm (Diff-Transformer-V2/multihead_flashdiffv2.py)
+enum class DiffVersion : uint8_t { None, V1, V2 };
+/// Where a differential head's two query (and key) halves sit in the projections:
+///   Paired     consecutive heads (2h, 2h+1) of q (and k), as the authors' code views q as [2H, d]
+///   HalfSplit  heads h and h + H (transformers DiffLlama: two attention calls over the two halves of the heads)
+enum class DiffLayout : uint8_t { Paired, HalfSplit };
 
 const char* mlpKindName(MlpKind k);
 const char* positionKindName(PositionKind k);
 const char* ropePairingName(RopePairing p);
 const char* residualLayoutName(ResidualLayout r);
+const char* outputGateName(OutputGate g);     // "none", "headwise", "elementwise"
+const char* gateLayoutName(GateLayout l);     // "per KV group", "per head interleaved"
+const char* diffVersionName(DiffVersion v);
 
 /// The meaning of a tensor in a block, independent of how a format names it.
 enum class TensorRole : uint8_t {
@@ -46,6 +77,17 @@ enum class TensorRole : uint8_t {
     AttnNorm, AttnNormBias, Q, QBias, K, KBias, V, VBias, Qkv, QkvBias, O, OBias, QNorm, KNorm,
     PostAttnNorm, AttnResidualNorm, AttnResidualNormBias,
     FfnNorm, FfnNormBias, Gate, Up, UpBias, Down, DownBias, PostFfnNorm, FfnResidualNorm, FfnResidualNormBias,
+    // differential attention (docs/DIFFERENTIAL.md): V1's four λ vectors and sub-layer norm, V2's λ projection
+    DiffLambdaQ1, DiffLambdaK1, DiffLambdaQ2, DiffLambdaK2, DiffSubNorm, DiffLambdaProj,
+    // gpt-oss: learned per-head sink logits and the mixture of experts (router, stacked expert projections:
+    // HF fuses gate|up interleaved, GGUF stores them apart)
+    AttnSinks, MoeRouter, MoeRouterBias, MoeGateUp, MoeGateUpBias, MoeGate, MoeGateBias, MoeUp, MoeUpBias,
+    MoeDown, MoeDownBias,
+    // Gated DeltaNet layers (transformers qwen3_next Qwen3NextGatedDeltaNet)
+    DeltaInProjQkvz, DeltaInProjBa, DeltaConv, DeltaDtBias, DeltaALog, DeltaNorm, DeltaOutProj,
+    // Qwen3-Next's mixture of experts (Qwen3NextSparseMoeBlock; its router is MoeRouter above): a gated shared
+    // expert and per-expert projections, bound per (layer, expert)
+    MoeSharedGate, MoeSharedUp, MoeSharedDown, MoeSharedExpertGate, MoeExpertGate, MoeExpertUp, MoeExpertDown,
     Count
 };
 constexpr int kTensorRoleCount = static_cast<int>(TensorRole::Count);
@@ -57,7 +99,8 @@ bool isLayerRole(TensorRole r);
 enum BindingFlags : uint8_t {
     kRequired = 0,
     kOptional = 1,   // may be absent (an untied lm head, an optional bias)
-    kHfConv1D = 2,   // the HF tensor is stored [in, out] (GPT-2's Conv1D); GGUF stores [out, in]
+    kHfConv1D = 2,   // the HF tensor is stored [in, out] (GPT-2's Conv1D; gpt-oss's stacked experts
+                     // [experts, in, out]); GGUF stores [out, in]
 };
 
 /// How one role is named in each format. Templates use {L} for the layer index; nullptr = absent in that format.
@@ -110,6 +153,22 @@ struct ArchitectureDesc {
     std::span<const char* const> ignoredTensors;  // harmless extras (buffers, poolers): reported as unused
     std::span<const char* const> refusedTensors;  // tensors whose maths we do not implement: refuse the model
     bool slidingWindowFromConfig = false;         // AllCausal rows: a config sliding_window makes every layer slide
+    bool slidingOwnRope = false;                  // SlidingPattern: sliding layers have their own RoPE (Gemma 3)
+    float hfDefaultRopeTheta = 10000.f;           // rope_theta when config.json names none (gpt-oss: 150000)
+    RopePairing ropeHf = RopePairing::SplitHalf;  // the DIFF reference code rotates adjacent pairs
+    DiffVersion diff = DiffVersion::None;         // differential attention block (docs/DIFFERENTIAL.md)
+    DiffLayout diffLayout = DiffLayout::Paired;
+    bool diffSubNormFromConfigEps = false;        // DiffLlama: the 2d RMSNorm uses rms_norm_eps (authors: 1e-5)
+    bool gptOssExperts = false;                   // gpt-oss mixture of experts instead of the dense MLP
+    bool ggufYarnTruncate = true;                 // GGUF YaRN: round the correction range (gpt-oss's config: no)
+    // Gated attention, hybrid linear-attention layers and MoE MLPs (docs/GATED.md).
+    OutputGate outputGate = OutputGate::None;     // a gate every softmax layer of the row has (Qwen3-Next)
+    GateLayout gateLayout = GateLayout::PerKvGroup;
+    bool gateFromConfigFlags = false;             // qwen3: headwise_/elementwise_attn_output_gate (qiuzh20) add one
+    float defaultPartialRotary = 1.f;             // partial_rotary_factor when the config names none (Qwen3-Next 0.25)
+    int hybridInterval = 0;                       // HybridLinear: full_attention_interval when the config names none
+    bool moeFromConfig = false;                   // num_experts > 0 turns layers into MoE MLPs
+    std::span<const TensorBinding> expertTensors; // per-expert tensors: templates with {L} and {E}
 };
 
 /// The table, in lookup order.
@@ -123,7 +182,7 @@ std::string supportedArchitectureList();
 /// The activation a config string names ("silu", "gelu", "gelu_new", "gelu_pytorch_tanh"); false if unknown.
 bool activationFromName(const std::string& name, Activation& out);
 
-/// Expands "{L}" in a template.
-std::string expandTemplate(const char* tmpl, int layer);
+/// Expands "{L}" (and "{E}", the expert index of per-expert tensors) in a template.
+std::string expandTemplate(const char* tmpl, int layer, int expert = -1);
 
 } // namespace attnscope

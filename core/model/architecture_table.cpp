@@ -131,6 +131,121 @@ constexpr const char* kGpt2Ignored[] = {"h.{L}.attn.bias", "h.{L}.attn.masked_bi
 constexpr const char* kGgufGpt2[] = {"gpt2"};
 constexpr const char* kHfGpt2[] = {"gpt2"};
 
+// ---- Differential attention (docs/DIFFERENTIAL.md) ----
+// transformers models/diffllama: Llama's names plus the four λ vectors of each layer (no sub-layer norm weight:
+// its RMSNorm over 2d has no affine part).
+constexpr TensorBinding kDiffLlamaExtra[] = {
+    {R::QBias, nullptr, "model.layers.{L}.self_attn.q_proj.bias", kOptional},
+    {R::KBias, nullptr, "model.layers.{L}.self_attn.k_proj.bias", kOptional},
+    {R::VBias, nullptr, "model.layers.{L}.self_attn.v_proj.bias", kOptional},
+    {R::OBias, nullptr, "model.layers.{L}.self_attn.o_proj.bias", kOptional},
+    {R::DiffLambdaQ1, nullptr, "model.layers.{L}.self_attn.lambda_q1"},
+    {R::DiffLambdaK1, nullptr, "model.layers.{L}.self_attn.lambda_k1"},
+    {R::DiffLambdaQ2, nullptr, "model.layers.{L}.self_attn.lambda_q2"},
+    {R::DiffLambdaK2, nullptr, "model.layers.{L}.self_attn.lambda_k2"},
+};
+constexpr const char* kHfDiffLlama[] = {"diffllama"};
+// DIFF V1 and V2 have no official checkpoints nor HF model types: our HF-style folders (docs/DIFFERENTIAL.md
+// "File format") wrap the authors' attention modules (attribute names of multihead_diffattn.py and
+// multihead_flashdiffv2.py under self_attn) in the Llama-style block the paper describes (pre-RMSNorm, SwiGLU).
+constexpr TensorBinding kDiffV1Tensors[] = {
+    {R::TokenEmbedding, nullptr, "model.embed_tokens.weight"},
+    {R::OutputNorm, nullptr, "model.norm.weight"},
+    {R::Output, nullptr, "lm_head.weight", kOptional},
+    {R::AttnNorm, nullptr, "model.layers.{L}.input_layernorm.weight"},
+    {R::Q, nullptr, "model.layers.{L}.self_attn.q_proj.weight"},
+    {R::K, nullptr, "model.layers.{L}.self_attn.k_proj.weight"},
+    {R::V, nullptr, "model.layers.{L}.self_attn.v_proj.weight"},
+    {R::O, nullptr, "model.layers.{L}.self_attn.out_proj.weight"},
+    {R::DiffLambdaQ1, nullptr, "model.layers.{L}.self_attn.lambda_q1"},
+    {R::DiffLambdaK1, nullptr, "model.layers.{L}.self_attn.lambda_k1"},
+    {R::DiffLambdaQ2, nullptr, "model.layers.{L}.self_attn.lambda_q2"},
+    {R::DiffLambdaK2, nullptr, "model.layers.{L}.self_attn.lambda_k2"},
+    {R::DiffSubNorm, nullptr, "model.layers.{L}.self_attn.subln.weight"},
+    {R::FfnNorm, nullptr, "model.layers.{L}.post_attention_layernorm.weight"},
+    {R::Gate, nullptr, "model.layers.{L}.mlp.gate_proj.weight"},
+    {R::Up, nullptr, "model.layers.{L}.mlp.up_proj.weight"},
+    {R::Down, nullptr, "model.layers.{L}.mlp.down_proj.weight"},
+};
+constexpr TensorBinding kDiffV2Extra[] = {
+    {R::DiffLambdaProj, nullptr, "model.layers.{L}.self_attn.lambda_proj.weight"},
+};
+constexpr const char* kHfDiffV1[] = {"diff_transformer_v1"};
+constexpr const char* kHfDiffV2[] = {"diff_transformer_v2"};
+
+// ---- gpt-oss (transformers models/gpt_oss; llama.cpp LLM_ARCH_OPENAI_MOE "gpt-oss" in src/llama-arch.cpp and its
+// tensor shapes in src/llama-model.cpp). Llama.cpp's post_attention_norm is the pre-MLP norm here. HF stores the
+// experts stacked [experts, in, out] with gate and up interleaved in one gate_up_proj; GGUF stores them apart.
+constexpr TensorBinding kGptOssTensors[] = {
+    {R::TokenEmbedding, "token_embd.weight", "model.embed_tokens.weight"},
+    {R::OutputNorm, "output_norm.weight", "model.norm.weight"},
+    {R::Output, "output.weight", "lm_head.weight", kOptional},
+    {R::AttnNorm, "blk.{L}.attn_norm.weight", "model.layers.{L}.input_layernorm.weight"},
+    {R::Q, "blk.{L}.attn_q.weight", "model.layers.{L}.self_attn.q_proj.weight"},
+    {R::QBias, "blk.{L}.attn_q.bias", "model.layers.{L}.self_attn.q_proj.bias"},
+    {R::K, "blk.{L}.attn_k.weight", "model.layers.{L}.self_attn.k_proj.weight"},
+    {R::KBias, "blk.{L}.attn_k.bias", "model.layers.{L}.self_attn.k_proj.bias"},
+    {R::V, "blk.{L}.attn_v.weight", "model.layers.{L}.self_attn.v_proj.weight"},
+    {R::VBias, "blk.{L}.attn_v.bias", "model.layers.{L}.self_attn.v_proj.bias"},
+    {R::O, "blk.{L}.attn_output.weight", "model.layers.{L}.self_attn.o_proj.weight"},
+    {R::OBias, "blk.{L}.attn_output.bias", "model.layers.{L}.self_attn.o_proj.bias"},
+    {R::AttnSinks, "blk.{L}.attn_sinks.weight", "model.layers.{L}.self_attn.sinks"},
+    {R::FfnNorm, "blk.{L}.post_attention_norm.weight", "model.layers.{L}.post_attention_layernorm.weight"},
+    {R::MoeRouter, "blk.{L}.ffn_gate_inp.weight", "model.layers.{L}.mlp.router.weight"},
+    {R::MoeRouterBias, "blk.{L}.ffn_gate_inp.bias", "model.layers.{L}.mlp.router.bias"},
+    {R::MoeGateUp, nullptr, "model.layers.{L}.mlp.experts.gate_up_proj", kHfConv1D},
+    {R::MoeGateUpBias, nullptr, "model.layers.{L}.mlp.experts.gate_up_proj_bias"},
+    {R::MoeGate, "blk.{L}.ffn_gate_exps.weight", nullptr},
+    {R::MoeGateBias, "blk.{L}.ffn_gate_exps.bias", nullptr},
+    {R::MoeUp, "blk.{L}.ffn_up_exps.weight", nullptr},
+    {R::MoeUpBias, "blk.{L}.ffn_up_exps.bias", nullptr},
+    {R::MoeDown, "blk.{L}.ffn_down_exps.weight", "model.layers.{L}.mlp.experts.down_proj", kHfConv1D},
+    {R::MoeDownBias, "blk.{L}.ffn_down_exps.bias", "model.layers.{L}.mlp.experts.down_proj_bias"},
+};
+constexpr const char* kGgufGptOss[] = {"gpt-oss"};
+constexpr const char* kHfGptOss[] = {"gpt_oss"};
+
+// ---- Qwen3-Next (transformers models/qwen3_next): gated softmax layers every Nth layer, Gated DeltaNet layers
+// between them, MoE MLPs with a gated shared expert (dense MLPs on mlp_only_layers). q_proj holds [query | gate]
+// per head. Which roles a layer binds follows its LayerConfig (token mixer, MLP kind). GGUF: not mapped (the
+// llama.cpp `qwen3next` tensor names are unverified here; docs/GATED.md). ----
+constexpr TensorBinding kQwen3NextTensors[] = {
+    {R::TokenEmbedding, nullptr, "model.embed_tokens.weight"},
+    {R::OutputNorm, nullptr, "model.norm.weight"},
+    {R::Output, nullptr, "lm_head.weight", kOptional},
+    {R::AttnNorm, nullptr, "model.layers.{L}.input_layernorm.weight"},
+    {R::FfnNorm, nullptr, "model.layers.{L}.post_attention_layernorm.weight"},
+    {R::Q, nullptr, "model.layers.{L}.self_attn.q_proj.weight"},
+    {R::K, nullptr, "model.layers.{L}.self_attn.k_proj.weight"},
+    {R::V, nullptr, "model.layers.{L}.self_attn.v_proj.weight"},
+    {R::O, nullptr, "model.layers.{L}.self_attn.o_proj.weight"},
+    {R::QNorm, nullptr, "model.layers.{L}.self_attn.q_norm.weight"},
+    {R::KNorm, nullptr, "model.layers.{L}.self_attn.k_norm.weight"},
+    {R::DeltaInProjQkvz, nullptr, "model.layers.{L}.linear_attn.in_proj_qkvz.weight"},
+    {R::DeltaInProjBa, nullptr, "model.layers.{L}.linear_attn.in_proj_ba.weight"},
+    {R::DeltaConv, nullptr, "model.layers.{L}.linear_attn.conv1d.weight"},
+    {R::DeltaDtBias, nullptr, "model.layers.{L}.linear_attn.dt_bias"},
+    {R::DeltaALog, nullptr, "model.layers.{L}.linear_attn.A_log"},
+    {R::DeltaNorm, nullptr, "model.layers.{L}.linear_attn.norm.weight"},
+    {R::DeltaOutProj, nullptr, "model.layers.{L}.linear_attn.out_proj.weight"},
+    {R::Gate, nullptr, "model.layers.{L}.mlp.gate_proj.weight"},
+    {R::Up, nullptr, "model.layers.{L}.mlp.up_proj.weight"},
+    {R::Down, nullptr, "model.layers.{L}.mlp.down_proj.weight"},
+    {R::MoeRouter, nullptr, "model.layers.{L}.mlp.gate.weight"},
+    {R::MoeSharedGate, nullptr, "model.layers.{L}.mlp.shared_expert.gate_proj.weight"},
+    {R::MoeSharedUp, nullptr, "model.layers.{L}.mlp.shared_expert.up_proj.weight"},
+    {R::MoeSharedDown, nullptr, "model.layers.{L}.mlp.shared_expert.down_proj.weight"},
+    {R::MoeSharedExpertGate, nullptr, "model.layers.{L}.mlp.shared_expert_gate.weight"},
+};
+constexpr TensorBinding kQwen3NextExperts[] = {
+    {R::MoeExpertGate, nullptr, "model.layers.{L}.mlp.experts.{E}.gate_proj.weight"},
+    {R::MoeExpertUp, nullptr, "model.layers.{L}.mlp.experts.{E}.up_proj.weight"},
+    {R::MoeExpertDown, nullptr, "model.layers.{L}.mlp.experts.{E}.down_proj.weight"},
+};
+// Multi-token-prediction heads are not part of the forward pass (transformers ignores them on load too).
+constexpr const char* kQwen3NextIgnored[] = {"mtp.*", "model.layers.{L}.self_attn.rotary_emb.inv_freq"};
+constexpr const char* kHfQwen3Next[] = {"qwen3_next"};
+
 constexpr HfKeys kGemmaKeys = [] {
     HfKeys k;
     k.activation = "hidden_activation";
@@ -171,7 +286,9 @@ ArchitectureDesc llamaRow(const char* name, std::span<const char* const> gguf, s
     return a;
 }
 
-const std::array<ArchitectureDesc, 7> kTable = [] {
+constexpr size_t kRows = 12;
+
+const std::array<ArchitectureDesc, kRows> kTable = [] {
     // llama.cpp permutes q/k rows of `llama` GGUFs so adjacent-pair RoPE equals HF's split halves.
     ArchitectureDesc llama = llamaRow("llama", kGgufLlama, kHfLlama);
     llama.ropeGguf = RopePairing::Adjacent;
@@ -185,6 +302,22 @@ const std::array<ArchitectureDesc, 7> kTable = [] {
     ArchitectureDesc qwen3 = llamaRow("qwen3", kGgufQwen3, kHfQwen3);
     qwen3.extraTensors = kQkNorms;
     qwen3.qkNorm = true;
+    qwen3.gateFromConfigFlags = true;   // the Gated Attention paper's checkpoints are qwen3 + gate flags
+
+    ArchitectureDesc qwen3Next{};
+    qwen3Next.name = "qwen3_next";
+    qwen3Next.hfTypes = kHfQwen3Next;
+    qwen3Next.normOffsetHf = 1.f;   // Qwen3NextRMSNorm: x̂ · (1 + w), also on q_norm / k_norm
+    qwen3Next.qkNorm = true;
+    qwen3Next.layerRule = LayerRule::HybridLinear;
+    qwen3Next.hybridInterval = 4;   // Qwen3NextConfig: full_attention_interval defaults to 4
+    qwen3Next.outputGate = OutputGate::Elementwise;
+    qwen3Next.gateLayout = GateLayout::PerHeadInterleaved;
+    qwen3Next.defaultPartialRotary = 0.25f;   // Qwen3NextConfig sets partial_rotary_factor 0.25 when absent
+    qwen3Next.moeFromConfig = true;
+    qwen3Next.tensors = kQwen3NextTensors;
+    qwen3Next.expertTensors = kQwen3NextExperts;
+    qwen3Next.ignoredTensors = kQwen3NextIgnored;
 
     ArchitectureDesc gemma3{};
     gemma3.name = "gemma3";
@@ -197,6 +330,7 @@ const std::array<ArchitectureDesc, 7> kTable = [] {
     gemma3.layerRule = LayerRule::SlidingPattern;
     gemma3.slidingPattern = 6;
     gemma3.ggufLocalRopeTheta = 10000.f;   // llama.cpp: rope_freq_base_train_swa for gemma3
+    gemma3.slidingOwnRope = true;
     gemma3.embeddingScaleSqrtD = true;
     gemma3.qkNorm = true;
     gemma3.queryPreAttnScalar = true;
@@ -232,7 +366,38 @@ const std::array<ArchitectureDesc, 7> kTable = [] {
     gpt2.tensors = kGpt2Tensors;
     gpt2.ignoredTensors = kGpt2Ignored;
 
-    return std::array<ArchitectureDesc, 7>{llama, mistral, qwen2, qwen3, gemma3, bert, gpt2};
+    ArchitectureDesc diffllama = llamaRow("diffllama", {}, kHfDiffLlama);
+    diffllama.extraTensors = kDiffLlamaExtra;
+    diffllama.diff = DiffVersion::V1;
+    diffllama.diffLayout = DiffLayout::HalfSplit;
+    diffllama.diffSubNormFromConfigEps = true;
+
+    ArchitectureDesc diffV1 = llamaRow("diff_transformer_v1", {}, kHfDiffV1);
+    diffV1.tensors = kDiffV1Tensors;
+    diffV1.extraTensors = {};
+    diffV1.refusedTensors = {};
+    diffV1.ropeHf = RopePairing::Adjacent;   // apply_rotary_emb(..., interleaved=True)
+    diffV1.diff = DiffVersion::V1;
+
+    ArchitectureDesc diffV2 = llamaRow("diff_transformer_v2", {}, kHfDiffV2);
+    diffV2.extraTensors = kDiffV2Extra;
+    diffV2.refusedTensors = {};
+    diffV2.ropeHf = RopePairing::Adjacent;
+    diffV2.diff = DiffVersion::V2;
+
+    ArchitectureDesc gptOss{};
+    gptOss.name = "gpt_oss";
+    gptOss.ggufNames = kGgufGptOss;
+    gptOss.hfTypes = kHfGptOss;
+    gptOss.layerRule = LayerRule::SlidingPattern;
+    gptOss.slidingPattern = 2;                 // layer_types default: even layers sliding, odd layers full
+    gptOss.hfDefaultRopeTheta = 150000.f;      // GptOssConfig.default_theta
+    gptOss.gptOssExperts = true;
+    gptOss.ggufYarnTruncate = false;           // the released config.json says truncate: false
+    gptOss.tensors = kGptOssTensors;
+
+    return std::array<ArchitectureDesc, kRows>{llama, mistral, qwen2, qwen3, qwen3Next, gemma3, bert, gpt2,
+                                               diffllama, diffV1, diffV2, gptOss};
 }();
 
 } // namespace
@@ -260,6 +425,31 @@ const char* residualLayoutName(ResidualLayout r)
     case ResidualLayout::PostNorm: return "post-norm";
     }
     return "?";
+}
+
+const char* outputGateName(OutputGate g)
+{
+    switch (g) {
+    case OutputGate::None: return "none";
+    case OutputGate::Headwise: return "headwise";
+    case OutputGate::Elementwise: return "elementwise";
+    }
+    return "?";
+}
+
+const char* diffVersionName(DiffVersion v)
+{
+    switch (v) {
+    case DiffVersion::None: return "none";
+    case DiffVersion::V1: return "differential V1";
+    case DiffVersion::V2: return "differential V2";
+    }
+    return "?";
+}
+
+const char* gateLayoutName(GateLayout l)
+{
+    return l == GateLayout::PerKvGroup ? "per KV group" : "per head interleaved";
 }
 
 const char* tensorRoleLabel(TensorRole r)
@@ -300,6 +490,37 @@ const char* tensorRoleLabel(TensorRole r)
     case R::PostFfnNorm: return "sandwich norm after the MLP";
     case R::FfnResidualNorm: return "post-MLP residual norm";
     case R::FfnResidualNormBias: return "post-MLP residual norm bias";
+    case R::DiffLambdaQ1: return "differential λ_q1";
+    case R::DiffLambdaK1: return "differential λ_k1";
+    case R::DiffLambdaQ2: return "differential λ_q2";
+    case R::DiffLambdaK2: return "differential λ_k2";
+    case R::DiffSubNorm: return "differential sub-layer norm";
+    case R::DiffLambdaProj: return "differential λ projection";
+    case R::AttnSinks: return "learned attention sinks";
+    case R::MoeRouter: return "expert router";
+    case R::MoeRouterBias: return "expert router bias";
+    case R::MoeGateUp: return "experts' fused gate/up projection";
+    case R::MoeGateUpBias: return "experts' fused gate/up bias";
+    case R::MoeGate: return "experts' gate projection";
+    case R::MoeGateBias: return "experts' gate bias";
+    case R::MoeUp: return "experts' up projection";
+    case R::MoeUpBias: return "experts' up bias";
+    case R::MoeDown: return "experts' down projection";
+    case R::MoeDownBias: return "experts' down bias";
+    case R::DeltaInProjQkvz: return "Gated DeltaNet q/k/v/z projection";
+    case R::DeltaInProjBa: return "Gated DeltaNet β/decay projection";
+    case R::DeltaConv: return "Gated DeltaNet short convolution";
+    case R::DeltaDtBias: return "Gated DeltaNet decay bias (dt_bias)";
+    case R::DeltaALog: return "Gated DeltaNet decay rate (A_log)";
+    case R::DeltaNorm: return "Gated DeltaNet output norm";
+    case R::DeltaOutProj: return "Gated DeltaNet output projection";
+    case R::MoeSharedGate: return "MoE shared expert gate projection";
+    case R::MoeSharedUp: return "MoE shared expert up projection";
+    case R::MoeSharedDown: return "MoE shared expert down projection";
+    case R::MoeSharedExpertGate: return "MoE shared expert sigmoid gate";
+    case R::MoeExpertGate: return "MoE expert gate projection";
+    case R::MoeExpertUp: return "MoE expert up projection";
+    case R::MoeExpertDown: return "MoE expert down projection";
     case R::Count: break;
     }
     return "?";
@@ -355,12 +576,13 @@ bool activationFromName(const std::string& name, Activation& out)
     return true;
 }
 
-std::string expandTemplate(const char* tmpl, int layer)
+std::string expandTemplate(const char* tmpl, int layer, int expert)
 {
     std::string s(tmpl);
-    const size_t p = s.find("{L}");
-    if (p != std::string::npos)
+    if (const size_t p = s.find("{L}"); p != std::string::npos)
         s.replace(p, 3, std::to_string(layer));
+    if (const size_t p = s.find("{E}"); p != std::string::npos && expert >= 0)
+        s.replace(p, 3, std::to_string(expert));
     return s;
 }
 

@@ -45,21 +45,32 @@ RunBuffer ForwardContext::allocate(uint64_t floats, const char* what)
 void ForwardContext::allocateActivations()
 {
     const uint64_t t = static_cast<uint64_t>(T), D = cfg.dModel, F = cfg.ffnDim;
-    const uint64_t qw = uint64_t(cfg.nHeads) * cfg.headDim, kvw = uint64_t(cfg.nKvHeads) * cfg.headDim;
+    const uint64_t qw = cfg.qWidth(), kw = cfg.kWidth(), vw = cfg.vWidth();
     x = allocate(t * D, "hidden state");
     xn = allocate(t * D, "normalised hidden state");
     tmp = allocate(t * D, "block output");
     if (plan.get(TensorRole::Qkv, 0)) {
-        q = allocate(t * (qw + 2 * kvw), "fused q/k/v");   // k and v are views into it
+        q = allocate(t * (qw + kw + vw), "fused q/k/v");   // k and v are views into it
     } else {
         q = allocate(t * qw, "queries");
-        k = allocate(t * kvw, "keys");
-        v = allocate(t * kvw, "values");
+        k = allocate(t * kw, "keys");
+        v = allocate(t * vw, "values");
     }
-    attn = allocate(t * qw, "attention output");
+    attn = allocate(t * cfg.attnWidth(), "attention output");
+    if (cfg.diff != DiffVersion::None) {
+        attn2 = allocate(t * cfg.attnWidth(), "second attention output");
+        lambda = allocate(t * cfg.nHeads, "differential lambda");
+    }
     ffnA = allocate(t * F, "MLP activations");
     if (cfg.mlp == MlpKind::Gated)
         ffnB = allocate(t * F, "MLP up projection");
+    if (cfg.gptOssExperts > 0) {
+        expertOut = allocate(t * D, "expert output");
+        rowWeights = allocate(t, "routing weights");
+        rowIds.buf = backend.allocate(t * sizeof(int32_t));
+        if (!rowIds.buf)
+            throw Error(ErrorKind::Resource, "", "routing", -1, "out of memory on " + backend.name());
+    }
     idsBuf.buf = backend.allocate(t * sizeof(int32_t));
     if (!idsBuf.buf)
         throw Error(ErrorKind::Resource, "", "token ids", -1, "out of memory on " + backend.name());
@@ -67,26 +78,43 @@ void ForwardContext::allocateActivations()
 }
 
 /// cos/sin as HF computes them: inv_freq = 1 / base^(2t/r) in fp32 (divided by the linear factor), angle =
-/// pos · inv_freq in fp32.
+/// pos · inv_freq in fp32. YaRN (transformers _compute_yarn_parameters, in fp32 like torch): inv_freq =
+/// interp·(1 − e) + extrap·e with extrap = 1 / base^(2t/r), interp = 1 / (factor · base^(2t/r)),
+/// e = 1 − clamp((t − low) / (high − low), 0, 1); cos and sin are multiplied by the attention factor.
 void ForwardContext::buildRopeTables()
 {
     if (cfg.position != PositionKind::Rope)
         return;
     const int64_t half = cfg.ropeDims / 2;
     for (const LayerConfig& l : cfg.layers) {
-        const auto key = std::make_pair(l.ropeTheta, l.ropeLinearFactor);
+        const RopeKey key{l.ropeTheta, l.ropeLinearFactor, l.yarn};
         if (rope.count(key))
             continue;
         std::vector<float> invFreq(static_cast<size_t>(half));
         for (int64_t t = 0; t < half; ++t)
             invFreq[t] = 1.0f / std::pow(l.ropeTheta, static_cast<float>(2 * t) / static_cast<float>(cfg.ropeDims)) /
                          l.ropeLinearFactor;
+        float mscale = 1.f;
+        if (l.yarn.factor > 0.f) {
+            double lo = l.yarn.rampLow, hi = l.yarn.rampHigh;
+            if (lo == hi)
+                hi += 0.001;   // transformers: prevent a singularity
+            const float flo = static_cast<float>(lo), span = static_cast<float>(hi - lo);
+            for (int64_t t = 0; t < half; ++t) {
+                const float pos = std::pow(l.ropeTheta, static_cast<float>(2 * t) / static_cast<float>(cfg.ropeDims));
+                const float extrap = 1.0f / pos, interp = 1.0f / (l.yarn.factor * pos);
+                const float ramp = std::clamp((static_cast<float>(t) - flo) / span, 0.f, 1.f);
+                const float e = 1.0f - ramp;
+                invFreq[t] = interp * (1.0f - e) + extrap * e;
+            }
+            mscale = l.yarn.attentionFactor;
+        }
         std::vector<float> c(static_cast<size_t>(T * half)), s(static_cast<size_t>(T * half));
         for (int64_t p = 0; p < T; ++p)
             for (int64_t t = 0; t < half; ++t) {
                 const float a = static_cast<float>(p) * invFreq[t];
-                c[p * half + t] = std::cos(a);
-                s[p * half + t] = std::sin(a);
+                c[p * half + t] = std::cos(a) * mscale;
+                s[p * half + t] = std::sin(a) * mscale;
             }
         RunBuffer cb = allocate(c.size(), "RoPE table"), sb = allocate(s.size(), "RoPE table");
         check(backend.upload(cb.data(), c.data(), c.size() * sizeof(float)), OpKind::Rope);
@@ -130,8 +158,10 @@ void ForwardContext::gemm(const float* a, int64_t m, int64_t kk, int64_t lda, co
     g.b = w; g.ldb = kk;
     g.c = c; g.ldc = ldc;
     g.beta = beta;
+    syncForTiming();
     const auto t0 = Clock::now();
     check(backend.gemm(g), OpKind::Gemm);
+    syncForTiming();
     timings.denseMs += msSince(t0);
     timings.denseFlops += 2.0 * double(m) * double(n) * double(kk);
 }
@@ -145,6 +175,20 @@ void ForwardContext::norm(const float* in, int64_t rows, int64_t cols, int64_t l
     a.x = in; a.ldx = ldx;
     a.weight = w; a.bias = b;
     a.weightOffset = cfg.normWeightOffset;
+    a.eps = cfg.normEps;
+    a.y = y; a.ldy = ldy;
+    check(backend.norm(a), OpKind::Norm);
+}
+
+void ForwardContext::rmsNorm(const float* in, int64_t rows, int64_t cols, int64_t ldx, const float* w, float weightOffset,
+                             float* y, int64_t ldy)
+{
+    NormArgs a;
+    a.kind = NormKind::Rms;
+    a.rows = rows; a.cols = cols;
+    a.x = in; a.ldx = ldx;
+    a.weight = w;
+    a.weightOffset = weightOffset;
     a.eps = cfg.normEps;
     a.y = y; a.ldy = ldy;
     check(backend.norm(a), OpKind::Norm);
@@ -189,10 +233,33 @@ void ForwardContext::gatedActivation(float* gate, const float* up, int64_t n, Ac
     check(backend.gatedActivation(a), OpKind::GatedActivation);
 }
 
+void ForwardContext::clampedSwiglu(float* gate, const float* up, int64_t n, float alpha, float limit)
+{
+    GatedActivationArgs a;
+    a.n = n; a.act = Activation::ClampedSwiglu; a.gate = gate; a.up = up; a.out = gate;
+    a.alpha = alpha; a.limit = limit;
+    check(backend.gatedActivation(a), OpKind::GatedActivation);
+}
+
+void ForwardContext::scaleGroups(const float* factors, float* x, int64_t n, int64_t repeat)
+{
+    GatedActivationArgs a;
+    a.n = n; a.act = Activation::Identity; a.repeat = repeat; a.gate = factors; a.up = x; a.out = x;
+    check(backend.gatedActivation(a), OpKind::GatedActivation);
+}
+
+void ForwardContext::gatedActivation(const float* gate, const float* up, float* out, int64_t n, Activation act,
+                                     int64_t repeat)
+{
+    GatedActivationArgs a;
+    a.n = n; a.repeat = repeat; a.act = act; a.gate = gate; a.up = up; a.out = out;
+    check(backend.gatedActivation(a), OpKind::GatedActivation);
+}
+
 void ForwardContext::rotary(float* in, int64_t heads, int64_t ld, int layer)
 {
     const LayerConfig& l = cfg.layers[static_cast<size_t>(layer)];
-    const auto& tables = rope.at(std::make_pair(l.ropeTheta, l.ropeLinearFactor));
+    const auto& tables = rope.at(RopeKey{l.ropeTheta, l.ropeLinearFactor, l.yarn});
     RopeArgs a;
     a.tokens = T; a.heads = heads; a.headDim = cfg.headDim; a.ropeDims = cfg.ropeDims;
     a.x = in; a.ldx = ld; a.cos = tables.first.data(); a.sin = tables.second.data();
@@ -210,6 +277,12 @@ const TokenRepeats& ForwardContext::repeats()
 void ForwardContext::download(float* dst, const float* src, int64_t n) const
 {
     check(backend.download(dst, src, static_cast<uint64_t>(n) * sizeof(float)), OpKind::Gather);
+}
+
+void ForwardContext::syncForTiming() const
+{
+    if (options.opTimings && !backend.hostMemory())
+        check(backend.synchronize(), OpKind::Gemm);
 }
 
 // ---- the pass ------------------------------------------------------------------------------------------------

@@ -30,6 +30,13 @@ struct ForwardOptions {
     /// (T × d_model, host memory) — the stream before layer startLayer of an earlier run on the same ids.
     int startLayer = 0;
     const std::vector<float>* startHidden = nullptr;
+    /// Device backends (hostMemory() false) only: run attention one query head per call, so at most one head's
+    /// captured map is on the device at a time (executeRun sets it when the device memory is short, and for a
+    /// run retried after out-of-memory). Results are the same; small prompts run faster with all heads at once.
+    bool oneHeadPerAttentionCall = false;
+    /// Device backends only: wait for the device around each timed op, so ForwardTimings splits the time between
+    /// dense work and attention (one synchronisation per op). False: only totalMs is meaningful.
+    bool opTimings = true;
 };
 
 struct ForwardTimings {
@@ -40,6 +47,7 @@ struct ForwardTimings {
     double attentionMs = 0;
     double lmHeadMs = 0;
     double denseFlops = 0;            // 2·m·n·k summed over dense GEMMs (excludes the lm head)
+    double gateCaptureMs = 0;         // building and delivering gate series (gates, SDPA norms, DeltaNet β/decay/z)
 };
 
 /// Runs the model on `ids`. Throws Error(Cancelled) when stopped (by the token or the observer) and Error for

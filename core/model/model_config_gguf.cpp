@@ -110,13 +110,34 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
     m.ropeDims = static_cast<int>(ggufInt(c, p + "rope.dimension_count", false, m.headDim));
     m.ropeTheta = static_cast<float>(ggufFloat(c, p + "rope.freq_base", false, 10000.0));
     float linear = 1.f;
+    RopeYarn yarn;
     if (const std::string* t = ggufString(c, p + "rope.scaling.type"); t && *t != "none") {
-        if (*t != "linear")
+        if (*t == "linear") {
+            linear = static_cast<float>(ggufFloat(c, p + "rope.scaling.factor", true, 1.0));
+            if (!(linear > 0.f))
+                modelError(c, p + "rope.scaling.factor", "must be a positive number");
+        } else if (*t == "yarn") {
+            // The frequencies transformers computes for the same model (modeling_rope_utils.py); llama.cpp's
+            // extra YaRN knobs change that maths and are refused when set.
+            const double factor = ggufFloat(c, p + "rope.scaling.factor", true, 0.0);
+            const double orig = ggufFloat(c, p + "rope.scaling.original_context_length", true, 0.0);
+            const double fast = ggufFloat(c, p + "rope.scaling.yarn_beta_fast", false, 32.0);
+            const double slow = ggufFloat(c, p + "rope.scaling.yarn_beta_slow", false, 1.0);
+            if (ggufFloat(c, p + "rope.scaling.attn_factor", false, 1.0) != 1.0)
+                throw Error(ErrorKind::Unsupported, c.path, p + "rope.scaling.attn_factor", -1,
+                            "YaRN with an extra attention factor is not implemented");
+            if (ggufFloat(c, p + "rope.scaling.yarn_log_multiplier", false, 0.0) != 0.0)
+                throw Error(ErrorKind::Unsupported, c.path, p + "rope.scaling.yarn_log_multiplier", -1,
+                            "YaRN with a log multiplier is not implemented");
+            if (!(factor >= 1) || !std::isfinite(factor) || !(orig >= 1) || !std::isfinite(orig) || !(fast > 0) ||
+                !(slow > 0) || !std::isfinite(fast) || !std::isfinite(slow))
+                modelError(c, p + "rope.scaling.factor", "YaRN needs a factor ≥ 1, the original context length and positive betas");
+            const int dims = static_cast<int>(ggufInt(c, p + "rope.dimension_count", false, m.headDim));
+            yarn = yarnParameters(m.ropeTheta, dims, factor, orig, fast, slow, NAN, 0, 0, a.ggufYarnTruncate);
+        } else {
             throw Error(ErrorKind::Unsupported, c.path, p + "rope.scaling.type", -1,
-                        "RoPE scaling " + quotedValue(*t) + " is not implemented (supported: none, linear)");
-        linear = static_cast<float>(ggufFloat(c, p + "rope.scaling.factor", true, 1.0));
-        if (!(linear > 0.f))
-            modelError(c, p + "rope.scaling.factor", "must be a positive number");
+                        "RoPE scaling " + quotedValue(*t) + " is not implemented (supported: none, linear, yarn)");
+        }
     }
     if (const MetaValue* sc = c.meta(p + "attn_logit_softcapping"); sc && ggufFloat(c, p + "attn_logit_softcapping", false, 0) > 0)
         throw Error(ErrorKind::Unsupported, c.path, p + "attn_logit_softcapping", -1,
@@ -150,6 +171,7 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
     for (LayerConfig& l : m.layers) {
         l.ropeTheta = m.ropeTheta;
         l.ropeLinearFactor = linear;
+        l.yarn = yarn;
     }
     switch (a.layerRule) {
     case LayerRule::AllCausal:
@@ -167,13 +189,29 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
             LayerConfig& l = m.layers[static_cast<size_t>(i)];
             if ((i + 1) % pattern != 0) {
                 l.mask = AttentionMask::sliding(m.slidingWindow);
-                l.ropeTheta = a.ggufLocalRopeTheta > 0.f ? a.ggufLocalRopeTheta : m.ropeTheta;
-                l.ropeLinearFactor = 1.f;   // llama.cpp scales only the global layers' frequencies
+                if (a.slidingOwnRope) {   // Gemma 3: local base, no scaling (llama.cpp scales only the global layers)
+                    l.ropeTheta = a.ggufLocalRopeTheta > 0.f ? a.ggufLocalRopeTheta : m.ropeTheta;
+                    l.ropeLinearFactor = 1.f;
+                    l.yarn = {};
+                }
             }
         }
         break;
     }
+    case LayerRule::HybridLinear:
+        throw Error(ErrorKind::Unsupported, c.path, "general.architecture", -1,
+                    "hybrid linear-attention layers are not mapped for GGUF files of '" + m.architecture + "'");
     }
+    if (a.gptOssExperts) {
+        // llama.cpp LLM_ARCH_OPENAI_MOE: the clamped SwiGLU's alpha 1.702 and limit 7 are fixed in its graph.
+        m.gptOssExperts = static_cast<int>(ggufInt(c, p + "expert_count", true, 0));
+        m.gptOssExpertsUsed = static_cast<int>(ggufInt(c, p + "expert_used_count", true, 0));
+        m.ffnDim = static_cast<int>(ggufInt(c, p + "expert_feed_forward_length", false, m.ffnDim));
+        if (m.gptOssExperts < 1 || m.gptOssExperts > 4096 || m.gptOssExpertsUsed < 1 || m.gptOssExpertsUsed > m.gptOssExperts)
+            modelError(c, p + "expert_used_count", "needs 1 ≤ expert_used_count ≤ expert_count ≤ 4096");
+    }
+    m.outputGate = a.outputGate;
+    m.gateLayout = a.gateLayout;
     return m;
 }
 

@@ -70,10 +70,23 @@ bool jsonBool(const Checkpoint& c, const Json& j, const char* key, bool fallback
 struct Rope {
     float theta = 10000.f;
     float linear = 1.f;
+    // YaRN, as written in the config; turned into frequencies by yarnFor() once the rotated dims are known.
+    bool yarn = false;
+    double yarnFactor = 0, betaFast = 32, betaSlow = 1, attentionFactor = NAN, mscale = 0, mscaleAllDim = 0;
+    double originalMax = 0;
+    bool truncate = true;
 };
 
+RopeYarn yarnFor(const Rope& r, int dim)
+{
+    if (!r.yarn)
+        return {};
+    return yarnParameters(r.theta, dim, r.yarnFactor, r.originalMax, r.betaFast, r.betaSlow, r.attentionFactor, r.mscale,
+                          r.mscaleAllDim, r.truncate);
+}
+
 /// One RoPE parameter object ({"rope_type": …, "rope_theta": …, "factor": …}) or a legacy rope_scaling object.
-/// `field` names it in errors. Types other than default/linear are refused: their maths is not implemented.
+/// `field` names it in errors. Types other than default/linear/yarn are refused: their maths is not implemented.
 Rope readRopeObject(const Checkpoint& c, const Json& o, const std::string& field, Rope base)
 {
     if (!o.is_object())
@@ -91,8 +104,36 @@ Rope readRopeObject(const Checkpoint& c, const Json& o, const std::string& field
         if (!(f > 0) || !std::isfinite(f))
             modelError(c, field + ".factor", "linear RoPE scaling needs a positive factor");
         base.linear = static_cast<float>(f);
+    } else if (type == "yarn") {
+        // transformers: factor is required (else max_position_embeddings / original), original_max_position_embeddings
+        // defaults to the top-level key or max_position_embeddings, beta_fast/beta_slow to 32/1 (also when 0),
+        // truncate to true.
+        const Json& j = c.config;
+        const double top = jsonFloat(c, j, "original_max_position_embeddings", "original_max_position_embeddings",
+                                     jsonFloat(c, j, "max_position_embeddings", "max_position_embeddings", NAN));
+        base.yarn = true;
+        base.originalMax = jsonFloat(c, o, "original_max_position_embeddings", field + ".original_max_position_embeddings", top);
+        base.yarnFactor = jsonFloat(c, o, "factor", field + ".factor",
+                                    jsonFloat(c, j, "max_position_embeddings", "max_position_embeddings", NAN) / base.originalMax);
+        const double bf = jsonFloat(c, o, "beta_fast", field + ".beta_fast", 0.0);
+        const double bs = jsonFloat(c, o, "beta_slow", field + ".beta_slow", 0.0);
+        base.betaFast = bf != 0 ? bf : 32.0;
+        base.betaSlow = bs != 0 ? bs : 1.0;
+        base.attentionFactor = jsonFloat(c, o, "attention_factor", field + ".attention_factor", NAN);
+        base.mscale = jsonFloat(c, o, "mscale", field + ".mscale", 0.0);
+        base.mscaleAllDim = jsonFloat(c, o, "mscale_all_dim", field + ".mscale_all_dim", 0.0);
+        base.truncate = jsonBool(c, o, "truncate", true);
+        if (!(base.originalMax >= 1) || !std::isfinite(base.originalMax))
+            modelError(c, field + ".original_max_position_embeddings", "YaRN needs the original context length");
+        if (!(base.yarnFactor >= 1) || !std::isfinite(base.yarnFactor))
+            modelError(c, field + ".factor", "YaRN needs a finite factor ≥ 1");
+        if (!std::isnan(base.attentionFactor) && !(base.attentionFactor > 0 && std::isfinite(base.attentionFactor)))
+            modelError(c, field + ".attention_factor", "must be a positive number");
+        if (!std::isfinite(base.betaFast) || !std::isfinite(base.betaSlow) || base.betaFast <= 0 || base.betaSlow <= 0 ||
+            !std::isfinite(base.mscale) || !std::isfinite(base.mscaleAllDim))
+            modelError(c, field, "YaRN beta_fast, beta_slow, mscale and mscale_all_dim must be finite (betas positive)");
     } else if (type != "default") {
-        unsupported(c, field + ".rope_type", "RoPE scaling " + quotedValue(type) + " is not implemented (supported: default, linear)");
+        unsupported(c, field + ".rope_type", "RoPE scaling " + quotedValue(type) + " is not implemented (supported: default, linear, yarn)");
     }
     return base;
 }
@@ -113,6 +154,67 @@ Rope readRope(const Checkpoint& c, const Json& j, const std::string& layerKind, 
             r = readRopeObject(c, *rp, "rope_parameters", r);
     }
     return r;
+}
+
+/// Differential attention heads (docs/DIFFERENTIAL.md). DiffLlama's config counts query and KV heads of head_dim
+/// (both halves), so a differential head is a pair: nHeads and nKvHeads are halved. The authors' V1 layout pairs
+/// (2h, 2h+1) and lets q half-head i read k half-head i / n_rep (repeat_kv over the 2·H_kv halves): with n_rep = 1
+/// A1 and A2 read K1 and K2 of the same KV head, with an even n_rep both halves of head h read k half-head
+/// h / (n_rep / 2); an odd n_rep > 1 would pair halves across heads and is refused.
+void readDifferential(const Checkpoint& c, ModelConfig& m)
+{
+    const ArchitectureDesc& a = *m.arch;
+    m.diff = a.diff;
+    m.diffLayout = a.diffLayout;
+    if (a.diff == DiffVersion::None)
+        return;
+    const Json& j = c.config;
+    if (a.diffLayout == DiffLayout::HalfSplit) {
+        if (m.nHeads % 2 || m.nKvHeads % 2)
+            modelError(c, "num_key_value_heads", "DiffLlama pairs heads: num_attention_heads (" + std::to_string(m.nHeads) +
+                                                     ") and num_key_value_heads (" + std::to_string(m.nKvHeads) + ") must be even");
+        m.nHeads /= 2;
+        m.nKvHeads /= 2;
+        if (jsonFloat(c, j, "attention_dropout", "attention_dropout", 0.0) != 0.0)
+            unsupported(c, "attention_dropout", "DiffLlama refuses attention dropout (transformers does too)");
+    }
+    if (m.nKvHeads > 0 && m.nHeads % m.nKvHeads == 0 && a.diff == DiffVersion::V1 && a.diffLayout == DiffLayout::Paired) {
+        const int rep = m.nHeads / m.nKvHeads;
+        if (rep > 1 && rep % 2)
+            unsupported(c, "num_key_value_heads", "the DIFF V1 reference pairs query half-heads with key half-heads "
+                                                  "i / n_rep; n_rep = " + std::to_string(rep) + " (odd, > 1) is not implemented");
+    }
+    m.diffSubNormEps = a.diffSubNormFromConfigEps ? m.normEps : 1e-5f;   // multihead_diffattn.py: RMSNorm(2d, eps=1e-5)
+    if (m.ropeDims != m.headDim)
+        unsupported(c, "partial_rotary_factor", "partial rotary differential heads are not implemented");
+}
+
+/// gpt-oss experts (transformers GptOssConfig): num_local_experts, num_experts_per_tok, swiglu_alpha/limit.
+/// Quantised checkpoints (the released MXFP4 files) are refused: their experts are stored as blocks and scales.
+void readGptOssExperts(const Checkpoint& c, ModelConfig& m)
+{
+    const Json& j = c.config;
+    if (auto q = j.find("quantization_config"); q != j.end() && !q->is_null()) {
+        std::string method = "unknown";
+        if (q->is_object() && q->contains("quant_method") && (*q)["quant_method"].is_string())
+            method = (*q)["quant_method"].get<std::string>();
+        unsupported(c, "quantization_config", "quantised HF checkpoints (quant_method " + quotedValue(method) +
+                                                  ") are not supported; use a bf16/fp16/fp32 checkpoint (for gpt-oss: "
+                                                  "dequantised MXFP4 experts)");
+    }
+    if (!m.arch->gptOssExperts)
+        return;
+    m.gptOssExperts = static_cast<int>(jsonInt(c, j, "num_local_experts", true, 0));
+    m.gptOssExpertsUsed = static_cast<int>(jsonInt(c, j, "num_experts_per_tok", true, 0));
+    if (m.gptOssExperts < 1 || m.gptOssExperts > 4096 || m.gptOssExpertsUsed < 1 || m.gptOssExpertsUsed > m.gptOssExperts)
+        modelError(c, "num_experts_per_tok", "needs 1 ≤ num_experts_per_tok ≤ num_local_experts ≤ 4096, got " +
+                                                 std::to_string(m.gptOssExpertsUsed) + " of " + std::to_string(m.gptOssExperts));
+    const double alpha = jsonFloat(c, j, "swiglu_alpha", "swiglu_alpha", 1.702);
+    const double limit = jsonFloat(c, j, "swiglu_limit", "swiglu_limit", 7.0);
+    if (!std::isfinite(alpha) || !(limit > 0) || !std::isfinite(limit))
+        modelError(c, "swiglu_limit", "swiglu_alpha must be finite and swiglu_limit positive");
+    m.swigluAlpha = static_cast<float>(alpha);
+    m.swigluLimit = static_cast<float>(limit);
 }
 
 } // namespace
@@ -160,7 +262,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     }
     m.position = a.position;
     m.residual = a.residual;
-    m.ropePairing = RopePairing::SplitHalf;   // HF safetensors are never permuted
+    m.ropePairing = a.ropeHf;   // HF safetensors are never permuted; the DIFF reference code rotates adjacent pairs
     m.qkNorm = a.qkNorm;
     m.hasLmHead = a.hasLmHead;
     m.embeddingScale = a.embeddingScaleSqrtD ? std::sqrt(static_cast<float>(m.dModel)) : 1.f;
@@ -198,9 +300,14 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     m.tiedEmbeddings = a.hasLmHead && (tiedSaid || !lmHeadPresent);
 
     // Per-layer rules.
-    const Rope global = readRope(c, j, a.layerRule == LayerRule::SlidingPattern ? "full_attention" : "", 10000.f);
+    const Rope global = readRope(c, j, a.layerRule == LayerRule::SlidingPattern ? "full_attention" : "", a.hfDefaultRopeTheta);
     m.ropeTheta = global.theta;
-    const double partial = jsonFloat(c, j, "partial_rotary_factor", "partial_rotary_factor", 1.0);
+    // partial_rotary_factor: top level (older files) or inside rope_parameters (transformers v5), else the row's
+    // default (Qwen3-Next: 0.25, as Qwen3NextConfig sets it).
+    double partial = a.defaultPartialRotary;
+    if (auto rp = j.find("rope_parameters"); rp != j.end() && rp->is_object() && rp->contains("partial_rotary_factor"))
+        partial = jsonFloat(c, *rp, "partial_rotary_factor", "rope_parameters.partial_rotary_factor", partial);
+    partial = jsonFloat(c, j, "partial_rotary_factor", "partial_rotary_factor", partial);
     if (!(partial > 0.0 && partial <= 1.0))
         modelError(c, "partial_rotary_factor", "must be in (0, 1]");
     m.ropeDims = static_cast<int>(std::lround(partial * m.headDim));
@@ -208,6 +315,7 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     for (LayerConfig& l : m.layers) {
         l.ropeTheta = global.theta;
         l.ropeLinearFactor = global.linear;
+        l.yarn = yarnFor(global, static_cast<int>(partial * m.headDim));   // HF: int(head_dim · partial_rotary_factor)
     }
     switch (a.layerRule) {
     case LayerRule::AllCausal:
@@ -226,9 +334,11 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
         break;
     case LayerRule::SlidingPattern: {
         m.slidingWindow = static_cast<int>(jsonInt(c, j, "sliding_window", true, 0));
-        Rope local = readRope(c, j, "sliding_attention", static_cast<float>(jsonFloat(c, j, "rope_local_base_freq",
-                                                                                       "rope_local_base_freq", 10000.0)));
-        if (!j.contains("rope_parameters") || !j["rope_parameters"].contains("sliding_attention")) {
+        Rope local = a.slidingOwnRope ? readRope(c, j, "sliding_attention",
+                                                 static_cast<float>(jsonFloat(c, j, "rope_local_base_freq",
+                                                                              "rope_local_base_freq", 10000.0)))
+                                      : global;
+        if (a.slidingOwnRope && (!j.contains("rope_parameters") || !j["rope_parameters"].contains("sliding_attention"))) {
             local.theta = static_cast<float>(jsonFloat(c, j, "rope_local_base_freq", "rope_local_base_freq", 10000.0));
             local.linear = 1.f;   // legacy configs: rope_scaling applies to the global layers only
         }
@@ -256,10 +366,16 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
                 m.layers[i].mask = AttentionMask::sliding(m.slidingWindow);
                 m.layers[i].ropeTheta = local.theta;
                 m.layers[i].ropeLinearFactor = local.linear;
+                m.layers[i].yarn = yarnFor(local, static_cast<int>(partial * m.headDim));
             }
         break;
     }
+    case LayerRule::HybridLinear:
+        break;   // layer kinds: readHybridHfConfig
     }
+    readDifferential(c, m);
+    readGptOssExperts(c, m);
+    readHybridHfConfig(c, m);
     return m;
 }
 

@@ -48,6 +48,12 @@ WeightStore::WeightStore(const LoadedModel& model, Backend& backend, uint64_t bu
     for (const auto& layer : p.layers)
         for (const BoundTensor& b : layer)
             count(b);
+    for (const auto& layer : p.experts)   // Qwen3-Next's per-expert tensors
+        for (const ExpertTensors& e : layer) {
+            count(e.gate);
+            count(e.up);
+            count(e.down);
+        }
     m_budget = budgetBytes ? budgetBytes : defaultBudget();
     m_resident = m_modelBytes <= m_budget;
 }
@@ -58,11 +64,14 @@ const float* WeightStore::get(const BoundTensor& b)
 {
     if (!b.info)
         return nullptr;
-    if (auto it = m_held.find(b.info); it != m_held.end())
+    if (auto it = m_held.find({b.info, std::string()}); it != m_held.end())
         return it->second->floats();
     const auto t0 = std::chrono::steady_clock::now();
     const Checkpoint& ckpt = m_model.checkpoint();
     const TensorInfo& t = *b.info;
+    if (b.transposed && t.shape.size() != 2)
+        throw Error(ErrorKind::Internal, ckpt.path, t.name, -1,
+                    "a stacked [in, out] tensor must be read through getRearranged (per-matrix transposition)");
     const uint64_t n = t.elementCount();
     const uint64_t bytes = n * sizeof(float);
     std::unique_ptr<DeviceBuffer> buf = m_backend.allocate(bytes);
@@ -72,7 +81,7 @@ const float* WeightStore::get(const BoundTensor& b)
     // Convert on the host (directly into the buffer when it is host memory), then upload.
     std::vector<float> staging;
     float* dst = m_backend.hostMemory() ? buf->floats() : (staging.resize(n), staging.data());
-    if (b.transposed && t.shape.size() == 2) {
+    if (b.transposed) {
         // Stored [in, out]: convert, then transpose into [out, in].
         std::vector<float> tmp(n);
         dequantizeRows(ckpt, t, 0, t.rows(), tmp.data());
@@ -92,18 +101,93 @@ const float* WeightStore::get(const BoundTensor& b)
     }
     float* out = buf->floats();
     m_heldBytes += bytes;
-    m_held.emplace(b.info, std::move(buf));
+    const Key key{b.info, std::string()};
+    m_held.emplace(key, std::move(buf));
     if (!m_resident)
-        m_layerScratch.push_back(b.info);
+        m_layerScratch.push_back(key);
     m_convertMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return out;
+}
+
+const float* WeightStore::getRearranged(const BoundTensor& b, const RowLayout& layout)
+{
+    if (!b.info)
+        return nullptr;
+    const Key key{b.info, layout.key};
+    if (auto it = m_held.find(key); it != m_held.end())
+        return it->second->floats();
+    const auto t0 = std::chrono::steady_clock::now();
+    const Checkpoint& ckpt = m_model.checkpoint();
+    const TensorInfo& t = *b.info;
+    const uint64_t n = t.elementCount();
+    auto bad = [&](const std::string& why) {
+        return Error(ErrorKind::Internal, ckpt.path, t.name, -1, "layout '" + layout.key + "': " + why);
+    };
+    // The stacked matrices as stored: [batch, a, b] for 3-D tensors, [a, b] for matrices, a vector of `batch` parts.
+    const int64_t batch = layout.batch;
+    if (batch < 1 || n % static_cast<uint64_t>(batch))
+        throw bad("the tensor does not split into " + std::to_string(batch) + " matrices");
+    int64_t a = 0, c = 1;
+    if (t.shape.size() == 3 && t.shape[0] == batch) {
+        a = t.shape[1];
+        c = t.shape[2];
+    } else if (t.shape.size() == 2 && batch == 1) {
+        a = t.shape[0];
+        c = t.shape[1];
+    } else {
+        a = static_cast<int64_t>(n / static_cast<uint64_t>(batch));   // vectors (biases): one column
+    }
+    const int64_t rows = layout.transposeEach ? c : a, cols = layout.transposeEach ? a : c;
+    if (layout.blockRows < 1 || rows % layout.blockRows)
+        throw bad("rows do not split into blocks of " + std::to_string(layout.blockRows));
+    const int64_t blocks = rows / layout.blockRows;
+    if (!layout.order.empty() && static_cast<int64_t>(layout.order.size()) != blocks)
+        throw bad("the block order names " + std::to_string(layout.order.size()) + " blocks, the matrix has " +
+                  std::to_string(blocks));
+    for (int32_t o : layout.order)
+        if (o < 0 || o >= blocks)
+            throw bad("block " + std::to_string(o) + " outside the matrix");
+    std::vector<float> stored(n);
+    if (n > 0)
+        dequantizeRows(ckpt, t, 0, t.rows(), stored.data());
+    if (m_checkFinite)
+        checkFinite(ckpt, t, stored.data(), n);
+    std::vector<float> out(n);
+    const int64_t per = rows * cols, br = layout.blockRows;
+    for (int64_t e = 0; e < batch; ++e) {
+        const float* src = stored.data() + e * per;
+        float* dst = out.data() + e * per;
+        for (int64_t nb = 0; nb < blocks; ++nb) {
+            const int64_t ob = layout.order.empty() ? nb : layout.order[static_cast<size_t>(nb)];
+            for (int64_t r = 0; r < br; ++r) {
+                const int64_t from = ob * br + r, to = nb * br + r;   // row of the [out, in] matrix
+                for (int64_t k = 0; k < cols; ++k)
+                    dst[to * cols + k] = layout.transposeEach ? src[k * rows + from] : src[from * cols + k];
+            }
+        }
+    }
+    const uint64_t bytes = n * sizeof(float);
+    std::unique_ptr<DeviceBuffer> buf = m_backend.allocate(bytes);
+    if (!buf)
+        throw Error(ErrorKind::Resource, ckpt.path, t.name, -1,
+                    "out of memory converting the tensor (" + formatBytes(bytes) + " on " + m_backend.name() + ")");
+    OpStatus s = m_backend.upload(buf->data(), out.data(), bytes);
+    if (!s.ok)
+        throw Error(s.outOfMemory ? ErrorKind::Resource : ErrorKind::Internal, ckpt.path, t.name, -1, s.message);
+    float* result = buf->floats();
+    m_heldBytes += bytes;
+    m_held.emplace(key, std::move(buf));
+    if (!m_resident)
+        m_layerScratch.push_back(key);
+    m_convertMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return result;
 }
 
 void WeightStore::endLayer()
 {
     if (m_resident)
         return;
-    for (const TensorInfo* t : m_layerScratch) {
+    for (const Key& t : m_layerScratch) {
         auto it = m_held.find(t);
         if (it != m_held.end()) {
             m_heldBytes -= it->second->bytes();

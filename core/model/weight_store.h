@@ -13,12 +13,27 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace attnscope {
 
 class LoadedModel;
+
+/// A weight rearranged once at conversion (docs/ENGINE.md "Weights"): the tensor is viewed as `batch` stacked
+/// matrices (experts; 1 for an ordinary weight or vector) of rows × cols, each optionally stored [in, out] and
+/// transposed to [out, in] first; then, within each matrix, rows are regrouped in blocks of `blockRows`: new block
+/// b = old block order[b] (an empty order keeps the rows). Used to split paired differential heads into their two
+/// halves and gpt-oss's interleaved gate|up rows, so activations are never de-interleaved at run time.
+/// `key` names the layout in the cache (the same tensor may be wanted in two layouts).
+struct RowLayout {
+    std::string key;
+    int64_t batch = 1;
+    bool transposeEach = false;
+    int64_t blockRows = 1;
+    std::vector<int32_t> order;
+};
 
 class WeightStore {
 public:
@@ -31,6 +46,9 @@ public:
     /// The tensor as fp32 on the backend ([out, in] for matrices); nullptr for an unbound role.
     /// Throws Error(Model) for non-finite values, Error(Resource) when the backend is out of memory.
     const float* get(const BoundTensor& t);
+    /// The tensor rearranged by `layout` (see RowLayout), cached like get(); nullptr for an unbound role.
+    /// Throws Error(Internal) when the layout does not fit the tensor's shape.
+    const float* getRearranged(const BoundTensor& t, const RowLayout& layout);
     /// Streaming mode: frees the tensors converted since the last call (end of a layer). No-op when resident.
     void endLayer();
 
@@ -54,8 +72,9 @@ private:
     bool m_resident = false;
     uint64_t m_modelBytes = 0, m_budget = 0, m_heldBytes = 0;
     double m_convertMs = 0;
-    std::unordered_map<const TensorInfo*, std::unique_ptr<DeviceBuffer>> m_held;
-    std::vector<const TensorInfo*> m_layerScratch;   // streaming mode: converted since the last endLayer()
+    using Key = std::pair<const TensorInfo*, std::string>;   // "" = as stored
+    std::map<Key, std::unique_ptr<DeviceBuffer>> m_held;
+    std::vector<Key> m_layerScratch;   // streaming mode: converted since the last endLayer()
 };
 
 } // namespace attnscope

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/session/compare_run.h"
 
+#include "core/metrics/logit_rows.h"
+
 #include "core/backend/backend_set.h"
 #include "core/metrics/row_metrics.h"
 #include "core/model/loaded_model.h"
@@ -233,69 +235,17 @@ private:
     std::unique_ptr<DeviceBuffer> m_own;
 };
 
-double logSumExp(const float* x, int64_t n)
-{
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t i = 0; i < n; ++i)
-        m = std::max(m, x[i]);
-    double z = 0;
-    for (int64_t i = 0; i < n; ++i)
-        z += std::exp(double(x[i] - m));
-    return double(m) + std::log(z);
-}
-
 int64_t argmax(const float* x, int64_t n)
 {
     return std::max_element(x, x + n) - x;
 }
 
-/// KL(p ‖ q) of two logit rows given their log-sum-exps.
-double klRow(const float* lp, double lseP, const float* lq, double lseQ, int64_t n)
+/// The comparison proper on one backend (executeCompare hands it to the CPU backend after a device failure).
+void compareOn(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends, Backend& backend,
+               const CompareRequest& req, CompareResult& r, Progress* progress, std::stop_token stop)
 {
-    double kl = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        const double a = double(lp[i]) - lseP, b = double(lq[i]) - lseQ;
-        kl += std::exp(a) * (a - b);
-    }
-    return std::max(0.0, kl);
-}
-
-} // namespace
-
-CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends,
-                             const CompareRequest& req, Progress* progress, std::stop_token stop)
-{
-    using Clock = std::chrono::steady_clock;
-    const auto t0 = Clock::now();
-    if (!model)
-        throw Error(ErrorKind::Usage, "", "model", -1, "no model is open");
     const ModelConfig& cfg = model->config();
-    if (req.variants.empty())
-        throw Error(ErrorKind::Usage, "", "variant", -1, "compare needs at least one variant");
-    if (req.variants.size() > 8)
-        throw Error(ErrorKind::Usage, "", "variant", -1, "compare takes at most 8 variants");
-    for (const AttentionSpec& s : req.variants)
-        checkVariant(cfg, s);
-
-    CompareResult r;
-    if (progress)
-        progress->set(Stage::Tokenising, 0, 1);
-    r.tokens = tokenizeAndCheck(*model, req.base, r.notes);
     const int64_t T = static_cast<int64_t>(r.tokens.ids.size());
-    r.shape = {T, cfg.nLayers, cfg.nHeads, cfg.nKvHeads};
-    r.hasLmHead = cfg.hasLmHead;
-
-    std::vector<OpKind> extra;
-    for (const AttentionSpec& s : req.variants) {
-        RunRequest probe;
-        probe.variant = s;
-        for (OpKind k : extraOps(probe))
-            extra.push_back(k);
-    }
-    std::string placement;
-    Backend& backend = backends.runBackend(&placement, extra);
-    if (!placement.empty())
-        r.notes.push_back(placement);
     WeightStore& weights = backends.weightsFor(model, backend, req.base.checkFiniteWeights);
 
     // One memory estimate: the baseline's run with one layer of maps alive (plus what the views keep), the same
@@ -411,7 +361,10 @@ CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, Ba
         r.notes.push_back("encoder model: compared by the cosine similarity of the output hidden states");
     } else {
         LogitReducer lm(*model, backend, weights);
-        const int64_t V = cfg.vocabSize, chunk = 32;
+        const int64_t V = cfg.vocabSize;
+        // Positions per LM-head product: each chunk streams the whole output matrix once (113 MB for SmolLM2,
+        // 671 MB for Gemma 3), so chunks are as large as 64 MB of logits allow (256 and 64 rows).
+        const int64_t chunk = std::clamp<int64_t>((int64_t(16) << 20) / std::max<int64_t>(V, 1), 32, 256);
         double baseNll = 0;
         std::vector<double> nll(r.variants.size(), 0.0);
         std::vector<int64_t> agree(r.variants.size(), 0);
@@ -424,7 +377,7 @@ CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, Ba
             const std::vector<float> lb = lm.logits(base.finalHidden, p0, n);
             std::vector<double> lseB(static_cast<size_t>(n));
             for (int64_t r0 = 0; r0 < n; ++r0) {
-                lseB[size_t(r0)] = logSumExp(lb.data() + r0 * V, V);
+                lseB[size_t(r0)] = logSumExpRow(lb.data() + r0 * V, V);
                 const int64_t pos = p0 + r0;
                 if (pos + 1 < T)
                     baseNll -= lb[size_t(r0 * V + r.tokens.ids[size_t(pos + 1)])] - lseB[size_t(r0)];
@@ -435,8 +388,9 @@ CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, Ba
                 std::vector<double> kl(static_cast<size_t>(n)), lseV(static_cast<size_t>(n));
                 auto work = [&](int64_t a, int64_t b) {
                     for (int64_t r0 = a; r0 < b; ++r0) {
-                        lseV[size_t(r0)] = logSumExp(lv.data() + r0 * V, V);
-                        kl[size_t(r0)] = klRow(lb.data() + r0 * V, lseB[size_t(r0)], lv.data() + r0 * V, lseV[size_t(r0)], V);
+                        const KlRow k = klDivergenceRow(lb.data() + r0 * V, lv.data() + r0 * V, V);
+                        lseV[size_t(r0)] = k.lseQ;
+                        kl[size_t(r0)] = k.kl;
                     }
                 };
                 std::thread helper(work, n / 2, n);
@@ -463,6 +417,63 @@ CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, Ba
             v.klMax = mx;
             v.top1Agreement = double(agree[i]) / double(T);
             v.perplexity = T > 1 ? std::exp(nll[i] / double(T - 1)) : kNaN;
+        }
+    }
+}
+
+} // namespace
+
+CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends,
+                             const CompareRequest& req, Progress* progress, std::stop_token stop)
+{
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    if (!model)
+        throw Error(ErrorKind::Usage, "", "model", -1, "no model is open");
+    const ModelConfig& cfg = model->config();
+    if (req.variants.empty())
+        throw Error(ErrorKind::Usage, "", "variant", -1, "compare needs at least one variant");
+    if (req.variants.size() > 8)
+        throw Error(ErrorKind::Usage, "", "variant", -1, "compare takes at most 8 variants");
+    for (const AttentionSpec& s : req.variants)
+        checkVariant(cfg, s);
+
+    CompareResult r;
+    if (progress)
+        progress->set(Stage::Tokenising, 0, 1);
+    r.tokens = tokenizeAndCheck(*model, req.base, r.notes);
+    const int64_t T = static_cast<int64_t>(r.tokens.ids.size());
+    r.shape = {T, cfg.nLayers, cfg.nHeads, cfg.nKvHeads};
+    r.hasLmHead = cfg.hasLmHead;
+
+    std::vector<OpKind> extra = modelOps(cfg);   // mixture-of-experts models need their optional ops
+    for (const AttentionSpec& s : req.variants) {
+        RunRequest probe;
+        probe.variant = s;
+        for (OpKind k : extraOps(probe))
+            extra.push_back(k);
+    }
+    std::string placement;
+    Backend* current = &backends.runBackend(&placement, extra);
+    if (!placement.empty())
+        r.notes.push_back(placement);
+    // A device backend that fails (out of memory, a device error) hands the comparison to the CPU backend and the
+    // notes say so (docs/BACKENDS.md "Failures").
+    const CompareResult start = r;
+    for (;;) {
+        try {
+            compareOn(model, backends, *current, req, r, progress, stop);
+            break;
+        } catch (const Error& e) {
+            const bool deviceFailure = e.kind() == ErrorKind::Resource || e.kind() == ErrorKind::Internal;
+            if (!deviceFailure || !backends.cpuFallback || current == backends.cpuFallback.get())
+                throw;
+            const std::string note = current->name() + " failed (" + e.what() + "); the comparison fell back to " +
+                                     backends.fallback().name();
+            r = start;
+            r.notes.push_back(note);
+            backends.releaseWeights();
+            current = &backends.fallback();
         }
     }
     r.totalMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();

@@ -80,10 +80,29 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     e.weightBytes = weightBytesToConvert;
     const uint64_t t = static_cast<uint64_t>(std::max<int64_t>(T, 0));
     const uint64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize;
-    const uint64_t qw = uint64_t(c.nHeads) * c.headDim, kvw = uint64_t(c.nKvHeads) * c.headDim;
-    uint64_t floats = t * (4 * D + qw + 2 * kvw + qw + F * (c.mlp == MlpKind::Gated ? 2 : 1));   // x, xn, tmp, host copy, q/k/v, attn, MLP
+    const uint64_t qw = c.qWidth(), kw = c.kWidth(), vw = c.vWidth(), ow = c.attnWidth();
+    uint64_t floats = t * (4 * D + qw + kw + vw + ow + F * (c.mlp == MlpKind::Gated ? 2 : 1));   // x, xn, tmp, host copy, q/k/v, attn, MLP
+    if (c.diff != DiffVersion::None)
+        floats += t * (ow + uint64_t(c.nHeads));   // the second map's output, V2's λ
+    if (c.gptOssExperts > 0)
+        floats += t * (D + 2 + uint64_t(c.gptOssExperts) * 2);   // expert output rows, routing, router logits
     floats += 2 * t * static_cast<uint64_t>(std::max(c.ropeDims, 0)) * 2;                        // ≤ 2 RoPE tables
     floats += uint64_t(std::max(threads, 1)) * (64 * t + t);                                     // attention scratch
+    // Per-layer buffers of the other block kinds (allocated by the block, freed at its end): the larger of the
+    // token mixer's and the MLP's.
+    uint64_t mixer = 0, mlp = 0;
+    if (c.outputGate != OutputGate::None)
+        mixer = t * uint64_t(c.nHeads) * uint64_t(c.outputGate == OutputGate::Headwise ? 1 : c.headDim);
+    if (c.anyLayer(TokenMixer::GatedDeltaNet)) {
+        const DeltaNetDims& d = c.deltaNet;
+        mixer = std::max<uint64_t>(mixer, t * uint64_t(2 * d.convChannels() + 2 * d.valueWidth() + 4 * d.valueHeads));
+    }
+    if (c.anyLayer(FfnKind::Moe)) {
+        const MoeDims& m = c.moe;
+        mlp = t * (D + uint64_t(m.experts) + 2 * uint64_t(m.topK) + 2 * D + 2 * uint64_t(m.expertFfn) + 2 +
+                   2 * uint64_t(m.sharedFfn) + 1);
+    }
+    floats += std::max(mixer, mlp);
     int64_t logitRows = 0;
     if (c.hasLmHead)
         for (int64_t p = 0; p < T; ++p)
@@ -95,6 +114,8 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
     const uint64_t heads = static_cast<uint64_t>(capture.headCount(c.nLayers, c.nHeads));
     for (Quantity q : capture.quantities) {
         const QuantityInfo& qi = quantityInfo(q);
+        if (!c.mayProduce(q))
+            continue;   // e.g. a second map asked of a model without differential heads: never allocated
         const uint64_t L = static_cast<uint64_t>(c.nLayers), d = static_cast<uint64_t>(c.headDim);
         if (qi.shape == QuantityShape::HeadMap) {
             maps += static_cast<int64_t>(heads);
@@ -118,6 +139,14 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
             cap += heads * side * side * sizeof(float);
             break;
         }
+        case Quantity::DeltaBeta:
+        case Quantity::DeltaDecay:   // Gated DeltaNet layers key theirs by value head
+            cap += uint64_t(capture.headCount(c.nLayers, c.deltaNet.valueHeads)) * t * sizeof(float);
+            break;
+        case Quantity::DeltaOutputGate:
+            cap += uint64_t(capture.headCount(c.nLayers, c.deltaNet.valueHeads)) * t * uint64_t(c.deltaNet.valueDim) *
+                   sizeof(float);
+            break;
         default: cap += heads * t * d * sizeof(float); break;   // elementwise gates: T × d per head
         }
     }
@@ -146,6 +175,36 @@ int64_t maxTokensThatFit(const LoadedModel& model, const CaptureSpec& capture, u
     return lo;
 }
 
+DeviceMemoryPlan planDeviceMemory(const LoadedModel& model, int64_t T, const CaptureSpec& capture,
+                                  const MemoryEstimate& estimate, uint64_t weightBytesToUpload, bool weightsResident,
+                                  uint64_t freeBytes)
+{
+    const ModelConfig& c = model.config();
+    DeviceMemoryPlan p;
+    p.freeBytes = freeBytes;
+    // Weights: what is still to upload when resident; one layer (twice, for the layer being freed) and an
+    // 8192-row output chunk when streamed.
+    uint64_t weights = weightBytesToUpload;
+    if (!weightsResident && c.nLayers > 0)
+        weights = weightBytesToUpload / uint64_t(c.nLayers) * 2 + uint64_t(8192) * uint64_t(c.dModel) * sizeof(float);
+    // Activations as the host estimate counts them (an upper bound: it includes host-side copies), plus the
+    // attention statistics (heads × T) and a fixed 64 MiB for the cuBLASLt workspace and small buffers.
+    const uint64_t t = static_cast<uint64_t>(std::max<int64_t>(T, 0));
+    const uint64_t work = estimate.activationBytes + uint64_t(c.nHeads) * t * sizeof(float) + (uint64_t(64) << 20);
+    int maxHeads = 0;
+    if (capture.quantities.count(Quantity::AttentionProbs))
+        for (int l = 0; l < c.nLayers; ++l) {
+            int n = 0;
+            for (int h = 0; h < c.nHeads; ++h)
+                n += capture.wantsHead(l, h) ? 1 : 0;
+            maxHeads = std::max(maxHeads, n);
+        }
+    const uint64_t oneMap = captureBytes(T, 1);   // the one per-map formula (core/util/memory_budget.h)
+    p.needAllHeads = weights + work + uint64_t(maxHeads) * oneMap;
+    p.needOneHead = weights + work + (maxHeads > 0 ? oneMap : 0);
+    return p;
+}
+
 std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64_t vocab, int k, double* logSumExp)
 {
     std::vector<TopToken> r;
@@ -169,6 +228,18 @@ std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64
                      std::exp(double(logits[id]) - mx) / z});
     }
     return r;
+}
+
+std::vector<OpKind> modelOps(const ModelConfig& cfg)
+{
+    std::vector<OpKind> ops;
+    if (cfg.gptOssExperts > 0 || cfg.anyLayer(FfnKind::Moe))
+        ops.push_back(OpKind::IndexAdd);
+    if (cfg.anyLayer(FfnKind::Moe))
+        ops.push_back(OpKind::MoeRoute);   // Qwen3-Next's router
+    if (cfg.anyLayer(TokenMixer::GatedDeltaNet))
+        ops.insert(ops.end(), {OpKind::CausalConv1d, OpKind::GatedDeltaRule});
+    return ops;
 }
 
 std::vector<OpKind> extraOps(const RunRequest& req)
@@ -215,6 +286,9 @@ TokenizedText tokenizeAndCheck(const LoadedModel& model, const RunRequest& req, 
 
 void checkVariant(const ModelConfig& cfg, const AttentionSpec& spec)
 {
+    if (cfg.diff != DiffVersion::None)
+        throw Error(ErrorKind::Unsupported, "", "variant", -1,
+                    spec.toString() + ": what-if attention variants are not implemented for differential attention");
     if (!spec.layers.all() && spec.layers.last() >= cfg.nLayers)
         throw Error(ErrorKind::Usage, "", "variant", -1,
                     spec.toString() + ": @layers reaches layer " + std::to_string(spec.layers.last()) + " but the model has " +
@@ -236,36 +310,22 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
         progress->set(Stage::Tokenising, 0, 1);
     if (req.variant)
         checkVariant(cfg, *req.variant);
+    if (req.variant && cfg.anyLayer(TokenMixer::GatedDeltaNet))
+        r.notes.push_back(req.variant->toString() + " changes the softmax layers only; the Gated DeltaNet layers have no "
+                          "softmax to replace and run unchanged");
     r.tokens = tokenizeAndCheck(*model, req, r.notes);
     const int64_t T = static_cast<int64_t>(r.tokens.ids.size());
     if (stop.stop_requested())
         throw Error(ErrorKind::Cancelled, "", "", -1, "run cancelled");
 
     std::string placement;
-    const std::vector<OpKind> extra = extraOps(req);
-    Backend& backend = backends.runBackend(&placement, extra);
+    std::vector<OpKind> extra = extraOps(req);
+    for (OpKind k : modelOps(cfg))
+        extra.push_back(k);
+    Backend* backend = &backends.runBackend(&placement, extra);
     if (!placement.empty())
         r.notes.push_back(placement);
-    WeightStore& weights = backends.weightsFor(model, backend, req.checkFiniteWeights);
-    const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
     const uint64_t budget = req.memoryBudgetBytes ? req.memoryBudgetBytes : defaultCaptureBudgetBytes();
-    r.estimate = estimateRun(*model, T, req.capture, budget, toConvert, backend.threads(), req.keepCaptures);
-    if (!r.estimate.fits()) {
-        const int64_t fit = maxTokensThatFit(*model, req.capture, budget, toConvert, backend.threads(), req.keepCaptures);
-        throw Error(ErrorKind::Resource, "", "memory", -1,
-                    "not enough memory: " + r.estimate.describe() + ". At most " + std::to_string(fit) +
-                        " tokens fit with this capture; capture fewer heads or layers, or use fewer tokens");
-    }
-    r.shape = {T, cfg.nLayers, cfg.nHeads, cfg.nKvHeads};
-    r.hasLmHead = cfg.hasLmHead;
-    if (!cfg.hasLmHead)
-        r.notes.push_back(std::string("encoder model (") + cfg.arch->name +
-                          "): no next-token prediction; the run reports maps, hidden states and statistics");
-    r.backend = backend.description();
-    if (streaming.onStarted)
-        streaming.onStarted(r.tokens, r.shape, r.estimate);
-
-    StreamingObserver obs(req.capture, streaming, req.keepCaptures);
     ForwardOptions fo;
     fo.progress = progress;
     fo.stop = stop;
@@ -273,10 +333,75 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
     fo.variant = req.variant ? &*req.variant : nullptr;
     if (req.variant && req.variant->kind != VariantKind::Full)
         r.notes.push_back("what-if run: " + req.variant->describe());
-    r.timings = runForward(*model, backend, r.tokens.ids, obs, fo, &weights);
-    r.captures = obs.takeStore();
-    r.layerStats = obs.layerStats();
-    for (const auto& [pos, logits] : obs.logits()) {
+    bool retriedSmaller = false;
+    std::unique_ptr<StreamingObserver> obs;
+    for (;;) {
+        // A device backend that fails can hand the run to the CPU backend; the CPU backend (or a primary without
+        // a fallback) cannot hand it on.
+        const bool canFallBack = backends.cpuFallback && backend != backends.cpuFallback.get();
+        WeightStore& weights = backends.weightsFor(model, *backend, req.checkFiniteWeights);
+        const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
+        r.estimate = estimateRun(*model, T, req.capture, budget, toConvert, backend->threads(), req.keepCaptures);
+        if (!r.estimate.fits()) {
+            const int64_t fit = maxTokensThatFit(*model, req.capture, budget, toConvert, backend->threads(), req.keepCaptures);
+            throw Error(ErrorKind::Resource, "", "memory", -1,
+                        "not enough memory: " + r.estimate.describe() + ". At most " + std::to_string(fit) +
+                            " tokens fit with this capture; capture fewer heads or layers, or use fewer tokens");
+        }
+        if (canFallBack && !backend->hostMemory()) {
+            if (const uint64_t freeB = backend->freeMemoryBytes()) {
+                const uint64_t toUpload = weights.resident() ? toConvert : weights.modelBytes();
+                const DeviceMemoryPlan dp =
+                    planDeviceMemory(*model, T, req.capture, r.estimate, toUpload, weights.resident(), freeB);
+                if (!dp.fitsOneHead()) {
+                    r.notes.push_back(backend->name() + " has " + formatBytes(dp.freeBytes) + " free but the run needs " +
+                                      formatBytes(dp.needOneHead) + " there even with one map at a time; the run uses " +
+                                      backends.fallback().name());
+                    backends.releaseWeights();
+                    backend = &backends.fallback();
+                    continue;
+                }
+                if (!dp.fitsAllHeads() && !fo.oneHeadPerAttentionCall) {
+                    fo.oneHeadPerAttentionCall = true;
+                    r.notes.push_back("a layer's maps need " + formatBytes(dp.needAllHeads) + " on " + backend->name() +
+                                      " (" + formatBytes(dp.freeBytes) + " free): attention runs one head at a time");
+                }
+            }
+        }
+        r.shape = {T, cfg.nLayers, cfg.nHeads, cfg.nKvHeads};
+        r.hasLmHead = cfg.hasLmHead;
+        r.backend = backend->description();
+        r.backendName = backend->name();
+        if (streaming.onStarted)
+            streaming.onStarted(r.tokens, r.shape, r.estimate);
+        obs = std::make_unique<StreamingObserver>(req.capture, streaming, req.keepCaptures);
+        try {
+            r.timings = runForward(*model, *backend, r.tokens.ids, *obs, fo, &weights);
+            break;
+        } catch (const Error& e) {
+            const bool deviceFailure = e.kind() == ErrorKind::Resource || e.kind() == ErrorKind::Internal;
+            if (!canFallBack || !deviceFailure)
+                throw;
+            const std::string why = backend->name() + " failed (" + e.what() + ")";
+            if (!retriedSmaller && backend->healthy() && backend->reduceTiles()) {
+                retriedSmaller = true;
+                fo.oneHeadPerAttentionCall = true;
+                r.notes.push_back(why + "; retried with smaller tiles and one head per attention call");
+                continue;
+            }
+            r.notes.push_back(why + "; the run fell back to " + backends.fallback().name());
+            backends.releaseWeights();
+            backend = &backends.fallback();
+            fo.oneHeadPerAttentionCall = false;
+        }
+    }
+    if (!cfg.hasLmHead)
+        r.notes.push_back(std::string("encoder model (") + cfg.arch->name +
+                          "): no next-token prediction; the run reports maps, hidden states and statistics");
+    StreamingObserver& observer = *obs;
+    r.captures = observer.takeStore();
+    r.layerStats = observer.layerStats();
+    for (const auto& [pos, logits] : observer.logits()) {
         PositionLogits pl;
         pl.position = pos;
         pl.top = topTokens(model->tokenizer(), logits.data(), static_cast<int64_t>(logits.size()), req.topK, &pl.logSumExp);

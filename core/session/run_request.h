@@ -81,6 +81,7 @@ struct RunResult {
     ForwardTimings timings;
     MemoryEstimate estimate;
     std::string backend;            // description of the backend that ran it
+    std::string backendName;        // its name ("cpu", "cuda")
     std::vector<std::string> notes; // what a reader should know (encoder: no next-token prediction, …)
 };
 
@@ -93,7 +94,8 @@ struct LayerCaptures {
 };
 
 struct RunStreaming {
-    /// After tokenising and the up-front checks, before the forward.
+    /// After tokenising and the up-front checks, before the forward. A run retried after a device error or
+    /// out-of-memory (see executeRun) starts again: onStarted is called again and layers arrive again from 0.
     std::function<void(const TokenizedText&, const RunShape&, const MemoryEstimate&)> onStarted;
     /// After each layer; return false to stop the run (it ends as cancelled).
     std::function<bool(const LayerCaptures&)> onLayer;
@@ -101,6 +103,9 @@ struct RunStreaming {
 
 /// The ops a run of this request needs beyond the baseline ones (what-if variants use extra ops).
 std::vector<OpKind> extraOps(const RunRequest& request);
+/// The ops a model needs beyond the baseline ones (mixture-of-experts models: index_add, and Qwen3-Next's router;
+/// Gated DeltaNet layers: the causal convolution and the gated delta rule).
+std::vector<OpKind> modelOps(const ModelConfig& config);
 /// Tokenises the request's text (or takes its ids) and checks the prompt against the model's context length.
 /// `notes` receives a note when the request runs beyond the context on purpose. Throws Error(Usage).
 TokenizedText tokenizeAndCheck(const LoadedModel& model, const RunRequest& request, std::vector<std::string>& notes);
@@ -110,6 +115,11 @@ void checkVariant(const ModelConfig& cfg, const AttentionSpec& spec);
 /// Tokenises (or takes ids), checks, runs and decodes. Throws Error: Usage (empty prompt, over the context
 /// without beyondContext), Resource (over the memory budget: the message has the numbers and how many tokens
 /// would fit), Cancelled, or whatever the forward throws.
+/// Device backends (docs/BACKENDS.md "Failures"): when the device's free memory cannot hold every captured map of
+/// a layer at once the maps are computed one head at a time, and when it cannot hold even that the run goes to
+/// the CPU. A run whose forward fails on the device with out-of-memory or a device error (Error Resource or
+/// Internal) is retried once with smaller tiles and one head per attention call, then on the CPU backend; each
+/// step is added to RunResult::notes. A device left unusable (sticky error) is skipped by later runs.
 RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends, const RunRequest& request,
                      const RunStreaming& streaming = {}, Progress* progress = nullptr, std::stop_token stop = {});
 
@@ -120,6 +130,20 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t tokens, const Captu
 /// The largest token count whose estimate fits the budget (0 if not even one token fits).
 int64_t maxTokensThatFit(const LoadedModel& model, const CaptureSpec& capture, uint64_t budgetBytes,
                          uint64_t weightBytesToConvert, int threads, bool keepCaptures = true);
+
+/// Device memory a run needs on a backend with its own memory (weights still to upload, activations and
+/// workspaces, one layer's captured maps), with the layer's maps all at once and one head at a time.
+struct DeviceMemoryPlan {
+    uint64_t freeBytes = 0;
+    uint64_t needAllHeads = 0;
+    uint64_t needOneHead = 0;
+    bool fitsAllHeads() const { return needAllHeads <= usable(); }
+    bool fitsOneHead() const { return needOneHead <= usable(); }
+    uint64_t usable() const { return freeBytes / 10 * 9; }   // 10 % headroom for the driver and fragmentation
+};
+DeviceMemoryPlan planDeviceMemory(const LoadedModel& model, int64_t tokens, const CaptureSpec& capture,
+                                  const MemoryEstimate& estimate, uint64_t weightBytesToUpload, bool weightsResident,
+                                  uint64_t freeBytes);
 
 /// The k most likely next tokens of a logit vector (softmax in double; ties: lower id first).
 std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64_t vocab, int k, double* logSumExp = nullptr);

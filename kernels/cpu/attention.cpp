@@ -92,12 +92,13 @@ RowNorm softmaxRow(float* row, int64_t klo, int64_t width, const RowKeys& keys, 
 OpStatus attentionCpu(const AttentionArgs& a, int threads)
 {
     const int64_t T = a.tokens, H = a.heads, Hkv = a.kvHeads, d = a.headDim;
-    if (T <= 0 || H <= 0 || Hkv <= 0 || d <= 0 || H % Hkv || a.ldq < H * d || a.ldk < Hkv * d || a.ldv < Hkv * d ||
-        a.ldo < H * d)
+    const int64_t dv = a.valueDim > 0 ? a.valueDim : d, Hv = a.valueHeads > 0 ? a.valueHeads : Hkv;
+    if (T <= 0 || H <= 0 || Hkv <= 0 || d <= 0 || H % Hkv || H % Hv || a.ldq < H * d || a.ldk < Hkv * d ||
+        a.ldv < Hv * dv || a.ldo < H * dv)
         return OpStatus::failure("attention: inconsistent sizes or strides");
     if ((a.mask.kind == MaskKind::Sliding || a.mask.kind == MaskKind::SlidingSinks) && a.mask.window < 1)
         return OpStatus::failure("attention: a sliding window needs at least one key");
-    const int64_t G = H / Hkv;
+    const int64_t G = H / Hkv, Gv = H / Hv;
     const int nThreads = std::max(1, threads);
     // Per-thread scratch for heads whose probabilities are not captured: one block of rows.
     std::vector<std::vector<float>> scratch(static_cast<size_t>(nThreads));
@@ -116,8 +117,8 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
         const int64_t kvh = h / G;
         ConstMap Q(a.q + h * d, T, d, Stride(a.ldq));
         ConstMap K(a.k + kvh * d, T, d, Stride(a.ldk));
-        ConstMap V(a.v + kvh * d, T, d, Stride(a.ldv));
-        MutMap O(a.out + h * d, T, d, Stride(a.ldo));
+        ConstMap V(a.v + (h / Gv) * dv, T, dv, Stride(a.ldv));
+        MutMap O(a.out + h * dv, T, dv, Stride(a.ldo));
         float* probs = a.probs ? a.probs[h] : nullptr;
         float* lse = a.lse ? a.lse[h] : nullptr;
         const float sink = a.sinkLogits ? a.sinkLogits[h] : -std::numeric_limits<float>::infinity();
@@ -177,7 +178,7 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads)
                 if (rowLogSum)
                     rowLogSum[i] = l.logSum;
                 if (a.rowObserver && !keys.range.empty())
-                    a.rowObserver(a.rowObserverContext, h, i, base + r * ld, klo);
+                    a.rowObserver(a.rowObserverContext, h + a.observerHeadBase, i, base + r * ld, klo);
             }
             O.middleRows(i0, rows).noalias() = S * V.middleRows(klo, nk);
         }

@@ -35,6 +35,10 @@ public:
     OpStatus attention(const AttentionArgs& a) override;
     OpStatus variantAttention(const VariantAttentionArgs& a) override;
     OpStatus headGroupMean(const HeadGroupMeanArgs& a) override;
+    OpStatus indexAdd(const IndexAddArgs& a) override;
+    OpStatus causalConv1d(const CausalConv1dArgs& a) override;
+    OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) override;
+    OpStatus moeRoute(const MoeRouteArgs& a) override;
 
 private:
     int m_threads = 1;
@@ -53,6 +57,10 @@ OpStatus gatherCpu(const GatherArgs& a);
 OpStatus attentionCpu(const AttentionArgs& a, int threads);
 OpStatus variantAttentionCpu(const VariantAttentionArgs& a, int threads);
 OpStatus headGroupMeanCpu(const HeadGroupMeanArgs& a);
+OpStatus indexAddCpu(const IndexAddArgs& a);
+OpStatus causalConv1dCpu(const CausalConv1dArgs& a);
+OpStatus gatedDeltaRuleCpu(const GatedDeltaRuleArgs& a, int threads);
+OpStatus moeRouteCpu(const MoeRouteArgs& a);
 /// The scalar activation functions, shared by activationCpu and gatedActivationCpu.
 float activate(Activation act, float x, float param);
 

@@ -1,9 +1,10 @@
 // The small per-element ops of every block kind: activations (SiLU, GELU erf/tanh, soft-capping), gated
-// activations (SwiGLU, GeGLU), bias and residual adds, scaling and the embedding gather — in fp32 as torch
-// computes them.
+// activations (SwiGLU, GeGLU, gpt-oss's clamped SwiGLU), bias and residual adds, scaling, the embedding gather and
+// the weighted row scatter-add of mixture-of-experts outputs — in fp32 as torch computes them.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernels/cpu/cpu_backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -21,14 +22,15 @@ float activate(Activation act, float x, float param)
     case Activation::Softcap: return param * std::tanh(x / param);
     case Activation::Sigmoid: return 1.0f / (1.0f + std::exp(-x));
     case Activation::Identity: return x;
+    case Activation::ClampedSwiglu: break;   // gated only (needs the up value): see gatedActivationCpu
     }
     return x;
 }
 
 OpStatus activationCpu(const ActivationArgs& a)
 {
-    if (a.n < 0 || (a.act == Activation::Softcap && !(a.param > 0.f)))
-        return OpStatus::failure("activation: bad size or soft-cap");
+    if (a.n < 0 || (a.act == Activation::Softcap && !(a.param > 0.f)) || a.act == Activation::ClampedSwiglu)
+        return OpStatus::failure("activation: bad size, soft-cap or a gated-only activation");
     for (int64_t i = 0; i < a.n; ++i)
         a.y[i] = activate(a.act, a.x[i], a.param);
     return OpStatus::success();
@@ -38,6 +40,18 @@ OpStatus gatedActivationCpu(const GatedActivationArgs& a)
 {
     if (a.n < 0 || a.repeat < 1 || a.n % a.repeat || a.act == Activation::Softcap)
         return OpStatus::failure("gated_activation: bad size, repeat or activation");
+    if (a.act == Activation::ClampedSwiglu) {
+        // transformers GptOssExperts._apply_gate, in fp32.
+        if (a.repeat != 1 || !(a.limit > 0.f))
+            return OpStatus::failure("gated_activation: the clamped SwiGLU needs repeat 1 and a positive limit");
+        for (int64_t i = 0; i < a.n; ++i) {
+            const float g = std::min(a.gate[i], a.limit);
+            const float u = std::clamp(a.up[i], -a.limit, a.limit);
+            const float glu = g * (1.0f / (1.0f + std::exp(-(g * a.alpha))));
+            a.out[i] = (u + 1.0f) * glu;
+        }
+        return OpStatus::success();
+    }
     if (a.repeat == 1) {
         for (int64_t i = 0; i < a.n; ++i)
             a.out[i] = activate(a.act, a.gate[i], 0.f) * a.up[i];
@@ -74,6 +88,23 @@ OpStatus scaleCpu(const ScaleArgs& a)
 {
     for (int64_t i = 0; i < a.n; ++i)
         a.x[i] *= a.s;
+    return OpStatus::success();
+}
+
+OpStatus indexAddCpu(const IndexAddArgs& a)
+{
+    if (a.rows < 0 || a.cols <= 0 || a.ldx < a.cols || a.ldy < a.cols)
+        return OpStatus::failure("index_add: inconsistent sizes");
+    for (int64_t r = 0; r < a.rows; ++r) {
+        const int32_t id = a.ids[r];
+        if (id < 0 || id >= a.yRows)
+            return OpStatus::failure("index_add: row " + std::to_string(id) + " outside the output");
+        const float w = a.w ? a.w[r] : 1.f;
+        const float* x = a.x + r * a.ldx;
+        float* y = a.y + int64_t(id) * a.ldy;
+        for (int64_t c = 0; c < a.cols; ++c)
+            y[c] += w * x[c];
+    }
     return OpStatus::success();
 }
 

@@ -4,6 +4,7 @@
 #include "support/gguf_writer.h"
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -71,6 +72,22 @@ TEST(Cli, InfoJsonHasArchitectureFields)
     EXPECT_EQ(j["dtypes"]["Q4_1"]["tensors"], 210);
     EXPECT_EQ(j["dtypes"]["Q8_0"]["tensors"], 1);
     EXPECT_EQ(j["dtypes"]["F32"]["tensors"], 61);
+    // The backend a run would use: cpu on machines without a usable GPU, with the reason CUDA was skipped when
+    // this build has CUDA; cuda on a GPU machine.
+    ASSERT_TRUE(j.contains("backend"));
+    EXPECT_TRUE(j["backend"] == "cpu" || j["backend"] == "cuda") << j["backend"];
+    EXPECT_FALSE(j["backend_description"].get<std::string>().empty());
+}
+
+TEST(Cli, InfoNamesTheBackendAndBackendCpuForcesIt)
+{
+    ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
+    Result r = runCli("info " + shellQuote(path) + " --backend cpu --threads 2");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("  backend       cpu: CPU, 2 threads"), std::string::npos) << r.out;
+    Result bad = runCli("info " + shellQuote(path) + " --backend tpu");
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("unknown backend 'tpu'"), std::string::npos) << bad.err;
 }
 
 TEST(Cli, TokenizeJsonGivesIdsAndTokens)
@@ -188,6 +205,99 @@ TEST(Cli, BenchJsonHasTheDocumentedKeys)
     EXPECT_GT(j["forward_ms"].get<double>(), 0.0);
     EXPECT_GE(j["forward_with_attention_ms"].get<double>(), 0.0);
     EXPECT_EQ(j["maps_captured"], 2 * 4);
+    EXPECT_TRUE(j["backend"] == "cpu" || j["backend"] == "cuda") << j["backend"];
+    EXPECT_TRUE(j.contains("backend_description"));
+}
+
+namespace {
+
+const nlohmann::json& diffSinkReference()
+{
+    static const nlohmann::json j = [] {
+        std::ifstream in(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/reference_diff_sink.json");
+        return nlohmann::json::parse(in);
+    }();
+    return j;
+}
+
+const nlohmann::json& referenceModel(const std::string& folder)
+{
+    for (const auto& m : diffSinkReference()["models"])
+        if (m["folder"] == folder)
+            return m;
+    throw std::runtime_error("no reference for " + folder);
+}
+
+} // namespace
+
+TEST(Cli, StatsShowsLambdaPerHeadAndTheNegativeShareOfDifferentialHeads)
+{
+    const auto& m = referenceModel("tiny-diffllama");
+    const auto& c = m["cases"][0];
+    const std::string dir = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-diffllama";
+    Result r = runCli("stats " + shellQuote(dir) + " --text " + shellQuote(c["text"].get<std::string>()) + " --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["layers"].size(), c["lambda"].size());
+    for (size_t l = 0; l < j["layers"].size(); ++l) {
+        const auto& e = j["layers"][l];
+        ASSERT_EQ(e["lambda"].size(), 4u);
+        for (size_t h = 0; h < 4; ++h)
+            EXPECT_NEAR(e["lambda"][h].get<double>(), c["lambda"][l][h][0].get<double>(), 1e-5);
+        // diff_negative_share from the reference's combined maps: Σ max(−D, 0) / Σ |D| over heads and causal cells
+        double neg = 0, abs = 0;
+        for (const auto& head : c["combined"][l])
+            for (size_t i = 0; i < head.size(); ++i)
+                for (size_t k = 0; k <= i; ++k) {
+                    const double v = head[i][k].get<double>();
+                    abs += std::fabs(v);
+                    neg += v < 0 ? -v : 0;
+                }
+        EXPECT_NEAR(e["diff_negative_share"].get<double>(), neg / abs, 1e-5) << "layer " << l;
+        EXPECT_TRUE(e.contains("sink_rate"));
+        EXPECT_FALSE(e.contains("sink_mass")) << "no learned sinks";
+    }
+    EXPECT_TRUE(j["sink_rate"].is_number());
+    r = runCli("stats " + shellQuote(dir) + " --text " + shellQuote(c["text"].get<std::string>()));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("λ per head"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("sink rate over all heads"), std::string::npos) << r.out;
+}
+
+TEST(Cli, StatsShowsTheMassLearnedSinksTakePerLayerAndHead)
+{
+    const auto& m = referenceModel("tiny-gpt-oss");
+    const auto& c = m["cases"][0];
+    const std::string dir = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-gpt-oss";
+    Result r = runCli("stats " + shellQuote(dir) + " --text " + shellQuote(c["text"].get<std::string>()) +
+                      " --sink-threshold 0.05 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["sink_threshold"], 0.05);
+    for (size_t l = 0; l < j["layers"].size(); ++l) {
+        const auto& e = j["layers"][l];
+        double layerSum = 0;
+        size_t n = 0;
+        for (size_t h = 0; h < c["sink_probs"][l].size(); ++h) {
+            double headSum = 0;
+            for (const auto& v : c["sink_probs"][l][h])
+                headSum += v.get<double>();
+            layerSum += headSum;
+            n += c["sink_probs"][l][h].size();
+            EXPECT_NEAR(e["sink_mass_per_head"][h].get<double>(), headSum / c["sink_probs"][l][h].size(), 1e-5);
+        }
+        EXPECT_NEAR(e["sink_mass"].get<double>(), layerSum / double(n), 1e-5) << "layer " << l;
+        EXPECT_FALSE(e.contains("lambda"));
+        EXPECT_FALSE(e.contains("diff_negative_share"));
+        // The layer's sink rate at ε = 0.05 from its per-head α.
+        int above = 0;
+        for (const auto& a : e["first_token_alpha_per_head"])
+            above += a.get<double>() > 0.05 ? 1 : 0;
+        EXPECT_NEAR(e["sink_rate"].get<double>(), above / 4.0, 1e-12);
+    }
+    r = runCli("stats " + shellQuote(dir) + " --text " + shellQuote(c["text"].get<std::string>()));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.out.find("sink mass"), std::string::npos) << r.out;
 }
 
 TEST(Cli, HeadsRanksEveryHeadByTheChosenScore)
@@ -226,6 +336,28 @@ TEST(Cli, HeadsRanksEveryHeadByTheChosenScore)
     EXPECT_EQ(both.exitCode, 2);
 }
 
+TEST(Cli, HeadsNormalisedEntropyIsAShareOfTheMaximum)
+{
+    // H_i / ln(n_i) lies in [0, 1] per row, so its mean does too, while the raw entropy of the same heads
+    // reaches above 1 nat on a 9-token prompt whose later rows see up to 9 keys.
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    const std::string cmd = "heads " + shellQuote(tiny) + " --text 'a token and a token and a token' --score entropy --threads 2 --json";
+    Result raw = runCli(cmd), norm = runCli(cmd + " --normalised-entropy");
+    ASSERT_EQ(raw.exitCode, 0) << raw.err;
+    ASSERT_EQ(norm.exitCode, 0) << norm.err;
+    const auto jr = nlohmann::json::parse(raw.out), jn = nlohmann::json::parse(norm.out);
+    ASSERT_EQ(jr["heads"].size(), jn["heads"].size());
+    double rawMax = 0;
+    for (const auto& h : jn["heads"]) {
+        const double v = h["scores"]["entropy"].get<double>();
+        EXPECT_GE(v, 0.0);
+        EXPECT_LE(v, 1.0 + 1e-12);
+    }
+    for (const auto& h : jr["heads"])
+        rawMax = std::max(rawMax, h["scores"]["entropy"].get<double>());
+    EXPECT_GT(rawMax, 1.0);
+}
+
 TEST(Cli, HeadsInductionProbeOnSmolLM2)
 {
     ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
@@ -237,6 +369,27 @@ TEST(Cli, HeadsInductionProbeOnSmolLM2)
     EXPECT_EQ(j["tokens"], 100);   // 50 random words twice; SmolLM2 adds no BOS
     ASSERT_EQ(j["heads"].size(), 5u);
     EXPECT_GE(j["heads"][0]["scores"]["induction"].get<double>(), 0.3);
+}
+
+TEST(Cli, StatsUnderASinkVariantReportsTheMassTheVirtualSinkTook)
+{
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    Result base = runCli("stats " + shellQuote(tiny) + " --text 'a token and a token and a token' --threads 2 --json");
+    Result sink = runCli("stats " + shellQuote(tiny) + " --text 'a token and a token and a token' --threads 2 "
+                         "--variant sink:logit=0 --json");
+    ASSERT_EQ(base.exitCode, 0) << base.err;
+    ASSERT_EQ(sink.exitCode, 0) << sink.err;
+    const auto b = nlohmann::json::parse(base.out), s = nlohmann::json::parse(sink.out);
+    EXPECT_FALSE(b.contains("variant"));
+    EXPECT_EQ(s["variant"], "sink");
+    for (size_t l = 0; l < s["layers"].size(); ++l) {
+        EXPECT_FALSE(b["layers"][l].contains("sink_mass")) << "no sink column in the baseline";
+        const double m = s["layers"][l]["sink_mass"].get<double>();
+        EXPECT_GT(m, 0.0);
+        EXPECT_LT(m, 1.0);
+    }
+    Result bad = runCli("stats " + shellQuote(tiny) + " --text x --variant 'sink:nonsense=1'");
+    EXPECT_EQ(bad.exitCode, 2) << bad.out;
 }
 
 // Hostile files as a terminal user meets them (docs/SECURITY.md): nothing from the file reaches the terminal as
@@ -328,4 +481,30 @@ TEST(Cli, InfoShowsWhereAHuggingFaceCacheSnapshotsFilesAre)
     const auto info = nlohmann::json::parse(j.out);
     EXPECT_EQ(info["files"][0]["resolved_path"], fs::canonical(snapshot / "model.safetensors").string());
     fs::remove_all(root);
+}
+
+TEST(Cli, StatsJsonHasGateStatisticsAndMarksLinearAttentionLayers)
+{
+    const std::string model = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-qwen3-next";
+    Result r = runCli("stats " + shellQuote(model) + " --text 'Gates close where heads attend to the first token.' --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["layers"].size(), 4u);
+    for (int l = 0; l < 4; ++l) {
+        const auto& e = j["layers"][l];
+        const bool softmax = l % 2 == 1;   // layer_types: linear, full, linear, full
+        EXPECT_EQ(e["softmax_map"], softmax) << l;
+        if (!softmax) {
+            EXPECT_TRUE(e["first_token_share"].is_null()) << "a Gated DeltaNet layer has no map to score";
+            EXPECT_FALSE(e.contains("gate_mean"));
+            continue;
+        }
+        EXPECT_GT(e["gate_mean"].get<double>(), 0.0);
+        EXPECT_LT(e["gate_mean"].get<double>(), 1.0);
+        for (const char* t : {"0.5", "0.1", "0.01"})
+            EXPECT_TRUE(e["gate_frac_below"].contains(t)) << t;
+        EXPECT_LT(e["attn_out_norm_after_gate"].get<double>(), e["attn_out_norm_before_gate"].get<double>());
+        EXPECT_TRUE(e["first_token_share"].is_number());
+    }
+    EXPECT_TRUE(j["means"].contains("gate_mean"));
 }

@@ -86,3 +86,40 @@ TEST(LayerReport, GateSinkLambdaAndDifferentialStatistics)
     EXPECT_NEAR(*r.diffNegativeShare, 0.3 / 2.6, 1e-6);
     EXPECT_FALSE(r.firstTokenShare);   // no probability map captured
 }
+
+TEST(LayerReport, SinkRateCountsEveryValidRowAndCanBeReadAtAnotherThreshold)
+{
+    // Gu et al.: α_h = mean over all valid rows (query 0 included) of A[i, 0]; the sink rate is the share of heads
+    // with α > ε. Head 0 (causal): rows put 1, 0.2, 0.1 on token 0 → α = 0.4333. Head 1 (causal) puts 1, 0.05, 0.05
+    // → α = 0.3667. Head 2 slides a window of 2 keys: key 0 is masked in row 2 and counts 0 → α = (1 + 0.5 + 0)/3.
+    // Head 3 has every row masked: no α, not counted.
+    auto h0 = map3(0, {1, 0, 0, 0.2f, 0.8f, 0, 0.1f, 0.2f, 0.7f});
+    auto h1 = map3(1, {1, 0, 0, 0.05f, 0.95f, 0, 0.05f, 0.05f, 0.9f});
+    auto h2w = std::make_shared<AttentionMap>(*map3(2, {1, 0, 0, 0.5f, 0.5f, 0, 0, 0.4f, 0.6f}));
+    h2w->mask = AttentionMask::sliding(2);
+    auto h3w = std::make_shared<AttentionMap>(*map3(3, {0, 0, 0, 0, 0, 0, 0, 0, 0}));
+    h3w->maskedRows = {1, 1, 1};
+    LayerReportBuilder b(4);   // default ε = 0.3
+    b.addLayer(0, LayerStats{}, {h0, h1, h2w, h3w}, {series(Quantity::SinkProb, 2, {0.25f, 0.75f})});
+    const LayerReport& r = b.report().layers.at(0);
+    ASSERT_EQ(r.firstTokenAlphaPerHead.size(), 4u);
+    EXPECT_NEAR(r.firstTokenAlphaPerHead[0], 1.3 / 3, 1e-7);
+    EXPECT_NEAR(r.firstTokenAlphaPerHead[1], 1.1 / 3, 1e-7);
+    EXPECT_NEAR(r.firstTokenAlphaPerHead[2], 1.5 / 3, 1e-7);
+    EXPECT_TRUE(std::isnan(r.firstTokenAlphaPerHead[3]));
+    ASSERT_TRUE(r.sinkRate);
+    EXPECT_DOUBLE_EQ(*r.sinkRate, 1.0) << "all three α exceed 0.3";
+    EXPECT_DOUBLE_EQ(*r.sinkRateAt(0.4), 2.0 / 3) << "0.433 and 0.5 exceed 0.4";
+    EXPECT_DOUBLE_EQ(*r.sinkRateAt(0.5), 0.0) << "strictly above the threshold";
+    EXPECT_DOUBLE_EQ(*b.report().sinkRate(0.4), 2.0 / 3);
+    // per-head sink mass: only head 2 has a sink series
+    ASSERT_EQ(r.sinkMassPerHead.size(), 4u);
+    EXPECT_NEAR(r.sinkMassPerHead[2], 0.5, 1e-7);
+    EXPECT_TRUE(std::isnan(r.sinkMassPerHead[0]));
+
+    LayerReportBuilder second(4);
+    second.addLayer(0, LayerStats{}, {h0}, {});
+    second.addLayer(1, LayerStats{}, {h1, h2w}, {});
+    EXPECT_DOUBLE_EQ(*second.report().sinkRate(0.4), 2.0 / 3) << "pooled over (layer, head) pairs";
+    EXPECT_FALSE(LayerReportBuilder(2).report().sinkRate(0.3));
+}

@@ -9,6 +9,7 @@
 #include "core/model/model_config.h"
 #include "core/util/error.h"
 
+#include <cmath>
 #include <gtest/gtest.h>
 
 using namespace attnscope;
@@ -251,8 +252,16 @@ TEST(LayerPlan, TensorsWhoseMathsIsNotImplementedAreRefused)
 TEST(ModelConfig, GgufRopeScalingOtherThanLinearIsRefused)
 {
     Checkpoint c = smallLlama();
+    c.metadata["llama.rope.scaling.type"] = s("longrope");
+    expectError(c, ErrorKind::Unsupported, "'longrope' is not implemented");
     c.metadata["llama.rope.scaling.type"] = s("yarn");
-    expectError(c, ErrorKind::Unsupported, "'yarn' is not implemented");
+    expectError(c, ErrorKind::Model, "required metadata key is missing");   // factor and original context
+    c.metadata["llama.rope.scaling.factor"] = f(32.0);
+    c.metadata["llama.rope.scaling.original_context_length"] = f(4096.0);
+    c.metadata["llama.rope.scaling.attn_factor"] = f(2.0);
+    expectError(c, ErrorKind::Unsupported, "extra attention factor");
+    c.metadata.erase("llama.rope.scaling.attn_factor");
+    EXPECT_FLOAT_EQ(modelConfigFromCheckpoint(c).layers[0].yarn.factor, 32.f);
     c.metadata["llama.rope.scaling.type"] = s("linear");
     c.metadata["llama.rope.scaling.factor"] = f(4.0);
     ModelConfig cfg = modelConfigFromCheckpoint(c);
@@ -354,4 +363,22 @@ TEST(ModelConfig, Gpt2KeysAndUnsupportedSwitches)
     EXPECT_EQ(cfg.mlp, MlpKind::Plain);
     c.config["scale_attn_by_inverse_layer_idx"] = true;
     expectError(c, ErrorKind::Unsupported, "scale_attn_by_inverse_layer_idx");
+}
+
+TEST(ModelConfig, YarnParametersEqualTransformers)
+{
+    // transformers _compute_yarn_parameters (find_correction_range, get_mscale) evaluated in Python:
+    // θ 150000, 64 dims, factor 32 over 4096 positions, β 32/1, truncate false (gpt-oss) → [8.0928, 17.3980];
+    // θ 10000, 128 dims, truncate true → [20, 46]; attention factor 0.1·ln 32 + 1 = 1.34657 in both.
+    RopeYarn y = yarnParameters(150000.0, 64, 32.0, 4096.0, 32.0, 1.0, NAN, 0, 0, false);
+    EXPECT_NEAR(y.rampLow, 8.092779115512402, 1e-12);
+    EXPECT_NEAR(y.rampHigh, 17.39802450158856, 1e-12);
+    EXPECT_NEAR(y.attentionFactor, 1.3465735902799727, 1e-6);
+    y = yarnParameters(10000.0, 128, 32.0, 4096.0, 32.0, 1.0, NAN, 0, 0, true);
+    EXPECT_EQ(y.rampLow, 20.0);
+    EXPECT_EQ(y.rampHigh, 46.0);
+    y = yarnParameters(10000.0, 128, 32.0, 4096.0, 32.0, 1.0, 0.5, 0, 0, true);
+    EXPECT_FLOAT_EQ(y.attentionFactor, 0.5f) << "an explicit attention_factor wins";
+    y = yarnParameters(10000.0, 128, 40.0, 4096.0, 32.0, 1.0, NAN, 1.0, 0.5, true);   // DeepSeek-style mscales
+    EXPECT_NEAR(y.attentionFactor, (0.1 * std::log(40.0) + 1) / (0.05 * std::log(40.0) + 1), 1e-6);
 }

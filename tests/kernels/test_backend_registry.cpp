@@ -1,4 +1,4 @@
-// Backend registration and run-time selection (ARCHITECTURE §5): CPU is always registered last; `auto` takes
+// Backend registration and run-time selection (docs/BACKENDS.md): CPU is always registered last; `auto` takes
 // CUDA only when its probe succeeds and otherwise says why; an unknown name is a usage error.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "attnscope_config.h"
@@ -46,8 +46,16 @@ TEST(BackendRegistry, UnknownNameIsAUsageError)
 
 TEST(CudaBackend, ProbeOnThisMachine)
 {
-    if (!ATTNSCOPE_HAVE_CUDA)
+    if (!ATTNSCOPE_HAVE_CUDA) {
+        try {
+            selectBackends(builtinBackends(), "cuda", 1);
+            FAIL() << "a build without CUDA cannot select it";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+            EXPECT_NE(std::string(e.what()).find("this build has no CUDA backend"), std::string::npos) << e.what();
+        }
         GTEST_SKIP() << "built without CUDA (no nvcc found at configure time)";
+    }
     std::string reason;
     const auto& cuda = builtinBackends().factories().front();
     if (!cuda->probe(reason)) {

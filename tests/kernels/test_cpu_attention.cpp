@@ -232,7 +232,7 @@ TEST(AttentionKernelNumerics, RejectsInconsistentShapes)
 TEST(RopeKernel, AdjacentPairsOnPermutedRowsEqualSplitHalves)
 {
     // llama.cpp permutes q/k rows so adjacent-pair RoPE on GGUF weights equals split-half RoPE on HF weights
-    // (VARIANTS §3): rotate x with split halves, and perm(x) with adjacent pairs, and compare through perm.
+    // (docs/ENGINE.md "Attention"): rotate x with split halves, and perm(x) with adjacent pairs, and compare through perm.
     const int64_t T = 5, d = 8, half = d / 2;
     std::vector<float> cosT(size_t(T * half)), sinT(size_t(T * half));
     for (int64_t p = 0; p < T; ++p)
@@ -315,6 +315,83 @@ TEST(ActivationKernel, ValuesMatchTheirDefinitions)
     EXPECT_FLOAT_EQ(attn[0], 0.5f);
     EXPECT_FLOAT_EQ(attn[2], 1.5f);
     EXPECT_FLOAT_EQ(attn[5], 6.f);
+}
+
+TEST(ActivationKernel, ClampedSwigluMatchesGptOss)
+{
+    // transformers GptOssExperts._apply_gate (alpha 1.702, limit 7) evaluated with torch on these values: the gate
+    // is clamped from above only (10 → 7), the up value on both sides (−9 → −7).
+    float gate[3] = {1.f, 10.f, -3.f}, up[3] = {2.f, -9.f, 0.5f}, out[3];
+    GatedActivationArgs g;
+    g.n = 3; g.act = Activation::ClampedSwiglu; g.gate = gate; g.up = up; g.out = out;
+    ASSERT_TRUE(cpu::gatedActivationCpu(g).ok);
+    EXPECT_NEAR(out[0], 2.5373873710632324, 1e-6);
+    EXPECT_NEAR(out[1], -41.999717712402344, 1e-5);
+    EXPECT_NEAR(out[2], -0.027106966823339462, 1e-7);
+    g.repeat = 3;
+    EXPECT_FALSE(cpu::gatedActivationCpu(g).ok) << "one gate per element only";
+    ActivationArgs a;
+    a.n = 1; a.act = Activation::ClampedSwiglu; a.x = gate; a.y = out;
+    EXPECT_FALSE(cpu::activationCpu(a).ok) << "needs the up value: gated only";
+}
+
+TEST(IndexAddKernel, AddsWeightedRowsIntoTheirTokensAndRefusesRowsOutside)
+{
+    float y[6] = {1, 1, 1, 1, 1, 1};           // 3 tokens of 2
+    const float x[6] = {1, 2, 3, 4, 5, 6};     // 3 expert rows
+    const int32_t ids[3] = {2, 0, 2};
+    const float w[3] = {0.5f, 2.f, 1.f};
+    IndexAddArgs a;
+    a.rows = 3; a.cols = 2; a.ids = ids; a.w = w; a.x = x; a.ldx = 2; a.y = y; a.ldy = 2; a.yRows = 3;
+    ASSERT_TRUE(cpu::indexAddCpu(a).ok);
+    EXPECT_EQ(y[0], 1 + 2 * 3.f);
+    EXPECT_EQ(y[1], 1 + 2 * 4.f);
+    EXPECT_EQ(y[2], 1.f);                      // token 1 got nothing
+    EXPECT_EQ(y[4], 1 + 0.5f * 1 + 5.f);       // token 2: rows 0 and 2
+    EXPECT_EQ(y[5], 1 + 0.5f * 2 + 6.f);
+    a.w = nullptr;
+    a.rows = 1;
+    ASSERT_TRUE(cpu::indexAddCpu(a).ok);
+    EXPECT_EQ(y[4], 6.5f + 1.f);
+    const int32_t bad[1] = {3};
+    a.ids = bad;
+    EXPECT_FALSE(cpu::indexAddCpu(a).ok);
+}
+
+TEST(AttentionKernelValues, WideValuesEqualTwoCallsOnTheHalvesAndValueHeadsGroupSeparately)
+{
+    // A differential V1 head reads a value of 2·d per KV head; its output must equal two ordinary calls on the
+    // two d-wide halves. With valueHeads ≠ kvHeads (the authors' GQA layout) head h reads K head h / (H / Hkv)
+    // and V head h / (H / Hv).
+    const int64_t T = 30, H = 4, Hkv = 4, Hv = 2, d = 8, dv = 16;
+    std::mt19937 rng(5);
+    std::normal_distribution<float> n(0.f, 1.2f);
+    std::vector<float> q(size_t(T * H * d)), k(size_t(T * Hkv * d)), v(size_t(T * Hv * dv));
+    for (auto& x : q) x = n(rng);
+    for (auto& x : k) x = n(rng);
+    for (auto& x : v) x = n(rng);
+    std::vector<float> wide(size_t(T * H * dv));
+    AttentionArgs a;
+    a.tokens = T; a.heads = H; a.kvHeads = Hkv; a.headDim = d; a.valueDim = dv; a.valueHeads = Hv;
+    a.scale = 0.3f;
+    a.mask = AttentionMask::causal();
+    a.q = q.data(); a.ldq = H * d; a.k = k.data(); a.ldk = Hkv * d; a.v = v.data(); a.ldv = Hv * dv;
+    a.out = wide.data(); a.ldo = H * dv;
+    ASSERT_TRUE(cpu::attentionCpu(a, 2).ok);
+    std::vector<double> rp(size_t(T * T)), ro(size_t(T * d));
+    double maxO = 0;
+    for (int64_t h = 0; h < H; ++h)
+        for (int half = 0; half < 2; ++half) {
+            cpu::attentionHeadReference(T, d, q.data() + h * d, H * d, k.data() + h * d, Hkv * d,
+                                        v.data() + (h / 2) * dv + half * d, Hv * dv, 0.3f, a.mask, rp.data(), ro.data(),
+                                        nullptr);
+            for (int64_t i = 0; i < T; ++i)
+                for (int64_t c = 0; c < d; ++c)
+                    maxO = std::max(maxO, std::fabs(wide[size_t(i * H * dv + h * dv + half * d + c)] - ro[size_t(i * d + c)]));
+        }
+    EXPECT_LE(maxO, 1e-5);
+    a.ldv = Hv * dv - 1;
+    EXPECT_FALSE(cpu::attentionCpu(a, 2).ok) << "a value stride narrower than the value heads";
 }
 
 TEST(GatherKernel, CopiesScaledRowsAndRefusesIdsOutsideTheTable)

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/session_file.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -16,6 +17,7 @@ private slots:
     void rejectsMalformed();
     void failedWriteKeepsOldFile();
     void hashesFilesAndFolders();
+    void figuresAndRelativeModelPaths();
 };
 
 void TestUiSessionFile::roundTrip()
@@ -127,6 +129,54 @@ void TestUiSessionFile::hashesFilesAndFolders()
     QVERIFY(h1.startsWith(QStringLiteral("sha256:")));
     QVERIFY(h1 != h2);
     QVERIFY(hashModelPath(dir.filePath(QStringLiteral("missing"))).isEmpty());
+}
+
+void TestUiSessionFile::figuresAndRelativeModelPaths()
+{
+    // The view's figure and the composer's layout survive a round trip, and the session names which is its figure.
+    QTemporaryDir dir;
+    SessionState s;
+    s.modelPath = dir.filePath(QStringLiteral("m.gguf"));
+    s.prompt = QStringLiteral("p");
+    PanelSpec head;
+    head.layer = 3;
+    head.head = 1;
+    head.keyFirst = 2;
+    head.keyLast = 9;
+    s.viewFigure = FigureSpec::single(head, FigureStyle());
+    FigureSpec composer;
+    composer.rows = 1;
+    composer.cols = 2;
+    composer.panels = {head, head};
+    composer.panels[1].kind = QStringLiteral("scores");
+    composer.style.widthPt = kTwoColumnPt;
+    s.composer = composer;
+    s.figureFromComposer = true;
+    const QString path = dir.filePath(QStringLiteral("f.attnscope"));
+    QString error;
+    QVERIFY2(writeSessionFile(path, s, &error), qPrintable(error));
+    auto r = readSessionFile(path, &error);
+    QVERIFY2(r, qPrintable(error));
+    QCOMPARE(*r->viewFigure, *s.viewFigure);
+    QCOMPARE(*r->composer, composer);
+    QVERIFY(r->figureFromComposer);
+    QCOMPARE(*r->figure(), composer);
+    r->figureFromComposer = false;
+    QCOMPARE(*r->figure(), *s.viewFigure);
+    // Relative model paths are taken from the session's folder, "~/" from the home folder.
+    QCOMPARE(resolveSessionModelPath(path, QStringLiteral("models/m.gguf")), dir.filePath(QStringLiteral("models/m.gguf")));
+    QCOMPARE(resolveSessionModelPath(path, QStringLiteral("~/x.gguf")), QDir::homePath() + QStringLiteral("/x.gguf"));
+    QCOMPARE(resolveSessionModelPath(path, QStringLiteral("/abs/m.gguf")), QStringLiteral("/abs/m.gguf"));
+    // A figure that is not an object of panels is a reason, not a crash.
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+    f.close();
+    QJsonObject fig = o.value(QStringLiteral("figure")).toObject();
+    fig[QStringLiteral("composer")] = QJsonObject{{QStringLiteral("panels"), 7}};
+    o[QStringLiteral("figure")] = fig;
+    QVERIFY(!sessionFromJson(o, &error));
+    QVERIFY(error.contains(QStringLiteral("figure.composer")));
 }
 
 QTEST_GUILESS_MAIN(TestUiSessionFile)

@@ -10,6 +10,9 @@
 
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace attnscope {
 
 namespace {
@@ -145,6 +148,8 @@ void HeadViewPanel::requestRender()
             m_plot->clearHeatmap(tr("Open a model and run it to see attention"));
         else if (!m_context->tokens())
             m_plot->clearHeatmap(tr("Run the model (Ctrl+Enter) to see layer %1, head %2").arg(l).arg(h));
+        else if (!m_context->hasSoftmaxMap(l))
+            m_plot->clearHeatmap(m_context->noSoftmaxMapText(l));
         else if (!m_context->isCaptured(l, h))
             m_plot->clearHeatmap(tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
         else
@@ -228,6 +233,29 @@ bool HeadViewPanel::renderLong(int layer, int head)
         return true;
     }
     return m_long->show(layer, head);
+}
+
+PanelSpec HeadViewPanel::panelSpec() const
+{
+    PanelSpec p;
+    p.kind = QStringLiteral("head");
+    p.layer = m_context->layer();
+    p.head = m_context->head();
+    p.query = m_context->query();
+    p.key = m_context->key();
+    const qint64 t = m_plot->cells();
+    if (t > 0) {
+        // Cell k spans k ± 0.5: the cells at least half visible.
+        auto visible = [t](const QCPRange& r, qint64& first, qint64& last) {
+            first = std::clamp<qint64>(static_cast<qint64>(std::floor(r.lower + 0.5)), 0, t - 1);
+            last = std::clamp<qint64>(static_cast<qint64>(std::ceil(r.upper - 0.5)), first, t - 1);
+            if (first == 0 && last == t - 1)
+                first = last = -1;   // the whole map
+        };
+        visible(m_plot->yAxis->range(), p.queryFirst, p.queryLast);
+        visible(m_plot->xAxis->range(), p.keyFirst, p.keyLast);
+    }
+    return p;
 }
 
 void HeadViewPanel::prefetchLayerMean(int layer)

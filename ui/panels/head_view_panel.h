@@ -5,6 +5,7 @@
 // not all of them. Clicking a cell or a row label picks the query token. Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "ui/render/figure_spec.h"
 #include "ui/render/heatmap_image.h"
 
 #include <QTimer>
@@ -32,6 +33,9 @@ public:
     int shownHead() const { return m_shownHead; }
 
     void requestRender();
+    /// The head on screen as a figure panel (docs/FIGURES.md): layer, head and, when zoomed, the token ranges
+    /// shown — what File ▸ Export Figure, Ctrl+C and the composer's "use this view" draw.
+    PanelSpec panelSpec() const;
 
 signals:
     /// After the plot was replotted with (layer, head) on screen.

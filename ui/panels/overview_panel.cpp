@@ -101,6 +101,18 @@ OverviewPanel::OverviewPanel(SessionContext* context, QWidget* parent)
     m_delegate->setSelectedCell(context->layer(), context->head());
 }
 
+QVector<PanelSpec> OverviewPanel::panelSpecs() const
+{
+    PanelSpec grid;
+    grid.kind = QStringLiteral("overview");
+    grid.layer = m_context->layer();
+    grid.head = m_context->head();
+    PanelSpec scores = grid;
+    scores.kind = QStringLiteral("scores");
+    scores.metric = QString::fromUtf8(headMetricId(m_context->metric()));
+    return {grid, scores};
+}
+
 void OverviewPanel::resizeEvent(QResizeEvent* event)
 {
     QWidget::resizeEvent(event);

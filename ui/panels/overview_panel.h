@@ -3,6 +3,8 @@
 // Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "ui/render/figure_spec.h"
+
 #include <QWidget>
 
 class QComboBox;
@@ -22,6 +24,8 @@ public:
     OverviewGrid* grid() const { return m_grid; }
     QTableView* metricsView() const { return m_table; }
     QComboBox* metricCombo() const { return m_metric; }
+    /// The tab as figure panels (docs/FIGURES.md): the thumbnails grid and the summary heatmap of its score.
+    QVector<PanelSpec> panelSpecs() const;
 
 signals:
     void headActivated(int layer, int head);

@@ -187,8 +187,9 @@ void TokenViewPanel::refresh()
 void TokenViewPanel::showMissing()
 {
     const int l = m_context->layer(), h = m_context->head();
-    m_headLabel->setText(m_context->isCaptured(l, h) ? tr("Layer %1 is not computed yet…").arg(l)
-                                                     : tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
+    m_headLabel->setText(!m_context->hasSoftmaxMap(l)  ? m_context->noSoftmaxMapText(l)
+                         : m_context->isCaptured(l, h) ? tr("Layer %1 is not computed yet…").arg(l)
+                                                       : tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
     m_meanLabel->setText(QString());
     m_headTokens->clearWeights();
     m_meanTokens->clearWeights();

@@ -48,8 +48,9 @@ struct ValueGrid {
     float at(int r, int c) const { return values[static_cast<size_t>(r) * static_cast<size_t>(cols) + static_cast<size_t>(c)]; }
 };
 
-/// What a heatmap shows: a stored map's probabilities, or the signed difference from its layer's mean over heads;
-/// or, for a long prompt whose run kept no maps, the head's exact tiles recomputed on demand (docs/LONG-CONTEXT.md).
+/// What a heatmap shows: a map's probabilities, the signed difference from its layer's mean over heads, or a map
+/// whose own values are signed (a differential head's A1 − λ·A2); or, for a long prompt whose run kept no maps, the
+/// head's exact tiles recomputed on demand (docs/LONG-CONTEXT.md).
 struct HeatmapSource {
     AttentionMapPtr map;
     std::shared_ptr<const std::vector<float>> layerMean;   // tokens² mean over the layer's heads (Δ view)

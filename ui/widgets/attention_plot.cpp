@@ -180,7 +180,8 @@ void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid
     else
         m_colorScale->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
     m_colorScale->setDataRange(QCPRange(image.vmin, image.vmax));
-    m_colorScale->axis()->setLabel(colorbarLabel(settings, isSigned, window.poolX, window.poolY));
+    m_colorScale->axis()->setLabel(m_colorbarTitle.isEmpty() ? colorbarLabel(settings, isSigned, window.poolX, window.poolY)
+                                                             : m_colorbarTitle);
     m_colorScale->setVisible(true);
     m_title->setText(title);
     if (reset)
@@ -263,7 +264,9 @@ QString AttentionPlot::hoverText(int query, int key) const
         if (row[j] > w)
             ++rank;
     }
-    text += tr("weight %1  (rank %2 of %3 in its row)").arg(w, 0, 'g', 4).arg(rank).arg(valid);
+    const bool signedValues = quantityInfo(m.quantity).domain == ValueDomain::Signed;   // A1 − λ·A2: not a weight
+    text += (signedValues ? tr("value %1  (rank %2 of %3 in its row)") : tr("weight %1  (rank %2 of %3 in its row)"))
+                .arg(w, 0, 'g', 4).arg(rank).arg(valid);
     if (m_source.layerMean)
         text += tr("\nΔ vs. layer mean %1").arg(m_source.value(query, key), 0, 'g', 4);
     return text;

@@ -37,6 +37,8 @@ public:
     void setViewRanges(const QCPRange& x, const QCPRange& y);
     /// Size of the data area in device pixels (what a pooled image should not exceed).
     QSize dataAreaPixels() const;
+    /// Replaces the colourbar's label (empty: the label the view settings imply).
+    void setColorbarTitle(const QString& title) { m_colorbarTitle = title; }
     /// Clears the plot and shows a message in the title ("layer 7 not computed yet").
     void clearHeatmap(const QString& message);
     bool hasHeatmap() const;
@@ -99,6 +101,7 @@ private:
     bool m_pressed = false;
     QSize m_tickAreaSize;            // data-area size the tick labels were computed for
     int m_tickRelayouts = 0;         // consecutive layout-driven recomputations (stops a label/margin loop)
+    QString m_colorbarTitle;
 };
 
 } // namespace attnscope

@@ -1,0 +1,18 @@
+// y[i] += x[i] (residual adds, learned positions).
+// Host API (docs/CUDA.md "Host API"): canImplement → workspaceSize → run → Result; nothing throws.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "kernels/cuda/cuda_params.h"
+#include "kernels/cuda/cuda_status.h"
+
+#include <cuda_runtime.h>
+
+namespace attnscope::cuda {
+
+struct AddOp {
+    static Result canImplement(const AddParams& p);
+    static size_t workspaceSize(const AddParams&) { return 0; }
+    static Result run(const AddParams& p, void* workspace, cudaStream_t stream);
+};
+
+} // namespace attnscope::cuda

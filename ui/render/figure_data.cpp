@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/render/figure_data.h"
+
+#include "core/io/csv_writer.h"
+#include "core/io/hdf5_writer.h"
+#include "core/io/npy.h"
+#include "core/io/run_npz.h"
+#include "core/session/run_request.h"
+#include "ui/render/atomic_file.h"
+
+#include <QFileInfo>
+
+namespace attnscope {
+
+CaptureNeeds figureNeeds(const FigureSpec& spec)
+{
+    CaptureNeeds needs;
+    for (const PanelSpec& p : spec.panels) {
+        if (auto kind = panelKind(p.kind))
+            kind->addNeeds(p, spec.style, needs);
+    }
+    return needs;
+}
+
+CaptureSpec captureSpecFor(const CaptureNeeds& needs, int heads)
+{
+    CaptureSpec c;
+    c.quantities = needs.quantities;
+    c.logits = CaptureSpec::Logits::Last;
+    if (needs.allHeads) {
+        c.heads = CaptureSpec::Heads::All;
+    } else if (!needs.layers.empty() && needs.heads.empty()) {
+        c.heads = CaptureSpec::Heads::Layers;
+        c.layers = needs.layers;
+    } else {
+        // Selected heads; whole layers are spelled out head by head when both kinds are needed.
+        c.heads = CaptureSpec::Heads::Selected;
+        c.selected = needs.heads;
+        for (int l : needs.layers)
+            for (int h = 0; h < heads; ++h)
+                c.selected.insert({l, h});
+    }
+    return c;
+}
+
+std::shared_ptr<FigureSource> figureSourceFromRun(const RunResult& run, const QString& modelName)
+{
+    auto src = std::make_shared<FigureSource>();
+    src->modelName = modelName;
+    for (const std::string& d : run.tokens.display)
+        src->tokens << QString::fromStdString(d);
+    src->tokenIds = run.tokens.ids;
+    src->layers = run.shape.layers;
+    src->heads = run.shape.heads;
+    src->kvHeads = run.shape.kvHeads;
+    src->captures = run.captures;
+    return src;
+}
+
+RunData figureRunData(const FigureSpec& spec, const FigureSource& source, const RunDataInfo& info)
+{
+    const CaptureNeeds needs = figureNeeds(spec);
+    RunData d;
+    d.info = info;
+    d.info.layers = source.layers;
+    d.info.heads = source.heads;
+    d.info.kvHeads = source.kvHeads;
+    for (int i = 0; i < source.tokenCount(); ++i) {
+        d.tokens.ids.push_back(i < static_cast<int>(source.tokenIds.size()) ? source.tokenIds[static_cast<size_t>(i)] : 0);
+        d.tokens.display.push_back(source.tokens[i].toStdString());
+    }
+    for (const auto& [key, map] : source.captures.maps()) {
+        if (!needs.quantities.count(key.quantity))
+            continue;
+        if (needs.allHeads || needs.heads.count({key.layer, key.head}) || needs.layers.count(key.layer))
+            d.captures.add(map);
+    }
+    if (needs.metrics)
+        d.metrics = *source.metrics();
+    return d;
+}
+
+bool isDataExportPath(const QString& path)
+{
+    const QString ext = QFileInfo(path).suffix().toLower();
+    return ext == QLatin1String("h5") || ext == QLatin1String("hdf5") || ext == QLatin1String("npz") ||
+           ext == QLatin1String("npy") || ext == QLatin1String("csv");
+}
+
+namespace {
+
+bool finish(AtomicFileSink& sink, bool ok, const std::string& why, QString* error)
+{
+    if (ok && sink.commit())
+        return true;
+    if (error)
+        *error = ok || why.empty() || why.find("write failed") != std::string::npos ? sink.failureMessage()
+                                                                                    : QString::fromStdString(why);
+    return false;
+}
+
+} // namespace
+
+bool exportRunData(const RunData& run, const QString& path, QString* error)
+{
+    const QString ext = QFileInfo(path).suffix().toLower();
+    std::string why;
+    if (ext == QLatin1String("h5") || ext == QLatin1String("hdf5")) {
+        AtomicFileSink sink(path);
+        return finish(sink, writeRunHdf5(sink, run, why), why, error);
+    }
+    if (ext == QLatin1String("npz")) {
+        AtomicFileSink sink(path);
+        return finish(sink, writeRunNpz(sink, run, why), why, error);
+    }
+    if (ext == QLatin1String("npy")) {
+        if (run.captures.maps().size() != 1) {
+            if (error)
+                *error = QStringLiteral("%1: a .npy file holds one map and this data has %2; save .npz or .h5 instead")
+                             .arg(path).arg(run.captures.maps().size());
+            return false;
+        }
+        const AttentionMapPtr m = run.captures.maps().begin()->second;
+        AtomicFileSink sink(path);
+        return finish(sink, writeNpyFloat32(sink, m->probs.data(), {m->tokens, m->tokens}), {}, error);
+    }
+    if (ext == QLatin1String("csv")) {
+        AtomicFileSink sink(path);
+        if (run.captures.maps().empty() && run.metrics)
+            return finish(sink, writeMetricsCsv(sink, *run.metrics, why), why, error);
+        std::vector<AttentionMapPtr> maps;
+        for (const auto& [k, m] : run.captures.maps())
+            maps.push_back(m);
+        return finish(sink, writeMapsCsv(sink, maps, run.tokens.display, why), why, error);
+    }
+    if (error)
+        *error = QStringLiteral("%1: data files are .h5, .npz, .npy or .csv").arg(path);
+    return false;
+}
+
+bool exportFigureData(const FigureSpec& spec, const FigureSource& source, const RunDataInfo& info, const QString& path,
+                      QString* error)
+{
+    RunData d = figureRunData(spec, source, info);
+    const QString ext = QFileInfo(path).suffix().toLower();
+    bool onlyScores = !spec.panels.isEmpty();
+    for (const PanelSpec& p : spec.panels)
+        onlyScores &= p.kind == QLatin1String("scores") || p.kind == QLatin1String("ranking");
+    if (ext == QLatin1String("csv") && onlyScores)
+        d.captures.clear();   // a score table as CSV, not every map behind it
+    if (ext == QLatin1String("npy")) {
+        // The first head panel's map.
+        for (const PanelSpec& p : spec.panels) {
+            Quantity q = Quantity::AttentionProbs;
+            if (p.kind != QLatin1String("head") || !quantityFromKey(p.quantity.toStdString(), q))
+                continue;
+            if (AttentionMapPtr m = source.map(q, p.layer, p.head)) {
+                d.captures.clear();
+                d.captures.add(m);
+                break;
+            }
+        }
+    }
+    return exportRunData(d, path, error);
+}
+
+} // namespace attnscope

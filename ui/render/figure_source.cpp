@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/render/figure_source.h"
+
+#include "core/metrics/token_repeats.h"
+#include "ui/render/heatmap_image.h"
+
+namespace attnscope {
+
+std::shared_ptr<const std::vector<float>> FigureSource::layerMean(Quantity q, int layer) const
+{
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        auto it = m_means.find({static_cast<int>(q), layer});
+        if (it != m_means.end())
+            return it->second;
+    }
+    auto mean = layerMeanOf(captures.layerMaps(q, layer, heads));
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    m_means[{static_cast<int>(q), layer}] = mean;
+    return mean;
+}
+
+void FigureSource::setLayerMean(Quantity q, int layer, std::shared_ptr<const std::vector<float>> mean)
+{
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    m_means[{static_cast<int>(q), layer}] = std::move(mean);
+}
+
+std::shared_ptr<const MetricsTable> FigureSource::metrics() const
+{
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_metrics)
+            return m_metrics;
+    }
+    const TokenRepeats repeats(tokenIds);
+    auto table = std::make_shared<MetricsTable>(
+        buildMetricsTable(captures.grid(Quantity::AttentionProbs, layers, heads), layers, heads, {}, &repeats));
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    if (!m_metrics)
+        m_metrics = table;
+    return m_metrics;
+}
+
+void FigureSource::setMetrics(std::shared_ptr<const MetricsTable> table)
+{
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    m_metrics = std::move(table);
+}
+
+} // namespace attnscope

@@ -1,0 +1,47 @@
+// The data a figure is drawn from, whoever ran the model: the GUI builds it from its session (the captured
+// items it already holds), attnscope-cli from a RunResult. Panels read only this, so a figure renders the same
+// from either. Everything is shared and immutable; the layer means of the Δ view and the score table are
+// computed on demand and cached behind a lock. Threading: any thread.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+#include "core/metrics/head_metrics.h"
+#include "core/results/capture_store.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace attnscope {
+
+class FigureSource {
+public:
+    QString modelName;                 // for titles and metadata
+    QString variant;                   // "" = the model's own attention
+    QStringList tokens;                // display strings (␣ for spaces, ↵ for newlines)
+    std::vector<int32_t> tokenIds;
+    int layers = 0, heads = 0, kvHeads = 0;
+    CaptureStore captures;
+    bool stale = false;                // the maps belong to a previous prompt (a note on the figure)
+
+    int tokenCount() const { return static_cast<int>(tokens.size()); }
+    AttentionMapPtr map(Quantity q, int layer, int head) const { return captures.map(q, layer, head); }
+    /// Mean over the layer's captured heads of quantity q (the Δ view), computed once.
+    std::shared_ptr<const std::vector<float>> layerMean(Quantity q, int layer) const;
+    /// Every head's scores (core/metrics/head_metrics.h), computed once from the attention probabilities
+    /// unless set beforehand (the GUI hands over the table it already has).
+    std::shared_ptr<const MetricsTable> metrics() const;
+    void setMetrics(std::shared_ptr<const MetricsTable> table);
+    void setLayerMean(Quantity q, int layer, std::shared_ptr<const std::vector<float>> mean);
+
+private:
+    mutable std::mutex m_mutex;
+    mutable std::map<std::pair<int, int>, std::shared_ptr<const std::vector<float>>> m_means;
+    mutable std::shared_ptr<const MetricsTable> m_metrics;
+};
+using FigureSourcePtr = std::shared_ptr<const FigureSource>;
+
+} // namespace attnscope
