@@ -82,6 +82,7 @@ private slots:
     void longRunEqualsStoredMaps();
     void pyramidLevelsEqualBruteForcePooling();
     void headViewRefinesFromTheStreamedGridToExactTiles();
+    void headViewFinishesTilesInterruptedByAViewChange();
     void longPromptAsksFirstWithTheEstimate();
     void promptOverTheContextOffersToRunBeyond();
     void openingALargeTextFileStaysUsable();
@@ -425,6 +426,34 @@ void TestUiLongContext::headViewRefinesFromTheStreamedGridToExactTiles()
     s.pooling = Pooling::Max;
     ctx->setViewSettings(s);
     QVERIFY(waitSettled());
+}
+
+void TestUiLongContext::headViewFinishesTilesInterruptedByAViewChange()
+{
+    if (!m_window || !m_window->context()->isLongRun())
+        QSKIP("needs the long run of longRunEqualsStoredMaps");
+    // A change that keeps the tiles' values (a colormap, a zoom and back) while tiles are being computed: the
+    // interrupted tiles are computed again (or kept), so the view still ends exact instead of stopping half refined.
+    SessionContext* ctx = m_window->context();
+    HeadViewPanel* hv = m_window->headViewPanel();
+    LongHeadRenderer* lr = hv->longRenderer();
+    AttentionPlot* plot = hv->plot();
+    m_window->setView(ViewKind::Head);
+    QVERIFY(waitSettled());
+    const std::vector<std::pair<int, int>> heads = {{5, 2}, {9, 4}, {12, 7}, {21, 1}};
+    for (size_t k = 0; k < heads.size(); ++k) {
+        ctx->select(heads[k].first, heads[k].second);   // no tile of these heads was asked for yet
+        ViewSettings s = ctx->viewSettings();
+        s.colormap = s.colormap == Colormap::Viridis ? Colormap::Magma : Colormap::Viridis;
+        ctx->setViewSettings(s);   // same tiles, new generation, while the first ones are in flight
+        if (k % 2) {
+            plot->setViewRanges(QCPRange(99.5, 139.5), QCPRange(99.5, 139.5));
+            plot->resetView();
+        }
+        QVERIFY(waitSettled());
+        QVERIFY2(lr->shownExact(), qPrintable(QStringLiteral("L%1H%2: %3").arg(heads[k].first).arg(heads[k].second).arg(plot->title())));
+        QVERIFY(plot->title().contains(QStringLiteral("exact tiles")));
+    }
 }
 
 void TestUiLongContext::longPromptAsksFirstWithTheEstimate()

@@ -215,15 +215,23 @@ void LongHeadRenderer::startJobs()
         const quint64 gen = m_generation;
         runInBackground(this, [src, lse, key, gen, live = m_liveGeneration, liveLevel = m_liveLevel]() {
             return computePyramidTile(*src, *lse, key, [&] { return live->load() != gen || liveLevel->load() != key.level; });
-        }, [this, key, gen](PyramidTilePtr tile) {
+        }, [this, key](PyramidTilePtr tile) {
             m_inFlight.erase(key);
-            if (tile && gen == m_generation) {
+            // The key holds everything a tile's values depend on, so a finished tile is kept whatever changed
+            // while it was computed (a colormap, a zoom and back). A job stopped by a change gives no tile:
+            // the current view asks again for what it still lacks. While the job ran, that view skipped the key
+            // as in flight, and nothing else would ask for it, so the view would stay half refined.
+            const bool current = m_layer >= 0 && proto().samePyramid(key);
+            if (tile && key.run == m_run) {
                 m_cache.insert(tile);
                 ++m_tilesComputed;
-                if (!m_shownPlan.coarse && key.level == m_shownPlan.level)
+                if (current && !m_shownPlan.coarse && key.level == m_shownPlan.level)
                     compose();
             }
-            startJobs();
+            if (!tile && current)
+                scheduleTiles(plan());
+            else
+                startJobs();
             if (!isBusy())
                 compose();   // the last tile: the image and its title say "exact"
         });

@@ -33,6 +33,11 @@ struct TileKey {
     int level = 0;
     int64_t row = 0, col = 0;
     auto operator<=>(const TileKey&) const = default;
+    /// Of the same pyramid (run, head, pooling, normalisation), at any level and place.
+    bool samePyramid(const TileKey& o) const
+    {
+        return run == o.run && layer == o.layer && head == o.head && pooling == o.pooling && perRow == o.perRow;
+    }
 };
 
 /// One computed tile: rows × cols pooled cells (fewer than kTileCells at the map's end), row-major, NaN = masked.
