@@ -10,6 +10,7 @@
 #include "core/model/loaded_model.h"
 #include "core/model/packed_projection.h"
 #include "core/model/weight_store.h"
+#include "core/session/model_info.h"
 #include "core/util/error.h"
 #include "kernels/cpu/cpu_backend.h"
 
@@ -137,6 +138,8 @@ TEST(Qwen3NextGguf, ConfigFromTheConverterKeys)
     EXPECT_NE(std::find(unused.begin(), unused.end(), "blk.4.nextn.eh_proj.weight"), unused.end());
     EXPECT_NE(std::find(unused.begin(), unused.end(), "blk.4.attn_q.weight"), unused.end());
     EXPECT_TRUE(std::all_of(unused.begin(), unused.end(), [](const std::string& n) { return n.rfind("blk.4.", 0) == 0; }));
+    EXPECT_NE(describeModel(*g).block.find("1 multi-token-prediction block after the last layer (not run)"), std::string::npos)
+        << describeModel(*g).block;
     const auto& hfUnused = h->plan().unused;
     EXPECT_NE(std::find(hfUnused.begin(), hfUnused.end(), "mtp.fc.weight"), hfUnused.end());
 }
