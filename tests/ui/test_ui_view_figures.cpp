@@ -2,7 +2,7 @@
 // Export Figure draws its panels (A1, λ·A2, A1 − λ·A2; the sink heatmap, curves and max |hidden|; the compare panes,
 // the difference pane and the KL curve) as a PDF with the requested page size, no JPEG and no image at all (vector
 // cells), whose cells have the colormap's colours at the captured weights (read back from a pdftoppm rendering);
-// the sink figure's cells and curve points are the layer reports' numbers (SVG), pinned runs travel in the spec; and
+// Save data of the differential figure holds the head's three maps and λ; the sink figure's cells and curve points are the layer reports' numbers (SVG), pinned runs travel in the spec; and
 // `attnscope-cli figure` on the saved session reproduces the GUI's PNG and PDF byte for byte, rerunning the model
 // (and the comparison with the session's variants) headless.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,6 +14,7 @@
 #include "ui/panels/differential_panel.h"
 #include "ui/panels/sink_panel.h"
 #include "ui/render/color_gradient.h"
+#include "ui/render/figure_data.h"
 #include "ui/render/figure_export.h"
 #include "ui/render/svg_canvas.h"
 #include "ui/session_bridge.h"
@@ -271,6 +272,13 @@ void TestUiViewFigures::differentialFigureHasTheThreeMapsInTheirColours()
         QCOMPARE(spec.panels[k].head, 1);
     }
     cliReproduces(QStringLiteral("differential"));
+    // Save data: the head's three maps and its λ, nothing else.
+    const RunData data = figureRunData(spec, *w.figureSource(), RunDataInfo{});
+    QCOMPARE(data.captures.maps().size(), size_t(3));
+    for (Quantity q : {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined})
+        QCOMPARE(data.captures.map(q, 2, 1), w.context()->map(q, 2, 1));
+    QCOMPARE(data.captures.series(Quantity::Lambda, 2, 1), w.context()->series(Quantity::Lambda, 2, 1));
+    QCOMPARE(data.captures.allSeries().size(), size_t(1));
 
     // Colours on a linear scale: A1 and λ·A2 on one range (the larger maximum), A1 − λ·A2 zero-centred.
     spec.style.settings.scale = ScaleKind::Linear;

@@ -132,6 +132,13 @@ RunData figureRunData(const FigureSpec& spec, const FigureSource& source, const 
         if (needs.allHeads || needs.heads.count({key.layer, key.head}) || needs.layers.count(key.layer))
             d.captures.add(map);
     }
+    // Series the figure reads (a differential head's λ, learned-sink probabilities), by the same selection.
+    for (const auto& [key, series] : source.captures.allSeries()) {
+        if (!needs.quantities.count(key.quantity))
+            continue;
+        if (needs.allHeads || needs.heads.count({key.layer, key.head}) || needs.layers.count(key.layer))
+            d.captures.add(series);
+    }
     if (needs.metrics)
         d.metrics = *source.metrics();
     return d;

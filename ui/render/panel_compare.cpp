@@ -158,7 +158,7 @@ public:
         LineChart chart;
         chart.title = r.hasLmHead ? QStringLiteral("Per-position KL") : QStringLiteral("Per-position cosine");
         chart.xLabel = QStringLiteral("token position");
-        chart.yLabel = r.hasLmHead ? QStringLiteral("KL(base ‖ variant), nats") : QStringLiteral("cosine(base, variant)");
+        chart.yLabel = r.hasLmHead ? QStringLiteral("KL(base ‖ v), nats") : QStringLiteral("cosine(base, v)");
         if (r.hasLmHead)
             chart.yMin = 0;
         if (style.tokenLabels) {
