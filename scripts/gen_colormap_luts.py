@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Generates resources/colormap_luts.h: 256-entry RGB tables for the heatmap colormaps (EXPORT.md §2).
+# Generates resources/colormap_luts.h: 256-entry RGB tables for the heatmap colormaps (docs/EXPORT.md).
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Source: matplotlib's lib/matplotlib/_cm_listed.py (viridis, magma, cividis: listed 256-entry tables by

@@ -1,4 +1,4 @@
-// Runs work on the global thread pool and delivers its result to a UI-thread receiver (ARCHITECTURE §6:
+// Runs work on the global thread pool and delivers its result to a UI-thread receiver (docs/ENGINE.md, threads:
 // colourising, pooling, hashing and file reads happen on snapshots off the UI thread). The result is posted
 // through a queued call on the application object and handed over only if the receiver still exists
 // (QPointer checked on the UI thread). Used instead of QFuture::then(context, …), whose continuation we saw

@@ -4,6 +4,7 @@
 
 #include "core/backend/backend_set.h"
 #include "ui/panels/differential_panel.h"
+#include "ui/panels/gate_view_panel.h"
 #include "ui/compare/compare_workspace.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/render/figure_fonts.h"
@@ -62,6 +63,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_finder = new HeadFinderPanel(m_context);
     m_differential = new DifferentialPanel(m_context);
     m_sinks = new SinkPanel(m_context);
+    m_gates = new GateViewPanel(m_context);
     m_compare = new CompareWorkspace(m_context, m_bridge, [this] { return m_prompt ? m_prompt->text() : QString(); });
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
@@ -73,6 +75,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     m_tabs->addTab(m_finder, tr("Head finder"));
     m_tabs->addTab(m_differential, tr("Differential"));
     m_tabs->addTab(m_sinks, tr("Sinks"));
+    m_tabs->addTab(m_gates, tr("Gates"));
     m_tabs->addTab(m_compare, tr("Compare"));
     m_tabs->setDocumentMode(true);
     m_staleBanner = new QLabel;
@@ -117,7 +120,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
     statusBar()->addPermanentWidget(m_statusCancel);
     showStatus(tr("Backend: %1").arg(m_bridge->backendDescription()));
 
-    m_progressTimer.setInterval(100);   // ~10 Hz polling of the compute thread's atomics (ARCHITECTURE §8)
+    m_progressTimer.setInterval(100);   // ~10 Hz polling of the compute thread's atomics (docs/ENGINE.md)
     connect(&m_progressTimer, &QTimer::timeout, this, &MainWindow::updateProgress);
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(2000);
@@ -253,6 +256,7 @@ void MainWindow::buildMenus()
     const QString names[kViewKindCount] = {tr("&Overview"), tr("&Head View"), tr("&Token View"),
                                            tr("&Key View (who attends to a token)"), tr("Head &Finder"),
                                            tr("&Differential View (A1, λ·A2, A1 − λ·A2)"), tr("&Sink View"),
+                                           tr("&Gates"),
                                            tr("&Compare Variants")};
     for (int i = 0; i < kViewKindCount; ++i) {
         const auto kinds = [](int k) { return static_cast<ViewKind>(k); };
@@ -357,6 +361,7 @@ void MainWindow::connectContext()
         case ViewKind::Finder: m_finder->table()->setFocus(); break;
         case ViewKind::Differential: m_differential->plot(DifferentialPanel::A1)->setFocus(); break;
         case ViewKind::Sink: m_sinks->heatmap()->setFocus(); break;
+        case ViewKind::Gates: m_gates->setFocus(); break;
         case ViewKind::Compare: m_compare->setFocus(); break;
         }
     });

@@ -34,6 +34,7 @@ namespace attnscope {
 
 struct BackendSet;
 class DifferentialPanel;
+class GateViewPanel;
 class CompareWorkspace;
 class FigureComposerPanel;
 class HeadFinderPanel;
@@ -106,6 +107,7 @@ public:
     HeadFinderPanel* headFinderPanel() const { return m_finder; }
     DifferentialPanel* differentialPanel() const { return m_differential; }
     SinkPanel* sinkPanel() const { return m_sinks; }
+    GateViewPanel* gateViewPanel() const { return m_gates; }
     CompareWorkspace* compareWorkspace() const { return m_compare; }
     TokenFindBar* findBar() const { return m_findBar; }
     ViewHistory* history() const { return m_history; }
@@ -192,6 +194,7 @@ private:
     HeadFinderPanel* m_finder = nullptr;
     DifferentialPanel* m_differential = nullptr;
     SinkPanel* m_sinks = nullptr;
+    GateViewPanel* m_gates = nullptr;
     CompareWorkspace* m_compare = nullptr;
     TokenFindBar* m_findBar = nullptr;
     QLabel* m_staleBanner = nullptr;

@@ -159,11 +159,19 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
             } else {
                 request.capture.heads = CaptureSpec::Heads::All;
             }
+            // Gates, when the model has them (the Gates view; a few floats per head and token).
+            if (cfg.outputGate != OutputGate::None)
+                request.capture.quantities.insert({Quantity::Gate, Quantity::AttnOutNormPre, Quantity::AttnOutNormPost});
+            if (cfg.anyLayer(TokenMixer::GatedDeltaNet))
+                request.capture.quantities.insert({Quantity::DeltaBeta, Quantity::DeltaDecay, Quantity::DeltaOutputGate});
             // The engine's one memory estimate, checked here first so a refusal can offer what would fit.
             std::vector<std::string> notes;
             const TokenizedText tt = tokenizeAndCheck(*lm, request, notes);
             const int64_t t = static_cast<int64_t>(tt.ids.size());
-            Backend& backend = ctx.backends->runBackend(nullptr, extraOps(request));
+            std::vector<OpKind> ops = extraOps(request);
+            for (OpKind k : modelOps(cfg))
+                ops.push_back(k);
+            Backend& backend = ctx.backends->runBackend(nullptr, ops);
             WeightStore& weights = ctx.backends->weightsFor(lm, backend);
             const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
             const MemoryEstimate e = estimateRun(*lm, t, request.capture, budget, toConvert, backend.threads());

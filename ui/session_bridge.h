@@ -1,4 +1,4 @@
-// The UI's side of the ComputeSession (ARCHITECTURE §6): posts "open model" and "run" requests, and re-posts
+// The UI's side of the ComputeSession (docs/ENGINE.md): posts "open model" and "run" requests, and re-posts
 // every callback from the compute thread to the UI thread (queued, QPointer-guarded), dropping results whose
 // generation is no longer current. Signals are emitted on the UI thread only.
 // SPDX-License-Identifier: GPL-3.0-or-later

@@ -32,6 +32,7 @@ QString viewKindId(ViewKind v)
     case ViewKind::Finder: return QStringLiteral("finder");
     case ViewKind::Differential: return QStringLiteral("differential");
     case ViewKind::Sink: return QStringLiteral("sink");
+    case ViewKind::Gates: return QStringLiteral("gates");
     case ViewKind::Compare: return QStringLiteral("compare");
     }
     return QStringLiteral("overview");
@@ -135,6 +136,10 @@ void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layer
     m_table.cells.assign(n, HeadMetrics::missing());
     m_metricsModel->setTopK(5);
     m_metricsModel->reset(layers, heads, kvHeads);
+    std::vector<bool> noMap(static_cast<size_t>(std::max(layers, 0)), false);
+    for (int l = 0; l < layers; ++l)
+        noMap[static_cast<size_t>(l)] = !hasSoftmaxMap(l);
+    m_metricsModel->setNoMapLayers(std::move(noMap));
     const int tokenCount = this->tokenCount();
     if (m_query < 0 || m_query >= tokenCount)
         m_query = tokenCount - 1;
@@ -216,6 +221,20 @@ void SessionContext::endRun(quint64 generation, bool finished)
 bool SessionContext::hasLayer(int layer) const
 {
     return layer >= 0 && layer < static_cast<int>(m_layerDone.size()) && m_layerDone[static_cast<size_t>(layer)];
+}
+
+bool SessionContext::hasSoftmaxMap(int layer) const
+{
+    if (!m_model || !m_model->model)
+        return true;
+    const ModelConfig& c = m_model->model->config();
+    return layer < 0 || layer >= static_cast<int>(c.layers.size()) || c.layers[static_cast<size_t>(layer)].hasSoftmaxMap();
+}
+
+QString SessionContext::noSoftmaxMapText(int layer) const
+{
+    return tr("Layer %1 is a Gated DeltaNet layer (linear attention): it has no softmax map. Its write strength β, "
+              "decay and output gate are in the Gates view.").arg(layer);
 }
 
 bool SessionContext::isCaptured(int layer, int head) const

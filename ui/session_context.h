@@ -21,8 +21,8 @@
 
 namespace attnscope {
 
-enum class ViewKind { Overview, Head, Token, Key, Finder, Differential, Sink, Compare };
-inline constexpr int kViewKindCount = 8;
+enum class ViewKind { Overview, Head, Token, Key, Finder, Differential, Sink, Gates, Compare };
+inline constexpr int kViewKindCount = 9;
 QString viewKindId(ViewKind v);
 bool viewKindFromId(const QString& id, ViewKind& out);
 
@@ -54,6 +54,10 @@ public:
     bool hasLayer(int layer) const;
     /// Whether the run captures this head (false for heads left out of a subset capture).
     bool isCaptured(int layer, int head) const;
+    /// False for layers whose token mixer has no softmax map (Qwen3-Next's Gated DeltaNet layers).
+    bool hasSoftmaxMap(int layer) const;
+    /// The text views show in place of a map for such a layer.
+    QString noSoftmaxMapText(int layer) const;
     bool capturesEveryHead() const { return !m_captured; }
     int capturedHeadCount() const;
     /// The run's captured items by (quantity, layer, head) (core/capture/quantity.h): every view reads them here.

@@ -1,6 +1,9 @@
-// `attnscope-cli bench MODEL --tokens N [--threads T] [--repeats R]` — PERFORMANCE §9 method: warm-up, then
+// `attnscope-cli bench MODEL --tokens N [--threads T] [--repeats R]` — docs/PERFORMANCE.md method: warm-up, then
 // medians of R timed runs (with min/max), the same-run FMA peak as the reference for dense GFLOP/s, and peak
-// resident memory measured separately for runs without and with every head's probabilities captured.
+// resident memory measured separately for runs without and with every head's probabilities captured. For a model
+// with output gates or Gated DeltaNet layers, the all-maps runs alternate with runs that also capture every gate
+// series (gate values, SDPA output norms before/after the gate, DeltaNet β/decay/SiLU(z)), so the two medians
+// come from the same stretch of machine time and their ratio is the cost of gate capture.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli/commands.h"
 
@@ -9,6 +12,7 @@
 #include "core/model/forward.h"
 #include "core/model/loaded_model.h"
 #include "core/model/weight_store.h"
+#include "core/session/run_request.h"
 #include "core/util/error.h"
 #include "kernels/backends/register_backends.h"
 
@@ -85,16 +89,20 @@ int cmdBench(const Args& a)
 
     BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"), threads);
     std::string placement;
-    Backend& backend = backends.runBackend(&placement);
+    Backend& backend = backends.runBackend(&placement, modelOps(cfg));
     WeightStore& weights = backends.weightsFor(model, backend);
     // A device backend runs its ops asynchronously: the runs without maps time the whole forward only (no waits
     // between ops); the runs with maps wait around each op so the dense and attention shares are real. On the CPU
     // every op is synchronous and both kinds of run time every op.
     const bool device = !backend.hostMemory();
-    auto runOnce = [&](bool maps, ForwardTimings& ft) {
+    const bool gated = cfg.outputGate != OutputGate::None || cfg.anyLayer(TokenMixer::GatedDeltaNet);
+    auto runOnce = [&](bool maps, ForwardTimings& ft, bool gates = false) {
         CaptureSpec spec;
         spec.heads = maps ? CaptureSpec::Heads::All : CaptureSpec::Heads::None;
         spec.logits = CaptureSpec::Logits::Last;
+        if (gates)
+            spec.quantities.insert({Quantity::Gate, Quantity::AttnOutNormPre, Quantity::AttnOutNormPost,
+                                    Quantity::DeltaBeta, Quantity::DeltaDecay, Quantity::DeltaOutputGate});
         CollectingObserver obs(spec);
         ForwardOptions fo;
         fo.opTimings = maps || !device;
@@ -104,7 +112,8 @@ int cmdBench(const Args& a)
     ForwardTimings ft;
     runOnce(false, ft);   // warm-up (and the first run: it converts the weights)
     const double firstRunMs = ft.totalMs, firstConvertMs = ft.dequantMs;
-    std::vector<double> plain, withMaps, firstLayer, denseGflops, attnMs, dequantMs, denseMs;
+    std::vector<double> plain, withMaps, withGates, pairedRatio, captureMs, firstLayer, denseGflops, attnMs, dequantMs,
+        denseMs;
     resetPeakRss();
     for (int r = 0; r < repeats; ++r) {
         runOnce(false, ft);
@@ -125,6 +134,12 @@ int cmdBench(const Args& a)
         if (device) {
             denseGflops.push_back(ft.denseFlops / (ft.denseMs * 1e6));
             denseMs.push_back(ft.denseMs);
+        }
+        if (gated) {
+            runOnce(true, ft, true);
+            withGates.push_back(ft.totalMs);
+            pairedRatio.push_back(ft.totalMs / withMaps.back());
+            captureMs.push_back(ft.gateCaptureMs);
         }
     }
     const double rssMaps = peakRssMb();
@@ -162,6 +177,14 @@ int cmdBench(const Args& a)
     j["peak_rss_mb_with_all_maps"] = rssMaps;
     j["file_mb"] = model->checkpoint().totalBytes / 1e6;
     j["maps_captured"] = int64_t(cfg.nLayers) * cfg.nHeads;
+    if (gated) {
+        j["forward_with_attention_and_gates_ms"] = stats(withGates).median;
+        j["detail"]["forward_with_attention_and_gates_ms"] = toJson(stats(withGates));
+        j["gate_capture_overhead"] = stats(withGates).median / stats(withMaps).median - 1.0;
+        j["gate_capture_overhead_paired"] = stats(pairedRatio).median - 1.0;   // median of run-pair ratios
+        j["gate_capture_ms_in_forward"] = stats(captureMs).median;             // timed inside the forward
+        j["detail"]["gate_capture_ms_in_forward"] = toJson(stats(captureMs));
+    }
     if (a.has("json")) {
         std::cout << j.dump(2) << "\n";
         return 0;
@@ -175,6 +198,10 @@ int cmdBench(const Args& a)
                 weights.resident() ? "kept for reruns" : "streamed per layer");
     std::printf("  forward (no maps)           %8.1f ms\n", stats(plain).median);
     std::printf("  forward (all %3d maps)      %8.1f ms\n", cfg.nLayers * cfg.nHeads, stats(withMaps).median);
+    if (gated)
+        std::printf("  forward (all maps + gates)  %8.1f ms (gate capture %+.1f%%, paired %+.1f%%, %.1f ms inside the forward)\n",
+                    stats(withGates).median, 100.0 * (stats(withGates).median / stats(withMaps).median - 1.0),
+                    100.0 * (stats(pairedRatio).median - 1.0), stats(captureMs).median);
     std::printf("  first layer's maps ready    %8.1f ms\n", stats(firstLayer).median);
     if (peak > 0)
         std::printf("  dense GEMM                  %8.1f GFLOP/s (%.0f%% of the %.1f GFLOP/s FMA peak)\n", dense.median,

@@ -14,7 +14,9 @@
 #include "core/util/error.h"
 #include "kernels/backends/register_backends.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -93,6 +95,7 @@ int cmdStats(const Args& a)
         for (const LayerReport& l : rep.layers) {
             nlohmann::json e;
             e["layer"] = l.layer;
+            e["softmax_map"] = cfg.layers[static_cast<size_t>(l.layer)].hasSoftmaxMap();
             e["first_token_share"] = optional(l.firstTokenShare);
             e["max_abs_hidden"] = l.maxAbsHidden;
             e["max_abs_hidden_at"] = {{"token", l.maxToken}, {"dim", l.maxDim}};
@@ -128,18 +131,30 @@ int cmdStats(const Args& a)
                 req.variant ? (" under " + req.variant->toString()).c_str() : "", threshold);
     for (const std::string& n : r.notes)
         std::printf("note: %s\n", n.c_str());
-    // Columns for the learned-sink and differential statistics appear when the model produces them.
-    bool anySink = false, anyDiff = false;
+    // Columns for the gate, learned-sink and differential statistics appear when the model produces them.
+    bool gated = false, anySink = false, anyDiff = false;
     for (const LayerReport& l : rep.layers) {
+        gated = gated || l.gateMean.has_value();
         anySink = anySink || l.sinkMass.has_value();
         anyDiff = anyDiff || l.diffNegativeShare.has_value() || !l.lambda.empty();
     }
-    std::printf("layer  first-token share  sink rate  max |h| (token, dim)%s%s\n", anySink ? "  sink mass" : "",
+    std::printf("layer  first-token share  sink rate  max |h| (token, dim)%s%s%s\n",
+                gated ? "  gate mean   <0.5   <0.1  <0.01  |o| before  after gate" : "", anySink ? "  sink mass" : "",
                 anyDiff ? "  D<0 share  λ per head" : "");
     for (const LayerReport& l : rep.layers) {
-        std::printf("%5d  %17.3f  %9.2f  %9.1f (%lld, %lld)", l.layer, l.firstTokenShare.value_or(NAN),
-                    l.sinkRate.value_or(NAN), l.maxAbsHidden, static_cast<long long>(l.maxToken),
-                    static_cast<long long>(l.maxDim));
+        char at[48];
+        std::snprintf(at, sizeof at, "(%lld, %lld)", static_cast<long long>(l.maxToken), static_cast<long long>(l.maxDim));
+        if (!cfg.layers[static_cast<size_t>(l.layer)].hasSoftmaxMap()) {
+            std::printf("%5d  %28s  %9.1f %-10s  linear attention\n", l.layer, "no softmax map", l.maxAbsHidden, at);
+            continue;
+        }
+        const bool more = gated || anySink || anyDiff;
+        std::printf("%5d  %17.3f  %9.2f  %9.1f %s%*s", l.layer, l.firstTokenShare.value_or(NAN), l.sinkRate.value_or(NAN),
+                    l.maxAbsHidden, at, more ? static_cast<int>(10 - std::min<size_t>(10, std::strlen(at))) : 0, "");   // under "(token, dim)"
+        if (l.gateMean)
+            std::printf("  %9.3f  %5.3f  %5.3f  %5.3f  %10.3f  %10.3f", *l.gateMean, l.gateFracBelow.at(0.5),
+                        l.gateFracBelow.at(0.1), l.gateFracBelow.at(0.01), l.attnOutNormBeforeGate.value_or(NAN),
+                        l.attnOutNormAfterGate.value_or(NAN));
         if (anySink)
             std::printf("  %9.3f", l.sinkMass.value_or(NAN));
         if (anyDiff)

@@ -21,7 +21,7 @@ int cmdExport(const Args& a);
 /// --text or --text-file (UTF-8), whichever is given; throws Error(Usage) when neither is.
 std::string inputText(const Args& a);
 
-/// Peak FP32 FMA throughput of this machine on `threads` threads, GFLOP/s (PERFORMANCE §7.1 method:
+/// Peak FP32 FMA throughput of this machine on `threads` threads, GFLOP/s (docs/PERFORMANCE.md method:
 /// 12 independent FMA chains per thread).
 double measureFmaPeakGflops(int threads);
 

@@ -1,4 +1,4 @@
-// FP32 FMA peak micro-benchmark (PERFORMANCE §7.1): 12 independent 256-bit FMA chains per thread, so latency
+// FP32 FMA peak micro-benchmark (docs/PERFORMANCE.md "Machine"): 12 independent 256-bit FMA chains per thread, so latency
 // is hidden and the FMA ports saturate. Compiled for AVX2+FMA via a target attribute and only run when the CPU
 // has them; otherwise a scalar estimate is reported (the ratio is then meaningless and says so in the output).
 // SPDX-License-Identifier: GPL-3.0-or-later

@@ -2,7 +2,7 @@
 // time from Run to the first layer's map on screen in the head view (and to the overview's first thumbnails),
 // head-switch times in the head view with weights and with Δ vs layer mean, the head finder's ranking of every
 // head after a run, and the longest UI-thread stall while the model runs. Prints JSON medians. A benchmark, not a
-// test (PERFORMANCE §9): numbers are reported, never asserted.
+// test (docs/PERFORMANCE.md): numbers are reported, never asserted.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <QJsonArray>

@@ -36,7 +36,7 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption textFile(QStringLiteral("text-file"), QStringLiteral("Read the prompt from a UTF-8 file"), QStringLiteral("FILE"));
     const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("Selected layer"), QStringLiteral("L"));
     const QCommandLineOption head(QStringLiteral("head"), QStringLiteral("Selected head"), QStringLiteral("H"));
-    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head, token, key, finder, differential, sink or compare"), QStringLiteral("VIEW"));
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("overview, head, token, key, finder, differential, sink, gates or compare"), QStringLiteral("VIEW"));
     const QCommandLineOption span(QStringLiteral("signal-span"), QStringLiteral("Differential view: mark keys B..E (inclusive) as the signal span"), QStringLiteral("B-E"));
     const QCommandLineOption sinkThreshold(QStringLiteral("sink-threshold"), QStringLiteral("Sink view: the sink-rate threshold ε (default 0.3)"), QStringLiteral("E"));
     const QCommandLineOption pin(QStringLiteral("pin"), QStringLiteral("Sink view: run MODEL (optionally under a variant: MODEL|SPEC) on the same text first and pin its curve; repeatable"), QStringLiteral("MODEL[|SPEC]"));
@@ -102,7 +102,7 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     if (p.isSet(view)) {
         ViewKind k;
         if (!viewKindFromId(p.value(view), k))
-            return fail(QStringLiteral("--view must be overview, head, token, key, finder, differential, sink or compare"));
+            return fail(QStringLiteral("--view must be overview, head, token, key, finder, differential, sink, gates or compare"));
         o.view = k;
     }
     if (p.isSet(query)) {

@@ -79,7 +79,7 @@ void ScreenshotDriver::poll()
         finish(1, QStringLiteral("could not grab the window"));
         return;
     }
-    // Through QSaveFile: the target is either the old or the new complete PNG (NUMERICS-AND-SAFETY §11).
+    // Through QSaveFile: the target is either the old or the new complete PNG (docs/SECURITY.md).
     QSaveFile file(m_out);
     QImageWriter writer(&file, "png");
     if (!file.open(QIODevice::WriteOnly) || !writer.write(pix.toImage()) || !file.commit()) {

@@ -21,6 +21,9 @@ const char* opKindName(OpKind k)
     case OpKind::VariantAttention: return "variant_attention";
     case OpKind::HeadGroupMean: return "head_group_mean";
     case OpKind::IndexAdd: return "index_add";
+    case OpKind::CausalConv1d: return "causal_conv1d";
+    case OpKind::GatedDeltaRule: return "gated_delta_rule";
+    case OpKind::MoeRoute: return "moe_route";
     case OpKind::Count: break;
     }
     return "unknown";

@@ -28,6 +28,8 @@ enum class OpKind {
     VariantAttention, HeadGroupMean,
     // used only by mixture-of-experts models (gpt-oss)
     IndexAdd,
+    // used only by the models that need them (modelOps(): Gated DeltaNet layers, Qwen3-Next's MoE router)
+    CausalConv1d, GatedDeltaRule, MoeRoute,
     Count
 };
 /// The ops every baseline run needs (a backend that lacks one of them cannot run a model).
@@ -230,6 +232,57 @@ struct HeadGroupMeanArgs {
     float* x = nullptr; int64_t ld = 0;
 };
 
+/// Depthwise causal convolution over tokens, the short convolution of a Gated DeltaNet layer (transformers
+/// models/qwen3_next causal_conv1d_fn: F.conv1d with padding K − 1, groups = channels, the first T outputs):
+///   y[t][c] = act(Σ_{k<K} w[c][k] · x[t − K + 1 + k][c]),  x[t < 0] = 0.
+/// x, y: [tokens × channels] with row strides (y must not alias x); weight: [channels × kernel].
+struct CausalConv1dArgs {
+    int64_t tokens = 0, channels = 0, kernel = 0;
+    const float* x = nullptr; int64_t ldx = 0;
+    const float* weight = nullptr;
+    float* y = nullptr; int64_t ldy = 0;
+    Activation act = Activation::Identity;
+};
+
+/// The gated delta rule of a Gated DeltaNet layer (Yang, Kautz, Hatamizadeh, arXiv 2412.06464; transformers
+/// models/qwen3_next torch_recurrent_gated_delta_rule, which the chunked form equals), per value head h with key
+/// head h / (valueHeads / keyHeads) and a state S of keyDim × valueDim starting at 0:
+///   β_t = σ(b_t),  g_t = −exp(A_log) · softplus(a_t + dt_bias)        (softplus(x) = x above 20, as torch)
+///   q̂ = q / sqrt(Σq² + ε) · keyDim^-½,  k̂ = k / sqrt(Σk² + ε)          (when l2NormQk; ε = l2Eps)
+///   S ← exp(g_t) · S;  δ = β_t · (v_t − Sᵀk̂_t);  S ← S + k̂_t δᵀ;  o_t = Sᵀq̂_t
+/// q, k: [T × keyHeads·keyDim] (stride ldqk); v: [T × valueHeads·valueDim] (stride ldv); a, b: [T × valueHeads]
+/// (stride ldab); aLog, dtBias: [valueHeads]; out: [T × valueHeads·valueDim] (stride ldo). Optional outputs for
+/// capture: beta (β_t) and decay (exp(g_t), the share of the state kept), [T × valueHeads] each, may be null.
+/// Cancellation is checked between heads.
+struct GatedDeltaRuleArgs {
+    int64_t tokens = 0, keyHeads = 0, valueHeads = 0, keyDim = 0, valueDim = 0;
+    const float* q = nullptr;
+    const float* k = nullptr; int64_t ldqk = 0;
+    const float* v = nullptr; int64_t ldv = 0;
+    const float* a = nullptr;
+    const float* b = nullptr; int64_t ldab = 0;
+    const float* aLog = nullptr;
+    const float* dtBias = nullptr;
+    float* out = nullptr; int64_t ldo = 0;
+    float* beta = nullptr;
+    float* decay = nullptr;
+    bool l2NormQk = true;
+    float l2Eps = 1e-6f;
+    std::stop_token stop;
+};
+
+/// The router of a mixture-of-experts MLP (transformers qwen3_next Qwen3NextTopKRouter): per token p =
+/// softmax(logits) in fp32, the k largest (ties: the lower expert id), renormalised to sum 1 when `normalize`
+/// (norm_topk_prob). logits: [tokens × experts] (stride ldLogits); ids (backend int32) and weights:
+/// [tokens × k], largest first.
+struct MoeRouteArgs {
+    int64_t tokens = 0, experts = 0, k = 0;
+    const float* logits = nullptr; int64_t ldLogits = 0;
+    bool normalize = true;
+    int32_t* ids = nullptr;
+    float* weights = nullptr;
+};
+
 /// Result of an op: ok, or a reason (unsupported, cancelled, device error, out of memory). Never throws.
 struct OpStatus {
     bool ok = true;
@@ -295,6 +348,10 @@ public:
     virtual OpStatus headGroupMean(const HeadGroupMeanArgs& a) { (void)a; return OpStatus::failure(name() + ": head regrouping is not supported"); }
     // ---- mixture-of-experts op (optional: a backend without it runs dense models only) ----
     virtual OpStatus indexAdd(const IndexAddArgs& a) { (void)a; return OpStatus::failure(name() + ": index_add is not supported"); }
+    // ---- ops of Gated DeltaNet layers and MoE MLPs (optional: a backend without them cannot run those models) ----
+    virtual OpStatus causalConv1d(const CausalConv1dArgs& a) { (void)a; return OpStatus::failure(name() + ": causal conv1d is not supported"); }
+    virtual OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) { (void)a; return OpStatus::failure(name() + ": the gated delta rule is not supported"); }
+    virtual OpStatus moeRoute(const MoeRouteArgs& a) { (void)a; return OpStatus::failure(name() + ": MoE routing is not supported"); }
 };
 
 class BackendFactory {

@@ -38,6 +38,12 @@ constexpr std::array<QuantityInfo, static_cast<size_t>(Quantity::Count)> kSchema
      ValueDomain::Probability, ViewHint::Heatmap},
     {Quantity::CoarseMean, "attention.coarse_mean", "map mean-pooled to ≤ 256²", QuantityShape::HeadSeries,
      ValueDomain::Probability, ViewHint::Heatmap},
+    {Quantity::DeltaBeta, "deltanet.beta", "Gated DeltaNet write strength β", QuantityShape::HeadSeries,
+     ValueDomain::Gate, ViewHint::Series},
+    {Quantity::DeltaDecay, "deltanet.decay", "Gated DeltaNet state decay exp(g)", QuantityShape::HeadSeries,
+     ValueDomain::Gate, ViewHint::Series},
+    {Quantity::DeltaOutputGate, "deltanet.z_gate", "Gated DeltaNet output gate SiLU(z)", QuantityShape::HeadSeries,
+     ValueDomain::Signed, ViewHint::Series},
 }};
 
 static_assert([] {

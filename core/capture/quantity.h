@@ -13,7 +13,8 @@ namespace attnscope {
 
 /// Series shapes, per (layer, head): Gate [T] (headwise) or [T, d] (elementwise); SinkProb [T]; AttnOutNormPre/Post
 /// [T] (the L2 norm of the head's d-dim SDPA output per token); Lambda [1] (DIFF V1, one λ per head) or [T]
-/// (DIFF V2, per token).
+/// (DIFF V2, per token). Gated DeltaNet layers (no softmax map) are keyed by value head: DeltaBeta and DeltaDecay
+/// [T], DeltaOutputGate [T, d_v].
 enum class Quantity : uint8_t {
     AttentionProbs,     // softmax probabilities of a head, T × T (the baseline map, or a variant's effective map)
     AttentionProbs2,    // the second softmax map of a differential head (A2), T × T
@@ -35,6 +36,9 @@ enum class Quantity : uint8_t {
     HeadScores,         // the head's overview scores computed row by row (HeadMetric order), [count]
     CoarseMax,          // the map max-pooled to at most 256 × 256 cells, [C, C] (NaN: every cell masked)
     CoarseMean,         // the map mean-pooled over its unmasked cells to the same grid, [C, C]
+    DeltaBeta,          // Gated DeltaNet β_t = σ(b_t) of a value head: how strongly token t writes the state, T
+    DeltaDecay,         // Gated DeltaNet exp(g_t) of a value head: the share of the state kept at token t, T
+    DeltaOutputGate,    // Gated DeltaNet output gate SiLU(z) of a value head, T × d_v (signed: SiLU dips below 0)
     Count
 };
 

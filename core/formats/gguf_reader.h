@@ -1,4 +1,4 @@
-// GGUF v2/v3 reader (FORMATS.md §3) hardened as docs/SECURITY.md describes: every count is checked
+// GGUF v2/v3 reader (ggml docs/gguf.md) hardened as docs/SECURITY.md describes: every count is checked
 // against the bytes that remain before anything is allocated, every size is overflow-checked, and
 // tensor extents must follow the running aligned offset and lie inside the file.
 // SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,5 +1,5 @@
 // A Hugging Face model folder: config.json + model.safetensors (or a sharded index) + tokenizer files
-// (FORMATS.md §4, §5). Folders that hold only PyTorch pickles are refused (§6).
+// (docs/FORMATS.md). Folders that hold only PyTorch pickles are refused.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/formats/checkpoint.h"
@@ -10,7 +10,7 @@
 
 namespace attnscope {
 
-/// The refusal every pickle path shares (FORMATS §6): nothing from a pickle is ever loaded.
+/// The refusal every pickle path shares (docs/FORMATS.md): nothing from a pickle is ever loaded.
 std::string pickleRefusalMessage();
 
 /// Reads a text file of at most `cap` bytes (Error(Format) above it, Error(Io) if unreadable).

@@ -18,7 +18,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// Bits per element of every dtype string the format defines (FORMATS §2), readable or not, so that the
+// Bits per element of every dtype string the format defines (safetensors README), readable or not, so that the
 // size and tiling rules are checked for all of them before we refuse the unreadable ones.
 struct StDtype {
     const char* name;

@@ -1,5 +1,5 @@
-// safetensors reader (FORMATS.md §2): single files and sharded folders indexed by
-// model.safetensors.index.json. Validation rules 1–9 of §2, at least as strict as the reference reader.
+// safetensors reader (huggingface/safetensors README "Format"): single files and sharded folders indexed by
+// model.safetensors.index.json. Validated at least as strictly as the reference reader (docs/SECURITY.md).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/formats/checkpoint.h"

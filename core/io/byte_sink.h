@@ -1,6 +1,6 @@
-// Where core serialisers write (ARCHITECTURE §4): front ends supply atomic file sinks (QSaveFile), tests use
+// Where core serialisers write (docs/EXPORT.md): front ends supply atomic file sinks (QSaveFile), tests use
 // in-memory sinks. A sink is committed once at the end; an aborted or destroyed-uncommitted sink leaves the
-// previous file untouched (NUMERICS-AND-SAFETY §11).
+// previous file untouched (docs/EXPORT.md).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <cstddef>

@@ -30,7 +30,25 @@ enum class ResidualLayout : uint8_t { PreNorm, Sandwich, PostNorm };
 ///   AllBidirectional   every layer sees every key (BERT)
 ///   SlidingPattern     `layer_types` from the config, else every Nth layer full and the others sliding
 ///                      (Gemma 3: N = 6, layer l is full iff (l + 1) mod 6 = 0)
-enum class LayerRule : uint8_t { AllCausal, AllBidirectional, SlidingPattern };
+///   HybridLinear       `layer_types` (full_attention / linear_attention) from the config, else every Nth layer
+///                      full softmax attention and the others Gated DeltaNet layers (Qwen3-Next:
+///                      full_attention_interval, default 4)
+enum class LayerRule : uint8_t { AllCausal, AllBidirectional, SlidingPattern, HybridLinear };
+
+/// An output gate on every head's SDPA output before o_proj (Qiu et al., "Gated Attention for Large Language
+/// Models", arXiv 2505.06708, position G1): Y' = Y ⊙ σ(X W_θ), one value per head and token (headwise) or per
+/// head, token and dimension (elementwise). The gate rows are packed into q_proj (docs/GATED.md "Layouts").
+enum class OutputGate : uint8_t { None, Headwise, Elementwise };
+/// Where a gated model keeps the gate rows in q_proj:
+///   PerKvGroup          qiuzh20/gated_attention modeling_qwen3.py: per KV group the group's G heads' queries,
+///                       then their gates (G rows headwise, G·d elementwise)
+///   PerHeadInterleaved  transformers qwen3_next: per head [query (d rows) | gate (d rows)]
+enum class GateLayout : uint8_t { PerKvGroup, PerHeadInterleaved };
+/// What mixes the tokens of a layer: softmax attention (a T × T map per head) or a Gated DeltaNet (linear
+/// attention with a recurrent state; no softmax map exists).
+enum class TokenMixer : uint8_t { SoftmaxAttention, GatedDeltaNet };
+/// The layer's MLP: one dense (gated or plain) MLP, or a mixture of experts with a gated shared expert.
+enum class FfnKind : uint8_t { Dense, Moe };
 /// Differential attention (Ye et al., arXiv 2410.05258; docs/DIFFERENTIAL.md):
 ///   V1  (softmax(Q1K1ᵀ/√d) − λ·softmax(Q2K2ᵀ/√d))·V with λ = exp(λq1·λk1) − exp(λq2·λk2) + λ_init shared by a
 ///       layer's heads, λ_init = 0.8 − 0.6·exp(−0.3·layer), a value of 2d per head, RMSNorm over 2d and a
@@ -46,6 +64,8 @@ const char* mlpKindName(MlpKind k);
 const char* positionKindName(PositionKind k);
 const char* ropePairingName(RopePairing p);
 const char* residualLayoutName(ResidualLayout r);
+const char* outputGateName(OutputGate g);     // "none", "headwise", "elementwise"
+const char* gateLayoutName(GateLayout l);     // "per KV group", "per head interleaved"
 const char* diffVersionName(DiffVersion v);
 
 /// The meaning of a tensor in a block, independent of how a format names it.
@@ -63,6 +83,11 @@ enum class TensorRole : uint8_t {
     // HF fuses gate|up interleaved, GGUF stores them apart)
     AttnSinks, MoeRouter, MoeRouterBias, MoeGateUp, MoeGateUpBias, MoeGate, MoeGateBias, MoeUp, MoeUpBias,
     MoeDown, MoeDownBias,
+    // Gated DeltaNet layers (transformers qwen3_next Qwen3NextGatedDeltaNet)
+    DeltaInProjQkvz, DeltaInProjBa, DeltaConv, DeltaDtBias, DeltaALog, DeltaNorm, DeltaOutProj,
+    // Qwen3-Next's mixture of experts (Qwen3NextSparseMoeBlock; its router is MoeRouter above): a gated shared
+    // expert and per-expert projections, bound per (layer, expert)
+    MoeSharedGate, MoeSharedUp, MoeSharedDown, MoeSharedExpertGate, MoeExpertGate, MoeExpertUp, MoeExpertDown,
     Count
 };
 constexpr int kTensorRoleCount = static_cast<int>(TensorRole::Count);
@@ -136,6 +161,14 @@ struct ArchitectureDesc {
     bool diffSubNormFromConfigEps = false;        // DiffLlama: the 2d RMSNorm uses rms_norm_eps (authors: 1e-5)
     bool gptOssExperts = false;                   // gpt-oss mixture of experts instead of the dense MLP
     bool ggufYarnTruncate = true;                 // GGUF YaRN: round the correction range (gpt-oss's config: no)
+    // Gated attention, hybrid linear-attention layers and MoE MLPs (docs/GATED.md).
+    OutputGate outputGate = OutputGate::None;     // a gate every softmax layer of the row has (Qwen3-Next)
+    GateLayout gateLayout = GateLayout::PerKvGroup;
+    bool gateFromConfigFlags = false;             // qwen3: headwise_/elementwise_attn_output_gate (qiuzh20) add one
+    float defaultPartialRotary = 1.f;             // partial_rotary_factor when the config names none (Qwen3-Next 0.25)
+    int hybridInterval = 0;                       // HybridLinear: full_attention_interval when the config names none
+    bool moeFromConfig = false;                   // num_experts > 0 turns layers into MoE MLPs
+    std::span<const TensorBinding> expertTensors; // per-expert tensors: templates with {L} and {E}
 };
 
 /// The table, in lookup order.
@@ -149,7 +182,7 @@ std::string supportedArchitectureList();
 /// The activation a config string names ("silu", "gelu", "gelu_new", "gelu_pytorch_tanh"); false if unknown.
 bool activationFromName(const std::string& name, Activation& out);
 
-/// Expands "{L}" in a template.
-std::string expandTemplate(const char* tmpl, int layer);
+/// Expands "{L}" (and "{E}", the expert index of per-expert tensors) in a template.
+std::string expandTemplate(const char* tmpl, int layer, int expert = -1);
 
 } // namespace attnscope

@@ -205,6 +205,47 @@ constexpr TensorBinding kGptOssTensors[] = {
 constexpr const char* kGgufGptOss[] = {"gpt-oss"};
 constexpr const char* kHfGptOss[] = {"gpt_oss"};
 
+// ---- Qwen3-Next (transformers models/qwen3_next): gated softmax layers every Nth layer, Gated DeltaNet layers
+// between them, MoE MLPs with a gated shared expert (dense MLPs on mlp_only_layers). q_proj holds [query | gate]
+// per head. Which roles a layer binds follows its LayerConfig (token mixer, MLP kind). GGUF: not mapped (the
+// llama.cpp `qwen3next` tensor names are unverified here; docs/GATED.md). ----
+constexpr TensorBinding kQwen3NextTensors[] = {
+    {R::TokenEmbedding, nullptr, "model.embed_tokens.weight"},
+    {R::OutputNorm, nullptr, "model.norm.weight"},
+    {R::Output, nullptr, "lm_head.weight", kOptional},
+    {R::AttnNorm, nullptr, "model.layers.{L}.input_layernorm.weight"},
+    {R::FfnNorm, nullptr, "model.layers.{L}.post_attention_layernorm.weight"},
+    {R::Q, nullptr, "model.layers.{L}.self_attn.q_proj.weight"},
+    {R::K, nullptr, "model.layers.{L}.self_attn.k_proj.weight"},
+    {R::V, nullptr, "model.layers.{L}.self_attn.v_proj.weight"},
+    {R::O, nullptr, "model.layers.{L}.self_attn.o_proj.weight"},
+    {R::QNorm, nullptr, "model.layers.{L}.self_attn.q_norm.weight"},
+    {R::KNorm, nullptr, "model.layers.{L}.self_attn.k_norm.weight"},
+    {R::DeltaInProjQkvz, nullptr, "model.layers.{L}.linear_attn.in_proj_qkvz.weight"},
+    {R::DeltaInProjBa, nullptr, "model.layers.{L}.linear_attn.in_proj_ba.weight"},
+    {R::DeltaConv, nullptr, "model.layers.{L}.linear_attn.conv1d.weight"},
+    {R::DeltaDtBias, nullptr, "model.layers.{L}.linear_attn.dt_bias"},
+    {R::DeltaALog, nullptr, "model.layers.{L}.linear_attn.A_log"},
+    {R::DeltaNorm, nullptr, "model.layers.{L}.linear_attn.norm.weight"},
+    {R::DeltaOutProj, nullptr, "model.layers.{L}.linear_attn.out_proj.weight"},
+    {R::Gate, nullptr, "model.layers.{L}.mlp.gate_proj.weight"},
+    {R::Up, nullptr, "model.layers.{L}.mlp.up_proj.weight"},
+    {R::Down, nullptr, "model.layers.{L}.mlp.down_proj.weight"},
+    {R::MoeRouter, nullptr, "model.layers.{L}.mlp.gate.weight"},
+    {R::MoeSharedGate, nullptr, "model.layers.{L}.mlp.shared_expert.gate_proj.weight"},
+    {R::MoeSharedUp, nullptr, "model.layers.{L}.mlp.shared_expert.up_proj.weight"},
+    {R::MoeSharedDown, nullptr, "model.layers.{L}.mlp.shared_expert.down_proj.weight"},
+    {R::MoeSharedExpertGate, nullptr, "model.layers.{L}.mlp.shared_expert_gate.weight"},
+};
+constexpr TensorBinding kQwen3NextExperts[] = {
+    {R::MoeExpertGate, nullptr, "model.layers.{L}.mlp.experts.{E}.gate_proj.weight"},
+    {R::MoeExpertUp, nullptr, "model.layers.{L}.mlp.experts.{E}.up_proj.weight"},
+    {R::MoeExpertDown, nullptr, "model.layers.{L}.mlp.experts.{E}.down_proj.weight"},
+};
+// Multi-token-prediction heads are not part of the forward pass (transformers ignores them on load too).
+constexpr const char* kQwen3NextIgnored[] = {"mtp.*", "model.layers.{L}.self_attn.rotary_emb.inv_freq"};
+constexpr const char* kHfQwen3Next[] = {"qwen3_next"};
+
 constexpr HfKeys kGemmaKeys = [] {
     HfKeys k;
     k.activation = "hidden_activation";
@@ -245,7 +286,7 @@ ArchitectureDesc llamaRow(const char* name, std::span<const char* const> gguf, s
     return a;
 }
 
-constexpr size_t kRows = 11;
+constexpr size_t kRows = 12;
 
 const std::array<ArchitectureDesc, kRows> kTable = [] {
     // llama.cpp permutes q/k rows of `llama` GGUFs so adjacent-pair RoPE equals HF's split halves.
@@ -261,6 +302,22 @@ const std::array<ArchitectureDesc, kRows> kTable = [] {
     ArchitectureDesc qwen3 = llamaRow("qwen3", kGgufQwen3, kHfQwen3);
     qwen3.extraTensors = kQkNorms;
     qwen3.qkNorm = true;
+    qwen3.gateFromConfigFlags = true;   // the Gated Attention paper's checkpoints are qwen3 + gate flags
+
+    ArchitectureDesc qwen3Next{};
+    qwen3Next.name = "qwen3_next";
+    qwen3Next.hfTypes = kHfQwen3Next;
+    qwen3Next.normOffsetHf = 1.f;   // Qwen3NextRMSNorm: x̂ · (1 + w), also on q_norm / k_norm
+    qwen3Next.qkNorm = true;
+    qwen3Next.layerRule = LayerRule::HybridLinear;
+    qwen3Next.hybridInterval = 4;   // Qwen3NextConfig: full_attention_interval defaults to 4
+    qwen3Next.outputGate = OutputGate::Elementwise;
+    qwen3Next.gateLayout = GateLayout::PerHeadInterleaved;
+    qwen3Next.defaultPartialRotary = 0.25f;   // Qwen3NextConfig sets partial_rotary_factor 0.25 when absent
+    qwen3Next.moeFromConfig = true;
+    qwen3Next.tensors = kQwen3NextTensors;
+    qwen3Next.expertTensors = kQwen3NextExperts;
+    qwen3Next.ignoredTensors = kQwen3NextIgnored;
 
     ArchitectureDesc gemma3{};
     gemma3.name = "gemma3";
@@ -339,7 +396,7 @@ const std::array<ArchitectureDesc, kRows> kTable = [] {
     gptOss.ggufYarnTruncate = false;           // the released config.json says truncate: false
     gptOss.tensors = kGptOssTensors;
 
-    return std::array<ArchitectureDesc, kRows>{llama, mistral, qwen2, qwen3, gemma3, bert, gpt2,
+    return std::array<ArchitectureDesc, kRows>{llama, mistral, qwen2, qwen3, qwen3Next, gemma3, bert, gpt2,
                                                diffllama, diffV1, diffV2, gptOss};
 }();
 
@@ -370,6 +427,16 @@ const char* residualLayoutName(ResidualLayout r)
     return "?";
 }
 
+const char* outputGateName(OutputGate g)
+{
+    switch (g) {
+    case OutputGate::None: return "none";
+    case OutputGate::Headwise: return "headwise";
+    case OutputGate::Elementwise: return "elementwise";
+    }
+    return "?";
+}
+
 const char* diffVersionName(DiffVersion v)
 {
     switch (v) {
@@ -378,6 +445,11 @@ const char* diffVersionName(DiffVersion v)
     case DiffVersion::V2: return "differential V2";
     }
     return "?";
+}
+
+const char* gateLayoutName(GateLayout l)
+{
+    return l == GateLayout::PerKvGroup ? "per KV group" : "per head interleaved";
 }
 
 const char* tensorRoleLabel(TensorRole r)
@@ -435,6 +507,20 @@ const char* tensorRoleLabel(TensorRole r)
     case R::MoeUpBias: return "experts' up bias";
     case R::MoeDown: return "experts' down projection";
     case R::MoeDownBias: return "experts' down bias";
+    case R::DeltaInProjQkvz: return "Gated DeltaNet q/k/v/z projection";
+    case R::DeltaInProjBa: return "Gated DeltaNet β/decay projection";
+    case R::DeltaConv: return "Gated DeltaNet short convolution";
+    case R::DeltaDtBias: return "Gated DeltaNet decay bias (dt_bias)";
+    case R::DeltaALog: return "Gated DeltaNet decay rate (A_log)";
+    case R::DeltaNorm: return "Gated DeltaNet output norm";
+    case R::DeltaOutProj: return "Gated DeltaNet output projection";
+    case R::MoeSharedGate: return "MoE shared expert gate projection";
+    case R::MoeSharedUp: return "MoE shared expert up projection";
+    case R::MoeSharedDown: return "MoE shared expert down projection";
+    case R::MoeSharedExpertGate: return "MoE shared expert sigmoid gate";
+    case R::MoeExpertGate: return "MoE expert gate projection";
+    case R::MoeExpertUp: return "MoE expert up projection";
+    case R::MoeExpertDown: return "MoE expert down projection";
     case R::Count: break;
     }
     return "?";
@@ -490,12 +576,13 @@ bool activationFromName(const std::string& name, Activation& out)
     return true;
 }
 
-std::string expandTemplate(const char* tmpl, int layer)
+std::string expandTemplate(const char* tmpl, int layer, int expert)
 {
     std::string s(tmpl);
-    const size_t p = s.find("{L}");
-    if (p != std::string::npos)
+    if (const size_t p = s.find("{L}"); p != std::string::npos)
         s.replace(p, 3, std::to_string(layer));
+    if (const size_t p = s.find("{E}"); p != std::string::npos && expert >= 0)
+        s.replace(p, 3, std::to_string(expert));
     return s;
 }
 

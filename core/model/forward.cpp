@@ -180,6 +180,20 @@ void ForwardContext::norm(const float* in, int64_t rows, int64_t cols, int64_t l
     check(backend.norm(a), OpKind::Norm);
 }
 
+void ForwardContext::rmsNorm(const float* in, int64_t rows, int64_t cols, int64_t ldx, const float* w, float weightOffset,
+                             float* y, int64_t ldy)
+{
+    NormArgs a;
+    a.kind = NormKind::Rms;
+    a.rows = rows; a.cols = cols;
+    a.x = in; a.ldx = ldx;
+    a.weight = w;
+    a.weightOffset = weightOffset;
+    a.eps = cfg.normEps;
+    a.y = y; a.ldy = ldy;
+    check(backend.norm(a), OpKind::Norm);
+}
+
 void ForwardContext::addBias(float* y, int64_t rows, int64_t cols, int64_t ldy, const float* b)
 {
     if (!b)
@@ -231,6 +245,14 @@ void ForwardContext::scaleGroups(const float* factors, float* x, int64_t n, int6
 {
     GatedActivationArgs a;
     a.n = n; a.act = Activation::Identity; a.repeat = repeat; a.gate = factors; a.up = x; a.out = x;
+    check(backend.gatedActivation(a), OpKind::GatedActivation);
+}
+
+void ForwardContext::gatedActivation(const float* gate, const float* up, float* out, int64_t n, Activation act,
+                                     int64_t repeat)
+{
+    GatedActivationArgs a;
+    a.n = n; a.repeat = repeat; a.act = act; a.gate = gate; a.up = up; a.out = out;
     check(backend.gatedActivation(a), OpKind::GatedActivation);
 }
 

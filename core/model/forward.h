@@ -47,6 +47,7 @@ struct ForwardTimings {
     double attentionMs = 0;
     double lmHeadMs = 0;
     double denseFlops = 0;            // 2·m·n·k summed over dense GEMMs (excludes the lm head)
+    double gateCaptureMs = 0;         // building and delivering gate series (gates, SDPA norms, DeltaNet β/decay/z)
 };
 
 /// Runs the model on `ids`. Throws Error(Cancelled) when stopped (by the token or the observer) and Error for

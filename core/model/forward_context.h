@@ -66,11 +66,15 @@ public:
     void gemm(const float* a, int64_t m, int64_t k, int64_t lda, const float* w, int64_t n, float* c, int64_t ldc, float beta);
     /// Norm with the model's kind, offset and eps; bias may be null.
     void norm(const float* x, int64_t rows, int64_t cols, int64_t ldx, const float* w, const float* b, float* y, int64_t ldy);
+    /// RMSNorm with an explicit weight offset (Qwen3-Next's gated DeltaNet norm multiplies by w, not 1 + w).
+    void rmsNorm(const float* x, int64_t rows, int64_t cols, int64_t ldx, const float* w, float weightOffset, float* y, int64_t ldy);
     void addBias(float* y, int64_t rows, int64_t cols, int64_t ldy, const float* b);
     void add(const float* x, float* y, int64_t n);
     void scale(float* x, int64_t n, float s);
     void activation(float* x, int64_t n, Activation act, float param = 0.f);
     void gatedActivation(float* gate, const float* up, int64_t n, Activation act);
+    /// out[i] = act(gate[i / repeat]) · up[i] (out may equal up).
+    void gatedActivation(const float* gate, const float* up, float* out, int64_t n, Activation act, int64_t repeat);
     /// gate = (clamp(up) + 1) · g·σ(alpha·g), g = min(gate, limit) (gpt-oss experts).
     void clampedSwiglu(float* gate, const float* up, int64_t n, float alpha, float limit);
     /// x[i] *= factors[i / repeat] (a per-token, per-head λ over a head's values).
@@ -115,6 +119,30 @@ void runGptOssExperts(ForwardContext& ctx, int layer);
 
 /// One block of the table's transformer family (pre-norm, sandwich or post-norm; gated or plain MLP; separate or
 /// fused q/k/v; optional biases and q/k norms). Updates ctx.x in place and delivers the layer's captures.
+/// Layers of other kinds (an output-gated softmax layer, a Gated DeltaNet layer, a MoE MLP) run their own files.
 void runTransformerBlock(ForwardContext& ctx, int layer);
+
+// ---- parts of the generic block that the other block kinds reuse (transformer_block.cpp) ----
+/// The attention sub-block's input: norm(x) into ctx.xn (pre-norm, sandwich) or ctx.x itself (post-norm).
+const float* attentionInput(ForwardContext& ctx, int layer);
+/// q/k RMSNorm per head (when the config has it), then RoPE on q and k (rows of ld floats).
+void normAndRotateQk(ForwardContext& ctx, int layer, float* q, int64_t ldq, float* k, int64_t ldkv);
+/// Softmax attention of every head into ctx.attn ([T × H·d]) — or the what-if variant that replaces it — delivering
+/// the maps the observer wants. k and v may be rewritten in place (a GQA regrouping variant).
+void softmaxAttention(ForwardContext& ctx, int layer, const float* q, int64_t ldq, float* k, float* v, int64_t ldkv);
+/// Delivers the queries and keys as the attention sees them when the observer wants them.
+void deliverQueriesAndKeys(ForwardContext& ctx, int layer, const float* q, int64_t ldq, const float* k, int64_t ldk);
+/// ctx.x updated with o_proj(ctx.attn) under the residual layout.
+void attentionOutput(ForwardContext& ctx, int layer);
+/// The dense (gated or plain) MLP sub-block.
+void denseMlpSubBlock(ForwardContext& ctx, int layer);
+
+// ---- other block kinds, one file each ----
+/// Softmax attention with an output gate on each head's SDPA output (gated_attention_block.cpp).
+void gatedAttentionSubBlock(ForwardContext& ctx, int layer);
+/// A Gated DeltaNet token mixer (deltanet_block.cpp).
+void deltaNetSubBlock(ForwardContext& ctx, int layer);
+/// A mixture-of-experts MLP with a gated shared expert (moe_block.cpp).
+void moeSubBlock(ForwardContext& ctx, int layer);
 
 } // namespace attnscope

@@ -2,6 +2,7 @@
 #include "core/model/layer_plan.h"
 
 #include "core/formats/checkpoint.h"
+#include "core/model/packed_projection.h"
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -25,13 +26,17 @@ std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
 {
     const int64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize, d = c.headDim, E = c.gptOssExperts;
     const int64_t q = c.qWidth(), k = c.kWidth(), v = c.vWidth();
+    // A gated q_proj carries the gate rows too; their count follows the config's gate, never the file.
+    const int64_t qRows = c.outputGate != OutputGate::None ? packedQueryRowCount(c.outputGate, c.nHeads, d) : q;
+    const DeltaNetDims& dn = c.deltaNet;
+    const MoeDims& moe = c.moe;
     switch (r) {
     case TensorRole::TokenEmbedding: return {V, D};
     case TensorRole::PositionEmbedding: return {c.contextLength, D};
     case TensorRole::TokenTypeEmbedding: return {c.typeVocab, D};
     case TensorRole::Output: return {V, D};
-    case TensorRole::Q: return {q, D};
-    case TensorRole::QBias: return {q};
+    case TensorRole::Q: return {qRows, D};
+    case TensorRole::QBias: return {qRows};
     case TensorRole::K: return {k, D};
     case TensorRole::V: return {v, D};
     case TensorRole::KBias: return {k};
@@ -46,7 +51,7 @@ std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
     case TensorRole::DiffSubNorm: return {c.valueDim()};
     case TensorRole::DiffLambdaProj: return {c.nHeads, D};
     case TensorRole::AttnSinks: return {c.nHeads};
-    case TensorRole::MoeRouter: return {E, D};
+    case TensorRole::MoeRouter: return {E > 0 ? E : moe.experts, D};   // gpt-oss's or Qwen3-Next's router
     case TensorRole::MoeRouterBias: return {E};
     case TensorRole::MoeGateUp: return {E, 2 * F, D};
     case TensorRole::MoeGateUpBias: return {E, 2 * F};
@@ -62,6 +67,20 @@ std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
     case TensorRole::Up: return {F, D};
     case TensorRole::UpBias: return {F};
     case TensorRole::Down: return {D, F};
+    case TensorRole::DeltaInProjQkvz: return {2 * dn.keyWidth() + 2 * dn.valueWidth(), D};
+    case TensorRole::DeltaInProjBa: return {2 * int64_t(dn.valueHeads), D};
+    case TensorRole::DeltaConv: return {dn.convChannels(), 1, dn.convKernel};
+    case TensorRole::DeltaDtBias:
+    case TensorRole::DeltaALog: return {dn.valueHeads};
+    case TensorRole::DeltaNorm: return {dn.valueDim};
+    case TensorRole::DeltaOutProj: return {D, dn.valueWidth()};
+    case TensorRole::MoeSharedGate:
+    case TensorRole::MoeSharedUp: return {moe.sharedFfn, D};
+    case TensorRole::MoeSharedDown: return {D, moe.sharedFfn};
+    case TensorRole::MoeSharedExpertGate: return {1, D};
+    case TensorRole::MoeExpertGate:
+    case TensorRole::MoeExpertUp: return {moe.expertFfn, D};
+    case TensorRole::MoeExpertDown: return {D, moe.expertFfn};
     default: return {D};   // norms, norm biases, output/down biases
     }
 }
@@ -82,13 +101,15 @@ public:
                 const bool transposed = !gguf && (b.flags & kHfConv1D);
                 if (isLayerRole(b.role)) {
                     for (int l = 0; l < m_cfg.nLayers; ++l)
-                        m_plan.layers[static_cast<size_t>(l)][static_cast<size_t>(b.role)] =
-                            bind(b, expandTemplate(tmpl, l), transposed);
+                        if (roleAppliesToLayer(b.role, m_cfg, l))
+                            m_plan.layers[static_cast<size_t>(l)][static_cast<size_t>(b.role)] =
+                                bind(b, expandTemplate(tmpl, l), transposed);
                 } else {
                     m_plan.global[static_cast<size_t>(b.role)] = bind(b, tmpl, transposed);
                 }
                 addLayerPrefix(tmpl);
             }
+        bindExperts(gguf);
         checkLeftovers(gguf);
         return std::move(m_plan);
     }
@@ -138,6 +159,33 @@ private:
                         std::string("dtype ") + dtypeName(t->dtype) + " cannot be converted to float32");
         m_claimed.insert(t);
         return {t, transposed};
+    }
+
+    /// Per-expert tensors of the MoE layers (templates with {L} and {E}).
+    void bindExperts(bool gguf)
+    {
+        m_plan.experts.resize(static_cast<size_t>(m_cfg.nLayers));
+        for (int l = 0; l < m_cfg.nLayers; ++l) {
+            if (m_cfg.layers[static_cast<size_t>(l)].ffn != FfnKind::Moe)
+                continue;
+            auto& experts = m_plan.experts[static_cast<size_t>(l)];
+            experts.resize(static_cast<size_t>(m_cfg.moe.experts));
+            for (const TensorBinding& b : m_arch.expertTensors) {
+                const char* tmpl = gguf ? b.gguf : b.hf;
+                if (!tmpl)
+                    continue;
+                for (int e = 0; e < m_cfg.moe.experts; ++e) {
+                    ExpertTensors& x = experts[static_cast<size_t>(e)];
+                    BoundTensor& slot = b.role == TensorRole::MoeExpertGate ? x.gate
+                                        : b.role == TensorRole::MoeExpertUp ? x.up
+                                                                             : x.down;
+                    slot = bind(b, expandTemplate(tmpl, l, e), false);
+                }
+            }
+        }
+        for (const TensorBinding& b : m_arch.expertTensors)
+            if (const char* tmpl = gguf ? b.gguf : b.hf)
+                addLayerPrefix(tmpl);
     }
 
     void addLayerPrefix(const char* tmpl)
@@ -228,6 +276,31 @@ private:
 };
 
 } // namespace
+
+bool roleAppliesToLayer(TensorRole r, const ModelConfig& cfg, int layer)
+{
+    const LayerConfig& l = cfg.layers[static_cast<size_t>(layer)];
+    using R = TensorRole;
+    switch (r) {
+    case R::Q: case R::QBias: case R::K: case R::KBias: case R::V: case R::VBias: case R::Qkv: case R::QkvBias:
+    case R::O: case R::OBias:
+        return l.mixer == TokenMixer::SoftmaxAttention;
+    case R::QNorm: case R::KNorm:
+        return l.mixer == TokenMixer::SoftmaxAttention && cfg.qkNorm;
+    case R::DeltaInProjQkvz: case R::DeltaInProjBa: case R::DeltaConv: case R::DeltaDtBias: case R::DeltaALog:
+    case R::DeltaNorm: case R::DeltaOutProj:
+        return l.mixer == TokenMixer::GatedDeltaNet;
+    case R::Gate: case R::Up: case R::UpBias: case R::Down: case R::DownBias:
+        return l.ffn == FfnKind::Dense;
+    case R::MoeRouter:   // Qwen3-Next's MoE layers, or every layer of a gpt-oss model (its own expert roles)
+        return l.ffn == FfnKind::Moe || cfg.gptOssExperts > 0;
+    case R::MoeSharedGate: case R::MoeSharedUp: case R::MoeSharedDown: case R::MoeSharedExpertGate:
+    case R::MoeExpertGate: case R::MoeExpertUp: case R::MoeExpertDown:
+        return l.ffn == FfnKind::Moe;
+    default:
+        return true;
+    }
+}
 
 LayerPlan buildLayerPlan(const Checkpoint& ckpt, const ModelConfig& cfg)
 {

@@ -44,6 +44,21 @@ void validate(const Checkpoint& c, const ModelConfig& m)
             check(l.mask.window >= 1 && l.mask.window <= kMaxContext, "sliding_window",
                   "must be in 1.." + std::to_string(kMaxContext) + ", got " + std::to_string(l.mask.window));
     check(static_cast<int>(m.layers.size()) == m.nLayers, "n_layers", "per-layer rules do not cover every layer");
+    if (m.anyLayer(TokenMixer::GatedDeltaNet)) {
+        const DeltaNetDims& d = m.deltaNet;
+        check(d.keyHeads > 0 && d.keyHeads <= kMaxHeads, "linear_num_key_heads", "must be in 1.." + std::to_string(kMaxHeads));
+        check(d.valueHeads > 0 && d.valueHeads <= kMaxHeads && d.valueHeads % d.keyHeads == 0, "linear_num_value_heads",
+              "must be a multiple of linear_num_key_heads and at most " + std::to_string(kMaxHeads));
+        check(d.keyDim > 0 && d.keyDim <= kMaxHeadDim, "linear_key_head_dim", "must be in 1.." + std::to_string(kMaxHeadDim));
+        check(d.valueDim > 0 && d.valueDim <= kMaxHeadDim, "linear_value_head_dim", "must be in 1.." + std::to_string(kMaxHeadDim));
+        check(d.convKernel > 0 && d.convKernel <= 64, "linear_conv_kernel_dim", "must be in 1..64");
+    }
+    if (m.anyLayer(FfnKind::Moe)) {
+        check(m.moe.experts > 0 && m.moe.experts <= 4096, "num_experts", "must be in 1..4096");
+        check(m.moe.topK > 0 && m.moe.topK <= m.moe.experts, "num_experts_per_tok", "must be in 1..num_experts");
+        check(m.moe.expertFfn > 0 && m.moe.expertFfn <= 16 * kMaxDModel, "moe_intermediate_size", "out of range");
+        check(m.moe.sharedFfn > 0 && m.moe.sharedFfn <= 16 * kMaxDModel, "shared_expert_intermediate_size", "out of range");
+    }
 }
 
 std::string formatTheta(float t)
@@ -96,20 +111,42 @@ bool ModelConfig::causal() const
     return false;
 }
 
+bool ModelConfig::anyLayer(TokenMixer mx) const
+{
+    for (const LayerConfig& l : layers)
+        if (l.mixer == mx)
+            return true;
+    return false;
+}
+
+bool ModelConfig::anyLayer(FfnKind f) const
+{
+    for (const LayerConfig& l : layers)
+        if (l.ffn == f)
+            return true;
+    return false;
+}
+
+std::string ModelConfig::layerRule(size_t i) const
+{
+    const LayerConfig& l = layers.at(i);
+    if (!l.hasSoftmaxMap())
+        return "Gated DeltaNet (linear attention, no softmax map)";
+    std::string d = l.mask.kind == MaskKind::Causal ? "full (causal)" : l.mask.describe();
+    if (position == PositionKind::Rope) {
+        d += ", RoPE θ " + formatTheta(l.ropeTheta);
+        if (l.ropeLinearFactor != 1.f)
+            d += " / " + formatTheta(l.ropeLinearFactor);
+        if (l.yarn.factor > 0.f)
+            d += ", YaRN ×" + formatTheta(l.yarn.factor);
+    }
+    return d;
+}
+
 std::string ModelConfig::layerRulesSummary() const
 {
     std::string out;
-    auto describe = [this](const LayerConfig& l) {
-        std::string d = l.mask.kind == MaskKind::Causal ? "full (causal)" : l.mask.describe();
-        if (position == PositionKind::Rope) {
-            d += ", RoPE θ " + formatTheta(l.ropeTheta);
-            if (l.ropeLinearFactor != 1.f)
-                d += " / " + formatTheta(l.ropeLinearFactor);
-            if (l.yarn.factor > 0.f)
-                d += ", YaRN ×" + formatTheta(l.yarn.factor);
-        }
-        return d;
-    };
+    auto describe = [this](const LayerConfig& l) { return layerRule(static_cast<size_t>(&l - layers.data())); };
     size_t i = 0;
     while (i < layers.size()) {
         size_t k = i + 1;

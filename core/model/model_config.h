@@ -35,12 +35,37 @@ struct RopeYarn {
 RopeYarn yarnParameters(double theta, int dim, double factor, double originalMax, double betaFast, double betaSlow,
                         double attentionFactor /* NaN: derive */, double mscale, double mscaleAllDim, bool truncate);
 
-/// One layer's attention rule.
+/// One layer's rules: what mixes its tokens, its attention mask and RoPE, and its MLP kind.
 struct LayerConfig {
     AttentionMask mask;          // causal, bidirectional or sliding window
     float ropeTheta = 10000.f;   // RoPE base of this layer (Gemma 3: local 1e4, global 1e6)
     float ropeLinearFactor = 1.f;// linear RoPE scaling: positions are divided by it
     RopeYarn yarn;               // YaRN scaling (gpt-oss); factor 0 = none
+    TokenMixer mixer = TokenMixer::SoftmaxAttention;
+    FfnKind ffn = FfnKind::Dense;
+    /// False for linear-attention (Gated DeltaNet) layers: they have no T × T softmax map to show.
+    bool hasSoftmaxMap() const { return mixer == TokenMixer::SoftmaxAttention; }
+};
+
+/// The shape of a Gated DeltaNet layer (Qwen3-Next linear_* config keys).
+struct DeltaNetDims {
+    int keyHeads = 0;            // linear_num_key_heads
+    int valueHeads = 0;          // linear_num_value_heads (a multiple of keyHeads)
+    int keyDim = 0;              // linear_key_head_dim
+    int valueDim = 0;            // linear_value_head_dim
+    int convKernel = 0;          // linear_conv_kernel_dim
+    int64_t keyWidth() const { return int64_t(keyHeads) * keyDim; }
+    int64_t valueWidth() const { return int64_t(valueHeads) * valueDim; }
+    int64_t convChannels() const { return 2 * keyWidth() + valueWidth(); }
+};
+
+/// The shape of a mixture-of-experts MLP (Qwen3-Next num_experts, … keys).
+struct MoeDims {
+    int experts = 0;             // num_experts
+    int topK = 0;                // num_experts_per_tok
+    int expertFfn = 0;           // moe_intermediate_size
+    int sharedFfn = 0;           // shared_expert_intermediate_size
+    bool normTopK = true;        // norm_topk_prob: the chosen experts' weights are renormalised to sum 1
 };
 
 struct ModelConfig {
@@ -74,6 +99,10 @@ struct ModelConfig {
     bool tiedEmbeddings = false;
     bool hasLmHead = true;       // encoders (BERT) have none: no next-token prediction
     int slidingWindow = 0;       // W of the sliding layers (0 = none)
+    OutputGate outputGate = OutputGate::None;   // chosen from the row and the config flags, never from shapes
+    GateLayout gateLayout = GateLayout::PerKvGroup;
+    DeltaNetDims deltaNet;       // set when some layer is a Gated DeltaNet layer
+    MoeDims moe;                 // set when some layer has a MoE MLP
     std::vector<LayerConfig> layers;
 
     // Differential attention (docs/DIFFERENTIAL.md). nHeads counts differential heads (each has two softmax maps
@@ -100,6 +129,10 @@ struct ModelConfig {
     /// heads); true otherwise (memory estimates skip the false ones).
     bool mayProduce(Quantity q) const;
     bool causal() const;         // any layer causal
+    bool anyLayer(TokenMixer m) const;
+    bool anyLayer(FfnKind f) const;
+    /// One layer's rule: "full (causal), RoPE θ 10000", "Gated DeltaNet (linear attention, no softmax map)".
+    std::string layerRule(size_t layer) const;
     /// "0–4 sliding window 512 (θ 10000), 5 full (θ 1000000), …": runs of identical rules.
     std::string layerRulesSummary() const;
 };
@@ -119,5 +152,9 @@ ModelConfig modelConfigFromCheckpoint(const Checkpoint& ckpt);
 // The two readers (model_config_gguf.cpp, model_config_hf.cpp); modelConfigFromCheckpoint validates after them.
 ModelConfig modelConfigFromGguf(const Checkpoint& ckpt);
 ModelConfig modelConfigFromHf(const Checkpoint& ckpt);
+/// The HF keys of gated attention, hybrid linear-attention layers and MoE MLPs (model_config_hybrid.cpp):
+/// output-gate flags, layer_types / full_attention_interval, the Gated DeltaNet dims, the MoE dims and which
+/// layers are sparse. Called by modelConfigFromHf after the common keys.
+void readHybridHfConfig(const Checkpoint& ckpt, ModelConfig& m);
 
 } // namespace attnscope

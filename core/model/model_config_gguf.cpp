@@ -198,6 +198,9 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
         }
         break;
     }
+    case LayerRule::HybridLinear:
+        throw Error(ErrorKind::Unsupported, c.path, "general.architecture", -1,
+                    "hybrid linear-attention layers are not mapped for GGUF files of '" + m.architecture + "'");
     }
     if (a.gptOssExperts) {
         // llama.cpp LLM_ARCH_OPENAI_MOE: the clamped SwiGLU's alpha 1.702 and limit 7 are fixed in its graph.
@@ -207,6 +210,8 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
         if (m.gptOssExperts < 1 || m.gptOssExperts > 4096 || m.gptOssExpertsUsed < 1 || m.gptOssExpertsUsed > m.gptOssExperts)
             modelError(c, p + "expert_used_count", "needs 1 ≤ expert_used_count ≤ expert_count ≤ 4096");
     }
+    m.outputGate = a.outputGate;
+    m.gateLayout = a.gateLayout;
     return m;
 }
 

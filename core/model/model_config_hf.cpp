@@ -302,7 +302,12 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
     // Per-layer rules.
     const Rope global = readRope(c, j, a.layerRule == LayerRule::SlidingPattern ? "full_attention" : "", a.hfDefaultRopeTheta);
     m.ropeTheta = global.theta;
-    const double partial = jsonFloat(c, j, "partial_rotary_factor", "partial_rotary_factor", 1.0);
+    // partial_rotary_factor: top level (older files) or inside rope_parameters (transformers v5), else the row's
+    // default (Qwen3-Next: 0.25, as Qwen3NextConfig sets it).
+    double partial = a.defaultPartialRotary;
+    if (auto rp = j.find("rope_parameters"); rp != j.end() && rp->is_object() && rp->contains("partial_rotary_factor"))
+        partial = jsonFloat(c, *rp, "partial_rotary_factor", "rope_parameters.partial_rotary_factor", partial);
+    partial = jsonFloat(c, j, "partial_rotary_factor", "partial_rotary_factor", partial);
     if (!(partial > 0.0 && partial <= 1.0))
         modelError(c, "partial_rotary_factor", "must be in (0, 1]");
     m.ropeDims = static_cast<int>(std::lround(partial * m.headDim));
@@ -365,9 +370,12 @@ ModelConfig modelConfigFromHf(const Checkpoint& c)
             }
         break;
     }
+    case LayerRule::HybridLinear:
+        break;   // layer kinds: readHybridHfConfig
     }
     readDifferential(c, m);
     readGptOssExperts(c, m);
+    readHybridHfConfig(c, m);
     return m;
 }
 

@@ -6,7 +6,9 @@
 // with separate or fused q/k/v projections, optional biases, optional q/k RMSNorm, RoPE or learned positions, the
 // layer's mask, and a gated (SwiGLU/GeGLU) or plain (GELU) MLP. Every operation is a backend op. Differential
 // attention and gpt-oss's experts have their own files (differential_attention_block.cpp, gpt_oss_moe_block.cpp);
-// learned sinks are the sink column of the attention op.
+// learned sinks are the sink column of the attention op. Layers of other kinds run their own files too, chosen per
+// layer from its LayerConfig: a softmax layer with an output gate (gated_attention_block.cpp), a Gated DeltaNet
+// layer (deltanet_block.cpp), Qwen3-Next's MoE MLP (moe_block.cpp); they reuse the parts here (forward_context.h).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/model/forward_context.h"
 
@@ -47,12 +49,14 @@ struct HeadBuffers {
     RunBuffer probs, lse, sink, rowLse;
 };
 
+} // namespace
+
 /// Allocates the captured maps the observer wants for this layer and runs the attention op over them — the
 /// model's own softmax under the layer's mask, or the what-if variant that replaces it (docs/VARIANTS.md). On a
 /// host-memory backend the kernels write straight into the captured values. On a device backend they write to
 /// device buffers that are downloaded: all heads in one call, or — with ForwardOptions::oneHeadPerAttentionCall —
 /// one head per call, so that at most one head's map is on the device at a time.
-void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, float* v, int64_t ldkv)
+void softmaxAttention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, float* v, int64_t ldkv)
 {
     const ModelConfig& cfg = c.cfg;
     const int64_t T = c.T, H = cfg.nHeads, d = cfg.headDim;
@@ -309,7 +313,7 @@ void attention(ForwardContext& c, int l, const float* q, int64_t ldq, float* k, 
                 deliver(h, buffers[static_cast<size_t>(h)]);
         }
     }
-    if (l == c.options.startLayer)
+    if (c.timings.firstLayerMapsMs == 0)   // the first softmax layer run (hybrid models may start with DeltaNet)
         c.timings.firstLayerMapsMs = msSince(c.start);
 }
 
@@ -342,6 +346,58 @@ void deliverQueriesAndKeys(ForwardContext& c, int l, const float* q, int64_t ldq
     }
 }
 
+const float* attentionInput(ForwardContext& c, int l)
+{
+    // Input of the projections: the normed stream (pre-norm, sandwich) or the stream itself (post-norm).
+    const ModelConfig& cfg = c.cfg;
+    const int64_t T = c.T, D = cfg.dModel;
+    if (cfg.residual == ResidualLayout::PostNorm)
+        return c.x.data();
+    c.norm(c.x.data(), T, D, D, c.weight(TensorRole::AttnNorm, l), c.weight(TensorRole::AttnNormBias, l), c.xn.data(), D);
+    return c.xn.data();
+}
+
+void normAndRotateQk(ForwardContext& c, int l, float* q, int64_t ldq, float* k, int64_t ldkv)
+{
+    const ModelConfig& cfg = c.cfg;
+    const int64_t T = c.T, H = cfg.nHeads, Hkv = cfg.nKvHeads, d = cfg.headDim;
+    if (cfg.qkNorm) {
+        // RMSNorm over head_dim of every head (the fused layout never carries q/k norms; ld = H·d here).
+        c.norm(q, T * H, d, d, c.weight(TensorRole::QNorm, l), nullptr, q, d);
+        c.norm(k, T * Hkv, d, d, c.weight(TensorRole::KNorm, l), nullptr, k, d);
+    }
+    if (cfg.position == PositionKind::Rope) {
+        c.rotary(q, H, ldq, l);
+        c.rotary(k, Hkv, ldkv, l);
+    }
+}
+
+void attentionOutput(ForwardContext& c, int l)
+{
+    const ModelConfig& cfg = c.cfg;
+    const int64_t T = c.T, D = cfg.dModel, qw = int64_t(cfg.nHeads) * cfg.headDim;
+    using R = TensorRole;
+    switch (cfg.residual) {
+    case ResidualLayout::PreNorm:
+        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.x.data(), D, 1.f);   // x += attn · Woᵀ
+        c.addBias(c.x.data(), T, D, D, c.weight(R::OBias, l));
+        break;
+    case ResidualLayout::Sandwich:
+        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.tmp.data(), D, 0.f);
+        c.addBias(c.tmp.data(), T, D, D, c.weight(R::OBias, l));
+        c.norm(c.tmp.data(), T, D, D, c.weight(R::PostAttnNorm, l), nullptr, c.tmp.data(), D);
+        c.add(c.tmp.data(), c.x.data(), T * D);
+        break;
+    case ResidualLayout::PostNorm:
+        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.x.data(), D, 1.f);
+        c.addBias(c.x.data(), T, D, D, c.weight(R::OBias, l));
+        c.norm(c.x.data(), T, D, D, c.weight(R::AttnResidualNorm, l), c.weight(R::AttnResidualNormBias, l), c.x.data(), D);
+        break;
+    }
+}
+
+namespace {
+
 void attentionSubBlock(ForwardContext& c, int l)
 {
     const ModelConfig& cfg = c.cfg;
@@ -349,12 +405,7 @@ void attentionSubBlock(ForwardContext& c, int l)
     const int64_t qw = H * d, kvw = Hkv * d;
     using R = TensorRole;
 
-    // Input of the projections: the normed stream (pre-norm, sandwich) or the stream itself (post-norm).
-    const float* in = c.x.data();
-    if (cfg.residual != ResidualLayout::PostNorm) {
-        c.norm(c.x.data(), T, D, D, c.weight(R::AttnNorm, l), c.weight(R::AttnNormBias, l), c.xn.data(), D);
-        in = c.xn.data();
-    }
+    const float* in = attentionInput(c, l);
 
     float *q, *k, *v;
     int64_t ldq, ldkv;
@@ -380,40 +431,16 @@ void attentionSubBlock(ForwardContext& c, int l)
         ldq = qw;
         ldkv = kvw;
     }
-    if (cfg.qkNorm) {
-        // RMSNorm over head_dim of every head (the fused layout never carries q/k norms).
-        c.norm(q, T * H, d, d, c.weight(R::QNorm, l), nullptr, q, d);
-        c.norm(k, T * Hkv, d, d, c.weight(R::KNorm, l), nullptr, k, d);
-    }
-    if (cfg.position == PositionKind::Rope) {
-        c.rotary(q, H, ldq, l);
-        c.rotary(k, Hkv, ldkv, l);
-    }
+    normAndRotateQk(c, l, q, ldq, k, ldkv);
     c.checkStop();
     deliverQueriesAndKeys(c, l, q, ldq, k, ldkv);
-    attention(c, l, q, ldq, k, v, ldkv);
-
-    // Output projection and residual.
-    switch (cfg.residual) {
-    case ResidualLayout::PreNorm:
-        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.x.data(), D, 1.f);   // x += attn · Woᵀ
-        c.addBias(c.x.data(), T, D, D, c.weight(R::OBias, l));
-        break;
-    case ResidualLayout::Sandwich:
-        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.tmp.data(), D, 0.f);
-        c.addBias(c.tmp.data(), T, D, D, c.weight(R::OBias, l));
-        c.norm(c.tmp.data(), T, D, D, c.weight(R::PostAttnNorm, l), nullptr, c.tmp.data(), D);
-        c.add(c.tmp.data(), c.x.data(), T * D);
-        break;
-    case ResidualLayout::PostNorm:
-        c.gemm(c.attn.data(), T, qw, qw, c.weight(R::O, l), D, c.x.data(), D, 1.f);
-        c.addBias(c.x.data(), T, D, D, c.weight(R::OBias, l));
-        c.norm(c.x.data(), T, D, D, c.weight(R::AttnResidualNorm, l), c.weight(R::AttnResidualNormBias, l), c.x.data(), D);
-        break;
-    }
+    softmaxAttention(c, l, q, ldq, k, v, ldkv);
+    attentionOutput(c, l);
 }
 
-void mlpSubBlock(ForwardContext& c, int l)
+} // namespace
+
+void denseMlpSubBlock(ForwardContext& c, int l)
 {
     const ModelConfig& cfg = c.cfg;
     const int64_t T = c.T, D = cfg.dModel, F = cfg.ffnDim;
@@ -452,18 +479,23 @@ void mlpSubBlock(ForwardContext& c, int l)
     }
 }
 
-} // namespace
-
 void runTransformerBlock(ForwardContext& c, int layer)
 {
-    if (c.cfg.diff != DiffVersion::None)
+    const LayerConfig& l = c.cfg.layers[static_cast<size_t>(layer)];
+    if (l.mixer == TokenMixer::GatedDeltaNet)
+        deltaNetSubBlock(c, layer);
+    else if (c.cfg.diff != DiffVersion::None)
         runDifferentialAttention(c, layer);
+    else if (c.cfg.outputGate != OutputGate::None)
+        gatedAttentionSubBlock(c, layer);
     else
         attentionSubBlock(c, layer);
     if (c.cfg.gptOssExperts > 0)
         runGptOssExperts(c, layer);
+    else if (l.ffn == FfnKind::Moe)
+        moeSubBlock(c, layer);
     else
-        mlpSubBlock(c, layer);
+        denseMlpSubBlock(c, layer);
 }
 
 } // namespace attnscope

@@ -48,6 +48,12 @@ WeightStore::WeightStore(const LoadedModel& model, Backend& backend, uint64_t bu
     for (const auto& layer : p.layers)
         for (const BoundTensor& b : layer)
             count(b);
+    for (const auto& layer : p.experts)   // Qwen3-Next's per-expert tensors
+        for (const ExpertTensors& e : layer) {
+            count(e.gate);
+            count(e.up);
+            count(e.down);
+        }
     m_budget = budgetBytes ? budgetBytes : defaultBudget();
     m_resident = m_modelBytes <= m_budget;
 }

@@ -159,7 +159,7 @@ void ComputeSession::runOne(Request& r)
             if (r.work)
                 r.work(ctx);
             // A stop that arrived while the work was finishing still wins: the caller was told it cancelled,
-            // so it must never see "finished" afterwards (NUMERICS-AND-SAFETY §10).
+            // so it must never see "finished" afterwards (docs/ENGINE.md "Runs").
             result.outcome = r.stop.stop_requested() ? Outcome::Cancelled : Outcome::Finished;
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::Cancelled || r.stop.stop_requested()) {

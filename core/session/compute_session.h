@@ -1,4 +1,4 @@
-// The compute thread (ARCHITECTURE §6): one std::jthread with a request queue that owns the BackendSet.
+// The compute thread (docs/ENGINE.md "Runs"): one std::jthread with a request queue that owns the BackendSet.
 // Front ends post work lambdas; each request gets a generation number and exactly one terminal outcome
 // (finished | cancelled | failed(Error)), reported through its completion callback on the session thread.
 // SPDX-License-Identifier: GPL-3.0-or-later

@@ -37,6 +37,19 @@ void fillConfig(ModelInfo& info, const ModelConfig& c)
                  (c.position == PositionKind::Rope ? std::string("RoPE (") + ropePairingName(c.ropePairing) + ")"
                                                    : std::string("learned positions")) +
                  (c.qkNorm ? ", q/k norm" : "") + (c.embeddingScale != 1.f ? ", embeddings scaled by √d" : "");
+    if (c.ropeDims > 0 && c.ropeDims < c.headDim && c.position == PositionKind::Rope)
+        info.block += ", partial RoPE (" + std::to_string(c.ropeDims) + " of " + std::to_string(c.headDim) + " dims)";
+    if (c.outputGate != OutputGate::None)
+        info.block += std::string(", ") + outputGateName(c.outputGate) + " output gate (" + gateLayoutName(c.gateLayout) + ")";
+    if (c.anyLayer(TokenMixer::GatedDeltaNet)) {
+        const DeltaNetDims& d = c.deltaNet;
+        info.block += ", Gated DeltaNet layers (" + std::to_string(d.keyHeads) + " key / " + std::to_string(d.valueHeads) +
+                      " value heads, dims " + std::to_string(d.keyDim) + "/" + std::to_string(d.valueDim) + ", conv " +
+                      std::to_string(d.convKernel) + ")";
+    }
+    if (c.anyLayer(FfnKind::Moe))
+        info.block += ", MoE MLP (" + std::to_string(c.moe.experts) + " experts, top " + std::to_string(c.moe.topK) +
+                      (c.moe.normTopK ? " renormalised" : "") + ", gated shared expert)";
     if (c.diff != DiffVersion::None)
         info.block += std::string(", ") + diffVersionName(c.diff) + " attention (" + std::to_string(c.nHeads) +
                       " heads of two maps, value " + std::to_string(c.valueDim()) + ")";
@@ -45,18 +58,10 @@ void fillConfig(ModelInfo& info, const ModelConfig& c)
                       std::to_string(c.gptOssExpertsUsed) + ", clamped SwiGLU)";
     info.layerRules = c.layerRulesSummary();
     info.layerRuleList.clear();
-    for (const LayerConfig& l : c.layers) {
-        std::string d = l.mask.kind == MaskKind::Causal ? "full (causal)" : l.mask.describe();
-        if (c.position == PositionKind::Rope) {
-            char buf[48];
-            std::snprintf(buf, sizeof buf, ", RoPE θ %.10g", static_cast<double>(l.ropeTheta));
-            d += buf;
-            if (l.yarn.factor > 0.f) {
-                std::snprintf(buf, sizeof buf, ", YaRN ×%.10g", static_cast<double>(l.yarn.factor));
-                d += buf;
-            }
-        }
-        info.layerRuleList.push_back(d);
+    info.softmaxMapPerLayer.clear();
+    for (size_t l = 0; l < c.layers.size(); ++l) {
+        info.layerRuleList.push_back(c.layerRule(l));
+        info.softmaxMapPerLayer.push_back(c.layers[l].hasSoftmaxMap());
     }
 }
 
@@ -137,6 +142,7 @@ nlohmann::json toJson(const ModelInfo& i)
         j["block"] = i.block;
         j["layer_rules"] = i.layerRules;
         j["layer_rule_per_layer"] = i.layerRuleList;
+        j["softmax_map_per_layer"] = i.softmaxMapPerLayer;
     }
     j["unused_tensors"] = i.unusedTensors;
     if (!i.tokenizer.empty())

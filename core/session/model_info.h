@@ -35,6 +35,7 @@ struct ModelInfo {
     std::string block;                        // "pre-norm, RMSNorm, gated MLP (silu), RoPE"
     std::string layerRules;                   // runs of identical per-layer attention rules
     std::vector<std::string> layerRuleList;   // one entry per layer ("sliding window 512, RoPE θ 10000")
+    std::vector<bool> softmaxMapPerLayer;     // false for linear-attention layers (no softmax map to show)
     std::vector<std::string> unusedTensors;   // tensors no role of the architecture uses
     std::string tokenizer;                    // "bpe", "wordpiece", "sentencepiece-bpe"
     uint64_t tensorCount = 0;

@@ -1,4 +1,4 @@
-// Progress and cancellation contract (ARCHITECTURE §8): a struct of atomics the UI polls at ~10 Hz,
+// Progress and cancellation contract (docs/ENGINE.md "Runs"): a struct of atomics the UI polls at ~10 Hz,
 // and std::stop_token for cancel. Threading: written by the compute thread, read from any thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once

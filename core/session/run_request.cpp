@@ -88,6 +88,21 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
         floats += t * (D + 2 + uint64_t(c.gptOssExperts) * 2);   // expert output rows, routing, router logits
     floats += 2 * t * static_cast<uint64_t>(std::max(c.ropeDims, 0)) * 2;                        // ≤ 2 RoPE tables
     floats += uint64_t(std::max(threads, 1)) * (64 * t + t);                                     // attention scratch
+    // Per-layer buffers of the other block kinds (allocated by the block, freed at its end): the larger of the
+    // token mixer's and the MLP's.
+    uint64_t mixer = 0, mlp = 0;
+    if (c.outputGate != OutputGate::None)
+        mixer = t * uint64_t(c.nHeads) * uint64_t(c.outputGate == OutputGate::Headwise ? 1 : c.headDim);
+    if (c.anyLayer(TokenMixer::GatedDeltaNet)) {
+        const DeltaNetDims& d = c.deltaNet;
+        mixer = std::max<uint64_t>(mixer, t * uint64_t(2 * d.convChannels() + 2 * d.valueWidth() + 4 * d.valueHeads));
+    }
+    if (c.anyLayer(FfnKind::Moe)) {
+        const MoeDims& m = c.moe;
+        mlp = t * (D + uint64_t(m.experts) + 2 * uint64_t(m.topK) + 2 * D + 2 * uint64_t(m.expertFfn) + 2 +
+                   2 * uint64_t(m.sharedFfn) + 1);
+    }
+    floats += std::max(mixer, mlp);
     int64_t logitRows = 0;
     if (c.hasLmHead)
         for (int64_t p = 0; p < T; ++p)
@@ -124,6 +139,14 @@ MemoryEstimate estimateRun(const LoadedModel& model, int64_t T, const CaptureSpe
             cap += heads * side * side * sizeof(float);
             break;
         }
+        case Quantity::DeltaBeta:
+        case Quantity::DeltaDecay:   // Gated DeltaNet layers key theirs by value head
+            cap += uint64_t(capture.headCount(c.nLayers, c.deltaNet.valueHeads)) * t * sizeof(float);
+            break;
+        case Quantity::DeltaOutputGate:
+            cap += uint64_t(capture.headCount(c.nLayers, c.deltaNet.valueHeads)) * t * uint64_t(c.deltaNet.valueDim) *
+                   sizeof(float);
+            break;
         default: cap += heads * t * d * sizeof(float); break;   // elementwise gates: T × d per head
         }
     }
@@ -210,8 +233,12 @@ std::vector<TopToken> topTokens(const Tokenizer& tok, const float* logits, int64
 std::vector<OpKind> modelOps(const ModelConfig& cfg)
 {
     std::vector<OpKind> ops;
-    if (cfg.gptOssExperts > 0)
+    if (cfg.gptOssExperts > 0 || cfg.anyLayer(FfnKind::Moe))
         ops.push_back(OpKind::IndexAdd);
+    if (cfg.anyLayer(FfnKind::Moe))
+        ops.push_back(OpKind::MoeRoute);   // Qwen3-Next's router
+    if (cfg.anyLayer(TokenMixer::GatedDeltaNet))
+        ops.insert(ops.end(), {OpKind::CausalConv1d, OpKind::GatedDeltaRule});
     return ops;
 }
 
@@ -283,6 +310,9 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
         progress->set(Stage::Tokenising, 0, 1);
     if (req.variant)
         checkVariant(cfg, *req.variant);
+    if (req.variant && cfg.anyLayer(TokenMixer::GatedDeltaNet))
+        r.notes.push_back(req.variant->toString() + " changes the softmax layers only; the Gated DeltaNet layers have no "
+                          "softmax to replace and run unchanged");
     r.tokens = tokenizeAndCheck(*model, req, r.notes);
     const int64_t T = static_cast<int64_t>(r.tokens.ids.size());
     if (stop.stop_requested())

@@ -103,7 +103,8 @@ struct RunStreaming {
 
 /// The ops a run of this request needs beyond the baseline ones (what-if variants use extra ops).
 std::vector<OpKind> extraOps(const RunRequest& request);
-/// The ops a model needs beyond the baseline ones (mixture-of-experts models: index_add).
+/// The ops a model needs beyond the baseline ones (mixture-of-experts models: index_add, and Qwen3-Next's router;
+/// Gated DeltaNet layers: the causal convolution and the gated delta rule).
 std::vector<OpKind> modelOps(const ModelConfig& config);
 /// Tokenises the request's text (or takes its ids) and checks the prompt against the model's context length.
 /// `notes` receives a note when the request runs beyond the context on purpose. Throws Error(Usage).

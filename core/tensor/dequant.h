@@ -1,5 +1,5 @@
 // Conversion of stored tensor data (plain floats and ggml block quantisations) to float32.
-// Layouts and formulas: FORMATS.md §3.6; evaluation order follows ggml's dequantize_row_* so that our
+// Layouts and formulas: ggml-common.h block structs; evaluation order follows ggml's dequantize_row_* so that our
 // floats are bit-identical to what llama.cpp computes from the same blocks.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once

@@ -22,7 +22,7 @@ static_assert(sizeof(kInfos) / sizeof(kInfos[0]) == static_cast<size_t>(DType::C
 
 constexpr DTypeInfo kInvalid = {"invalid", 1, 1, false};
 
-// ggml type ids (FORMATS §3.5, ggml.h `enum ggml_type`). Removed ids keep their historical names so
+// ggml type ids (ggml.h `enum ggml_type`). Removed ids keep their historical names so
 // a message about an old file still says what the tensor was.
 struct GgmlEntry {
     uint32_t id;
@@ -81,7 +81,7 @@ struct StEntry {
     const char* name;
     DType dtype;
 };
-// safetensors dtype strings attnscope maps to a DType (FORMATS §2). FP8/F4/F6/C64 are known to the
+// safetensors dtype strings attnscope maps to a DType (safetensors README). FP8/F4/F6/C64 are known to the
 // safetensors reader for size validation but have no DType.
 constexpr StEntry kSafetensors[] = {
     {"F32", DType::F32}, {"F16", DType::F16}, {"BF16", DType::BF16}, {"F64", DType::F64},

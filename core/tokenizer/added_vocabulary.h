@@ -1,5 +1,5 @@
 // Added and special tokens (tokenizer.json added_tokens; GGUF control/user-defined tokens): matched in the
-// text before the model runs, leftmost then longest, honouring lstrip/rstrip/single_word (FORMATS.md §5.1).
+// text before the model runs, leftmost then longest, honouring lstrip/rstrip/single_word (HF tokenizers AddedVocabulary).
 // Matching walks a sorted list of the token strings like a trie (no per-node memory): at each text position
 // the candidate range narrows one byte at a time, so its cost depends on how far the text agrees with some
 // token, not on how many tokens there are.

@@ -1,5 +1,5 @@
 // GPT-2 byte-level alphabet: every byte maps to one printable code point so that byte-level BPE vocabularies
-// can be stored as text (FORMATS.md §5.1). Printable bytes map to themselves, the other 68 to U+0100 upward.
+// can be stored as text (GPT-2 bytes_to_unicode; HF tokenizers ByteLevel). Printable bytes map to themselves, the other 68 to U+0100 upward.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <array>

@@ -1,4 +1,4 @@
-// GGUF tokenizer.ggml.* metadata -> TokenizerSpec (FORMATS.md §3.9, §5.3). GGUF does not store the
+// GGUF tokenizer.ggml.* metadata -> TokenizerSpec (docs/FORMATS.md; llama.cpp src/llama-vocab.cpp). GGUF does not store the
 // pre-tokenizer regex: tokenizer.ggml.pre names it, and we map the names to the patterns llama.cpp
 // (llama-vocab.cpp) and the original HF tokenizers use. Unknown names are refused.
 // tokenizer.ggml.model = "llama" is SentencePiece BPE (pieces, scores, types; no merges): see

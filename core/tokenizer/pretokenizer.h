@@ -1,5 +1,5 @@
 // Pre-tokenizer stages: split normalized text into pieces before the model runs (tokenizer.json
-// "pre_tokenizer", and the GGUF tokenizer.ggml.pre regex lists of FORMATS.md §5.3).
+// "pre_tokenizer", and the GGUF tokenizer.ggml.pre regex lists of llama.cpp src/llama-vocab.cpp).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/tokenizer/regex.h"

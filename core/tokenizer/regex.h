@@ -1,5 +1,5 @@
 // PCRE2 wrapper for pre-tokenizer patterns taken from untrusted files: UTF + UCP (Unicode classes such as
-// \p{L} and lookahead are needed, FORMATS.md §5.2), JIT when available, and a step limit per match plus the
+// \p{L} and lookahead are needed, docs/FORMATS.md), JIT when available, and a step limit per match plus the
 // encode() call's time budget, so hostile patterns end in an Error instead of hanging (docs/SECURITY.md).
 // Threading: a compiled Regex is immutable; forEachMatch may run concurrently.
 // SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,6 +1,6 @@
 // Text that remembers, for each of its bytes, which byte range of the user's original text it came from.
 // Normalizers and pre-tokenizers rewrite text (lowercasing, accent stripping, prefix spaces); carrying the
-// origin per byte is what lets every final token report its byte span in the user's text (FORMATS.md §5.1).
+// origin per byte is what lets every final token report its byte span in the user's text (HF tokenizers NormalizedString alignments).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Tokenizer interface: text -> token ids with byte spans and display strings, exactly as the model's
-// reference tokenizer (HF tokenizers) would produce them (FORMATS.md §5).
+// reference tokenizer (HF tokenizers) would produce them (docs/FORMATS.md).
 // Threading: a Tokenizer is immutable after construction; encode() may be called from any thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once

@@ -1,5 +1,5 @@
 // HF tokenizer.json (+ tokenizer_config.json) -> TokenizerSpec. Supports the components real files need
-// (FORMATS.md §5.1) and refuses everything else by name, so a file we cannot reproduce never yields ids that
+// (HF tokenizers tokenizer.json) and refuses everything else by name, so a file we cannot reproduce never yields ids that
 // silently differ from the reference tokenizer.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/formats/json_strict.h"

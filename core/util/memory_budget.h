@@ -1,4 +1,4 @@
-// How much memory a run may use for captured maps (NUMERICS-AND-SAFETY §8 rule 4: estimate before launching and
+// How much memory a run may use for captured maps (docs/SECURITY.md "Run limits": estimate before launching and
 // refuse with the numbers rather than be killed by the OOM killer halfway through).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once

@@ -81,5 +81,8 @@ OpStatus CpuBackend::attention(const AttentionArgs& a) { return attentionCpu(a, 
 OpStatus CpuBackend::variantAttention(const VariantAttentionArgs& a) { return variantAttentionCpu(a, m_threads); }
 OpStatus CpuBackend::headGroupMean(const HeadGroupMeanArgs& a) { return headGroupMeanCpu(a); }
 OpStatus CpuBackend::indexAdd(const IndexAddArgs& a) { return indexAddCpu(a); }
+OpStatus CpuBackend::causalConv1d(const CausalConv1dArgs& a) { return causalConv1dCpu(a); }
+OpStatus CpuBackend::gatedDeltaRule(const GatedDeltaRuleArgs& a) { return gatedDeltaRuleCpu(a, m_threads); }
+OpStatus CpuBackend::moeRoute(const MoeRouteArgs& a) { return moeRouteCpu(a); }
 
 } // namespace attnscope::cpu

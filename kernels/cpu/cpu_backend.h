@@ -36,6 +36,9 @@ public:
     OpStatus variantAttention(const VariantAttentionArgs& a) override;
     OpStatus headGroupMean(const HeadGroupMeanArgs& a) override;
     OpStatus indexAdd(const IndexAddArgs& a) override;
+    OpStatus causalConv1d(const CausalConv1dArgs& a) override;
+    OpStatus gatedDeltaRule(const GatedDeltaRuleArgs& a) override;
+    OpStatus moeRoute(const MoeRouteArgs& a) override;
 
 private:
     int m_threads = 1;
@@ -55,6 +58,9 @@ OpStatus attentionCpu(const AttentionArgs& a, int threads);
 OpStatus variantAttentionCpu(const VariantAttentionArgs& a, int threads);
 OpStatus headGroupMeanCpu(const HeadGroupMeanArgs& a);
 OpStatus indexAddCpu(const IndexAddArgs& a);
+OpStatus causalConv1dCpu(const CausalConv1dArgs& a);
+OpStatus gatedDeltaRuleCpu(const GatedDeltaRuleArgs& a, int threads);
+OpStatus moeRouteCpu(const MoeRouteArgs& a);
 /// The scalar activation functions, shared by activationCpu and gatedActivationCpu.
 float activate(Activation act, float x, float param);
 

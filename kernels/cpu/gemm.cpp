@@ -1,5 +1,5 @@
 // Dense projections: C = A · Bᵀ (+ beta·C). OpenBLAS when available (1.2–1.45× Eigen on the 2-core reference
-// machine, PERFORMANCE §7.2), Eigen otherwise.
+// machine, docs/PERFORMANCE.md), Eigen otherwise.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernels/cpu/cpu_backend.h"
 

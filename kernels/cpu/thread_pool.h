@@ -1,5 +1,5 @@
 // Minimal fork-join helper for the CPU kernels: runs f(i) for i in [0, n) on up to `threads` threads with a
-// fixed static partition (deterministic results at a fixed thread count, NUMERICS-AND-SAFETY §7.10).
+// fixed static partition (deterministic results at a fixed thread count, docs/ENGINE.md).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <algorithm>

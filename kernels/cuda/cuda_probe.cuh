@@ -1,4 +1,4 @@
-// Device probe: driver present, device count ≥ 1, context created, a tiny kernel runs (ARCHITECTURE §5).
+// Device probe: driver present, device count ≥ 1, context created, a tiny kernel runs (docs/CUDA.md).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include <string>

@@ -482,3 +482,29 @@ TEST(Cli, InfoShowsWhereAHuggingFaceCacheSnapshotsFilesAre)
     EXPECT_EQ(info["files"][0]["resolved_path"], fs::canonical(snapshot / "model.safetensors").string());
     fs::remove_all(root);
 }
+
+TEST(Cli, StatsJsonHasGateStatisticsAndMarksLinearAttentionLayers)
+{
+    const std::string model = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-qwen3-next";
+    Result r = runCli("stats " + shellQuote(model) + " --text 'Gates close where heads attend to the first token.' --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["layers"].size(), 4u);
+    for (int l = 0; l < 4; ++l) {
+        const auto& e = j["layers"][l];
+        const bool softmax = l % 2 == 1;   // layer_types: linear, full, linear, full
+        EXPECT_EQ(e["softmax_map"], softmax) << l;
+        if (!softmax) {
+            EXPECT_TRUE(e["first_token_share"].is_null()) << "a Gated DeltaNet layer has no map to score";
+            EXPECT_FALSE(e.contains("gate_mean"));
+            continue;
+        }
+        EXPECT_GT(e["gate_mean"].get<double>(), 0.0);
+        EXPECT_LT(e["gate_mean"].get<double>(), 1.0);
+        for (const char* t : {"0.5", "0.1", "0.01"})
+            EXPECT_TRUE(e["gate_frac_below"].contains(t)) << t;
+        EXPECT_LT(e["attn_out_norm_after_gate"].get<double>(), e["attn_out_norm_before_gate"].get<double>());
+        EXPECT_TRUE(e["first_token_share"].is_number());
+    }
+    EXPECT_TRUE(j["means"].contains("gate_mean"));
+}

@@ -152,7 +152,7 @@ TEST(ComputeSession, CancelByGenerationStopsQuickly)
     s.cancel(g);
     ASSERT_TRUE(s.waitIdle(5000));
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    EXPECT_LT(ms, 250.0);   // NUMERICS-AND-SAFETY §10: stop within 250 ms on CPU
+    EXPECT_LT(ms, 250.0);   // docs/ENGINE.md: stop within 250 ms on CPU
     EXPECT_EQ(rec.of(g).outcome, Outcome::Cancelled);
     EXPECT_FALSE(rec.of(g).error.has_value());
 }

@@ -1,4 +1,4 @@
-// Head metrics on hand-computed matrices (VARIANTS §8 definitions as written in core/metrics/head_metrics.h).
+// Head metrics on hand-computed matrices (definitions in docs/METRICS.md and core/metrics/head_metrics.h).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/metrics/head_metrics.h"
 

@@ -1,4 +1,4 @@
-// PyTorch pickles are refused by extension and by content, before anything is parsed (FORMATS §6).
+// PyTorch pickles are refused by extension and by content, before anything is parsed (docs/FORMATS.md).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/formats/checkpoint.h"
 #include "core/util/error.h"

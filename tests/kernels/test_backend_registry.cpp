@@ -1,4 +1,4 @@
-// Backend registration and run-time selection (ARCHITECTURE §5): CPU is always registered last; `auto` takes
+// Backend registration and run-time selection (docs/BACKENDS.md): CPU is always registered last; `auto` takes
 // CUDA only when its probe succeeds and otherwise says why; an unknown name is a usage error.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "attnscope_config.h"

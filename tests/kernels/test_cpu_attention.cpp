@@ -232,7 +232,7 @@ TEST(AttentionKernelNumerics, RejectsInconsistentShapes)
 TEST(RopeKernel, AdjacentPairsOnPermutedRowsEqualSplitHalves)
 {
     // llama.cpp permutes q/k rows so adjacent-pair RoPE on GGUF weights equals split-half RoPE on HF weights
-    // (VARIANTS §3): rotate x with split halves, and perm(x) with adjacent pairs, and compare through perm.
+    // (docs/ENGINE.md "Attention"): rotate x with split halves, and perm(x) with adjacent pairs, and compare through perm.
     const int64_t T = 5, d = 8, half = d / 2;
     std::vector<float> cosT(size_t(T * half)), sinT(size_t(T * half));
     for (int64_t p = 0; p < T; ++p)

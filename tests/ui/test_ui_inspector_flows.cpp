@@ -144,7 +144,7 @@ void TestUiInspectorFlows::headViewCellClickSetsQuery()
     w.setView(ViewKind::Head);
     w.context()->select(16, 0);
     HeadViewPanel* hv = w.headViewPanel();
-    QTRY_VERIFY_WITH_TIMEOUT(hv->shownLayer() == 16 && hv->shownHead() == 0 && !hv->isBusy(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(hv->shownLayer() == 16 && hv->shownHead() == 0 && !hv->isBusy(), 30000);
     AttentionPlot* plot = hv->plot();
     plot->replot();
     const QPoint cell(int(plot->xAxis->coordToPixel(2)), int(plot->yAxis->coordToPixel(5)));
@@ -172,13 +172,13 @@ void TestUiInspectorFlows::promptEditMarksMapsStale()
     QVERIFY2(banner.contains(text) && banner.contains(QStringLiteral("previous prompt")), qPrintable(banner));
     // The head view says so in its title; the maps stay (dimmed) until the next run.
     w.setView(ViewKind::Head);
-    QTRY_VERIFY_WITH_TIMEOUT(w.headViewPanel()->plot()->title().contains(QStringLiteral("stale")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.headViewPanel()->plot()->title().contains(QStringLiteral("stale")), 30000);
     QVERIFY(w.context()->map(0, 0));
     // For the documentation: ATTNSCOPE_SHOTS_DIR=dir saves what the user sees now.
     if (const QString dir = qEnvironmentVariable("ATTNSCOPE_SHOTS_DIR"); !dir.isEmpty()) {
         for (ViewKind v : {ViewKind::Overview, ViewKind::Head}) {
             w.setView(v);
-            QTRY_VERIFY_WITH_TIMEOUT(w.isSettled(), 5000);
+            QTRY_VERIFY_WITH_TIMEOUT(w.isSettled(), 30000);
             QTest::qWait(200);
             QVERIFY(w.grab().save(dir + QStringLiteral("/stale-%1.png").arg(viewKindId(v))));
         }
@@ -236,7 +236,7 @@ void TestUiInspectorFlows::refusedPromptOffersASubset()
     while (text.size() < 600)
         text += QStringLiteral("Subset capture keeps long prompts usable. ");
     w.setPromptText(text);
-    QTRY_VERIFY_WITH_TIMEOUT(w.isSettled(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.isSettled(), 30000);
     w.bridge()->setMapMemoryBudget(8u << 20);
     QSignalSpy refused(&w, &MainWindow::captureRefused);
     QSignalSpy started(w.bridge(), &SessionBridge::runStarted);
@@ -250,7 +250,7 @@ void TestUiInspectorFlows::refusedPromptOffersASubset()
     QVERIFY(r.maxTokensAllHeads > 0 && r.maxTokensAllHeads < r.tokens);
     QVERIFY(captureBytes(r.maxTokensAllHeads, 270) <= r.budgetBytes);
     QVERIFY(r.message.contains(QString::number(r.maxTokensAllHeads)));
-    QTRY_VERIFY_WITH_TIMEOUT(w.findChild<CaptureSubsetDialog*>() != nullptr, 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.findChild<CaptureSubsetDialog*>() != nullptr, 30000);
     auto* dialog = w.findChild<CaptureSubsetDialog*>();
     QVERIFY(dialog->isVisible());
     dialog->layersEdit()->setText(QStringLiteral("0-29"));   // every layer …
@@ -273,7 +273,7 @@ void TestUiInspectorFlows::refusedPromptOffersASubset()
     QVERIFY(!ctx->metricsTable().has(0, 0));
     w.setView(ViewKind::Head);
     ctx->select(5, 5);
-    QTRY_VERIFY_WITH_TIMEOUT(w.headViewPanel()->plot()->title().contains(QStringLiteral("not captured")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.headViewPanel()->plot()->title().contains(QStringLiteral("not captured")), 30000);
     w.bridge()->setMapMemoryBudget(0);
 }
 
@@ -309,7 +309,7 @@ void TestUiInspectorFlows::headViewLabelsOnFirstDisplay()
     const int n = w.context()->tokenCount();
     w.setView(ViewKind::Head);
     AttentionPlot* plot = w.headViewPanel()->plot();
-    QTRY_VERIFY_WITH_TIMEOUT(w.headViewPanel()->shownLayer() >= 0 && w.isSettled(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.headViewPanel()->shownLayer() >= 0 && w.isSettled(), 30000);
     QTest::qWait(100);   // let queued replots run
     // What is drawn: the labels the axes set up at the last replot, one per token (they fit at this size).
     QCOMPARE(plot->yAxis->tickVectorLabels().size(), n);

@@ -21,8 +21,17 @@ void HeadMetricsModel::reset(int layers, int heads, int kvHeads)
     m_kvHeads = std::max(1, kvHeads);
     m_cells.assign(static_cast<size_t>(m_layers) * static_cast<size_t>(m_heads), HeadMetrics{});
     m_have.assign(m_cells.size(), false);
+    m_noMap.assign(static_cast<size_t>(m_layers), false);
     m_min = m_max = 0;
     endResetModel();
+}
+
+void HeadMetricsModel::setNoMapLayers(std::vector<bool> noMap)
+{
+    noMap.resize(static_cast<size_t>(m_layers), false);
+    m_noMap = std::move(noMap);
+    if (m_layers > 0 && m_heads > 0)
+        emit dataChanged(index(0, 0), index(m_layers - 1, m_heads - 1));
 }
 
 void HeadMetricsModel::setLayer(int layer, const std::vector<HeadMetrics>& metrics)
@@ -100,6 +109,8 @@ QVariant HeadMetricsModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         return std::isnan(v) ? QVariant() : QVariant(QString::number(v, 'f', m_metric == HeadMetric::MeanDistance || m_metric == HeadMetric::SinkFreeDistance ? 1 : 2));
     case Qt::ToolTipRole:
+        if (m_noMap[static_cast<size_t>(l)])
+            return QStringLiteral("layer %1: Gated DeltaNet (linear attention), no softmax map to score").arg(l);
         if (std::isnan(v) && !m_have[static_cast<size_t>(l) * static_cast<size_t>(m_heads) + static_cast<size_t>(h)])
             return QStringLiteral("layer %1 head %2: not computed yet").arg(l).arg(h);
         if (std::isnan(v))
@@ -111,6 +122,8 @@ QVariant HeadMetricsModel::data(const QModelIndex& index, int role) const
             .arg(v, 0, 'g', 4);
     case Qt::TextAlignmentRole:
         return QVariant::fromValue(Qt::Alignment(Qt::AlignCenter));
+    case NoMapRole:
+        return QVariant(bool(m_noMap[static_cast<size_t>(l)]));
     case ValueRole:
         return std::isnan(v) ? QVariant() : QVariant(v);
     case NormalisedRole:

@@ -17,12 +17,15 @@ public:
         LayerRole,                      // int
         HeadRole,                       // int
         KvHeadRole,                     // int: the KV head this query head shares (GQA group)
+        NoMapRole,                      // bool: the layer has no softmax map (a Gated DeltaNet layer)
     };
 
     explicit HeadMetricsModel(QObject* parent = nullptr);
 
     /// Resets the shape (a new model or run): every cell empty.
     void reset(int layers, int heads, int kvHeads);
+    /// Layers with no softmax map to score (linear attention): their cells say so instead of "not computed".
+    void setNoMapLayers(std::vector<bool> noMap);
     /// Fills one layer's metrics as its maps arrive (size must equal heads).
     void setLayer(int layer, const std::vector<HeadMetrics>& metrics);
     void setMetric(HeadMetric m);
@@ -46,6 +49,7 @@ private:
     HeadMetric m_metric = HeadMetric::SinkShare;
     std::vector<HeadMetrics> m_cells;
     std::vector<bool> m_have;
+    std::vector<bool> m_noMap;   // per layer
     double m_min = 0, m_max = 0;
 };
 

@@ -121,6 +121,8 @@ void HeadViewPanel::requestRender()
             m_plot->clearHeatmap(tr("Open a model and run it to see attention"));
         else if (!m_context->tokens())
             m_plot->clearHeatmap(tr("Run the model (Ctrl+Enter) to see layer %1, head %2").arg(l).arg(h));
+        else if (!m_context->hasSoftmaxMap(l))
+            m_plot->clearHeatmap(m_context->noSoftmaxMapText(l));
         else if (!m_context->isCaptured(l, h))
             m_plot->clearHeatmap(tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
         else

@@ -157,8 +157,9 @@ void TokenViewPanel::refresh()
     const std::vector<AttentionMapPtr> maps = m_context->layerMaps(l);
     const AttentionMapPtr self = (h >= 0 && h < static_cast<int>(maps.size())) ? maps[static_cast<size_t>(h)] : nullptr;
     if (!self || self->tokens != n) {
-        m_headLabel->setText(m_context->isCaptured(l, h) ? tr("Layer %1 is not computed yet…").arg(l)
-                                                         : tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
+        m_headLabel->setText(!m_context->hasSoftmaxMap(l)  ? m_context->noSoftmaxMapText(l)
+                             : m_context->isCaptured(l, h) ? tr("Layer %1 is not computed yet…").arg(l)
+                                                           : tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
         m_meanLabel->setText(QString());
         m_headTokens->clearWeights();
         m_meanTokens->clearWeights();

@@ -1,4 +1,4 @@
-// Heatmap colormaps (EXPORT.md §2): perceptually uniform sequential maps for probabilities and a zero-centred
+// Heatmap colormaps (docs/FIGURES.md): perceptually uniform sequential maps for probabilities and a zero-centred
 // diverging map for signed data, as 256-entry opaque ARGB tables. Threading: immutable tables, any thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once

@@ -25,7 +25,7 @@ struct ViewSettings {
     DisplayData data = DisplayData::Weights;
     Pooling pooling = Pooling::Max;
 
-    /// Signed data always uses the diverging map, linear and symmetric around 0 (EXPORT.md §2).
+    /// Signed data always uses the diverging map, linear and symmetric around 0 (docs/FIGURES.md).
     bool isSigned() const { return data == DisplayData::DiffFromLayerMean; }
     Colormap effectiveColormap() const { return isSigned() ? Colormap::Diverging : colormap; }
     ScaleKind effectiveScale() const { return isSigned() ? ScaleKind::Linear : scale; }

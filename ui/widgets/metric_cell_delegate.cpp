@@ -1,4 +1,5 @@
-// MetricCellDelegate: colour from the LUT, text colour by luminance, hatch for cells not computed yet.
+// MetricCellDelegate: colour from the LUT, text colour by luminance, hatch for cells not computed yet, a flat
+// "–" for layers that have no softmax map.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/widgets/metric_cell_delegate.h"
 
@@ -20,7 +21,11 @@ void MetricCellDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
     painter->save();
     const QVariant t = index.data(HeadMetricsModel::NormalisedRole);
     const QRect r = option.rect.adjusted(0, 0, -1, -1);
-    if (!t.isValid()) {
+    if (index.data(HeadMetricsModel::NoMapRole).toBool()) {
+        painter->fillRect(r, option.palette.color(QPalette::AlternateBase));
+        painter->setPen(option.palette.color(QPalette::PlaceholderText));
+        painter->drawText(r, Qt::AlignCenter, QStringLiteral("–"));
+    } else if (!t.isValid()) {
         painter->fillRect(r, maskedBackground());
         painter->fillRect(r, QBrush(maskedHatch(), Qt::BDiagPattern));
     } else {

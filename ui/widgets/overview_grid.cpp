@@ -1,5 +1,6 @@
 // OverviewGrid: lays the cells out to the width, scrolls, paints thumbnails from the SessionContext (hatched
-// for layers not computed yet, crossed for heads a subset run did not capture) and keeps the selection in view.
+// for layers not computed yet, crossed for heads a subset run did not capture, flat and labelled for layers with
+// no softmax map) and keeps the selection in view.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/widgets/overview_grid.h"
 
@@ -202,6 +203,14 @@ void OverviewGrid::paintEvent(QPaintEvent* event)
             const QRect c = cellRect(l, h);
             if (!c.intersects(clip))
                 continue;
+            if (!m_context->hasSoftmaxMap(l)) {
+                // A linear-attention layer: nothing to compute or wait for, so no "in progress" hatch.
+                p.fillRect(c, palette().color(QPalette::AlternateBase));
+                p.setPen(palette().color(QPalette::PlaceholderText));
+                if (c.width() >= 48)
+                    p.drawText(c, Qt::AlignCenter | Qt::TextWordWrap, tr("no softmax\nmap"));
+                continue;
+            }
             p.fillRect(c, maskedBackground());
             p.fillRect(c, hatch);
             const QImage img = m_context->thumbnail(l, h);
@@ -291,7 +300,9 @@ QString OverviewGrid::tooltipFor(int l, int h) const
 {
     QString tip = tr("layer %1, head %2 (KV head %3)").arg(l).arg(h).arg(h / std::max(1, m_context->groupSize()));
     const MetricsTable& t = m_context->metricsTable();
-    if (!m_context->isCaptured(l, h)) {
+    if (!m_context->hasSoftmaxMap(l)) {
+        tip += tr("\nGated DeltaNet layer (linear attention): no softmax map; see the Gates view");
+    } else if (!m_context->isCaptured(l, h)) {
         tip += tr("\nnot captured in this run");
     } else if (t.has(l, h)) {
         for (int m = 0; m < kHeadMetricCount; ++m) {

@@ -1,4 +1,4 @@
-// Straightforward per-element reference dequantisation written from the FORMATS.md §3.6 tables, used to
+// Straightforward per-element reference dequantisation written from ggml's block layouts (ggml-common.h, ggml-quants.c), used to
 // check the optimised block loops in core/tensor/dequant.cpp. Products are formed in ggml's order
 // ((d·scale)·q − dmin·min) so that results compare bit-exactly.
 // SPDX-License-Identifier: GPL-3.0-or-later
