@@ -9,6 +9,7 @@
 #include "ui/compare/compare_workspace.h"
 #include "ui/figure_context.h"
 #include "ui/panels/figure_composer_panel.h"
+#include "ui/panels/gate_view_panel.h"
 #include "ui/panels/differential_panel.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
@@ -107,6 +108,13 @@ FigureSpec MainWindow::currentFigureSpec() const
         return viewPanelsFigure(view, m_sinks->panelSpecs(), style);
     if (view == ViewKind::Compare)
         return viewPanelsFigure(view, m_compare->panelSpecs(), style);
+    if (view == ViewKind::Gates) {
+        // The layer's gate grid, of the series the view shows (a Gated DeltaNet layer's β, decay or SiLU(z)).
+        FigureSpec f = viewFigureSpec(view, m_context->layer(), m_context->head(), m_context->query(), m_context->key(),
+                                      m_context->metric(), m_context->viewSettings(), style);
+        f.panels[0].quantity = QString::fromUtf8(quantityInfo(m_gates->shownQuantity()).key);
+        return f;
+    }
     HeadMetric metric = m_context->metric();
     if (view == ViewKind::Finder)
         headMetricFromId(m_finder->scoreCombo()->currentData().toString().toStdString(), metric);

@@ -25,6 +25,7 @@ QString panelKindForView(ViewKind view)
     case ViewKind::Differential: return QStringLiteral("differential");
     case ViewKind::Sink: return QStringLiteral("sinks");
     case ViewKind::Compare: return QStringLiteral("compare");
+    case ViewKind::Gates: return QStringLiteral("gates");
     }
     return QStringLiteral("head");
 }

@@ -10,7 +10,8 @@
 namespace attnscope {
 
 /// The panel kind a view exports as (its first panel's): overview → "overview", head → "head", token → "token",
-/// key → "key", head finder → "ranking", differential → "differential", sinks → "sinks", compare → "compare".
+/// key → "key", head finder → "ranking", differential → "differential", sinks → "sinks", gates → "gates",
+/// compare → "compare".
 QString panelKindForView(ViewKind view);
 
 /// The differential view's three panels for a head: A1, λ·A2 and A1 − λ·A2.

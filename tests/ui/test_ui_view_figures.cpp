@@ -1,6 +1,6 @@
-// Figures of the differential, sink and compare views (docs/FIGURES.md) on the tiny fixtures, offscreen: each view's
+// Figures of the differential, sink, gates and compare views (docs/FIGURES.md) on the tiny fixtures, offscreen: each view's
 // Export Figure draws its panels (A1, λ·A2, A1 − λ·A2; the sink heatmap, curves and max |hidden|; the compare panes,
-// the difference pane and the KL curve) as a PDF with the requested page size, no JPEG and no image at all (vector
+// the difference pane and the KL curve; a layer's gates per head and token) as a PDF with the requested page size, no JPEG and no image at all (vector
 // cells), whose cells have the colormap's colours at the captured weights (read back from a pdftoppm rendering);
 // Save data of the differential figure holds the head's three maps and λ; the sink figure's cells and curve points are the layer reports' numbers (SVG), pinned runs travel in the spec; and
 // `attnscope-cli figure` on the saved session reproduces the GUI's PNG and PDF byte for byte, rerunning the model
@@ -141,6 +141,7 @@ private slots:
     void differentialFigureHasTheThreeMapsInTheirColours();
     void sinkFigureIsTheLayerReportsAndThePinnedRuns();
     void compareFigureIsThePanesTheDifferenceAndTheCurve();
+    void gatesFigureIsTheLayersGateGrid();
 
 private:
     bool openAndRun(const QString& model);
@@ -456,6 +457,52 @@ void TestUiViewFigures::compareFigureIsThePanesTheDifferenceAndTheCurve()
     const auto top = std::max_element(kl.begin(), kl.end()) - kl.begin();
     for (qsizetype i = 0; i < lines.paths[0].size(); ++i)
         QVERIFY(lines.paths[0][top].y() <= lines.paths[0][i].y() + 1e-6);
+}
+
+void TestUiViewFigures::gatesFigureIsTheLayersGateGrid()
+{
+    MainWindow& w = *m_window;
+    QVERIFY(openAndRun(fixture("tiny-qwen3-gate-elementwise")));
+    w.setView(ViewKind::Gates);
+    w.context()->select(1, 2);
+    QVERIFY(settle());
+    const FigureSpec spec = w.currentFigureSpec();
+    QCOMPARE(spec.panels.size(), 1);
+    QCOMPARE(spec.panels[0].kind, QStringLiteral("gates"));
+    QCOMPARE(spec.panels[0].layer, 1);
+    QCOMPARE(spec.panels[0].quantity, QStringLiteral("gate"));
+    const FigureRenderer r(spec, w.figureSource());
+    QVERIFY2(r.problems().isEmpty(), qPrintable(r.problems().join(QLatin1Char('\n'))));
+    const QString pdf = m_tmp.filePath(QStringLiteral("gates.pdf"));
+    QString error;
+    QVERIFY2(exportFigure(r, pdf, 0, &error), qPrintable(error));
+    checkVectorPdf(pdf, r.pageSize());
+    // Each (head, token) cell: the head's gate averaged over its dims, on the view's fixed [0, 1] scale.
+    const SvgGroup cells = svgGroup(renderFigureSvg(r), QStringLiteral("panel0-cells"));
+    const int heads = w.context()->heads();
+    const int t = w.context()->tokenCount();
+    const QRectF plot = r.panels()[0].plot;
+    int checked = 0;
+    for (int h = 0; h < heads; ++h) {
+        const CapturedSeriesPtr g = w.context()->series(Quantity::Gate, 1, h);
+        QVERIFY(g);
+        QCOMPARE(g->shape.size(), size_t(2));   // elementwise: T × d
+        const int64_t d = g->shape[1];
+        for (int i = 0; i < t; ++i) {
+            double mean = 0;
+            for (int64_t k = 0; k < d; ++k)
+                mean += g->values[size_t(i * d + k)];
+            mean /= double(d);
+            const QPointF c = plot.topLeft() + QPointF((i + 0.5) * plot.width() / t, (h + 0.5) * plot.height() / heads);
+            const QString got = fillAt(cells, c);
+            // The grid holds float means: at a bin edge the index may differ by one from the double mean's.
+            const QString lo = sequential(std::max(0.0, mean - 1e-6), 1.0), hi = sequential(std::min(1.0, mean + 1e-6), 1.0);
+            QVERIFY2(got == lo || got == hi, qPrintable(QStringLiteral("head %1 token %2: %3, wanted %4").arg(h).arg(i).arg(got, lo)));
+            ++checked;
+        }
+    }
+    QVERIFY(checked > 50);
+    cliReproduces(QStringLiteral("gates"));
 }
 
 QTEST_MAIN(TestUiViewFigures)

@@ -56,6 +56,8 @@ QString describePanel(const PanelSpec& p)
                  b.isEmpty() ? QObject::tr("baseline") : b)
             .arg(p.layer).arg(p.head);
     }
+    if (p.kind == QLatin1String("gates"))
+        return QStringLiteral("%1 · layer %2").arg(name).arg(p.layer);
     if (p.kind == QLatin1String("key"))
         return QStringLiteral("%1 · key #%2").arg(name).arg(p.key);
     if (p.kind == QLatin1String("scores") || p.kind == QLatin1String("ranking"))

@@ -1,4 +1,4 @@
-// The list of built-in panel kinds. A new view (e.g. the gate view) adds a file with its kind and one line here;
+// The list of built-in panel kinds. A new view adds a file with its kind and one line here;
 // docs/FIGURES.md "Adding a panel kind" walks through it.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/render/panel_kinds.h"
@@ -13,7 +13,7 @@ std::vector<std::shared_ptr<const PanelKind>> builtinPanelKinds()
             makeKeyReceivedPanelKind(),  makeHeadScoresPanelKind(),    makeHeadRankingPanelKind(),
             makeDifferentialPanelKind(), makeLambdaPanelKind(),        makeSinkHeatmapPanelKind(),
             makeSinkCurvesPanelKind(),   makeHiddenMaxPanelKind(),     makeComparePanelKind(),
-            makeCompareDiffPanelKind(),  makeKlCurvePanelKind()};
+            makeCompareDiffPanelKind(),  makeKlCurvePanelKind(),     makeGatesPanelKind()};
 }
 
 std::pair<int, int> layerRange(const PanelSpec& spec, int layers)

@@ -26,6 +26,7 @@ std::shared_ptr<const PanelKind> makeSinkCurvesPanelKind();     // "sink_curves"
 std::shared_ptr<const PanelKind> makeHiddenMaxPanelKind();      // "hidden_max": max |hidden| per layer (sink view)
 std::shared_ptr<const PanelKind> makeComparePanelKind();        // "compare": a head under the baseline or a variant
 std::shared_ptr<const PanelKind> makeCompareDiffPanelKind();    // "compare_diff": one pane minus another
+std::shared_ptr<const PanelKind> makeGatesPanelKind();          // "gates": heads × tokens gate values of a layer (gates view)
 std::shared_ptr<const PanelKind> makeKlCurvePanelKind();        // "kl_curve": per-position KL (or cosine) per variant
 
 /// A T × T map drawn as the views draw it (panel_heatmap.cpp): pooled and colourised by heatmap_image.h under
