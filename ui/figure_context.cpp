@@ -6,7 +6,7 @@
 
 namespace attnscope {
 
-FigureSourcePtr figureSourceFromContext(const SessionContext& context)
+FigureSourcePtr figureSourceFromContext(const SessionContext& context, const CompareOutcomePtr& comparison)
 {
     auto src = std::make_shared<FigureSource>();
     if (OpenedModelPtr m = context.model())
@@ -28,6 +28,19 @@ FigureSourcePtr figureSourceFromContext(const SessionContext& context)
     for (int l = 0; l < context.layers(); ++l)
         if (auto mean = context.cachedLayerMean(l))
             src->setLayerMean(Quantity::AttentionProbs, l, std::move(mean));
+    // The sink view's numbers: the layer reports as they arrived (null where a layer's is not there yet).
+    for (int l = 0; l < context.layers(); ++l) {
+        const LayerReport* r = context.layerReport(l);
+        src->layerReports.push_back(r ? std::make_shared<const LayerReport>(*r) : nullptr);
+    }
+    if (comparison && comparison->result) {
+        auto c = std::make_shared<FigureComparison>();
+        c->result = comparison->result;
+        if (comparison->tokens)
+            for (const TokenRow& r : *comparison->tokens)
+                c->tokens << r.display;
+        src->comparison = std::move(c);
+    }
     return src;
 }
 

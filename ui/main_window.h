@@ -8,6 +8,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "ui/session_context.h"
+#include "ui/render/figure_source.h"
 #include "ui/session_file.h"
 
 #include <QMainWindow>
@@ -76,8 +77,11 @@ public:
     QString promptText() const;
     void setView(ViewKind view);
     // ---- figures and data (main_window_figures.cpp; docs/FIGURES.md) ----
-    /// The current view's figure under the export style (the head view with its zoom).
+    /// The current view's figure under the export style (the head view with its zoom, the differential view's
+    /// three maps, the sink view with its pinned runs, the compare workspace's panes).
     FigureSpec currentFigureSpec() const;
+    /// What figures are drawn from: the run on screen, its layer reports and the comparison on screen.
+    FigureSourcePtr figureSource() const;
     /// Renders and writes a figure on a worker; emits figureExported or errorReported.
     void exportFigureTo(const FigureSpec& spec, const QString& path);
     /// Copies a figure (PNG and SVG) to the clipboard once rendered on a worker; emits figureCopied.

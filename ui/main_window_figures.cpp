@@ -6,12 +6,16 @@
 #include "ui/main_window.h"
 
 #include "ui/background_job.h"
+#include "ui/compare/compare_workspace.h"
 #include "ui/figure_context.h"
 #include "ui/panels/figure_composer_panel.h"
+#include "ui/panels/gate_view_panel.h"
+#include "ui/panels/differential_panel.h"
 #include "ui/panels/head_finder_panel.h"
 #include "ui/panels/head_view_panel.h"
 #include "ui/panels/overview_panel.h"
 #include "ui/panels/prompt_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/render/figure_data.h"
 #include "ui/render/figure_export.h"
 #include "ui/view_figure.h"
@@ -56,11 +60,8 @@ void MainWindow::buildFigureActions()
 void MainWindow::buildComposerDock()
 {
     m_composer = new FigureComposerPanel(m_context);
-    m_composer->currentViewPanel = [this] {
-        const FigureSpec f = currentFigureSpec();
-        return f.panels.isEmpty() ? PanelSpec() : f.panels.front();
-    };
-    m_composer->sourceProvider = [this] { return figureSourceFromContext(*m_context); };
+    m_composer->currentViewPanels = [this] { return currentFigureSpec().panels; };
+    m_composer->sourceProvider = [this] { return figureSource(); };
     m_composerDock = new QDockWidget(tr("Figure composer"), this);
     m_composerDock->setObjectName(QStringLiteral("composerDock"));
     m_composerDock->setWidget(m_composer);
@@ -73,6 +74,16 @@ void MainWindow::buildComposerDock()
     connect(m_composer, &FigureComposerPanel::specChanged, this, &MainWindow::scheduleAutosave);
     connect(m_composer, &FigureComposerPanel::exportRequested, this, [this] { chooseAndExportFigure(true); });
     connect(m_composer, &FigureComposerPanel::copyRequested, this, [this] { copyFigure(m_composer->spec()); });
+    // Compare panes are drawn from the comparison on screen: a new one is new data for the preview.
+    connect(m_compare, &CompareWorkspace::compareEnded, m_composer, [this] {
+        if (m_composerDock->isVisible())
+            m_composer->refreshSource();
+    });
+}
+
+FigureSourcePtr MainWindow::figureSource() const
+{
+    return figureSourceFromContext(*m_context, m_compare->outcome());
 }
 
 FigureSpec MainWindow::currentFigureSpec() const
@@ -88,6 +99,20 @@ FigureSpec MainWindow::currentFigureSpec() const
         f.rows = 1;
         f.cols = static_cast<int>(f.panels.size());
         f.style = style;
+        return f;
+    }
+    // Views of several panels build them from their own state (zoom, pinned runs, panes).
+    if (view == ViewKind::Differential)
+        return viewPanelsFigure(view, m_differential->panelSpecs(), style);
+    if (view == ViewKind::Sink)
+        return viewPanelsFigure(view, m_sinks->panelSpecs(), style);
+    if (view == ViewKind::Compare)
+        return viewPanelsFigure(view, m_compare->panelSpecs(), style);
+    if (view == ViewKind::Gates) {
+        // The layer's gate grid, of the series the view shows (a Gated DeltaNet layer's β, decay or SiLU(z)).
+        FigureSpec f = viewFigureSpec(view, m_context->layer(), m_context->head(), m_context->query(), m_context->key(),
+                                      m_context->metric(), m_context->viewSettings(), style);
+        f.panels[0].quantity = QString::fromUtf8(quantityInfo(m_gates->shownQuantity()).key);
         return f;
     }
     HeadMetric metric = m_context->metric();
@@ -114,7 +139,7 @@ void MainWindow::chooseAndExportFigure(bool fromComposer)
         return;
     }
     FigureSpec spec = fromComposer ? m_composer->spec() : currentFigureSpec();
-    FigureExportDialog dialog(spec, figureSourceFromContext(*m_context),
+    FigureExportDialog dialog(spec, figureSource(),
                               fromComposer ? QDir(m_lastExportDir).filePath(QStringLiteral("figure.pdf")) : suggestedFigurePath(QStringLiteral("pdf")),
                               this);
     connect(&dialog, &FigureExportDialog::copyRequested, this, &MainWindow::copyFigure);
@@ -134,7 +159,7 @@ void MainWindow::exportFigureTo(const FigureSpec& spec, const QString& path)
 {
     ++m_pendingIo;
     showStatus(tr("Exporting %1…").arg(QFileInfo(path).fileName()));
-    runInBackground(this, [spec, path, source = figureSourceFromContext(*m_context)]() {
+    runInBackground(this, [spec, path, source = figureSource()]() {
         const FigureRenderer figure(spec, source);
         QString error;
         if (!exportFigure(figure, path, spec.style.dpi, &error))
@@ -158,7 +183,7 @@ void MainWindow::copyFigure(const FigureSpec& spec)
         return;
     }
     ++m_pendingIo;
-    runInBackground(this, [spec, source = figureSourceFromContext(*m_context)]() { return renderClipboardFigure(spec, source); },
+    runInBackground(this, [spec, source = figureSource()]() { return renderClipboardFigure(spec, source); },
                     [this](ClipboardFigure figure) {
                         --m_pendingIo;
                         setClipboardFigure(figure);
@@ -201,7 +226,7 @@ void MainWindow::exportViewDataTo(const QString& path)
 {
     ++m_pendingIo;
     const OpenedModelPtr model = m_context->model();
-    runInBackground(this, [spec = currentFigureSpec(), source = figureSourceFromContext(*m_context),
+    runInBackground(this, [spec = currentFigureSpec(), source = figureSource(),
                            info = runDataInfoFromContext(*m_context, m_runText, QString()), path,
                            modelPath = model ? model->path : QString(), key = m_cachedHashKey, cached = m_cachedHash]() mutable {
         info.modelHash = modelHashFor(modelPath, key, cached).toStdString();

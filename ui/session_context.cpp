@@ -3,6 +3,7 @@
 #include "ui/session_context.h"
 
 #include "ui/background_job.h"
+#include "ui/render/figure_data.h"
 #include "ui/render/tile_pyramid.h"
 
 #include "core/util/error.h"
@@ -236,11 +237,8 @@ void SessionContext::startReport(LayerMapsPtr maps)
     ++m_pendingJobs;
     const quint64 gen = m_runGeneration;
     const int heads = m_heads;
-    runInBackground(this, [maps, heads]() {
-        LayerReportBuilder b(heads);   // α per head is kept: the sink view reads any threshold from it
-        b.addLayer(maps->layer, maps->captures.stats, maps->captures.maps, maps->captures.series);
-        return std::make_shared<const LayerReport>(b.report().layers.front());
-    }, [this, gen, layer = maps->layer](std::shared_ptr<const LayerReport> r) {
+    // The same function headless figures use (ui/render/figure_data.h), so exported sink figures match.
+    runInBackground(this, [maps, heads]() { return layerReportOf(maps->captures, heads); }, [this, gen, layer = maps->layer](std::shared_ptr<const LayerReport> r) {
         if (gen == m_runGeneration && layer < static_cast<int>(m_reports.size())) {
             m_reports[static_cast<size_t>(layer)] = std::move(r);
             emit reportChanged(layer);

@@ -1,7 +1,8 @@
 // `attnscope-cli figure SESSION.attnscope --out FILE.(pdf|svg|png)` and
 // `attnscope-cli export MODEL --text T --layer L --head H --out FILE [--data-out FILE.h5|.npz|.npy|.csv]`:
 // headless figures (docs/FIGURES.md). Both build their run through core's RunRequest, capturing only what the
-// figure reads, and draw it with the same figure library as the GUI, on Qt's offscreen platform (a
+// figure reads (a figure with compare panes runs core's comparison with the session's variants instead; sink
+// panels get the layer reports computed as the GUI computes them), and draw it with the same figure library as the GUI, on Qt's offscreen platform (a
 // QGuiApplication exists only for these two subcommands). The bundled font makes the output match the GUI's.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli/commands.h"
@@ -10,6 +11,7 @@
 #include "core/backend/backend_set.h"
 #include "core/model/loaded_model.h"
 #include "core/session/model_info.h"
+#include "core/session/compare_run.h"
 #include "core/session/run_request.h"
 #include "core/util/error.h"
 #include "kernels/backends/register_backends.h"
@@ -104,30 +106,62 @@ void applyStyleOptions(const Args& a, FigureStyle& st)
 }
 
 struct FigureRun {
-    RunResult run;
     std::shared_ptr<FigureSource> source;
     RunDataInfo info;
+    size_t tokens = 0;
     double forwardMs = 0;
 };
 
+/// The variants a figure's comparison runs: the session's (as the compare workspace ran them, in its order, at
+/// most three like its panes), then any other variant a panel names.
+std::vector<AttentionSpec> comparisonVariants(const QStringList& sessionVariants, const QStringList& named)
+{
+    QStringList all = canonicalVariants(sessionVariants).mid(0, 3);
+    for (const QString& v : named)
+        if (!all.contains(v))
+            all << v;
+    std::vector<AttentionSpec> out;
+    for (const QString& v : all)
+        out.push_back(AttentionSpec::parse(v.toStdString()));   // a panel's bad spec: Error(Usage) says which
+    return out;
+}
+
 FigureRun runForFigure(const Args& a, const std::string& modelPath, const std::string& text, const FigureSpec& spec,
-                       const QString& modelHash)
+                       const QString& modelHash, const QStringList& sessionVariants = {})
 {
     auto model = LoadedModel::open(modelPath);
     const ModelConfig& cfg = model->config();
+    const CaptureNeeds needs = figureNeeds(spec);
     RunRequest req;
     req.text = text;
     req.addSpecial = !a.has("no-special");
     req.beyondContext = a.has("beyond-context");
-    req.capture = captureSpecFor(figureNeeds(spec), cfg.nHeads);
+    req.capture = captureSpecFor(needs, cfg.nHeads);
     req.topK = 5;
     BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"),
                                          static_cast<int>(a.getInt("threads", 0, 0, 256)));
     FigureRun fr;
-    fr.run = executeRun(model, backends, req);
-    fr.forwardMs = fr.run.timings.totalMs;
+    std::string backend;
+    if (needs.comparison) {
+        // Compare panes: the baseline and the variants on the same text, as the compare workspace runs them;
+        // the baseline is the figure's run for every other panel.
+        CompareRequest creq;
+        creq.base = req;
+        creq.base.capture.logits = CaptureSpec::Logits::None;
+        creq.variants = comparisonVariants(sessionVariants, needs.variants);
+        auto result = std::make_shared<const CompareResult>(executeCompare(model, backends, creq));
+        fr.forwardMs = result->totalMs;
+        fr.tokens = result->tokens.size();
+        backend = backends.primary->description();
+        fr.source = figureSourceFromCompare(result, QString::fromStdString(cfg.name), needs.layerReports);
+    } else {
+        const RunResult run = executeRun(model, backends, req);
+        fr.forwardMs = run.timings.totalMs;
+        fr.tokens = run.tokens.size();
+        backend = run.backend;
+        fr.source = figureSourceFromRun(run, QString::fromStdString(cfg.name), needs.layerReports);
+    }
     const ModelInfo mi = describeModel(*model);
-    fr.source = figureSourceFromRun(fr.run, QString::fromStdString(cfg.name));
     fr.info.modelName = cfg.name;
     fr.info.modelPath = modelPath;
     fr.info.modelHash = modelHash.toStdString();
@@ -135,7 +169,7 @@ FigureRun runForFigure(const Args& a, const std::string& modelPath, const std::s
     fr.info.fileFormat = mi.format;
     fr.info.prompt = text;
     fr.info.appVersion = ATTNSCOPE_VERSION;
-    fr.info.backend = fr.run.backend;
+    fr.info.backend = backend;
     fr.info.headDim = cfg.headDim;
     return fr;
 }
@@ -169,7 +203,7 @@ int writeOutputs(const Args& a, const FigureSpec& spec, const FigureRun& fr, con
         j["cols"] = spec.cols;
         j["panels"] = spec.panels.size();
         j["cells"] = figure.cells();
-        j["tokens"] = fr.run.tokens.size();
+        j["tokens"] = fr.tokens;
         j["bytes"] = QFileInfo(out).size();
         j["forward_ms"] = fr.forwardMs;
         j["render_ms"] = renderMs;
@@ -184,7 +218,7 @@ int writeOutputs(const Args& a, const FigureSpec& spec, const FigureRun& fr, con
     std::printf("%s: %s, %.0f × %.0f pt (%.2f × %.2f in), %lld panel(s), %zu tokens; forward %.0f ms, render %.0f ms\n",
                 qPrintable(out), what.c_str(), figure.pageSize().width(), figure.pageSize().height(),
                 figure.pageSize().width() / 72.0, figure.pageSize().height() / 72.0, static_cast<long long>(spec.panels.size()),
-                fr.run.tokens.size(), fr.forwardMs, renderMs);
+                fr.tokens, fr.forwardMs, renderMs);
     if (!dataOut.isEmpty())
         std::printf("data: %s\n", qPrintable(dataOut));
     return 0;
@@ -205,19 +239,23 @@ int cmdFigure(const Args& a)
         throw Error(ErrorKind::Format, "", "", -1, error.toStdString());
     std::optional<FigureSpec> spec;
     std::string what;
+    // A view figure made here is laid out for the width asked for (views of several panels use fewer columns
+    // when narrow).
+    FigureStyle viewStyle;
+    applyStyleOptions(a, viewStyle);
     if (a.has("composer")) {
         if (!session->composer || session->composer->panels.isEmpty())
             usage(sessionPath.toStdString() + " has no composer layout");
         spec = session->composer;
         what = "composer layout";
     } else if (a.has("view")) {
-        spec = session->viewFigure ? session->viewFigure : viewFigureSpec(*session);
+        spec = session->viewFigure ? session->viewFigure : viewFigureSpec(*session, viewStyle);
         what = "view figure";
     } else {
         spec = session->figure();
         what = session->figureFromComposer && spec == session->composer ? "composer layout" : "view figure";
         if (!spec)
-            spec = viewFigureSpec(*session);
+            spec = viewFigureSpec(*session, viewStyle);
     }
     applyStyleOptions(a, spec->style);
     const std::string modelPath = a.get("model").value_or(session->modelPath.toStdString());
@@ -230,7 +268,7 @@ int cmdFigure(const Args& a)
                                  "recorded %s): the figure is drawn from the current file\n",
                          modelPath.c_str(), qPrintable(actual.left(19)), qPrintable(session->modelHash.left(19)));
     }
-    const FigureRun fr = runForFigure(a, modelPath, session->prompt.toStdString(), *spec, session->modelHash);
+    const FigureRun fr = runForFigure(a, modelPath, session->prompt.toStdString(), *spec, session->modelHash, session->variants);
     return writeOutputs(a, *spec, fr, out, what);
 }
 

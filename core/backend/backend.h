@@ -251,7 +251,9 @@ struct CausalConv1dArgs {
 ///   q̂ = q / sqrt(Σq² + ε) · keyDim^-½,  k̂ = k / sqrt(Σk² + ε)          (when l2NormQk; ε = l2Eps)
 ///   S ← exp(g_t) · S;  δ = β_t · (v_t − Sᵀk̂_t);  S ← S + k̂_t δᵀ;  o_t = Sᵀq̂_t
 /// q, k: [T × keyHeads·keyDim] (stride ldqk); v: [T × valueHeads·valueDim] (stride ldv); a, b: [T × valueHeads]
-/// (stride ldab); aLog, dtBias: [valueHeads]; out: [T × valueHeads·valueDim] (stride ldo). Optional outputs for
+/// (stride ldab); aLog, dtBias: [valueHeads]; instead of aLog, negA may give A = −exp(A_log) itself, as llama.cpp's
+/// converter stores it (GGUF ssm_a; then g_t = A · softplus(a_t + dt_bias)) — exactly one of the two is set;
+/// out: [T × valueHeads·valueDim] (stride ldo). Optional outputs for
 /// capture: beta (β_t) and decay (exp(g_t), the share of the state kept), [T × valueHeads] each, may be null.
 /// Cancellation is checked between heads.
 struct GatedDeltaRuleArgs {
@@ -262,6 +264,7 @@ struct GatedDeltaRuleArgs {
     const float* a = nullptr;
     const float* b = nullptr; int64_t ldab = 0;
     const float* aLog = nullptr;
+    const float* negA = nullptr;
     const float* dtBias = nullptr;
     float* out = nullptr; int64_t ldo = 0;
     float* beta = nullptr;

@@ -83,8 +83,11 @@ enum class TensorRole : uint8_t {
     // HF fuses gate|up interleaved, GGUF stores them apart)
     AttnSinks, MoeRouter, MoeRouterBias, MoeGateUp, MoeGateUpBias, MoeGate, MoeGateBias, MoeUp, MoeUpBias,
     MoeDown, MoeDownBias,
-    // Gated DeltaNet layers (transformers qwen3_next Qwen3NextGatedDeltaNet)
+    // Gated DeltaNet layers (transformers qwen3_next Qwen3NextGatedDeltaNet). llama.cpp's converter splits HF's
+    // packed in_proj_qkvz into [q | k | v] (DeltaInProjQkv) and z (DeltaInProjZ), and stores A = −exp(A_log)
+    // (DeltaA) instead of A_log.
     DeltaInProjQkvz, DeltaInProjBa, DeltaConv, DeltaDtBias, DeltaALog, DeltaNorm, DeltaOutProj,
+    DeltaInProjQkv, DeltaInProjZ, DeltaA,
     // Qwen3-Next's mixture of experts (Qwen3NextSparseMoeBlock; its router is MoeRouter above): a gated shared
     // expert and per-expert projections, bound per (layer, expert)
     MoeSharedGate, MoeSharedUp, MoeSharedDown, MoeSharedExpertGate, MoeExpertGate, MoeExpertUp, MoeExpertDown,
@@ -101,6 +104,8 @@ enum BindingFlags : uint8_t {
     kOptional = 1,   // may be absent (an untied lm head, an optional bias)
     kHfConv1D = 2,   // the HF tensor is stored [in, out] (GPT-2's Conv1D; gpt-oss's stacked experts
                      // [experts, in, out]); GGUF stores [out, in]
+    kGgufStacked = 4,// an expert role whose GGUF tensor stacks every expert [experts, out, in] (llama.cpp
+                     // ffn_*_exps); expert e is matrix e of it, where HF names one tensor per expert ({E})
 };
 
 /// How one role is named in each format. Templates use {L} for the layer index; nullptr = absent in that format.
@@ -168,7 +173,7 @@ struct ArchitectureDesc {
     float defaultPartialRotary = 1.f;             // partial_rotary_factor when the config names none (Qwen3-Next 0.25)
     int hybridInterval = 0;                       // HybridLinear: full_attention_interval when the config names none
     bool moeFromConfig = false;                   // num_experts > 0 turns layers into MoE MLPs
-    std::span<const TensorBinding> expertTensors; // per-expert tensors: templates with {L} and {E}
+    std::span<const TensorBinding> expertTensors; // per-expert tensors: templates with {L} and {E} (GGUF: stacked)
 };
 
 /// The table, in lookup order.

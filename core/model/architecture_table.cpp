@@ -205,45 +205,55 @@ constexpr TensorBinding kGptOssTensors[] = {
 constexpr const char* kGgufGptOss[] = {"gpt-oss"};
 constexpr const char* kHfGptOss[] = {"gpt_oss"};
 
-// ---- Qwen3-Next (transformers models/qwen3_next): gated softmax layers every Nth layer, Gated DeltaNet layers
-// between them, MoE MLPs with a gated shared expert (dense MLPs on mlp_only_layers). q_proj holds [query | gate]
-// per head. Which roles a layer binds follows its LayerConfig (token mixer, MLP kind). GGUF: not mapped (the
-// llama.cpp `qwen3next` tensor names are unverified here; docs/GATED.md). ----
+// ---- Qwen3-Next (transformers models/qwen3_next; llama.cpp LLM_ARCH_QWEN3NEXT "qwen3next": names in
+// src/llama-arch.cpp, shapes in src/models/qwen3next.cpp, conversion in convert_hf_to_gguf.py Qwen3NextModel):
+// gated softmax layers every Nth layer, Gated DeltaNet layers between them, MoE MLPs with a gated shared expert
+// (dense MLPs on mlp_only_layers, HF only: llama.cpp has none). q_proj holds [query | gate] per head in both
+// formats. Which roles a layer binds follows its LayerConfig (token mixer, MLP kind). What the converter changes
+// (docs/GATED.md "GGUF files"): every norm weight but the DeltaNet output norm gets +1 baked in (offset 0 for
+// GGUF), in_proj_qkvz becomes attn_qkv [q | k | v] and attn_gate z, A_log becomes ssm_a = −exp(A_log), dt_bias is
+// renamed, conv1d loses its unit dimension, the experts are stacked into ffn_*_exps. ----
 constexpr TensorBinding kQwen3NextTensors[] = {
-    {R::TokenEmbedding, nullptr, "model.embed_tokens.weight"},
-    {R::OutputNorm, nullptr, "model.norm.weight"},
-    {R::Output, nullptr, "lm_head.weight", kOptional},
-    {R::AttnNorm, nullptr, "model.layers.{L}.input_layernorm.weight"},
-    {R::FfnNorm, nullptr, "model.layers.{L}.post_attention_layernorm.weight"},
-    {R::Q, nullptr, "model.layers.{L}.self_attn.q_proj.weight"},
-    {R::K, nullptr, "model.layers.{L}.self_attn.k_proj.weight"},
-    {R::V, nullptr, "model.layers.{L}.self_attn.v_proj.weight"},
-    {R::O, nullptr, "model.layers.{L}.self_attn.o_proj.weight"},
-    {R::QNorm, nullptr, "model.layers.{L}.self_attn.q_norm.weight"},
-    {R::KNorm, nullptr, "model.layers.{L}.self_attn.k_norm.weight"},
+    {R::TokenEmbedding, "token_embd.weight", "model.embed_tokens.weight"},
+    {R::OutputNorm, "output_norm.weight", "model.norm.weight"},
+    {R::Output, "output.weight", "lm_head.weight", kOptional},
+    {R::AttnNorm, "blk.{L}.attn_norm.weight", "model.layers.{L}.input_layernorm.weight"},
+    // llama.cpp's post_attention_norm is the pre-MLP norm here (as in gpt-oss).
+    {R::FfnNorm, "blk.{L}.post_attention_norm.weight", "model.layers.{L}.post_attention_layernorm.weight"},
+    {R::Q, "blk.{L}.attn_q.weight", "model.layers.{L}.self_attn.q_proj.weight"},
+    {R::K, "blk.{L}.attn_k.weight", "model.layers.{L}.self_attn.k_proj.weight"},
+    {R::V, "blk.{L}.attn_v.weight", "model.layers.{L}.self_attn.v_proj.weight"},
+    {R::O, "blk.{L}.attn_output.weight", "model.layers.{L}.self_attn.o_proj.weight"},
+    {R::QNorm, "blk.{L}.attn_q_norm.weight", "model.layers.{L}.self_attn.q_norm.weight"},
+    {R::KNorm, "blk.{L}.attn_k_norm.weight", "model.layers.{L}.self_attn.k_norm.weight"},
     {R::DeltaInProjQkvz, nullptr, "model.layers.{L}.linear_attn.in_proj_qkvz.weight"},
-    {R::DeltaInProjBa, nullptr, "model.layers.{L}.linear_attn.in_proj_ba.weight"},
-    {R::DeltaConv, nullptr, "model.layers.{L}.linear_attn.conv1d.weight"},
-    {R::DeltaDtBias, nullptr, "model.layers.{L}.linear_attn.dt_bias"},
+    {R::DeltaInProjQkv, "blk.{L}.attn_qkv.weight", nullptr},
+    {R::DeltaInProjZ, "blk.{L}.attn_gate.weight", nullptr},
+    {R::DeltaInProjBa, "blk.{L}.ssm_ba.weight", "model.layers.{L}.linear_attn.in_proj_ba.weight"},
+    {R::DeltaConv, "blk.{L}.ssm_conv1d.weight", "model.layers.{L}.linear_attn.conv1d.weight"},
+    {R::DeltaDtBias, "blk.{L}.ssm_dt.bias", "model.layers.{L}.linear_attn.dt_bias"},
     {R::DeltaALog, nullptr, "model.layers.{L}.linear_attn.A_log"},
-    {R::DeltaNorm, nullptr, "model.layers.{L}.linear_attn.norm.weight"},
-    {R::DeltaOutProj, nullptr, "model.layers.{L}.linear_attn.out_proj.weight"},
+    {R::DeltaA, "blk.{L}.ssm_a", nullptr},
+    {R::DeltaNorm, "blk.{L}.ssm_norm.weight", "model.layers.{L}.linear_attn.norm.weight"},
+    {R::DeltaOutProj, "blk.{L}.ssm_out.weight", "model.layers.{L}.linear_attn.out_proj.weight"},
     {R::Gate, nullptr, "model.layers.{L}.mlp.gate_proj.weight"},
     {R::Up, nullptr, "model.layers.{L}.mlp.up_proj.weight"},
     {R::Down, nullptr, "model.layers.{L}.mlp.down_proj.weight"},
-    {R::MoeRouter, nullptr, "model.layers.{L}.mlp.gate.weight"},
-    {R::MoeSharedGate, nullptr, "model.layers.{L}.mlp.shared_expert.gate_proj.weight"},
-    {R::MoeSharedUp, nullptr, "model.layers.{L}.mlp.shared_expert.up_proj.weight"},
-    {R::MoeSharedDown, nullptr, "model.layers.{L}.mlp.shared_expert.down_proj.weight"},
-    {R::MoeSharedExpertGate, nullptr, "model.layers.{L}.mlp.shared_expert_gate.weight"},
+    {R::MoeRouter, "blk.{L}.ffn_gate_inp.weight", "model.layers.{L}.mlp.gate.weight"},
+    {R::MoeSharedGate, "blk.{L}.ffn_gate_shexp.weight", "model.layers.{L}.mlp.shared_expert.gate_proj.weight"},
+    {R::MoeSharedUp, "blk.{L}.ffn_up_shexp.weight", "model.layers.{L}.mlp.shared_expert.up_proj.weight"},
+    {R::MoeSharedDown, "blk.{L}.ffn_down_shexp.weight", "model.layers.{L}.mlp.shared_expert.down_proj.weight"},
+    {R::MoeSharedExpertGate, "blk.{L}.ffn_gate_inp_shexp.weight", "model.layers.{L}.mlp.shared_expert_gate.weight"},
 };
 constexpr TensorBinding kQwen3NextExperts[] = {
-    {R::MoeExpertGate, nullptr, "model.layers.{L}.mlp.experts.{E}.gate_proj.weight"},
-    {R::MoeExpertUp, nullptr, "model.layers.{L}.mlp.experts.{E}.up_proj.weight"},
-    {R::MoeExpertDown, nullptr, "model.layers.{L}.mlp.experts.{E}.down_proj.weight"},
+    {R::MoeExpertGate, "blk.{L}.ffn_gate_exps.weight", "model.layers.{L}.mlp.experts.{E}.gate_proj.weight", kGgufStacked},
+    {R::MoeExpertUp, "blk.{L}.ffn_up_exps.weight", "model.layers.{L}.mlp.experts.{E}.up_proj.weight", kGgufStacked},
+    {R::MoeExpertDown, "blk.{L}.ffn_down_exps.weight", "model.layers.{L}.mlp.experts.{E}.down_proj.weight", kGgufStacked},
 };
-// Multi-token-prediction heads are not part of the forward pass (transformers ignores them on load too).
+// Multi-token-prediction heads are not part of the forward pass (transformers ignores them on load too; in GGUF
+// they are extra blocks after the last layer, see ModelConfig::mtpBlocks).
 constexpr const char* kQwen3NextIgnored[] = {"mtp.*", "model.layers.{L}.self_attn.rotary_emb.inv_freq"};
+constexpr const char* kGgufQwen3Next[] = {"qwen3next"};
 constexpr const char* kHfQwen3Next[] = {"qwen3_next"};
 
 constexpr HfKeys kGemmaKeys = [] {
@@ -306,8 +316,10 @@ const std::array<ArchitectureDesc, kRows> kTable = [] {
 
     ArchitectureDesc qwen3Next{};
     qwen3Next.name = "qwen3_next";
+    qwen3Next.ggufNames = kGgufQwen3Next;
     qwen3Next.hfTypes = kHfQwen3Next;
     qwen3Next.normOffsetHf = 1.f;   // Qwen3NextRMSNorm: x̂ · (1 + w), also on q_norm / k_norm
+    qwen3Next.normOffsetGguf = 0.f; // Qwen3NextModel.modify_tensors adds 1 to those norm weights
     qwen3Next.qkNorm = true;
     qwen3Next.layerRule = LayerRule::HybridLinear;
     qwen3Next.hybridInterval = 4;   // Qwen3NextConfig: full_attention_interval defaults to 4
@@ -514,6 +526,9 @@ const char* tensorRoleLabel(TensorRole r)
     case R::DeltaALog: return "Gated DeltaNet decay rate (A_log)";
     case R::DeltaNorm: return "Gated DeltaNet output norm";
     case R::DeltaOutProj: return "Gated DeltaNet output projection";
+    case R::DeltaInProjQkv: return "Gated DeltaNet q/k/v projection";
+    case R::DeltaInProjZ: return "Gated DeltaNet output gate projection (z)";
+    case R::DeltaA: return "Gated DeltaNet decay rate (A = -exp(A_log))";
     case R::MoeSharedGate: return "MoE shared expert gate projection";
     case R::MoeSharedUp: return "MoE shared expert up projection";
     case R::MoeSharedDown: return "MoE shared expert down projection";

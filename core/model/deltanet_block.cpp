@@ -1,7 +1,8 @@
 // A Gated DeltaNet token mixer, Qwen3-Next's linear-attention layers (Yang, Kautz, Hatamizadeh, "Gated Delta
 // Networks", arXiv 2412.06464), exactly as transformers' torch reference computes it
 // (models/qwen3_next/modeling_qwen3_next.py, Qwen3NextGatedDeltaNet.forward without a cache):
-//   [q | k | v], z, b, a = in_proj_qkvz(x), in_proj_ba(x)      (per key-head packing undone by the weight store)
+//   [q | k | v], z, b, a = in_proj_qkvz(x), in_proj_ba(x)      (per key-head packing undone by the weight store;
+//                                                               GGUF: attn_qkv(x), attn_gate(x), ssm_ba(x))
 //   q, k, v = SiLU(causal depthwise conv1d([q | k | v]))         (kernel linear_conv_kernel_dim, no bias)
 //   o = gated delta rule(q, k, v; β = σ(b), g = −exp(A_log)·softplus(a + dt_bias))   (L2-normalised q and k)
 //   y = out_proj( RMSNorm_w(o) · SiLU(z) )                        (per value head; the norm weight is w, not 1 + w)
@@ -68,16 +69,25 @@ void deltaNetSubBlock(ForwardContext& c, int l)
 
     const float* in = attentionInput(c, l);
     // The weight store rearranges the per-key-head packing once: in_proj_qkvz → [q | k | v | z], in_proj_ba → [b | a].
+    // llama.cpp's GGUF already stores [q | k | v] (attn_qkv) and z (attn_gate) apart; its ssm_ba keeps HF's packing.
     const DeltaNetRows rows = deltaNetProjectionRows(dn);
-    const float* wQkvz = c.store.getRearranged(c.plan.get(R::DeltaInProjQkvz, l), concatenatedRows("qkv|z", {rows.qkv, rows.z}));
+    const float* wQkv = nullptr;
+    const float* wZ = nullptr;
+    if (const BoundTensor& packed = c.plan.get(R::DeltaInProjQkvz, l)) {
+        wQkv = c.store.getRearranged(packed, concatenatedRows("qkv|z", {rows.qkv, rows.z}));
+        wZ = wQkv + conv * D;
+    } else {
+        wQkv = c.weight(R::DeltaInProjQkv, l);
+        wZ = c.weight(R::DeltaInProjZ, l);
+    }
     const float* wBa = c.store.getRearranged(c.plan.get(R::DeltaInProjBa, l), concatenatedRows("b|a", {rows.b, rows.a}));
     RunBuffer mixed = c.allocate(static_cast<uint64_t>(T * conv), "DeltaNet q/k/v");
     RunBuffer convolved = c.allocate(static_cast<uint64_t>(T * conv), "DeltaNet convolved q/k/v");
     RunBuffer z = c.allocate(static_cast<uint64_t>(T * valueW), "DeltaNet output gate");
     RunBuffer bAndA = c.allocate(static_cast<uint64_t>(T * 2 * Hv), "DeltaNet β and decay inputs");
     RunBuffer out = c.allocate(static_cast<uint64_t>(T * valueW), "DeltaNet output");
-    c.gemm(in, T, D, D, wQkvz, conv, mixed.data(), conv, 0.f);
-    c.gemm(in, T, D, D, wQkvz + conv * D, valueW, z.data(), valueW, 0.f);
+    c.gemm(in, T, D, D, wQkv, conv, mixed.data(), conv, 0.f);
+    c.gemm(in, T, D, D, wZ, valueW, z.data(), valueW, 0.f);
     c.gemm(in, T, D, D, wBa, 2 * Hv, bAndA.data(), 2 * Hv, 0.f);
 
     CausalConv1dArgs ca;
@@ -101,7 +111,8 @@ void deltaNetSubBlock(ForwardContext& c, int l)
     g.q = convolved.data(); g.k = convolved.data() + keyW; g.ldqk = conv;
     g.v = convolved.data() + 2 * keyW; g.ldv = conv;
     g.b = bAndA.data(); g.a = bAndA.data() + Hv; g.ldab = 2 * Hv;
-    g.aLog = c.weight(R::DeltaALog, l);
+    g.aLog = c.weight(R::DeltaALog, l);   // HF: A_log; GGUF: A = −exp(A_log) (ssm_a)
+    g.negA = c.weight(R::DeltaA, l);
     g.dtBias = c.weight(R::DeltaDtBias, l);
     g.out = out.data(); g.ldo = valueW;
     g.beta = beta.data(); g.decay = decay.data();

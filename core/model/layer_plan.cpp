@@ -21,8 +21,8 @@ std::string shapeString(const std::vector<int64_t>& s)
     return r + "]";
 }
 
-/// The [out, in] (or vector) shape a role has under the config.
-std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
+/// The [out, in] (or vector) shape a role has under the config, as the format stores it.
+std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c, bool gguf)
 {
     const int64_t D = c.dModel, F = c.ffnDim, V = c.vocabSize, d = c.headDim, E = c.gptOssExperts;
     const int64_t q = c.qWidth(), k = c.kWidth(), v = c.vWidth();
@@ -69,9 +69,14 @@ std::vector<int64_t> expectedShape(TensorRole r, const ModelConfig& c)
     case TensorRole::Down: return {D, F};
     case TensorRole::DeltaInProjQkvz: return {2 * dn.keyWidth() + 2 * dn.valueWidth(), D};
     case TensorRole::DeltaInProjBa: return {2 * int64_t(dn.valueHeads), D};
-    case TensorRole::DeltaConv: return {dn.convChannels(), 1, dn.convKernel};
+    case TensorRole::DeltaInProjQkv: return {dn.convChannels(), D};
+    case TensorRole::DeltaInProjZ: return {dn.valueWidth(), D};
+    // HF's Conv1d weight [channels, 1, K]; llama.cpp's converter squeezes the unit dimension (same data).
+    case TensorRole::DeltaConv:
+        return gguf ? std::vector<int64_t>{dn.convChannels(), dn.convKernel} : std::vector<int64_t>{dn.convChannels(), 1, dn.convKernel};
     case TensorRole::DeltaDtBias:
-    case TensorRole::DeltaALog: return {dn.valueHeads};
+    case TensorRole::DeltaALog:
+    case TensorRole::DeltaA: return {dn.valueHeads};
     case TensorRole::DeltaNorm: return {dn.valueDim};
     case TensorRole::DeltaOutProj: return {D, dn.valueWidth()};
     case TensorRole::MoeSharedGate:
@@ -136,7 +141,7 @@ private:
         return nullptr;
     }
 
-    BoundTensor bind(const TensorBinding& b, const std::string& name, bool transposed)
+    BoundTensor bind(const TensorBinding& b, const std::string& name, bool transposed, int64_t stackedExperts = 0)
     {
         if (b.role == TensorRole::Output && m_cfg.tiedEmbeddings)
             return {};
@@ -147,7 +152,9 @@ private:
                             std::string("required tensor (") + tensorRoleLabel(b.role) + ") is missing");
             return {};
         }
-        std::vector<int64_t> want = expectedShape(b.role, m_cfg);
+        std::vector<int64_t> want = expectedShape(b.role, m_cfg, m_c.format == CheckpointFormat::Gguf);
+        if (stackedExperts > 0)   // every expert's matrix, stacked (GGUF ffn_*_exps)
+            want.insert(want.begin(), stackedExperts);
         if (transposed)   // [out, in] stored [in, out]; stacked experts keep their leading dimension
             std::reverse(want.end() - std::min<ptrdiff_t>(2, static_cast<ptrdiff_t>(want.size())), want.end());
         if (t->shape != want)
@@ -174,12 +181,22 @@ private:
                 const char* tmpl = gguf ? b.gguf : b.hf;
                 if (!tmpl)
                     continue;
+                // GGUF stacks the layer's experts in one tensor [experts, out, in]: bind it once, slice per expert.
+                const bool stacked = gguf && (b.flags & kGgufStacked);
+                BoundTensor whole;
+                if (stacked)
+                    whole = bind(b, expandTemplate(tmpl, l), false, m_cfg.moe.experts);
                 for (int e = 0; e < m_cfg.moe.experts; ++e) {
                     ExpertTensors& x = experts[static_cast<size_t>(e)];
                     BoundTensor& slot = b.role == TensorRole::MoeExpertGate ? x.gate
                                         : b.role == TensorRole::MoeExpertUp ? x.up
                                                                              : x.down;
-                    slot = bind(b, expandTemplate(tmpl, l, e), false);
+                    if (stacked) {
+                        slot = whole;
+                        slot.slice = e;
+                    } else {
+                        slot = bind(b, expandTemplate(tmpl, l, e), false);
+                    }
                 }
             }
         }
@@ -253,6 +270,10 @@ private:
             bool ignorable = false;
             for (const char* ig : m_arch.ignoredTensors)
                 ignorable = ignorable || matches(ig, t.name, layer);
+            if (layer && *layer >= m_cfg.nLayers && *layer < m_cfg.nLayers + m_cfg.mtpBlocks) {
+                m_plan.unused.push_back(t.name);   // a multi-token-prediction block (not part of the forward)
+                continue;
+            }
             if (layer && *layer >= m_cfg.nLayers)
                 throw Error(ErrorKind::Model, m_c.path, t.name, -1,
                             "belongs to layer " + std::to_string(*layer) + " but the model declares " +
@@ -288,7 +309,7 @@ bool roleAppliesToLayer(TensorRole r, const ModelConfig& cfg, int layer)
     case R::QNorm: case R::KNorm:
         return l.mixer == TokenMixer::SoftmaxAttention && cfg.qkNorm;
     case R::DeltaInProjQkvz: case R::DeltaInProjBa: case R::DeltaConv: case R::DeltaDtBias: case R::DeltaALog:
-    case R::DeltaNorm: case R::DeltaOutProj:
+    case R::DeltaNorm: case R::DeltaOutProj: case R::DeltaInProjQkv: case R::DeltaInProjZ: case R::DeltaA:
         return l.mixer == TokenMixer::GatedDeltaNet;
     case R::Gate: case R::Up: case R::UpBias: case R::Down: case R::DownBias:
         return l.ffn == FfnKind::Dense;

@@ -4,7 +4,8 @@
 //   - a required role's tensor is missing, or has the wrong shape or a dtype that cannot be converted;
 //   - a tensor inside a layer's namespace that no role claims (a Gemma file declared as "llama" has
 //     pre_feedforward_layernorm tensors that Llama's row does not know);
-//   - tensors of a layer beyond the declared layer count (block_count = 1 with 30 layers of tensors);
+//   - tensors of a layer beyond the declared layer count (block_count = 1 with 30 layers of tensors), except the
+//     multi-token-prediction blocks a GGUF declares (ModelConfig::mtpBlocks), which are reported as unused;
 //   - a tensor whose maths is not implemented (the row's refused list).
 // A layer binds only the roles of its kind (core/model/model_config.h LayerConfig): attention roles on softmax
 // layers, Gated DeltaNet roles on linear-attention layers, dense-MLP or MoE roles by its MLP kind, q/k norms only
@@ -24,10 +25,12 @@ class Checkpoint;
 struct TensorInfo;
 
 /// A tensor bound to a role. `transposed`: stored [in, out] (GPT-2 Conv1D) and must be transposed to the
-/// [out, in] layout the GEMM expects.
+/// [out, in] layout the GEMM expects. `slice` ≥ 0: the role is matrix `slice` of a stacked 3-D tensor (one
+/// expert of a GGUF ffn_*_exps tensor); the weight store converts that matrix only.
 struct BoundTensor {
     const TensorInfo* info = nullptr;
     bool transposed = false;
+    int32_t slice = -1;
     explicit operator bool() const { return info != nullptr; }
 };
 

@@ -73,6 +73,10 @@ struct ModelConfig {
     std::string architecture;    // as the file names it: "llama", "gemma3", "gemma3_text", "bert", …
     std::string name;            // general.name or the folder name
     int nLayers = 0;
+    /// Multi-token-prediction blocks a GGUF file stores after the last layer (llama.cpp
+    /// `{arch}.nextn_predict_layers`, counted in block_count): blk.{nLayers}… are not part of the forward pass;
+    /// their tensors are reported as unused.
+    int mtpBlocks = 0;
     int nHeads = 0;
     int nKvHeads = 0;
     int headDim = 0;

@@ -67,6 +67,55 @@ const std::string* ggufString(const Checkpoint& c, const std::string& key)
     return &v->s;
 }
 
+/// Qwen3-Next (llama.cpp LLM_ARCH_QWEN3NEXT, src/models/qwen3next.cpp load_arch_hparams / load_arch_tensors):
+/// `attention.recurrent_layers` (one flag per block, true = Gated DeltaNet), else every
+/// `full_attention_interval`-th layer (default 4) is softmax attention; the DeltaNet dims from the `ssm.*` keys
+/// (state_size = key head dim, group_count = key heads, time_step_rank = value heads, inner_size = value heads ×
+/// value head dim, conv_kernel); every layer's MLP is a MoE with a shared expert (llama.cpp has no dense layer
+/// for this architecture and requires the experts), its top-k weights always renormalised (build_moe_ffn with
+/// norm_w = true).
+void readHybridGguf(const Checkpoint& c, const std::string& p, const ArchitectureDesc& a, ModelConfig& m)
+{
+    const size_t blocks = static_cast<size_t>(m.nLayers + m.mtpBlocks);
+    if (const MetaValue* r = c.meta(p + "attention.recurrent_layers")) {
+        if (r->type != MetaValue::Type::ArrayBool || r->au.size() != blocks)
+            modelError(c, p + "attention.recurrent_layers", "expected one true/false per block (" + std::to_string(blocks) + ")");
+        for (size_t i = 0; i < m.layers.size(); ++i)
+            if (r->au[i])
+                m.layers[i].mixer = TokenMixer::GatedDeltaNet;
+    } else {
+        const int64_t interval = ggufInt(c, p + "full_attention_interval", false, a.hybridInterval);
+        if (interval < 1)
+            modelError(c, p + "full_attention_interval", "must be at least 1");
+        for (size_t i = 0; i < m.layers.size(); ++i)
+            if ((static_cast<int64_t>(i) + 1) % interval != 0)
+                m.layers[i].mixer = TokenMixer::GatedDeltaNet;
+    }
+    if (m.anyLayer(TokenMixer::GatedDeltaNet)) {
+        DeltaNetDims& d = m.deltaNet;
+        d.keyDim = static_cast<int>(ggufInt(c, p + "ssm.state_size", true, 0));
+        d.keyHeads = static_cast<int>(ggufInt(c, p + "ssm.group_count", true, 0));
+        d.valueHeads = static_cast<int>(ggufInt(c, p + "ssm.time_step_rank", true, 0));
+        d.convKernel = static_cast<int>(ggufInt(c, p + "ssm.conv_kernel", true, 0));
+        const int64_t inner = ggufInt(c, p + "ssm.inner_size", true, 0);
+        if (d.valueHeads < 1 || inner % d.valueHeads)
+            modelError(c, p + "ssm.inner_size", "must be a multiple of ssm.time_step_rank (the value heads)");
+        d.valueDim = static_cast<int>(inner / d.valueHeads);
+    }
+    MoeDims& e = m.moe;
+    e.experts = static_cast<int>(ggufInt(c, p + "expert_count", true, 0));
+    e.topK = static_cast<int>(ggufInt(c, p + "expert_used_count", true, 0));
+    e.expertFfn = static_cast<int>(ggufInt(c, p + "expert_feed_forward_length", true, 0));
+    e.sharedFfn = static_cast<int>(ggufInt(c, p + "expert_shared_feed_forward_length", false, 0));
+    if (e.sharedFfn == 0)   // llama.cpp: n_ff_shexp = 0 falls back to feed_forward_length
+        e.sharedFfn = m.ffnDim;
+    e.normTopK = true;
+    if (e.experts < 1)
+        modelError(c, p + "expert_count", "must be at least 1 (llama.cpp refuses qwen3next files without experts)");
+    for (LayerConfig& l : m.layers)
+        l.ffn = FfnKind::Moe;
+}
+
 } // namespace
 
 ModelConfig modelConfigFromGguf(const Checkpoint& c)
@@ -86,6 +135,13 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
         m.name = *n;
     const std::string p = m.architecture + ".";
     m.nLayers = static_cast<int>(ggufInt(c, p + "block_count", true, 0));
+    if (a.layerRule == LayerRule::HybridLinear) {
+        // llama.cpp counts the multi-token-prediction blocks in block_count (Qwen3-Next: one, after the last layer).
+        m.mtpBlocks = static_cast<int>(ggufInt(c, p + "nextn_predict_layers", false, 0));
+        if (m.mtpBlocks >= m.nLayers)
+            modelError(c, p + "nextn_predict_layers", "must be smaller than block_count (" + std::to_string(m.nLayers) + ")");
+        m.nLayers -= m.mtpBlocks;
+    }
     m.dModel = static_cast<int>(ggufInt(c, p + "embedding_length", true, 0));
     m.ffnDim = static_cast<int>(ggufInt(c, p + "feed_forward_length", true, 0));
     m.nHeads = static_cast<int>(ggufInt(c, p + "attention.head_count", true, 0));
@@ -199,8 +255,8 @@ ModelConfig modelConfigFromGguf(const Checkpoint& c)
         break;
     }
     case LayerRule::HybridLinear:
-        throw Error(ErrorKind::Unsupported, c.path, "general.architecture", -1,
-                    "hybrid linear-attention layers are not mapped for GGUF files of '" + m.architecture + "'");
+        readHybridGguf(c, p, a, m);
+        break;
     }
     if (a.gptOssExperts) {
         // llama.cpp LLM_ARCH_OPENAI_MOE: the clamped SwiGLU's alpha 1.702 and limit 7 are fixed in its graph.

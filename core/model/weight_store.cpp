@@ -64,7 +64,8 @@ const float* WeightStore::get(const BoundTensor& b)
 {
     if (!b.info)
         return nullptr;
-    if (auto it = m_held.find({b.info, std::string()}); it != m_held.end())
+    const Key key{b.info, b.slice >= 0 ? "matrix " + std::to_string(b.slice) : std::string()};
+    if (auto it = m_held.find(key); it != m_held.end())
         return it->second->floats();
     const auto t0 = std::chrono::steady_clock::now();
     const Checkpoint& ckpt = m_model.checkpoint();
@@ -72,7 +73,16 @@ const float* WeightStore::get(const BoundTensor& b)
     if (b.transposed && t.shape.size() != 2)
         throw Error(ErrorKind::Internal, ckpt.path, t.name, -1,
                     "a stacked [in, out] tensor must be read through getRearranged (per-matrix transposition)");
-    const uint64_t n = t.elementCount();
+    // A slice is matrix `slice` of a stacked [batch, rows, cols] tensor: its rows are contiguous in the file.
+    int64_t rowBegin = 0, rowCount = t.rows();
+    if (b.slice >= 0) {
+        if (t.shape.size() != 3 || b.slice >= t.shape[0] || b.transposed)
+            throw Error(ErrorKind::Internal, ckpt.path, t.name, -1,
+                        "matrix " + std::to_string(b.slice) + " of a tensor that is not a stack of that many matrices");
+        rowCount = t.shape[1];
+        rowBegin = b.slice * rowCount;
+    }
+    const uint64_t n = b.slice >= 0 ? static_cast<uint64_t>(rowCount * t.shape[2]) : t.elementCount();
     const uint64_t bytes = n * sizeof(float);
     std::unique_ptr<DeviceBuffer> buf = m_backend.allocate(bytes);
     if (!buf)
@@ -90,7 +100,7 @@ const float* WeightStore::get(const BoundTensor& b)
             for (int64_t c = 0; c < cols; ++c)
                 dst[c * rows + r] = tmp[static_cast<size_t>(r * cols + c)];
     } else if (n > 0) {
-        dequantizeRows(ckpt, t, 0, t.rows(), dst);
+        dequantizeRows(ckpt, t, rowBegin, rowCount, dst);
     }
     if (m_checkFinite)
         checkFinite(ckpt, t, dst, n);
@@ -101,7 +111,6 @@ const float* WeightStore::get(const BoundTensor& b)
     }
     float* out = buf->floats();
     m_heldBytes += bytes;
-    const Key key{b.info, std::string()};
     m_held.emplace(key, std::move(buf));
     if (!m_resident)
         m_layerScratch.push_back(key);

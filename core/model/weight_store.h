@@ -43,7 +43,8 @@ public:
     WeightStore(const WeightStore&) = delete;
     WeightStore& operator=(const WeightStore&) = delete;
 
-    /// The tensor as fp32 on the backend ([out, in] for matrices); nullptr for an unbound role.
+    /// The tensor as fp32 on the backend ([out, in] for matrices); for a slice (BoundTensor::slice ≥ 0) only that
+    /// matrix of the stacked tensor, converted and cached on its own. nullptr for an unbound role.
     /// Throws Error(Model) for non-finite values, Error(Resource) when the backend is out of memory.
     const float* get(const BoundTensor& t);
     /// The tensor rearranged by `layout` (see RowLayout), cached like get(); nullptr for an unbound role.

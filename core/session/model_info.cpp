@@ -56,6 +56,9 @@ void fillConfig(ModelInfo& info, const ModelConfig& c)
     if (c.arch && c.arch->gptOssExperts)
         info.block += ", learned attention sinks, " + std::to_string(c.gptOssExperts) + " experts (top " +
                       std::to_string(c.gptOssExpertsUsed) + ", clamped SwiGLU)";
+    if (c.mtpBlocks > 0)
+        info.block += ", " + std::to_string(c.mtpBlocks) + " multi-token-prediction block" + (c.mtpBlocks == 1 ? "" : "s") +
+                      " after the last layer (not run)";
     info.layerRules = c.layerRulesSummary();
     info.layerRuleList.clear();
     info.softmaxMapPerLayer.clear();

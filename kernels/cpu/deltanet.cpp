@@ -63,6 +63,8 @@ OpStatus gatedDeltaRuleCpu(const GatedDeltaRuleArgs& a, int threads)
     if (T < 0 || Hk <= 0 || Hv <= 0 || Hv % Hk || dk <= 0 || dv <= 0 || a.ldqk < Hk * dk || a.ldv < Hv * dv ||
         a.ldab < Hv || a.ldo < Hv * dv)
         return OpStatus::failure("gated_delta_rule: inconsistent sizes (value heads must be a multiple of key heads)");
+    if ((a.aLog == nullptr) == (a.negA == nullptr))
+        return OpStatus::failure("gated_delta_rule: exactly one of A_log and A must be given");
     const int64_t rep = Hv / Hk;
     const float qScale = 1.0f / std::sqrt(static_cast<float>(dk));
     std::atomic<bool> stopped{false};
@@ -74,12 +76,12 @@ OpStatus gatedDeltaRuleCpu(const GatedDeltaRuleArgs& a, int threads)
             return;
         }
         const int64_t kh = h / rep;
-        const float aLog = std::exp(a.aLog[h]);
+        const float rate = a.aLog ? std::exp(a.aLog[h]) : -a.negA[h];   // exp(A_log) = −A
         std::vector<float> S(static_cast<size_t>(dk * dv), 0.f), q(static_cast<size_t>(dk)), k(static_cast<size_t>(dk)),
             delta(static_cast<size_t>(dv));
         for (int64_t t = 0; t < T; ++t) {
             const float beta = 1.0f / (1.0f + std::exp(-a.b[t * a.ldab + h]));
-            const float g = -aLog * softplus(a.a[t * a.ldab + h] + a.dtBias[h]);
+            const float g = -rate * softplus(a.a[t * a.ldab + h] + a.dtBias[h]);
             const float decay = std::exp(g);
             if (a.beta)
                 a.beta[t * Hv + h] = beta;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -54,6 +55,30 @@ TEST(LogitRows, FastExpIsWithinTwoUlpOfStdExp)
     EXPECT_EQ(fastExp(0.f), 1.f);
     EXPECT_LT(fastExp(-1000.f), 1e-37f);   // clamped, never NaN or negative
     EXPECT_GT(fastExp(-1000.f), 0.f);
+}
+
+TEST(FastMath, ActivationsAgreeWithTheLibmFormulas)
+{
+    // The CPU kernels' SiLU, sigmoid and GELU-tanh (kernels/cpu/elementwise.cpp) against the same formulas in
+    // double precision; the bounds are what keeps the tiny models within 1e-5 of transformers.
+    double worstTanh = 0, worstSilu = 0, worstSigmoid = 0, worstGelu = 0;
+    for (float x = -40.f; x <= 40.f; x += 0.000977f * 3.f) {
+        const double xd = x;
+        worstTanh = std::max(worstTanh, std::fabs(fastTanh(x) - std::tanh(xd)));
+        worstSigmoid = std::max(worstSigmoid, std::fabs(fastSigmoid(x) - 1.0 / (1.0 + std::exp(-xd))));
+        worstSilu = std::max(worstSilu, std::fabs(fastSilu(x) - xd / (1.0 + std::exp(-xd))) / std::max(1.0, std::fabs(xd)));
+        const double u = 0.7978845608028654 * (xd + 0.044715 * xd * xd * xd);
+        worstGelu = std::max(worstGelu, std::fabs(fastGeluTanh(x) - 0.5 * xd * (1.0 + std::tanh(u))) / std::max(1.0, std::fabs(xd)));
+    }
+    EXPECT_LE(worstTanh, 2.5e-7);
+    EXPECT_LE(worstSigmoid, 2.5e-7);
+    EXPECT_LE(worstSilu, 5e-7);
+    EXPECT_LE(worstGelu, 5e-7);
+    EXPECT_EQ(fastTanh(0.f), 0.f);
+    EXPECT_EQ(fastTanh(100.f), 1.f);
+    EXPECT_EQ(fastTanh(-100.f), -1.f);
+    EXPECT_LE(std::fabs(fastSilu(-200.f)), 1e-30f);   // no NaN or inf far out
+    EXPECT_FLOAT_EQ(fastSilu(200.f), 200.f);
 }
 
 TEST(LogitRows, LogSumExpMatchesDoubleOnAVocabularySizedRow)

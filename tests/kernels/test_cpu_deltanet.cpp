@@ -175,3 +175,27 @@ TEST(GatedDeltaRuleKernel, RefusesUngroupableHeadsAndHonoursCancel)
     EXPECT_FALSE(s.ok);
     EXPECT_TRUE(s.cancelled);
 }
+
+TEST(GatedDeltaRuleKernel, NegAEqualsALogAndExactlyOneIsRequired)
+{
+    // llama.cpp's GGUF stores A = −exp(A_log) (ssm_a); g = A · softplus(a + dt_bias) must equal the A_log form.
+    const int64_t T = 19, Hk = 2, Hv = 4, dk = 6, dv = 3;
+    DeltaProblem p = makeDeltaProblem(T, Hk, Hv, dk, dv, 11);
+    std::vector<float> out(size_t(T * Hv * dv)), decay(size_t(T * Hv));
+    p.args.out = out.data(); p.args.ldo = Hv * dv; p.args.decay = decay.data();
+    ASSERT_TRUE(cpu::gatedDeltaRuleCpu(p.args, 2).ok);
+    std::vector<float> negA(static_cast<size_t>(Hv));
+    for (int64_t h = 0; h < Hv; ++h)
+        negA[size_t(h)] = -std::exp(p.aLog[size_t(h)]);
+    std::vector<float> outA(out.size()), decayA(decay.size());
+    GatedDeltaRuleArgs a = p.args;
+    a.aLog = nullptr; a.negA = negA.data(); a.out = outA.data(); a.decay = decayA.data();
+    ASSERT_TRUE(cpu::gatedDeltaRuleCpu(a, 2).ok);
+    EXPECT_EQ(out, outA);
+    EXPECT_EQ(decay, decayA);
+    // Both or neither: refused.
+    a.aLog = p.aLog.data();
+    EXPECT_FALSE(cpu::gatedDeltaRuleCpu(a, 1).ok);
+    a.aLog = nullptr; a.negA = nullptr;
+    EXPECT_FALSE(cpu::gatedDeltaRuleCpu(a, 1).ok);
+}

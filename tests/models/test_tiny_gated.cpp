@@ -5,6 +5,9 @@
 // every position, every softmax head's map, the gate values, the SDPA output norms before/after the gate, the
 // residual stream after every layer and the DeltaNet β, decay and SiLU(z) gate must equal the reference with the
 // tolerances of the other tiny fixtures: logits 1e-4, probabilities and gates 1e-5, hidden states 1e-4 (absolute).
+// The same checks run on the all-MoE Qwen3-Next of tests/fixtures/make_qwen3next_gguf.py, once from its HF folder and
+// once from the GGUF llama.cpp's convert_hf_to_gguf.py wrote of it (docs/GATED.md "GGUF files"), against the one
+// transformers reference.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/capture/collecting_observer.h"
 #include "core/model/forward.h"
@@ -28,18 +31,42 @@ using namespace attnscope;
 
 namespace {
 
+nlohmann::json readJson(const char* file)
+{
+    std::ifstream in(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/" + file);
+    return nlohmann::json::parse(in);
+}
+
 const nlohmann::json& reference()
 {
-    static const nlohmann::json j = [] {
-        std::ifstream in(std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/reference_gated.json");
-        return nlohmann::json::parse(in);
-    }();
+    static const nlohmann::json j = readJson("reference_gated.json");
     return j;
+}
+
+/// The all-MoE Qwen3-Next of make_qwen3next_gguf.py: its HF folder ("folder") and llama.cpp's GGUF of it ("gguf").
+const nlohmann::json& ggufReference()
+{
+    static const nlohmann::json j = readJson("reference_qwen3next_gguf.json");
+    return j["models"][0];
 }
 
 std::string folder(const nlohmann::json& m)
 {
     return std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/" + m["folder"].get<std::string>();
+}
+
+/// Parameters 0–2: reference_gated.json's models; 3: the all-MoE Qwen3-Next folder; 4: llama.cpp's GGUF of it.
+constexpr int kGgufTwinFolder = 3, kGgufTwinFile = 4;
+
+const nlohmann::json& modelOf(int param)
+{
+    return param < kGgufTwinFolder ? reference()["models"][param] : ggufReference();
+}
+
+std::string pathOf(int param)
+{
+    const nlohmann::json& m = modelOf(param);
+    return param == kGgufTwinFile ? std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/" + m["gguf"].get<std::string>() : folder(m);
 }
 
 /// Max |a − b| over a captured [T] or [T, w] series and a reference [T] or [T][w].
@@ -72,12 +99,13 @@ class TinyGated : public ::testing::TestWithParam<int> {};
 
 TEST_P(TinyGated, MatchesReference)
 {
-    const nlohmann::json& m = reference()["models"][GetParam()];
-    const std::string name = m["folder"].get<std::string>();
+    const nlohmann::json& m = modelOf(GetParam());
+    const std::string path = pathOf(GetParam());
+    const std::string name = path.substr(path.rfind('/') + 1);
     SCOPED_TRACE(name);
-    auto model = LoadedModel::open(folder(m));
+    auto model = LoadedModel::open(path);
     const ModelConfig& cfg = model->config();
-    EXPECT_EQ(cfg.architecture, m["architecture"].get<std::string>());
+    EXPECT_EQ(std::string(cfg.arch->name), m["architecture"].get<std::string>());
     EXPECT_EQ(outputGateName(cfg.outputGate), m["gate"].get<std::string>());
     EXPECT_EQ(gateLayoutName(cfg.gateLayout), m["gate_layout"].get<std::string>());
     cpu::CpuBackend backend(2);
@@ -181,11 +209,11 @@ TEST_P(TinyGated, MatchesReference)
 
 std::string gatedName(const ::testing::TestParamInfo<int>& i)
 {
-    static const char* names[] = {"PaperHeadwise", "PaperElementwise", "Qwen3Next"};
+    static const char* names[] = {"PaperHeadwise", "PaperElementwise", "Qwen3Next", "Qwen3NextMoeHf", "Qwen3NextMoeGguf"};
     return names[i.param];
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, TinyGated, ::testing::Values(0, 1, 2), gatedName);
+INSTANTIATE_TEST_SUITE_P(Fixtures, TinyGated, ::testing::Values(0, 1, 2, kGgufTwinFolder, kGgufTwinFile), gatedName);
 
 TEST(WeightStoreRows, ConcatenatedPartsAreTheRowsOfTheConvertedTensorAndStreamingFreesThem)
 {

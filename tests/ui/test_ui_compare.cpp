@@ -13,7 +13,7 @@
 #include "ui/compare/compare_pane.h"
 #include "ui/compare/compare_plot.h"
 #include "ui/compare/compare_workspace.h"
-#include "ui/compare/difference_map.h"
+#include "ui/render/difference_map.h"
 #include "ui/compare/kl_curve_view.h"
 #include "ui/compare/mass_outside_model.h"
 #include "ui/compare/variant_editor.h"

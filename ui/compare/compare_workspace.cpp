@@ -7,7 +7,7 @@
 #include "ui/compare/compare_metrics_model.h"
 #include "ui/compare/compare_pane.h"
 #include "ui/compare/compare_plot.h"
-#include "ui/compare/difference_map.h"
+#include "ui/render/difference_map.h"
 #include "ui/compare/kl_curve_view.h"
 #include "ui/compare/mass_outside_model.h"
 #include "ui/compare/variant_editor.h"
@@ -15,6 +15,7 @@
 #include "ui/render/color_gradient.h"
 #include "ui/session_bridge.h"
 #include "ui/session_context.h"
+#include "ui/view_figure.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -490,6 +491,26 @@ void CompareWorkspace::refreshMaps()
         if (m_prepDirty || !current)
             refreshMaps();
     });
+}
+
+QVector<PanelSpec> CompareWorkspace::panelSpecs() const
+{
+    QStringList variants;
+    if (m_outcome && m_outcome->result)
+        for (int i = 1; i < m_paneCount; ++i)
+            variants << QString::fromStdString(m_outcome->result->variants[static_cast<size_t>(i - 1)].spec.toString());
+    const int a = m_diffA->currentIndex() >= 0 ? m_diffA->currentData().toInt() : 1;
+    const int b = m_diffB->currentIndex() >= 0 ? m_diffB->currentData().toInt() : 0;
+    QVector<PanelSpec> panels = comparePanels(m_context->layer(), m_context->head(), variants, a, b);
+    const ComparePlot* plot = m_panes[0]->plot();
+    const QCPRange y = plot->yAxis->range(), x = plot->xAxis->range();
+    for (PanelSpec& p : panels) {
+        if (p.kind == QLatin1String("kl_curve"))
+            continue;
+        p.query = m_query;
+        setVisibleRanges(p, plot->cells(), y.lower, y.upper, x.lower, x.upper);   // every pane has the same zoom
+    }
+    return panels;
 }
 
 void CompareWorkspace::syncZoom(ComparePlot* from)

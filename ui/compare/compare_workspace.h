@@ -14,6 +14,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "ui/compare/compare_outcome.h"
+#include "ui/render/figure_spec.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -82,6 +83,10 @@ public:
     void setDifference(int a, int b);
     /// Marks the comparison stale when the prompt no longer matches the text it ran on.
     void checkStale(const QString& promptText);
+    /// The view's figure panels (docs/FIGURES.md): the selected head under the baseline and each variant on
+    /// screen ("compare"), the difference pane as chosen ("compare_diff") and the per-position curve ("kl_curve"),
+    /// over the panes' zoom.
+    QVector<PanelSpec> panelSpecs() const;
 
 signals:
     void errorReported(const QString& title, const QString& message);

@@ -5,7 +5,9 @@
 
 #include "ui/background_job.h"
 #include "ui/models/token_list_model.h"
+#include "ui/render/differential_maps.h"
 #include "ui/session_context.h"
+#include "ui/view_figure.h"
 #include "ui/widgets/attention_plot.h"
 #include "ui/widgets/layer_head_heatmap.h"
 #include "ui/widgets/token_strip.h"
@@ -52,17 +54,6 @@ public:
     }
 };
 
-/// λ of a head per query row: one value (V1) or one per token (V2).
-struct LambdaRows {
-    CapturedSeriesPtr series;
-    float at(int64_t i) const
-    {
-        if (!series || series->values.empty())
-            return 0.f;
-        return series->values.size() == 1 ? series->values[0] : series->values[static_cast<size_t>(i)];
-    }
-};
-
 struct DiffRender {
     std::array<HeatmapSource, 3> sources;
     std::array<ColourisedGrid, 3> images;
@@ -74,29 +65,6 @@ struct DiffMeasure {
     NoiseCancellation head, average;
     int heads = 0;
 };
-
-/// λ·A2: what the subtraction removes, as a map with A2's mask.
-AttentionMapPtr scaledSecondMap(const AttentionMap& a2, const LambdaRows& lambda)
-{
-    auto m = std::make_shared<AttentionMap>();
-    m->quantity = Quantity::AttentionProbs2;
-    m->layer = a2.layer;
-    m->head = a2.head;
-    m->kvHead = a2.kvHead;
-    m->tokens = a2.tokens;
-    m->mask = a2.mask;
-    m->maskedRows = a2.maskedRows;
-    const int64_t T = a2.tokens;
-    m->probs.resize(static_cast<size_t>(T * T));
-    for (int64_t i = 0; i < T; ++i) {
-        const float l = lambda.at(i);
-        const float* src = a2.row(i);
-        float* dst = m->probs.data() + i * T;
-        for (int64_t j = 0; j < T; ++j)
-            dst[j] = l * src[j];
-    }
-    return m;
-}
 
 QString fmt(double v)
 {
@@ -317,7 +285,8 @@ void DifferentialPanel::requestRender()
     const AttentionMapPtr a2 = m_context->map(Quantity::AttentionProbs2, l, h);
     const AttentionMapPtr d = m_context->map(Quantity::AttentionCombined, l, h);
     const CapturedSeriesPtr lam = m_context->series(Quantity::Lambda, l, h);
-    if (!a1 || !a2 || !d || !lam) {
+    const bool lambdaFits = lam && (lam->values.size() == 1 || (a1 && static_cast<int64_t>(lam->values.size()) >= a1->tokens));
+    if (!a1 || !a2 || !d || !lam || !lambdaFits) {
         QString why;
         if (!m_context->model())
             why = tr("Open a differential model (DiffLlama, DIFF V1 or V2) and run it");
@@ -341,9 +310,8 @@ void DifferentialPanel::requestRender()
     runInBackground(this, [a1, a2, d, lam, settings, windows]() {
         DiffRender r;
         r.windows = windows;
-        const LambdaRows lambda{lam};
         r.sources[0].map = a1;
-        r.sources[1].map = scaledSecondMap(*a2, lambda);
+        r.sources[1].map = lambdaScaledMap(a2, lam);   // the same λ·A2 as the "differential" figure panel
         r.sources[2].map = d;
         std::array<ValueGrid, 3> grids;
         std::array<double, 3> maxima{};
@@ -384,10 +352,7 @@ void DifferentialPanel::requestRender()
             m_sharedRange = r.shared;
             m_diffRange = r.diff;
             const bool v2 = lam->values.size() > 1;
-            double mean = 0;
-            for (float v : lam->values)
-                mean += v;
-            mean /= std::max<size_t>(1, lam->values.size());
+            const double mean = lambdaMean(*lam);
             const ModelConfig* cfg = m_context->model() && m_context->model()->model ? &m_context->model()->model->config() : nullptr;
             m_info->setText(tr("<b>Layer %1 · head %2</b> · %3 · %4 · A1 and λ·A2 share one colour scale "
                                "(max %5); A1 − λ·A2 is zero-centred (±%6)")
@@ -403,6 +368,19 @@ void DifferentialPanel::requestRender()
         if (m_renderDirty || !current)
             requestRender();
     });
+}
+
+QVector<PanelSpec> DifferentialPanel::panelSpecs() const
+{
+    QVector<PanelSpec> panels = differentialPanels(m_context->layer(), m_context->head());
+    const AttentionPlot* a1 = m_plots[A1];
+    const QCPRange y = a1->yAxis->range(), x = a1->xAxis->range();
+    for (PanelSpec& p : panels) {
+        p.query = m_context->query();
+        p.key = m_context->key();
+        setVisibleRanges(p, a1->cells(), y.lower, y.upper, x.lower, x.upper);   // the three maps share one zoom
+    }
+    return panels;
 }
 
 void DifferentialPanel::refreshLambda()

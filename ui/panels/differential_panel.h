@@ -9,6 +9,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/metrics/noise_cancellation.h"
+#include "ui/render/figure_spec.h"
 #include "ui/render/heatmap_image.h"
 
 #include <QTimer>
@@ -59,6 +60,10 @@ public:
 
     void requestRender();
     void requestMeasure();
+
+    /// The view's figure panels (docs/FIGURES.md): A1, λ·A2 and A1 − λ·A2 of the selected head over the zoomed
+    /// token range ("differential" panel kind).
+    QVector<PanelSpec> panelSpecs() const;
 
 signals:
     /// After the three plots were replotted with (layer, head) on screen.

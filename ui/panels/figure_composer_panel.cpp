@@ -40,6 +40,24 @@ QString describePanel(const PanelSpec& p)
     const QString name = kind ? kind->label() : p.kind;
     if (p.kind == QLatin1String("head") || p.kind == QLatin1String("token"))
         return QStringLiteral("%1 · layer %2, head %3").arg(name).arg(p.layer).arg(p.head);
+    if (p.kind == QLatin1String("differential"))
+        return QStringLiteral("%1 · %2 · layer %3, head %4")
+            .arg(QObject::tr("Differential"),
+                 p.quantity == QLatin1String("attention.probs2") ? QStringLiteral("λ·A2")
+                 : p.quantity == QLatin1String("attention.combined") ? QStringLiteral("A1 − λ·A2") : QStringLiteral("A1"))
+            .arg(p.layer).arg(p.head);
+    if (p.kind == QLatin1String("compare"))
+        return QStringLiteral("%1 · %2 · layer %3, head %4")
+            .arg(QObject::tr("Compare"), p.variant.isEmpty() ? QObject::tr("baseline") : p.variant).arg(p.layer).arg(p.head);
+    if (p.kind == QLatin1String("compare_diff")) {
+        const QString b = p.extra.value(QStringLiteral("minus")).toString();
+        return QStringLiteral("%1 · %2 − %3 · layer %4, head %5")
+            .arg(QObject::tr("Compare difference"), p.variant.isEmpty() ? QObject::tr("baseline") : p.variant,
+                 b.isEmpty() ? QObject::tr("baseline") : b)
+            .arg(p.layer).arg(p.head);
+    }
+    if (p.kind == QLatin1String("gates"))
+        return QStringLiteral("%1 · layer %2").arg(name).arg(p.layer);
     if (p.kind == QLatin1String("key"))
         return QStringLiteral("%1 · key #%2").arg(name).arg(p.key);
     if (p.kind == QLatin1String("scores") || p.kind == QLatin1String("ranking"))
@@ -101,7 +119,8 @@ FigureComposerPanel::FigureComposerPanel(SessionContext* context, QWidget* paren
     grid->addStretch(1);
     auto* useView = new QPushButton(tr("Use current view"));
     useView->setObjectName(QStringLiteral("composerUseView"));
-    useView->setToolTip(tr("Put what the current view shows into the selected cell"));
+    useView->setToolTip(tr("Put what the current view shows into the selected cell (views of several panels fill the "
+                           "empty cells after it, adding rows if needed)"));
     auto* clear = new QPushButton(tr("Clear cell"));
     auto* sameHead = new QPushButton(tr("Same head, spread layers"));
     sameHead->setObjectName(QStringLiteral("composerSameHead"));
@@ -193,10 +212,7 @@ FigureComposerPanel::FigureComposerPanel(SessionContext* context, QWidget* paren
         m_spec.style.settings = keep;
         changed();
     });
-    connect(useView, &QPushButton::clicked, this, [this] {
-        if (currentViewPanel)
-            setCell(selectedCell(), currentViewPanel());
-    });
+    connect(useView, &QPushButton::clicked, this, &FigureComposerPanel::useCurrentView);
     connect(clear, &QPushButton::clicked, this, [this] {
         PanelSpec empty;
         empty.kind.clear();
@@ -211,6 +227,7 @@ FigureComposerPanel::FigureComposerPanel(SessionContext* context, QWidget* paren
     });
     for (auto sig : {&SessionContext::runStarted, &SessionContext::resultsCleared, &SessionContext::modelChanged})
         connect(context, sig, this, [this] { m_sourceTimer.start(); });
+    connect(context, &SessionContext::reportChanged, this, [this] { m_sourceTimer.start(); });   // sink panels
     connect(context, &SessionContext::layerReady, this, [this] { m_sourceTimer.start(); });
     connect(context, &SessionContext::runEnded, this, [this] { refreshSource(); });
     connect(context, &SessionContext::staleChanged, this, [this] { m_sourceTimer.start(); });
@@ -282,6 +299,37 @@ void FigureComposerPanel::setCell(int index, const PanelSpec& panel)
     m_spec.panels[index] = panel;
     rebuildList();
     selectCell(index);
+    changed();
+}
+
+void FigureComposerPanel::useCurrentView()
+{
+    const QVector<PanelSpec> panels = currentViewPanels ? currentViewPanels() : QVector<PanelSpec>();
+    if (panels.isEmpty())
+        return;
+    const int first = selectedCell();
+    if (first >= m_spec.panels.size())
+        return;
+    m_spec.panels[first] = panels.front();
+    int cell = first;
+    for (qsizetype k = 1; k < panels.size(); ++k) {
+        do
+            ++cell;
+        while (cell < m_spec.panels.size() && !m_spec.panels[cell].kind.isEmpty());
+        if (cell >= m_spec.panels.size()) {
+            if (m_spec.rows >= kMaxGridSide)
+                break;   // no room left: the rest is not placed
+            ++m_spec.rows;
+            for (int c = 0; c < m_spec.cols; ++c) {
+                PanelSpec empty;
+                empty.kind.clear();
+                m_spec.panels.append(empty);
+            }
+        }
+        m_spec.panels[cell] = panels[k];
+    }
+    rebuildList();
+    selectCell(first);
     changed();
 }
 

@@ -34,13 +34,16 @@ public:
     FigureSpec spec() const;
     void setSpec(const FigureSpec& spec);
     bool hasPanels() const;
-    /// Where the current view's panel comes from ("Use current view").
-    std::function<PanelSpec()> currentViewPanel;
+    /// Where the current view's panels come from ("Use current view"; the differential view has three, …).
+    std::function<QVector<PanelSpec>()> currentViewPanels;
     /// Where the data comes from (a snapshot of the session).
     std::function<FigureSourcePtr()> sourceProvider;
 
-    /// Puts a panel into the selected cell (the grid grows by a row when every cell is taken).
+    /// Puts a panel into a cell.
     void setCell(int index, const PanelSpec& panel);
+    /// "Use current view": the view's first panel into the selected cell, the others (the differential view's
+    /// three maps, the compare panes, …) into the empty cells after it, adding rows when there are not enough.
+    void useCurrentView();
     void selectCell(int index);
     int selectedCell() const;
     /// The selected head at `rows × cols` layers spread evenly from the first to the last.

@@ -6,6 +6,7 @@
 #include "ui/background_job.h"
 #include "ui/panels/long_head_renderer.h"
 #include "ui/session_context.h"
+#include "ui/view_figure.h"
 #include "ui/widgets/attention_plot.h"
 
 #include <QVBoxLayout>
@@ -243,18 +244,8 @@ PanelSpec HeadViewPanel::panelSpec() const
     p.head = m_context->head();
     p.query = m_context->query();
     p.key = m_context->key();
-    const qint64 t = m_plot->cells();
-    if (t > 0) {
-        // Cell k spans k ± 0.5: the cells at least half visible.
-        auto visible = [t](const QCPRange& r, qint64& first, qint64& last) {
-            first = std::clamp<qint64>(static_cast<qint64>(std::floor(r.lower + 0.5)), 0, t - 1);
-            last = std::clamp<qint64>(static_cast<qint64>(std::ceil(r.upper - 0.5)), first, t - 1);
-            if (first == 0 && last == t - 1)
-                first = last = -1;   // the whole map
-        };
-        visible(m_plot->yAxis->range(), p.queryFirst, p.queryLast);
-        visible(m_plot->xAxis->range(), p.keyFirst, p.keyLast);
-    }
+    const QCPRange y = m_plot->yAxis->range(), x = m_plot->xAxis->range();
+    setVisibleRanges(p, m_plot->cells(), y.lower, y.upper, x.lower, x.upper);
     return p;
 }
 

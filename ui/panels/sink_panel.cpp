@@ -6,6 +6,7 @@
 #include "core/util/error.h"
 #include "ui/models/token_list_model.h"
 #include "ui/session_context.h"
+#include "ui/view_figure.h"
 #include "ui/widgets/layer_head_heatmap.h"
 
 #include <QChart>
@@ -14,6 +15,8 @@
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLegendMarker>
 #include <QLineEdit>
@@ -264,6 +267,38 @@ double SinkPanel::sinkRate() const
 {
     const std::optional<double> r = m_context->modelReport().sinkRate(m_threshold);
     return r ? *r : kNaN;
+}
+
+QVector<PanelSpec> SinkPanel::panelSpecs() const
+{
+    auto numbers = [](const QVector<double>& v) {
+        QJsonArray a;
+        for (double x : v)
+            a.append(std::isnan(x) ? QJsonValue() : QJsonValue(x));   // JSON has no NaN: a missing layer is null
+        return a;
+    };
+    QJsonArray pinned;
+    for (const Curve& c : m_pinned) {
+        QJsonObject o;
+        o[QStringLiteral("label")] = c.label;
+        o[QStringLiteral("first_token_share")] = numbers(c.firstTokenShare);
+        o[QStringLiteral("sink_mass")] = numbers(c.sinkMass);
+        o[QStringLiteral("max_abs_hidden")] = numbers(c.maxAbsHidden);
+        pinned.append(o);
+    }
+    QVector<PanelSpec> panels = sinkPanels(m_metric == Metric::SinkMass ? QStringLiteral("sink_mass") : QStringLiteral("first_token_share"));
+    const QString label = currentCurve().label;
+    for (PanelSpec& p : panels) {
+        p.layer = m_context->layer();
+        p.head = m_context->head();
+        if (p.kind == QLatin1String("sinks"))
+            continue;
+        if (!label.isEmpty())
+            p.extra[QStringLiteral("label")] = label;
+        if (!pinned.isEmpty())
+            p.extra[QStringLiteral("pinned")] = pinned;
+    }
+    return panels;
 }
 
 void SinkPanel::pinCurrent()

@@ -11,6 +11,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/attention/attention_spec.h"
+#include "ui/render/figure_spec.h"
 
 #include <QString>
 #include <QTimer>
@@ -67,6 +68,10 @@ public:
     Curve currentCurve() const;
     /// The model's sink rate at the threshold over every (layer, head) with a map; NaN without maps.
     double sinkRate() const;
+
+    /// The view's figure panels (docs/FIGURES.md): the heatmap ("sinks"), the per-layer curves ("sink_curves")
+    /// and max |hidden| ("hidden_max"), with the metric shown, the run's legend label and the pinned runs' numbers.
+    QVector<PanelSpec> panelSpecs() const;
 
     void refresh();
     /// A refresh is scheduled (reports arrived, the run or model changed).

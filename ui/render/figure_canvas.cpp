@@ -90,6 +90,22 @@ void FigureCanvas::cellRuns(const QRectF& plot, int cols, int rows, const QVecto
     fillRectsInOrder(rects, colours);
 }
 
+void FigureCanvas::polyline(const QVector<QPointF>& points, const QColor& c, double width)
+{
+    QVector<QLineF> segments;
+    for (qsizetype i = 1; i < points.size(); ++i)
+        segments.push_back(QLineF(points[i - 1], points[i]));
+    lines(segments, c, width);
+}
+
+void FigureCanvas::dots(const QVector<QPointF>& centres, double radius, const QColor& c)
+{
+    QVector<QRectF> squares;
+    for (const QPointF& p : centres)
+        squares.push_back(QRectF(p.x() - radius, p.y() - radius, 2 * radius, 2 * radius));
+    fillRects(squares, c);
+}
+
 PainterCanvas::PainterCanvas(QPainter& painter, double pixelsPerPoint)
     : m_p(painter)
     , m_ppp(pixelsPerPoint)
@@ -159,6 +175,34 @@ void PainterCanvas::lines(const QVector<QLineF>& lines, const QColor& c, double 
     pen.setCapStyle(Qt::FlatCap);
     m_p.setPen(pen);
     m_p.drawLines(lines.constData(), static_cast<int>(lines.size()));
+    m_p.restore();
+}
+
+void PainterCanvas::polyline(const QVector<QPointF>& points, const QColor& c, double width)
+{
+    if (points.size() < 2)
+        return;
+    m_p.save();
+    QPen pen(c, width);
+    pen.setCapStyle(Qt::RoundCap);
+    pen.setJoinStyle(Qt::RoundJoin);
+    m_p.setPen(pen);
+    m_p.setBrush(Qt::NoBrush);
+    m_p.setRenderHint(QPainter::Antialiasing, true);
+    m_p.drawPolyline(points.constData(), static_cast<int>(points.size()));
+    m_p.restore();
+}
+
+void PainterCanvas::dots(const QVector<QPointF>& centres, double radius, const QColor& c)
+{
+    if (centres.isEmpty())
+        return;
+    m_p.save();
+    m_p.setPen(Qt::NoPen);
+    m_p.setBrush(c);
+    m_p.setRenderHint(QPainter::Antialiasing, true);
+    for (const QPointF& p : centres)
+        m_p.drawEllipse(p, radius, radius);
     m_p.restore();
 }
 

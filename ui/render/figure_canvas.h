@@ -43,6 +43,11 @@ public:
     virtual void cellRuns(const QRectF& plot, int cols, int rows, const QVector<CellRun>& runs);
     virtual void strokeRect(const QRectF& r, const QColor& c, double width) = 0;
     virtual void lines(const QVector<QLineF>& lines, const QColor& c, double width) = 0;
+    /// One connected line through `points` (a data series): a single path with round joins on every target.
+    /// The default draws it as segments.
+    virtual void polyline(const QVector<QPointF>& points, const QColor& c, double width);
+    /// Filled circles of `radius` points (a series' markers). The default draws small squares.
+    virtual void dots(const QVector<QPointF>& centres, double radius, const QColor& c);
     /// Text at `pos`, `anchor` saying which point of the text sits there, rotated by `angleDeg` (counter-
     /// clockwise on the page, e.g. 90 for a label that reads bottom to top) around `pos`.
     virtual void text(const QString& s, const QPointF& pos, const QFont& font, TextAnchor anchor, double angleDeg,
@@ -88,6 +93,8 @@ public:
     void cellRuns(const QRectF& plot, int cols, int rows, const QVector<CellRun>& runs) override;
     void strokeRect(const QRectF& r, const QColor& c, double width) override;
     void lines(const QVector<QLineF>& lines, const QColor& c, double width) override;
+    void polyline(const QVector<QPointF>& points, const QColor& c, double width) override;
+    void dots(const QVector<QPointF>& centres, double radius, const QColor& c) override;
     void text(const QString& s, const QPointF& pos, const QFont& font, TextAnchor anchor, double angleDeg,
               const QColor& c) override;
     void image(const QRectF& target, const QImage& img) override;

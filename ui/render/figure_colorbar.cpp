@@ -85,11 +85,20 @@ void drawColourbar(FigureCanvas& canvas, const QRectF& area, const ColourScale& 
     canvas.strokeRect(bar, ink, 0.5);
     QVector<QLineF> marks;
     double labelW = 0;
+    // On a short bar (a one-row figure with two scales) every other tick, or fewer, so labels never overlap.
+    QVector<std::pair<double, double>> ticks;   // (value, y)
     for (double v : niceTicks(range.low, range.high, isLog(scale))) {
         const double f = fractionOf(scale, range, v);
-        if (f < -1e-6 || f > 1 + 1e-6)
-            continue;
-        const double y = bar.bottom() - f * bar.height();
+        if (f >= -1e-6 && f <= 1 + 1e-6)
+            ticks.push_back({v, bar.bottom() - f * bar.height()});
+    }
+    const double lineH = FigureTextMetrics::height(fonts.tick) + 0.5;
+    int stride = 1;
+    while (stride < ticks.size() && ticks.size() > 1 &&
+           std::fabs(ticks[0].second - ticks[std::min<qsizetype>(stride, ticks.size() - 1)].second) < lineH)
+        ++stride;
+    for (qsizetype k = 0; k < ticks.size(); k += stride) {
+        const double v = ticks[k].first, y = ticks[k].second;
         marks.push_back(QLineF(bar.right(), y, bar.right() + kTickLen, y));
         const QString t = tickText(v);
         canvas.text(t, QPointF(bar.right() + kTickLen + kGap, y), fonts.tick, TextAnchor::CenterLeft, 0, ink);

@@ -5,10 +5,14 @@
 #include "core/io/hdf5_writer.h"
 #include "core/io/npy.h"
 #include "core/io/run_npz.h"
+#include "core/metrics/layer_report.h"
+#include "core/session/compare_run.h"
 #include "core/session/run_request.h"
 #include "ui/render/atomic_file.h"
 
 #include <QFileInfo>
+
+#include <algorithm>
 
 namespace attnscope {
 
@@ -43,17 +47,70 @@ CaptureSpec captureSpecFor(const CaptureNeeds& needs, int heads)
     return c;
 }
 
-std::shared_ptr<FigureSource> figureSourceFromRun(const RunResult& run, const QString& modelName)
+std::shared_ptr<const LayerReport> layerReportOf(const LayerCaptures& layer, int heads)
+{
+    LayerReportBuilder b(heads);   // α per head is kept: the sink view reads any threshold from it
+    b.addLayer(layer.layer, layer.stats, layer.maps, layer.series);
+    return std::make_shared<const LayerReport>(b.report().layers.front());
+}
+
+std::vector<std::shared_ptr<const LayerReport>> layerReportsOf(const CaptureStore& captures, const std::vector<LayerStats>& stats,
+                                                               int layers, int heads)
+{
+    std::vector<LayerCaptures> per(static_cast<size_t>(std::max(layers, 0)));
+    for (int l = 0; l < layers; ++l)
+        per[static_cast<size_t>(l)].layer = l;
+    for (const LayerStats& s : stats)
+        if (s.layer >= 0 && s.layer < layers)
+            per[static_cast<size_t>(s.layer)].stats = s;
+    for (const auto& [key, map] : captures.maps())
+        if (key.layer >= 0 && key.layer < layers)
+            per[static_cast<size_t>(key.layer)].maps.push_back(map);
+    for (const auto& [key, series] : captures.allSeries())
+        if (key.layer >= 0 && key.layer < layers)
+            per[static_cast<size_t>(key.layer)].series.push_back(series);
+    std::vector<std::shared_ptr<const LayerReport>> out;
+    for (int l = 0; l < layers; ++l) {
+        const bool ran = std::any_of(stats.begin(), stats.end(), [l](const LayerStats& s) { return s.layer == l; });
+        out.push_back(ran ? layerReportOf(per[static_cast<size_t>(l)], heads) : nullptr);
+    }
+    return out;
+}
+
+namespace {
+
+std::shared_ptr<FigureSource> sourceOf(const TokenizedText& tokens, const RunShape& shape, const CaptureStore& captures,
+                                       const std::vector<LayerStats>& stats, const QString& modelName, bool layerReports)
 {
     auto src = std::make_shared<FigureSource>();
     src->modelName = modelName;
-    for (const std::string& d : run.tokens.display)
+    for (const std::string& d : tokens.display)
         src->tokens << QString::fromStdString(d);
-    src->tokenIds = run.tokens.ids;
-    src->layers = run.shape.layers;
-    src->heads = run.shape.heads;
-    src->kvHeads = run.shape.kvHeads;
-    src->captures = run.captures;
+    src->tokenIds = tokens.ids;
+    src->layers = shape.layers;
+    src->heads = shape.heads;
+    src->kvHeads = shape.kvHeads;
+    src->captures = captures;
+    if (layerReports)
+        src->layerReports = layerReportsOf(captures, stats, shape.layers, shape.heads);
+    return src;
+}
+
+} // namespace
+
+std::shared_ptr<FigureSource> figureSourceFromRun(const RunResult& run, const QString& modelName, bool layerReports)
+{
+    return sourceOf(run.tokens, run.shape, run.captures, run.layerStats, modelName, layerReports);
+}
+
+std::shared_ptr<FigureSource> figureSourceFromCompare(std::shared_ptr<const CompareResult> result, const QString& modelName,
+                                                      bool layerReports)
+{
+    auto src = sourceOf(result->tokens, result->shape, result->baselineCaptures, result->baselineStats, modelName, layerReports);
+    auto c = std::make_shared<FigureComparison>();
+    c->result = std::move(result);
+    c->tokens = src->tokens;
+    src->comparison = std::move(c);
     return src;
 }
 
@@ -74,6 +131,13 @@ RunData figureRunData(const FigureSpec& spec, const FigureSource& source, const 
             continue;
         if (needs.allHeads || needs.heads.count({key.layer, key.head}) || needs.layers.count(key.layer))
             d.captures.add(map);
+    }
+    // Series the figure reads (a differential head's λ, learned-sink probabilities), by the same selection.
+    for (const auto& [key, series] : source.captures.allSeries()) {
+        if (!needs.quantities.count(key.quantity))
+            continue;
+        if (needs.allHeads || needs.heads.count({key.layer, key.head}) || needs.layers.count(key.layer))
+            d.captures.add(series);
     }
     if (needs.metrics)
         d.metrics = *source.metrics();

@@ -13,6 +13,8 @@
 
 namespace attnscope {
 
+struct CompareResult;
+struct LayerCaptures;
 struct RunResult;
 
 /// What the figure's panels read (the union over its panels).
@@ -21,8 +23,18 @@ CaptureNeeds figureNeeds(const FigureSpec& spec);
 /// layers named.
 CaptureSpec captureSpecFor(const CaptureNeeds& needs, int heads);
 
-/// A figure source from a finished run (attnscope-cli).
-std::shared_ptr<FigureSource> figureSourceFromRun(const RunResult& run, const QString& modelName);
+/// One layer's statistics (the sink view's numbers) from the layer's captured maps, series and stats: what the
+/// GUI computes as each layer arrives, and what a headless figure computes from its run.
+std::shared_ptr<const LayerReport> layerReportOf(const LayerCaptures& layer, int heads);
+/// Every layer's report from a finished run's captures (maps and series of each layer in (quantity, head) order).
+std::vector<std::shared_ptr<const LayerReport>> layerReportsOf(const CaptureStore& captures, const std::vector<LayerStats>& stats,
+                                                               int layers, int heads);
+
+/// A figure source from a finished run (attnscope-cli); with `layerReports`, the sink view's statistics too.
+std::shared_ptr<FigureSource> figureSourceFromRun(const RunResult& run, const QString& modelName, bool layerReports = false);
+/// A figure source from a comparison (attnscope-cli): the baseline is the run, the comparison feeds compare panes.
+std::shared_ptr<FigureSource> figureSourceFromCompare(std::shared_ptr<const CompareResult> result, const QString& modelName,
+                                                      bool layerReports = false);
 
 /// The run's data restricted to what the figure reads (with the score table when a panel shows scores).
 RunData figureRunData(const FigureSpec& spec, const FigureSource& source, const RunDataInfo& info);

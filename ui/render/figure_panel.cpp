@@ -253,8 +253,8 @@ QString tickText(double v)
     if (v == 0)
         return QStringLiteral("0");
     const double a = std::fabs(v);
-    if (a >= 1e-3 && a < 1e4)
-        return QString::number(v, 'g', 3);
+    if (a >= 1e-3 && a < 1e4)   // 'g' would print 1000 as "1e+03": whole numbers from 100 up in full
+        return a >= 100 ? QString::number(v, 'f', 0) : QString::number(v, 'g', 3);
     const int e = static_cast<int>(std::floor(std::log10(a) + 1e-9));
     const double m = v / std::pow(10.0, e);
     // Exponents as superscripts (DejaVu Sans has them): 10⁻³.

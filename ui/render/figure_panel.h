@@ -12,6 +12,7 @@
 #include "ui/render/figure_spec.h"
 
 #include <QMarginsF>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -73,6 +74,9 @@ struct CaptureNeeds {
     std::set<int> layers;                    // every head of these layers
     std::set<Quantity> quantities = {Quantity::AttentionProbs};
     bool metrics = false;                    // the head score table (from all heads' probabilities)
+    bool layerReports = false;               // per-layer statistics (LayerReport: sink shares, max |hidden|)
+    bool comparison = false;                 // a comparison of the baseline with variants (compare panes) …
+    QStringList variants;                    // … including these variants (AttentionSpec strings, in order)
 };
 
 class PanelKind {

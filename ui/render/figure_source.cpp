@@ -6,6 +6,27 @@
 
 namespace attnscope {
 
+const VariantComparison* FigureComparison::variant(const QString& spec) const
+{
+    if (!result)
+        return nullptr;
+    const std::string s = spec.toStdString();
+    for (const VariantComparison& v : result->variants)
+        if (v.spec.toString() == s)
+            return &v;
+    return nullptr;
+}
+
+AttentionMapPtr FigureComparison::map(const QString& spec, int layer, int head) const
+{
+    if (!result)
+        return nullptr;
+    if (spec.isEmpty())
+        return result->baselineCaptures.map(layer, head);
+    const VariantComparison* v = variant(spec);
+    return v ? v->captures.map(layer, head) : nullptr;
+}
+
 std::shared_ptr<const std::vector<float>> FigureSource::layerMean(Quantity q, int layer) const
 {
     {

@@ -1,5 +1,5 @@
-// The list of built-in panel kinds. A new view (gate, differential, sink, compare panes) adds a file with its
-// kind and one line here; docs/FIGURES.md walks through it.
+// The list of built-in panel kinds. A new view adds a file with its kind and one line here;
+// docs/FIGURES.md "Adding a panel kind" walks through it.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/render/panel_kinds.h"
 
@@ -9,8 +9,11 @@ namespace attnscope {
 
 std::vector<std::shared_ptr<const PanelKind>> builtinPanelKinds()
 {
-    return {makeHeadMapPanelKind(),     makeOverviewPanelKind(),   makeTokenBarsPanelKind(),
-            makeKeyReceivedPanelKind(), makeHeadScoresPanelKind(), makeHeadRankingPanelKind()};
+    return {makeHeadMapPanelKind(),      makeOverviewPanelKind(),      makeTokenBarsPanelKind(),
+            makeKeyReceivedPanelKind(),  makeHeadScoresPanelKind(),    makeHeadRankingPanelKind(),
+            makeDifferentialPanelKind(), makeLambdaPanelKind(),        makeSinkHeatmapPanelKind(),
+            makeSinkCurvesPanelKind(),   makeHiddenMaxPanelKind(),     makeComparePanelKind(),
+            makeCompareDiffPanelKind(),  makeKlCurvePanelKind(),     makeGatesPanelKind()};
 }
 
 std::pair<int, int> layerRange(const PanelSpec& spec, int layers)

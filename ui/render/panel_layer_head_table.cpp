@@ -105,6 +105,27 @@ public:
 
 } // namespace
 
+ColourScale layerHeadColourScale(const std::vector<double>& values, Colormap colormap, const QString& key, const QString& label)
+{
+    double lo = 0, hi = 0;
+    bool any = false;
+    for (double v : values)
+        if (!std::isnan(v)) {
+            lo = any ? std::min(lo, v) : v;
+            hi = any ? std::max(hi, v) : v;
+            any = true;
+        }
+    ColourScale s;
+    s.key = key;
+    s.label = label;
+    s.colormap = colormap == Colormap::Diverging ? Colormap::Viridis : colormap;
+    s.isSigned = any && lo < 0;
+    const double m = std::max(std::fabs(lo), std::fabs(hi));
+    s.low = s.isSigned ? -m : 0.0;
+    s.high = s.isSigned ? m : hi > 0 ? hi : 1.0;
+    return s;
+}
+
 PanelContentPtr makeLayerHeadTablePanel(LayerHeadTable table)
 {
     auto c = std::make_shared<LayerHeadTableContent>();

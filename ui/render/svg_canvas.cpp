@@ -135,6 +135,29 @@ void SvgCanvas::lines(const QVector<QLineF>& lines, const QColor& c, double widt
             .arg(d, svgColor(c), svgNumber(width), opacityAttr("stroke-opacity", c)));
 }
 
+void SvgCanvas::polyline(const QVector<QPointF>& points, const QColor& c, double width)
+{
+    if (points.size() < 2)
+        return;
+    QString d = QStringLiteral("M%1 %2").arg(svgNumber(points[0].x()), svgNumber(points[0].y()));
+    for (qsizetype i = 1; i < points.size(); ++i)
+        d += QStringLiteral("L%1 %2").arg(svgNumber(points[i].x()), svgNumber(points[i].y()));
+    add(QStringLiteral("<path d=\"%1\" fill=\"none\" stroke=\"%2\" stroke-width=\"%3\" stroke-linejoin=\"round\" "
+                       "stroke-linecap=\"round\"%4/>\n")
+            .arg(d, svgColor(c), svgNumber(width), opacityAttr("stroke-opacity", c)));
+}
+
+void SvgCanvas::dots(const QVector<QPointF>& centres, double radius, const QColor& c)
+{
+    if (centres.isEmpty())
+        return;
+    QString s = QStringLiteral("<g fill=\"%1\"%2>\n").arg(svgColor(c), opacityAttr("fill-opacity", c));
+    for (const QPointF& p : centres)
+        s += QStringLiteral("<circle cx=\"%1\" cy=\"%2\" r=\"%3\"/>\n").arg(svgNumber(p.x()), svgNumber(p.y()), svgNumber(radius));
+    s += QStringLiteral("</g>\n");
+    add(s);
+}
+
 void SvgCanvas::text(const QString& s, const QPointF& pos, const QFont& font, TextAnchor anchor, double angleDeg,
                      const QColor& c)
 {

@@ -23,6 +23,8 @@ public:
     void fillRectsInOrder(const QVector<QRectF>& rects, const QVector<QRgb>& colours) override;
     void strokeRect(const QRectF& r, const QColor& c, double width) override;
     void lines(const QVector<QLineF>& lines, const QColor& c, double width) override;
+    void polyline(const QVector<QPointF>& points, const QColor& c, double width) override;
+    void dots(const QVector<QPointF>& centres, double radius, const QColor& c) override;
     void text(const QString& s, const QPointF& pos, const QFont& font, TextAnchor anchor, double angleDeg,
               const QColor& c) override;
     void image(const QRectF& target, const QImage& img) override;

@@ -1,6 +1,6 @@
 // differenceMap: cell-wise subtraction under the union of the two masks.
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/compare/difference_map.h"
+#include "ui/render/difference_map.h"
 
 namespace attnscope {
 
