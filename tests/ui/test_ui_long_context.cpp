@@ -10,6 +10,7 @@
 #include "core/metrics/streaming_head_stats.h"
 #include "kernels/backends/register_backends.h"
 #include "model_paths.h"
+#include "ui/figure_context.h"
 #include "ui/main_window.h"
 #include "ui/models/received_attention_model.h"
 #include "ui/models/token_list_model.h"
@@ -18,6 +19,7 @@
 #include "ui/panels/long_head_renderer.h"
 #include "ui/panels/prompt_panel.h"
 #include "ui/panels/token_view_panel.h"
+#include "ui/render/figure_panel.h"
 #include "ui/render/tile_cache.h"
 #include "ui/render/tile_pyramid.h"
 #include "ui/session_bridge.h"
@@ -83,6 +85,7 @@ private slots:
     void pyramidLevelsEqualBruteForcePooling();
     void headViewRefinesFromTheStreamedGridToExactTiles();
     void headViewFinishesTilesInterruptedByAViewChange();
+    void headFigureOfALongRunSaysWhyItIsEmpty();
     void longPromptAsksFirstWithTheEstimate();
     void promptOverTheContextOffersToRunBeyond();
     void openingALargeTextFileStaysUsable();
@@ -454,6 +457,21 @@ void TestUiLongContext::headViewFinishesTilesInterruptedByAViewChange()
         QVERIFY2(lr->shownExact(), qPrintable(QStringLiteral("L%1H%2: %3").arg(heads[k].first).arg(heads[k].second).arg(plot->title())));
         QVERIFY(plot->title().contains(QStringLiteral("exact tiles")));
     }
+}
+
+void TestUiLongContext::headFigureOfALongRunSaysWhyItIsEmpty()
+{
+    if (!m_window || !m_window->context()->isLongRun())
+        QSKIP("needs the long run of longRunEqualsStoredMaps");
+    // Figures do not recompute tiles yet: the head panel of a long run says so instead of "not captured".
+    const FigureSourcePtr src = figureSourceFromContext(*m_window->context());
+    PanelSpec spec;
+    spec.kind = QStringLiteral("head");
+    spec.layer = 3;
+    spec.head = 1;
+    const PanelContentPtr content = panelKind(spec.kind)->prepare(spec, *src, FigureStyle{});
+    QVERIFY(content);
+    QVERIFY2(content->problem.contains(QStringLiteral("long prompt")), qPrintable(content->problem));
 }
 
 void TestUiLongContext::longPromptAsksFirstWithTheEstimate()
