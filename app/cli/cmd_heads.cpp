@@ -1,7 +1,9 @@
-// `attnscope-cli heads MODEL --text T | --text-file F | --induction-probe [--score NAME] [--top N] [--ascending]`
+// `attnscope-cli heads MODEL --text T | --text-file F | --induction-probe [--score NAME] [--top N] [--ascending]
+//  [--streamed] [--beyond-context]`
 // Every head's scores (core/metrics/head_metrics.h), ranked by one of them with the ranking the GUI's head
-// finder uses (core/metrics/head_ranking.h). Each map is scored as soon as the forward pass delivers it and
-// released right away, so memory stays at one map, not T² · layers · heads.
+// finder uses (core/metrics/head_ranking.h). Up to kStreamAboveTokens each layer's maps are scored as the forward
+// delivers them and released, so memory holds one layer's maps; above it (or with --streamed) the attention
+// kernel scores each row as it computes it and no map is ever formed (docs/LONG-CONTEXT.md).
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli/commands.h"
 
@@ -33,6 +35,10 @@ std::string metricIdList()
     return s;
 }
 
+/// Above this many tokens scores are streamed by the attention kernel (one layer of SmolLM2's maps at 8,192
+/// tokens would be 2.4 GB); the same threshold as the desktop app's long runs.
+constexpr size_t kStreamAboveTokens = 4096;
+
 nlohmann::json number(double v)
 {
     return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
@@ -62,24 +68,36 @@ int cmdHeads(const Args& a)
     const TokenRepeats repeats(tokens.ids);
 
     BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"), threads);
-    // Every head is scored as its layer streams in and the maps are dropped (keepCaptures = false): one layer's
-    // maps are alive at a time, and that is what the run request's memory estimate counts.
+    const bool normalised = a.has("normalised-entropy");   // H_i / ln(n_i): 1 = uniform over the visible keys
+    const bool streamed = a.has("streamed") || (tokens.size() > kStreamAboveTokens && !normalised);
+    if (streamed && normalised)
+        throw Error(ErrorKind::Usage, "", "", -1,
+                    "--normalised-entropy needs each map whole; it cannot be combined with --streamed");
     RunRequest req;
     req.ids = tokens.ids;
+    req.beyondContext = a.has("beyond-context");
     req.capture.heads = CaptureSpec::Heads::All;
     req.capture.logits = CaptureSpec::Logits::None;
+    if (streamed)
+        req.capture.quantities = {Quantity::HeadScores};
     req.keepCaptures = false;
     MetricsTable table;
     table.layers = cfg.nLayers;
     table.heads = cfg.nHeads;
-    table.params.normaliseEntropy = a.has("normalised-entropy");   // H_i / ln(n_i): 1 = uniform over the visible keys
+    table.params.normaliseEntropy = normalised;
     table.cells.assign(static_cast<size_t>(cfg.nLayers) * static_cast<size_t>(cfg.nHeads), HeadMetrics::missing());
+    const auto cell = [&](int layer, int head) -> HeadMetrics& {
+        return table.cells[static_cast<size_t>(layer) * static_cast<size_t>(cfg.nHeads) + static_cast<size_t>(head)];
+    };
     RunStreaming streaming;
     streaming.onLayer = [&](const LayerCaptures& lc) {
         for (const AttentionMapPtr& m : lc.maps)
             if (m->quantity == Quantity::AttentionProbs)
-                table.cells[static_cast<size_t>(m->layer) * static_cast<size_t>(cfg.nHeads) + static_cast<size_t>(m->head)] =
-                    computeHeadMetrics(*m, table.params, &repeats);
+                cell(m->layer, m->head) = computeHeadMetrics(*m, table.params, &repeats);
+        // Streamed: the kernel's HeadMetricsAccumulator over each row, delivered in HeadMetric order.
+        for (const CapturedSeriesPtr& s : lc.series)
+            if (s->key.quantity == Quantity::HeadScores && s->values.size() == static_cast<size_t>(kHeadMetricCount))
+                cell(s->key.layer, s->key.head) = headMetricsFromValues(s->values.data());
         return true;
     };
     const RunResult run = executeRun(model, backends, req, streaming);
@@ -97,6 +115,7 @@ int cmdHeads(const Args& a)
         j["score"] = headMetricId(metric);
         j["order"] = ascending ? "ascending" : "descending";
         j["forward_ms"] = ft.totalMs;
+        j["streamed"] = streamed;
         j["heads"] = nlohmann::json::array();
         int rank = 0;
         for (const RankedHead& r : ranked) {

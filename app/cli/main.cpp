@@ -34,6 +34,7 @@ const char* kUsage =
     "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
     "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending] [--normalised-entropy]\n"
     "                                  every head's scores, ranked by one (default: induction)\n"
+    "        [--streamed]                            score rows inside the kernel, no map formed (automatic above 4096 tokens)\n"
     "  figure SESSION.attnscope --out FILE.(pdf|svg|png) [--dpi N] [--width-in W] [--composer | --view]\n"
     "                                  regenerate the session's figure (or its composer layout) headless\n"
     "        [--model PATH] [--data-out FILE.(h5|npz|npy|csv)] [--colormap C] [--scale S] [--title T]\n"
@@ -88,7 +89,7 @@ int main(int argc, char** argv)
                                                 flags({"beyond-context"})));
         if (cmd == "heads")
             return cli::cmdHeads(cli::parseArgs(argc, argv, {"text", "text-file", "score", "top", "threads", "backend", "seed"},
-                                                flags({"ascending", "induction-probe", "normalised-entropy"})));
+                                                flags({"ascending", "induction-probe", "normalised-entropy", "streamed", "beyond-context"})));
         if (cmd == "figure")
             return cli::cmdFigure(cli::parseArgs(argc, argv,
                                                  {"out", "dpi", "width-in", "model", "data-out", "colormap", "scale",

@@ -324,6 +324,29 @@ double HeadMetrics::value(HeadMetric m) const
     return kNaN;
 }
 
+HeadMetrics headMetricsFromValues(const float* v)
+{
+    HeadMetrics m;
+    double* slots[kHeadMetricCount] = {};
+    for (int k = 0; k < kHeadMetricCount; ++k) {
+        switch (static_cast<HeadMetric>(k)) {
+        case HeadMetric::SinkShare: slots[k] = &m.sinkShare; break;
+        case HeadMetric::Entropy: slots[k] = &m.entropy; break;
+        case HeadMetric::MeanDistance: slots[k] = &m.meanDistance; break;
+        case HeadMetric::TopKMass: slots[k] = &m.topKMass; break;
+        case HeadMetric::PrevToken: slots[k] = &m.prevToken; break;
+        case HeadMetric::DuplicateToken: slots[k] = &m.duplicateToken; break;
+        case HeadMetric::Induction: slots[k] = &m.induction; break;
+        case HeadMetric::SelfAttention: slots[k] = &m.self; break;
+        case HeadMetric::SinkFreeDistance: slots[k] = &m.sinkFreeDistance; break;
+        case HeadMetric::SinkFreeEntropy: slots[k] = &m.sinkFreeEntropy; break;
+        }
+        if (slots[k])
+            *slots[k] = v[k];
+    }
+    return m;
+}
+
 HeadMetrics HeadMetrics::missing()
 {
     HeadMetrics m;

@@ -98,6 +98,8 @@ struct HeadMetrics {
     /// Every score NaN: a head that was not captured (yet).
     static HeadMetrics missing();
 };
+/// The scores back from kHeadMetricCount values in HeadMetric order (the streamed HeadScores series).
+HeadMetrics headMetricsFromValues(const float* values);
 HeadMetrics computeHeadMetrics(const AttentionMap& a, const MetricParams& p = {}, const TokenRepeats* repeats = nullptr);
 
 /// The same scores fed one row at a time, for maps that are never stored whole (long prompts: the attention

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
@@ -356,6 +357,41 @@ TEST(Cli, HeadsNormalisedEntropyIsAShareOfTheMaximum)
     for (const auto& h : jr["heads"])
         rawMax = std::max(rawMax, h["scores"]["entropy"].get<double>());
     EXPECT_GT(rawMax, 1.0);
+}
+
+TEST(Cli, HeadsStreamedByTheKernelEqualTheScoresOfTheWholeMaps)
+{
+    // --streamed scores each row inside the attention kernel and never forms a map (the path prompts above
+    // 4,096 tokens take); every score of every head must equal the one computed from the stored map.
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    const std::string cmd = "heads " + shellQuote(tiny) + " --text 'a token and a token and a token' --threads 2 --json";
+    Result maps = runCli(cmd), streamed = runCli(cmd + " --streamed");
+    ASSERT_EQ(maps.exitCode, 0) << maps.err;
+    ASSERT_EQ(streamed.exitCode, 0) << streamed.err;
+    const auto jm = nlohmann::json::parse(maps.out), js = nlohmann::json::parse(streamed.out);
+    EXPECT_FALSE(jm["streamed"].get<bool>());
+    EXPECT_TRUE(js["streamed"].get<bool>());
+    ASSERT_EQ(jm["heads"].size(), js["heads"].size());
+    ASSERT_GT(jm["heads"].size(), 0u);
+    std::map<std::pair<int, int>, nlohmann::json> byHead;
+    for (const auto& h : jm["heads"])
+        byHead[{h["layer"].get<int>(), h["head"].get<int>()}] = h["scores"];
+    int compared = 0;
+    for (const auto& h : js["heads"]) {
+        const auto& want = byHead.at({h["layer"].get<int>(), h["head"].get<int>()});
+        for (const auto& [name, v] : h["scores"].items()) {
+            ASSERT_EQ(v.is_null(), want[name].is_null()) << name;
+            if (v.is_null())
+                continue;
+            EXPECT_NEAR(v.get<double>(), want[name].get<double>(), 1e-5 * std::max(1.0, std::fabs(want[name].get<double>())))
+                << name << " L" << h["layer"] << "H" << h["head"];
+            ++compared;
+        }
+    }
+    EXPECT_GE(compared, static_cast<int>(js["heads"].size()) * 4);
+    Result both = runCli(cmd + " --streamed --normalised-entropy");
+    EXPECT_NE(both.exitCode, 0);
+    EXPECT_NE(both.err.find("--normalised-entropy"), std::string::npos) << both.err;
 }
 
 TEST(Cli, HeadsInductionProbeOnSmolLM2)
