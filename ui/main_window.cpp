@@ -135,6 +135,7 @@ MainWindow::MainWindow(std::unique_ptr<BackendSet> backends, bool persistent, QW
             setWindowModified(true);
     });
     m_persistent = persistent;
+    m_confirmLongRuns = qEnvironmentVariable("ATTNSCOPE_NO_LONG_RUN_DIALOG") != QStringLiteral("1");
     resize(1400, 900);
     if (m_persistent) {
         restoreSettings();

@@ -122,6 +122,17 @@ public:
     QStringList recentFiles() const { return m_recent; }
     /// Error dialogs are shown unless disabled (the screenshot driver reports on stderr instead).
     void setErrorDialogsEnabled(bool on) { m_errorDialogs = on; }
+    /// How runs keep the attention (Auto: maps up to 4,096 tokens while they fit, else a long run). Tests and
+    /// the benchmark force a mode.
+    void setRunMode(RunMode mode) { m_runMode = mode; }
+    RunMode runMode() const { return m_runMode; }
+    /// Whether a run of more than 4,096 tokens first shows its estimate and asks (on unless
+    /// ATTNSCOPE_NO_LONG_RUN_DIALOG=1; the screenshot driver and the benchmark turn it off).
+    void setLongRunConfirmation(bool on) { m_confirmLongRuns = on; }
+    /// Whether runs may exceed the model's context (extrapolation, like the CLI's --beyond-context); otherwise a
+    /// prompt over the context is refused and the dialog offers to run it beyond.
+    void setBeyondContext(bool on) { m_beyondContext = on; }
+    bool longRunConfirmation() const { return m_confirmLongRuns; }
 
 signals:
     void errorReported(const QString& message);
@@ -178,6 +189,9 @@ private:
     void onRunStarted(quint64 gen, TokenRowsPtr tokens, int layers, int heads, int kvHeads, CaptureMaskPtr captured);
     void onRunEnded(quint64 gen, bool finished, const QString& error);
     void onRunRefused(quint64 gen, const CaptureRefusal& refusal);
+    void onRunNeedsConfirmation(quint64 gen, const RunPlan& plan);
+    void onRunContextRefused(quint64 gen, const ContextRefusal& refusal);
+    void postRun(const QString& text, CaptureMaskPtr capture, const RunOptions& options);
     void updateStale();
     void updateProgress();
     void setBusyUi(bool running);
@@ -236,6 +250,9 @@ private:
     QStringList m_recent;
     QString m_lastError;
     bool m_errorDialogs = true;
+    RunMode m_runMode = RunMode::Auto;
+    bool m_confirmLongRuns = true;
+    bool m_beyondContext = false;
     bool m_persistent = true;
     bool m_runAfterOpen = false;
     bool m_layoutRestored = false;   // the docks' sizes came from QSettings

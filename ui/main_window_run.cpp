@@ -9,6 +9,7 @@
 #include "core/metrics/induction_probe.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/util/error.h"
+#include "core/util/memory_budget.h"
 #include "ui/background_job.h"
 #include "ui/panels/differential_panel.h"
 #include "ui/compare/compare_workspace.h"
@@ -17,14 +18,17 @@
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/prompt_panel.h"
 #include "ui/panels/sink_panel.h"
+#include "ui/panels/token_view_panel.h"
 #include "ui/session_bridge.h"
 #include "ui/widgets/capture_subset_dialog.h"
+#include "ui/widgets/long_run_dialog.h"
 
 #include <QAction>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QToolButton>
 
@@ -45,7 +49,10 @@ void MainWindow::connectBridge()
     connect(m_bridge, &SessionBridge::runFinished, this, [this](quint64 gen, const RunSummary& s) {
         onRunEnded(gen, true, {});
         QString next = s.topNext.isEmpty() ? QString() : tr(" · next: %1").arg(s.topNext.mid(0, 3).join(QStringLiteral(", ")));
-        const QString notes = s.notes.isEmpty() ? QString() : QStringLiteral(" · ") + s.notes.join(QStringLiteral(" · "));
+        QString notes = s.notes.isEmpty() ? QString() : QStringLiteral(" · ") + s.notes.join(QStringLiteral(" · "));
+        if (s.longMode)
+            notes += tr(" · long prompt: no maps kept (%1 of queries, keys and statistics); views recompute what they draw")
+                         .arg(QString::fromStdString(formatBytes(s.keptBytes)));
         showStatus(tr("%1 tokens · forward %2 ms%3%4").arg(s.tokens).arg(s.forwardMs, 0, 'f', 0).arg(next, notes));
     });
     connect(m_bridge, &SessionBridge::runCancelled, this, [this](quint64 gen) {
@@ -56,6 +63,8 @@ void MainWindow::connectBridge()
         onRunEnded(gen, false, message);
     });
     connect(m_bridge, &SessionBridge::runRefused, this, &MainWindow::onRunRefused);
+    connect(m_bridge, &SessionBridge::runNeedsConfirmation, this, &MainWindow::onRunNeedsConfirmation);
+    connect(m_bridge, &SessionBridge::runContextRefused, this, &MainWindow::onRunContextRefused);
 }
 
 void MainWindow::onModelOpened(quint64, OpenedModelPtr model)
@@ -101,11 +110,71 @@ void MainWindow::runPromptCapturing(CaptureMaskPtr capture)
         showStatus(tr("Type some text to run the model on"), 4000);
         return;
     }
+    RunOptions options;
+    options.mode = m_runMode;
+    options.confirmLong = m_confirmLongRuns;
+    options.beyondContext = m_beyondContext;
+    postRun(text, std::move(capture), options);
+}
+
+void MainWindow::postRun(const QString& text, CaptureMaskPtr capture, const RunOptions& options)
+{
+    OpenedModelPtr model = m_context->model();
+    if (!model)
+        return;
     m_postedText = text;
-    m_postedVariant.clear();
-    m_bridge->run(model, text, std::move(capture));
+    m_postedVariant = options.variant ? QString::fromStdString(options.variant->toString()) : QString();
+    m_bridge->run(model, text, std::move(capture), options);
     setBusyUi(true);
-    showStatus(tr("Running %1…").arg(QFileInfo(model->path).fileName()));
+    if (m_postedVariant.isEmpty())
+        showStatus(tr("Running %1…").arg(QFileInfo(model->path).fileName()));
+    else
+        showStatus(tr("Running %1 with %2…").arg(QFileInfo(model->path).fileName(), m_postedVariant));
+}
+
+void MainWindow::onRunNeedsConfirmation(quint64, const RunPlan& plan)
+{
+    setBusyUi(false);   // nothing ran: the maps on screen stay, no run ended
+    if (!m_confirmLongRuns) {   // turned off while the estimate was computed
+        postRun(plan.text, plan.capture, plan.options);
+        return;
+    }
+    showStatus(tr("%1 tokens: confirm the long run (%2)").arg(plan.tokens).arg(describeDuration(plan.expectedSeconds)));
+    auto* dialog = new LongRunDialog(plan, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        if (dialog->dontAskAgain())
+            m_confirmLongRuns = false;
+        postRun(dialog->plan().text, dialog->plan().capture, dialog->plan().options);
+    });
+    connect(dialog, &QDialog::rejected, this, [this] { showStatus(tr("Long run not started"), 4000); });
+    dialog->open();   // window-modal, never blocking the UI thread
+}
+
+void MainWindow::onRunContextRefused(quint64 gen, const ContextRefusal& refusal)
+{
+    onRunEnded(gen, false, QString());
+    if (!m_errorDialogs || !refusal.canExtrapolate) {
+        reportError(tr("Prompt longer than the context"), refusal.message);
+        return;
+    }
+    showStatus(tr("%1 tokens: longer than the model's context of %2").arg(refusal.tokens).arg(refusal.contextLength));
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Prompt longer than the context"),
+                                tr("The prompt has %1 tokens but the model's context length is %2.\n\nRunning beyond "
+                                   "the context studies extrapolation: positions the model never saw in training.")
+                                    .arg(refusal.tokens).arg(refusal.contextLength),
+                                QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("contextRefusedDialog"));
+    box->setTextFormat(Qt::PlainText);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton* beyond = box->addButton(tr("Run beyond context"), QMessageBox::AcceptRole);
+    beyond->setObjectName(QStringLiteral("runBeyondContextButton"));
+    connect(beyond, &QPushButton::clicked, this, [this, refusal] {
+        RunOptions options = refusal.options;
+        options.beyondContext = true;
+        postRun(refusal.text, refusal.capture, options);
+    });
+    box->open();
 }
 
 void MainWindow::runPromptWithVariant(const AttentionSpec& variant)
@@ -116,11 +185,12 @@ void MainWindow::runPromptWithVariant(const AttentionSpec& variant)
         showStatus(tr("Open a model and type a prompt before running a variant"), 4000);
         return;
     }
-    m_postedText = text;
-    m_postedVariant = QString::fromStdString(variant.toString());
-    m_bridge->run(model, text, nullptr, variant);
-    setBusyUi(true);
-    showStatus(tr("Running %1 with %2…").arg(QFileInfo(model->path).fileName(), m_postedVariant));
+    RunOptions options;
+    options.mode = m_runMode;
+    options.confirmLong = m_confirmLongRuns;
+    options.beyondContext = m_beyondContext;
+    options.variant = variant;
+    postRun(text, nullptr, options);
 }
 
 void MainWindow::cancelRun()
@@ -285,8 +355,9 @@ void MainWindow::reportError(const QString& title, const QString& rawMessage)
 bool MainWindow::isSettled() const
 {
     return !m_bridge->isRunning() && !m_bridge->isOpening() && m_context->pendingJobs() == 0 && !m_headView->isBusy()
-           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_differential->isBusy() && !m_sinks->isBusy() && !m_prompt->isTokenising()
-           && m_pendingIo == 0 && !m_runAfterOpen && !m_compare->isBusy() && !(m_composer && m_composer->preview()->isBusy());
+           && !m_headView->isPrefetching() && !m_keyView->isBusy() && !m_tokenView->isBusy() && !m_differential->isBusy() && !m_sinks->isBusy()
+           && !m_prompt->isTokenising() && m_pendingIo == 0 && !m_runAfterOpen && !m_compare->isBusy()
+           && !(m_composer && m_composer->preview()->isBusy());
 }
 
 } // namespace attnscope

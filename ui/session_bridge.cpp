@@ -34,6 +34,8 @@ SessionBridge::SessionBridge(std::unique_ptr<BackendSet> backends, QObject* pare
     qRegisterMetaType<RunSummary>();
     qRegisterMetaType<CaptureMaskPtr>();
     qRegisterMetaType<CaptureRefusal>();
+    qRegisterMetaType<RunPlan>();
+    qRegisterMetaType<ContextRefusal>();
 }
 
 SessionBridge::~SessionBridge()
@@ -125,24 +127,35 @@ quint64 SessionBridge::openModel(const QString& path)
 quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture,
                            std::optional<AttentionSpec> variant)
 {
+    RunOptions options;
+    options.variant = std::move(variant);
+    return run(std::move(model), text, std::move(capture), options);
+}
+
+quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture, const RunOptions& options)
+{
     if (!model || !model->model)
         return 0;
     m_runActive = true;
     auto summary = std::make_shared<RunSummary>();
     auto refusal = std::make_shared<CaptureRefusal>();
+    auto plan = std::make_shared<RunPlan>();
+    auto contextRefusal = std::make_shared<ContextRefusal>();
     const quint64 budget = mapMemoryBudget();
+    const RunCostModel cost = m_cost;   // the throughputs measured so far, for the estimate
     RunRequest request;
     request.text = text.toStdString();
     request.capture.logits = CaptureSpec::Logits::Last;
     request.topK = 5;
     request.memoryBudgetBytes = budget;
-    request.variant = std::move(variant);
+    request.beyondContext = options.beyondContext;
+    request.variant = options.variant;
     // Quantities a model does not produce cost nothing (never allocated, not counted in the estimate).
     request.capture.quantities = {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined,
                                   Quantity::Lambda, Quantity::SinkProb};
     quint64 gen = m_session->postTagged(
         "run",
-        [this, model, request, text, summary, refusal, capture, budget](RequestContext& ctx) mutable {
+        [this, model, request, text, summary, refusal, plan, contextRefusal, capture, budget, options, cost](RequestContext& ctx) mutable {
             if (!ctx.backends)
                 throw Error(ErrorKind::Internal, "", "backend", -1, "no compute backend was configured");
             const std::shared_ptr<const LoadedModel> lm = model->model;
@@ -164,9 +177,25 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
                 request.capture.quantities.insert({Quantity::Gate, Quantity::AttnOutNormPre, Quantity::AttnOutNormPost});
             if (cfg.anyLayer(TokenMixer::GatedDeltaNet))
                 request.capture.quantities.insert({Quantity::DeltaBeta, Quantity::DeltaDecay, Quantity::DeltaOutputGate});
-            // The engine's one memory estimate, checked here first so a refusal can offer what would fit.
             std::vector<std::string> notes;
-            const TokenizedText tt = tokenizeAndCheck(*lm, request, notes);
+            TokenizedText tt;
+            try {
+                tt = tokenizeAndCheck(*lm, request, notes);
+            } catch (const Error& e) {
+                // Over the context: say so with the numbers, and whether the model can run beyond it on purpose.
+                const int64_t n = static_cast<int64_t>(lm->tokenizer().encode(request.text, request.addSpecial).size());
+                if (e.kind() == ErrorKind::Usage && cfg.contextLength > 0 && n > cfg.contextLength && !request.beyondContext) {
+                    ContextRefusal& c = *contextRefusal;
+                    c.text = text;
+                    c.capture = capture;
+                    c.options = options;
+                    c.tokens = n;
+                    c.contextLength = cfg.contextLength;
+                    c.canExtrapolate = cfg.position != PositionKind::Learned;
+                    c.message = describeError(e);
+                }
+                throw;
+            }
             const int64_t t = static_cast<int64_t>(tt.ids.size());
             std::vector<OpKind> ops = extraOps(request);
             for (OpKind k : modelOps(cfg))
@@ -174,7 +203,20 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
             Backend& backend = ctx.backends->runBackend(nullptr, ops);
             WeightStore& weights = ctx.backends->weightsFor(lm, backend);
             const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
-            const MemoryEstimate e = estimateRun(*lm, t, request.capture, budget, toConvert, backend.threads());
+            // The engine's one memory estimate for both ways of keeping the attention, checked here first so a
+            // refusal can offer what would fit. A long run keeps no map of any kind but what recomputes them; the
+            // gates stay either way.
+            CaptureSpec mapsSpec = request.capture, longSpec = request.capture;
+            for (Quantity q : {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined,
+                               Quantity::Lambda, Quantity::SinkProb})
+                longSpec.quantities.erase(q);
+            longSpec.quantities.insert({Quantity::Queries, Quantity::Keys, Quantity::RowLogSumExp, Quantity::HeadScores,
+                                        Quantity::CoarseMax, Quantity::CoarseMean});
+            const MemoryEstimate eMaps = estimateRun(*lm, t, mapsSpec, budget, toConvert, backend.threads());
+            const MemoryEstimate eLong = estimateRun(*lm, t, longSpec, budget, toConvert, backend.threads());
+            const bool longMode = options.mode == RunMode::Long ||
+                                  (options.mode == RunMode::Auto && !mask && (t > kLongPromptTokens || !eMaps.fits()));
+            const MemoryEstimate& e = longMode ? eLong : eMaps;
             if (!e.fits()) {
                 CaptureRefusal& r = *refusal;
                 r.text = text;
@@ -182,18 +224,45 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
                 r.layers = layers;
                 r.heads = heads;
                 // Heads, not maps: a differential head keeps three maps (A1, A2, A1 − λ·A2).
-                const int64_t askedHeads = std::max<int64_t>(1, request.capture.headCount(layers, heads));
+                const int64_t askedHeads = std::max<int64_t>(1, mapsSpec.headCount(layers, heads));
                 r.capturedHeads = static_cast<int>(askedHeads);
-                r.neededBytes = e.total();
+                r.neededBytes = eMaps.total();
                 r.budgetBytes = budget;
-                r.maxTokensAllHeads = maxTokensThatFit(*lm, request.capture, budget, toConvert, backend.threads());
-                const uint64_t perHead = e.captureBytes / static_cast<uint64_t>(askedHeads);
-                const uint64_t rest = e.total() - e.captureBytes;
+                r.maxTokensAllHeads = maxTokensThatFit(*lm, mapsSpec, budget, toConvert, backend.threads());
+                const uint64_t perHead = eMaps.captureBytes / static_cast<uint64_t>(askedHeads);
+                const uint64_t rest = eMaps.total() - eMaps.captureBytes;
                 r.maxHeads = budget > rest ? static_cast<int>(std::min<uint64_t>((budget - rest) / std::max<uint64_t>(perHead, 1), cells)) : 0;
+                r.longNeededBytes = eLong.total();
+                r.maxTokensLong = maxTokensThatFit(*lm, longSpec, budget, toConvert, backend.threads());
                 r.message = QStringLiteral("out of memory: %1. Up to %2 tokens fit with these heads, or %3 heads' maps "
-                                           "at this length: shorten the text or capture a subset.")
-                                .arg(QString::fromStdString(e.describe())).arg(r.maxTokensAllHeads).arg(r.maxHeads);
+                                           "at this length: shorten the text or capture a subset. Without maps (a long "
+                                           "run keeping queries, keys and streamed statistics) it needs %4; up to %5 "
+                                           "tokens fit that way.")
+                                .arg(QString::fromStdString(eMaps.describe())).arg(r.maxTokensAllHeads).arg(r.maxHeads)
+                                .arg(QString::fromStdString(formatBytes(eLong.total()))).arg(r.maxTokensLong);
                 throw Error(ErrorKind::Resource, "", "prompt", -1, r.message.toStdString());
+            }
+            request.capture = longMode ? longSpec : mapsSpec;
+            if (options.confirmLong && t > kLongPromptTokens) {
+                // Stop here with the estimate; the UI asks and posts the run again.
+                RunPlan& p = *plan;
+                p.text = text;
+                p.capture = capture;
+                p.options = options;
+                p.options.confirmLong = false;
+                p.tokens = t;
+                p.layers = layers;
+                p.heads = heads;
+                p.longMode = longMode;
+                p.kept = longMode ? QStringLiteral("no maps: each layer's queries and keys, each head's row normalisers, "
+                                                   "scores and 256² pooled maps; the views recompute the cells they draw")
+                                  : QStringLiteral("every head's full map");
+                p.captureBytes = e.captureBytes;
+                p.totalBytes = e.total();
+                p.budgetBytes = budget;
+                p.expectedSeconds = cost.expectedSeconds(cfg, t, longMode);
+                p.basis = cost.basis(longMode);
+                return;
             }
             const quint64 g = ctx.generation;
             RunStreaming streaming;
@@ -226,27 +295,38 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
             summary->tokens = static_cast<qint64>(r.tokens.size());
             summary->forwardMs = r.timings.totalMs;
             summary->firstLayerMs = r.timings.firstLayerMapsMs;
+            summary->longMode = longMode;
+            summary->keptBytes = r.captures.bytes();
+            summary->timings = r.timings;
             if (!r.logits.empty())
                 for (const TopToken& tok : r.logits.front().top)
                     summary->topNext << QStringLiteral("%1 %2").arg(QString::fromStdString(tok.display)).arg(tok.prob, 0, 'f', 2);
             for (const std::string& n : r.notes)
                 summary->notes << QString::fromStdString(n);
         },
-        [this, summary, refusal](const RequestResult& r) {
+        [this, model, summary, refusal, plan, contextRefusal](const RequestResult& r) {
             const quint64 g = r.generation;
             const Outcome o = r.outcome;
             const QString message = r.error ? describeError(*r.error) : QString();
             const bool refused = o == Outcome::Failed && refusal->tokens > 0;
-            toUi([g, o, message, summary, refusal, refused](SessionBridge& b) {
+            const bool overContext = o == Outcome::Failed && contextRefusal->tokens > 0;
+            const bool needsConfirmation = o == Outcome::Finished && plan->tokens > 0;
+            toUi([g, o, message, model, summary, refusal, plan, contextRefusal, refused, overContext, needsConfirmation](SessionBridge& b) {
+                if (o == Outcome::Finished && !needsConfirmation && summary->tokens > 0)
+                    b.m_cost.record(model->model->config(), summary->tokens, summary->longMode, summary->timings);
                 if (g != b.m_currentRun)
                     return;   // superseded: the newer run reports for itself
                 b.m_runActive = false;
-                if (o == Outcome::Finished)
+                if (needsConfirmation)
+                    emit b.runNeedsConfirmation(g, *plan);
+                else if (o == Outcome::Finished)
                     emit b.runFinished(g, *summary);
                 else if (o == Outcome::Cancelled)
                     emit b.runCancelled(g);
                 else if (refused)
                     emit b.runRefused(g, *refusal);
+                else if (overContext)
+                    emit b.runContextRefused(g, *contextRefusal);
                 else
                     emit b.runFailed(g, message);
             });

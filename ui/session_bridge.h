@@ -10,6 +10,7 @@
 #include "core/session/run_request.h"
 #include "ui/compare/compare_outcome.h"
 #include "ui/models/token_list_model.h"
+#include "ui/run_cost.h"
 
 #include <QObject>
 #include <QString>
@@ -56,6 +57,46 @@ struct CaptureRefusal {
     quint64 budgetBytes = 0;
     qint64 maxTokensAllHeads = 0; // the longest prompt whose maps for the asked heads fit
     quint64 maxHeads = 0;         // how many heads' maps fit at this length
+    quint64 longNeededBytes = 0;  // the same prompt as a long run (no maps; docs/LONG-CONTEXT.md)
+    qint64 maxTokensLong = 0;     // the longest prompt a long run fits
+    QString message;
+};
+
+/// How a run keeps its attention (docs/LONG-CONTEXT.md "In the GUI"). Auto: every head's map while they fit
+/// and the prompt has at most kLongPromptTokens tokens, else a long run (queries, keys, row normalisers, streamed
+/// scores and pooled maps; views recompute what they draw). A run with a capture subset always keeps maps.
+enum class RunMode { Auto, Maps, Long };
+inline constexpr qint64 kLongPromptTokens = 4096;
+
+struct RunOptions {
+    RunMode mode = RunMode::Auto;
+    bool beyondContext = false;   // allow more tokens than the model's context (RunRequest::beyondContext)
+    bool confirmLong = false;     // stop before a run of more than kLongPromptTokens and ask (runNeedsConfirmation)
+    std::optional<AttentionSpec> variant;   // a what-if run (docs/VARIANTS.md) instead of the model's own attention
+};
+
+/// The up-front estimate of a run longer than kLongPromptTokens, shown before it starts.
+struct RunPlan {
+    QString text;
+    CaptureMaskPtr capture;
+    RunOptions options;           // what to post again once confirmed (confirmLong cleared)
+    qint64 tokens = 0;
+    int layers = 0, heads = 0;
+    bool longMode = false;
+    QString kept;                 // what the run keeps, in words
+    quint64 captureBytes = 0, totalBytes = 0, budgetBytes = 0;
+    double expectedSeconds = 0;
+    QString basis;                // where the throughput comes from
+};
+
+/// A run refused because the prompt is longer than the model's context.
+struct ContextRefusal {
+    QString text;
+    CaptureMaskPtr capture;
+    RunOptions options;
+    qint64 tokens = 0;
+    qint64 contextLength = 0;
+    bool canExtrapolate = false;  // RoPE models can run beyond their context on purpose; learned positions cannot
     QString message;
 };
 
@@ -63,6 +104,9 @@ struct RunSummary {
     qint64 tokens = 0;
     double forwardMs = 0;
     double firstLayerMs = 0;
+    bool longMode = false;
+    quint64 keptBytes = 0;        // what the run's captures hold
+    ForwardTimings timings;
     QStringList topNext;   // "␣Paris 0.41" for the five most likely next tokens
     QStringList notes;     // what the engine says a reader should know (encoder model, extrapolation, …)
 };
@@ -77,13 +121,20 @@ public:
     /// Opens a model file or folder on the compute thread. A newer open supersedes an older one.
     quint64 openModel(const QString& path);
     /// Tokenises and runs the model over the text, capturing every head (or those set in `capture`). A newer run
-    /// supersedes (and cancels) the current one; maps stream in through layerReady. A run whose maps would not
-    /// fit in mapMemoryBudget() is refused before the forward starts (runRefused).
+    /// supersedes (and cancels) the current one; maps stream in through layerReady. Past kLongPromptTokens, or
+    /// when the maps would not fit in mapMemoryBudget(), the run keeps queries, keys and streamed statistics
+    /// instead of maps (RunMode::Auto). A run that fits neither way is refused before the forward starts
+    /// (runRefused), as is a prompt longer than the model's context (runContextRefused).
     /// `variant`: a what-if run (docs/VARIANTS.md) instead of the model's own attention. Besides the attention
     /// maps the run captures what the model produces of a differential head's second and combined maps, λ, and
     /// learned-sink probabilities (the differential and sink views).
     quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture = nullptr,
                 std::optional<AttentionSpec> variant = std::nullopt);
+    /// The same with a mode, beyond-context permission, the up-front confirmation of long runs and the variant
+    /// (RunOptions).
+    quint64 run(OpenedModelPtr model, const QString& text, CaptureMaskPtr capture, const RunOptions& options);
+    /// Throughputs measured by the finished runs (the long-run estimate divides by them).
+    const RunCostModel& costModel() const { return m_cost; }
     void cancelRun();
     /// Runs the baseline and the variants over the text (core/session/compare_run.h) on the compute thread,
     /// keeping every layer's maps when they fit in a quarter of mapMemoryBudget(), else those of `layer` only.
@@ -106,9 +157,9 @@ public:
     QString progressText() const;
     QString backendDescription() const;
 
-    /// Bytes the maps of a run may take: the engine's default capture budget (80 % of MemAvailable; half of
-    /// physical memory when unknown). All T²·layers·heads floats are kept so head switches never recompute;
-    /// a larger run fails with a Resource error before the forward starts.
+    /// Bytes a run may take: the engine's default capture budget (80 % of MemAvailable; half of physical memory
+    /// when unknown). Up to kLongPromptTokens all T²·layers·heads floats are kept while they fit, so head
+    /// switches never recompute; beyond, a long run keeps what recomputes them (docs/LONG-CONTEXT.md).
     quint64 mapMemoryBudget() const;
     /// Replaces the budget (tests; 0 restores the default).
     void setMapMemoryBudget(quint64 bytes) { m_budgetOverride = bytes; }
@@ -123,6 +174,10 @@ signals:
     void runCancelled(quint64 generation);
     void runFailed(quint64 generation, const QString& message);
     void runRefused(quint64 generation, const attnscope::CaptureRefusal& refusal);
+    /// A run of more than kLongPromptTokens posted with confirmLong stopped after its estimate: run it again
+    /// with plan.options (confirmLong false) once the user agrees.
+    void runNeedsConfirmation(quint64 generation, const attnscope::RunPlan& plan);
+    void runContextRefused(quint64 generation, const attnscope::ContextRefusal& refusal);
     void compareFinished(quint64 generation, attnscope::CompareOutcomePtr outcome);
     void compareCancelled(quint64 generation);
     void compareFailed(quint64 generation, const QString& message);
@@ -136,6 +191,7 @@ private:
     bool m_runActive = false;
     bool m_openActive = false;
     quint64 m_budgetOverride = 0;
+    RunCostModel m_cost;
     quint64 m_currentCompare = 0;
     bool m_compareActive = false;
 };
@@ -151,3 +207,5 @@ Q_DECLARE_METATYPE(attnscope::TokenRowsPtr)
 Q_DECLARE_METATYPE(attnscope::RunSummary)
 Q_DECLARE_METATYPE(attnscope::CaptureMaskPtr)
 Q_DECLARE_METATYPE(attnscope::CaptureRefusal)
+Q_DECLARE_METATYPE(attnscope::RunPlan)
+Q_DECLARE_METATYPE(attnscope::ContextRefusal)

@@ -4,6 +4,9 @@
 
 #include "ui/background_job.h"
 #include "ui/render/figure_data.h"
+#include "ui/render/tile_pyramid.h"
+
+#include "core/util/error.h"
 
 #include <algorithm>
 
@@ -19,6 +22,26 @@ struct LayerDigest {
     QVector<QImage> images;
     std::vector<HeadMetrics> metrics;
 };
+
+/// A long run's streamed scores (Quantity::HeadScores, HeadMetric order) as the table's cell.
+HeadMetrics metricsFromScores(const CapturedSeriesPtr& s)
+{
+    if (!s || static_cast<int>(s->values.size()) < kHeadMetricCount)
+        return HeadMetrics::missing();
+    auto v = [&](HeadMetric m) { return static_cast<double>(s->values[static_cast<size_t>(m)]); };
+    HeadMetrics h;
+    h.sinkShare = v(HeadMetric::SinkShare);
+    h.entropy = v(HeadMetric::Entropy);
+    h.meanDistance = v(HeadMetric::MeanDistance);
+    h.topKMass = v(HeadMetric::TopKMass);
+    h.prevToken = v(HeadMetric::PrevToken);
+    h.duplicateToken = v(HeadMetric::DuplicateToken);
+    h.induction = v(HeadMetric::Induction);
+    h.self = v(HeadMetric::SelfAttention);
+    h.sinkFreeDistance = v(HeadMetric::SinkFreeDistance);
+    h.sinkFreeEntropy = v(HeadMetric::SinkFreeEntropy);
+    return h;
+}
 
 } // namespace
 
@@ -65,6 +88,8 @@ void SessionContext::dropResults()
     m_repeats.reset();
     m_captured.reset();
     m_captures.clear();
+    m_longRun = false;
+    m_tileSources.clear();
     m_reports.clear();
     m_layerDone.clear();
     m_pooled.clear();
@@ -127,6 +152,8 @@ void SessionContext::beginRun(quint64 generation, TokenRowsPtr tokens, int layer
         m_repeats = std::make_shared<const TokenRepeats>(ids);
     }
     m_captures.clear();
+    m_longRun = false;
+    m_tileSources.assign(n, nullptr);
     m_reports.assign(static_cast<size_t>(layers), nullptr);
     m_layerDone.assign(static_cast<size_t>(layers), false);
     m_pooled.assign(n, ValueGrid{});
@@ -165,9 +192,16 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
         m_captures.add(m);
     for (const CapturedSeriesPtr& s : maps->captures.series)
         m_captures.add(s);
-    for (const AttentionMapPtr& m : heads)   // streams that only fill `heads` (tests, older producers)
+    bool anyMap = false, anyStreamed = false;
+    for (const AttentionMapPtr& m : heads) {   // streams that only fill `heads` (tests, older producers)
         if (m)
             m_captures.add(m);
+        anyMap = anyMap || m;
+    }
+    for (const CapturedSeriesPtr& s : maps->captures.series)
+        anyStreamed = anyStreamed || s->key.quantity == Quantity::RowLogSumExp || s->key.quantity == Quantity::CoarseMax;
+    const bool streamed = !anyMap && anyStreamed;
+    m_longRun = m_longRun || streamed;
     if (!m_layerDone[static_cast<size_t>(maps->layer)]) {
         m_layerDone[static_cast<size_t>(maps->layer)] = true;
         ++m_layersReady;
@@ -175,7 +209,10 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
     for (auto it = m_layerMeans.begin(); it != m_layerMeans.end();)
         it = it->first == maps->layer ? m_layerMeans.erase(it) : it + 1;
     emit layerReady(maps->layer);
-    startDigest(maps->layer, std::move(heads));
+    if (streamed)
+        startStreamedDigest(maps->layer);
+    else
+        startDigest(maps->layer, std::move(heads));
     startReport(maps);
 }
 
@@ -273,6 +310,39 @@ std::vector<AttentionMapPtr> SessionContext::layerMaps(int layer) const
     return m_captures.layerMaps(Quantity::AttentionProbs, layer, m_heads);
 }
 
+std::shared_ptr<const HeadTileSource> SessionContext::tiles(int layer, int head) const
+{
+    if (!m_model || layer < 0 || head < 0 || layer >= m_layers || head >= m_heads || index(layer, head) >= m_tileSources.size())
+        return nullptr;
+    std::shared_ptr<const HeadTileSource>& slot = m_tileSources[index(layer, head)];
+    if (slot)
+        return slot;
+    CapturedSeriesPtr q = m_captures.series(Quantity::Queries, layer, -1);
+    CapturedSeriesPtr k = m_captures.series(Quantity::Keys, layer, -1);
+    CapturedSeriesPtr lse = m_captures.series(Quantity::RowLogSumExp, layer, head);
+    if (!q || !k || !lse)
+        return nullptr;
+    const ModelConfig& cfg = m_model->model->config();
+    try {
+        slot = std::make_shared<const HeadTileSource>(std::move(q), std::move(k), std::move(lse), head, m_heads,
+                                                      m_kvHeads, cfg.headDim, cfg.attnScale);
+    } catch (const Error&) {
+        return nullptr;   // shapes that do not match the model: nothing to recompute from
+    }
+    return slot;
+}
+
+std::optional<AttentionMask> SessionContext::headMask(int layer, int head) const
+{
+    if (AttentionMapPtr m = map(layer, head))
+        return m->mask;
+    if (CapturedSeriesPtr s = m_captures.series(Quantity::RowLogSumExp, layer, head); s && s->mask)
+        return *s->mask;
+    if (CapturedSeriesPtr s = m_captures.series(Quantity::CoarseMax, layer, head); s && s->mask)
+        return *s->mask;
+    return std::nullopt;
+}
+
 void SessionContext::setStale(bool stale)
 {
     stale = stale && m_tokens != nullptr;   // nothing on screen cannot be stale
@@ -309,6 +379,13 @@ QImage SessionContext::thumbnail(int layer, int head) const
     return m_thumbnails[k];
 }
 
+ValueGrid SessionContext::thumbnailValues(int layer, int head) const
+{
+    if (layer < 0 || head < 0 || layer >= m_layers || head >= m_heads || index(layer, head) >= m_pooled.size())
+        return {};
+    return m_pooled[index(layer, head)];
+}
+
 void SessionContext::startDigest(int layer, std::vector<AttentionMapPtr> maps)
 {
     ++m_pendingJobs;
@@ -343,6 +420,44 @@ void SessionContext::startDigest(int layer, std::vector<AttentionMapPtr> maps)
             emit metricsChanged(layer);
             if (!(settings == m_settings))
                 recolourThumbnails();   // the settings moved while this layer was being built
+        }
+        jobDone();
+    });
+}
+
+void SessionContext::startStreamedDigest(int layer)
+{
+    // A long run: thumbnails pooled further from the streamed ≤ 256² max-pooled grid, scores as streamed.
+    ++m_pendingJobs;
+    const quint64 gen = m_runGeneration;
+    const ViewSettings settings = m_settings;
+    const int64_t tokens = tokenCount();
+    std::vector<CapturedSeriesPtr> coarse, scores;
+    for (int h = 0; h < m_heads; ++h) {
+        coarse.push_back(m_captures.series(Quantity::CoarseMax, layer, h));
+        scores.push_back(m_captures.series(Quantity::HeadScores, layer, h));
+    }
+    runInBackground(this, [coarse = std::move(coarse), scores = std::move(scores), settings, tokens]() {
+        LayerDigest d;
+        for (size_t h = 0; h < coarse.size(); ++h) {
+            d.pooled.push_back(coarse[h] ? poolGridTo(coarseGridOf(*coarse[h], tokens), kThumbnailSide) : ValueGrid{});
+            d.images.push_back(d.pooled.back().rows > 0 ? colouriseGrid(d.pooled.back(), settings, false).image : QImage());
+            d.metrics.push_back(metricsFromScores(scores[h]));
+        }
+        return d;
+    }, [this, layer, gen, settings](LayerDigest d) {
+        if (gen == m_runGeneration && layer < m_layers) {
+            for (int h = 0; h < m_heads && h < static_cast<int>(d.pooled.size()); ++h) {
+                const size_t k = index(layer, h);
+                m_pooled[k] = std::move(d.pooled[static_cast<size_t>(h)]);
+                m_thumbnails[static_cast<qsizetype>(k)] = d.images[h];
+                m_table.cells[k] = d.metrics[static_cast<size_t>(h)];
+            }
+            m_metricsModel->setLayer(layer, d.metrics);
+            emit thumbnailsChanged(layer);
+            emit metricsChanged(layer);
+            if (!(settings == m_settings))
+                recolourThumbnails();
         }
         jobDone();
     });

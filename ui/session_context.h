@@ -5,6 +5,7 @@
 // generation is still current. Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/attention/tile_recompute.h"
 #include "core/metrics/head_metrics.h"
 #include "core/metrics/layer_report.h"
 #include "core/results/capture_store.h"
@@ -18,6 +19,7 @@
 #include <QVector>
 
 #include <deque>
+#include <optional>
 
 namespace attnscope {
 
@@ -68,6 +70,14 @@ public:
     CapturedSeriesPtr series(Quantity q, int layer, int head) const;
     std::vector<AttentionMapPtr> layerMaps(int layer) const;
 
+    // ---- long prompts (docs/LONG-CONTEXT.md "In the GUI") ----
+    /// True once the run delivered a layer that kept queries, keys and streamed statistics instead of maps.
+    bool isLongRun() const { return m_longRun; }
+    /// The head's exact tiles recomputed from the run's queries, keys and row normalisers (null when the run
+    /// did not keep them, or the layer has not arrived). Built once per head; any thread may use it.
+    std::shared_ptr<const HeadTileSource> tiles(int layer, int head) const;
+    /// The mask the head was computed under: the stored map's, or the long run's row normaliser's.
+    std::optional<AttentionMask> headMask(int layer, int head) const;
     // ---- per-layer statistics (the sink view; docs/SINKS.md) ----
     /// The layer's statistics (first-token share and α per head, sink mass, λ, massive activations; core
     /// metrics/layer_report.h), computed on a worker as layers arrive; null until then.
@@ -85,6 +95,8 @@ public:
 
     // ---- derived products ----
     QImage thumbnail(int layer, int head) const;
+    /// The values behind a thumbnail (≤ 64² pooled cells; empty until the layer's digest is back).
+    ValueGrid thumbnailValues(int layer, int head) const;
     HeadMetricsModel* metricsModel() const { return m_metricsModel; }
     /// Every score of every head computed so far (NaN where not yet computed or not captured).
     const MetricsTable& metricsTable() const { return m_table; }
@@ -134,6 +146,7 @@ signals:
 private:
     void dropResults();
     void startDigest(int layer, std::vector<AttentionMapPtr> maps);
+    void startStreamedDigest(int layer);
     void startReport(LayerMapsPtr maps);
     void recolourThumbnails();
     void jobDone();
@@ -151,6 +164,8 @@ private:
     bool m_stale = false;
     int m_layers = 0, m_heads = 0, m_kvHeads = 0, m_layersReady = 0;
     CaptureStore m_captures;               // every captured item of the run, keyed by (quantity, layer, head)
+    bool m_longRun = false;
+    mutable std::vector<std::shared_ptr<const HeadTileSource>> m_tileSources;   // layer * heads + head
     std::vector<std::shared_ptr<const LayerReport>> m_reports;
     QString m_runLabel;
     std::vector<bool> m_layerDone;

@@ -4,6 +4,7 @@
 // and colourised). A benchmark, not a test: numbers are reported, never asserted.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/benchmark_ui.h"
+#include "gui/benchmark_util.h"
 
 #include "core/tokenizer/tokenizer.h"
 #include "ui/main_window.h"
@@ -37,7 +38,7 @@ int runDifferentialBenchmark(MainWindow& w, const QString& modelPath, int tokens
         std::fprintf(stderr, "attnscope: --differential needs a differential model\n");
         return 2;
     }
-    w.setPromptText(promptOfLength(ctx->model()->model->tokenizer(), tokens));
+    w.setPromptText(promptOfLength(ctx->model()->model->tokenizer(), tokens, MainWindow::samplePrompt()));
     w.setView(ViewKind::Differential);
     bool ended = false;
     auto c = QObject::connect(&w, &MainWindow::runEnded, [&](bool) { ended = true; });

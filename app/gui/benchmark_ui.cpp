@@ -2,6 +2,7 @@
 // the application itself.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gui/benchmark_ui.h"
+#include "gui/benchmark_util.h"
 
 #include "core/metrics/head_ranking.h"
 #include "core/tokenizer/tokenizer.h"
@@ -34,53 +35,13 @@
 
 namespace attnscope::gui {
 
-/// Spins the event loop until `done()` or the timeout; returns done().
-bool waitUntil(const std::function<bool()>& done, int timeoutMs)
-{
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < timeoutMs) {
-        QEventLoop loop;   // sleeps in the event dispatcher until an event or 2 ms pass
-        QTimer::singleShot(2, &loop, &QEventLoop::quit);
-        loop.exec();
-    }
-    return done();
-}
-
-double median(std::vector<double> v)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-QJsonArray toArray(const std::vector<double>& v)
-{
-    QJsonArray a;
-    for (double x : v)
-        a.append(std::round(x * 10) / 10);
-    return a;
-}
-
-QString promptOfLength(const Tokenizer& tok, int tokens)
-{
-    const QString sample = MainWindow::samplePrompt() + QStringLiteral(" ");
-    QString text = sample;
-    while (static_cast<int>(tok.encode(text.toStdString(), true).size()) < tokens)
-        text += sample;
-    const std::string utf8 = text.toStdString();
-    const TokenizedText tt = tok.encode(utf8, true);
-    const size_t last = static_cast<size_t>(tokens - 1);
-    return QString::fromStdString(utf8.substr(0, tt.byteEnd[last]));
-}
 
 int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repeats, const QString& captureLayers)
 {
     SessionContext* ctx = w.context();
     HeadViewPanel* hv = w.headViewPanel();
     w.setErrorDialogsEnabled(false);
+    w.setRunMode(RunMode::Maps);   // this benchmark measures stored maps; benchmark_long.cpp measures long runs
     QString error;
     QObject::connect(&w, &MainWindow::errorReported, [&](const QString& m) { error = m; });
     w.openModel(modelPath, false);
@@ -88,7 +49,7 @@ int runUiBenchmark(MainWindow& w, const QString& modelPath, int tokens, int repe
         std::fprintf(stderr, "attnscope: cannot open %s: %s\n", qPrintable(modelPath), qPrintable(error));
         return 1;
     }
-    const QString text = promptOfLength(ctx->model()->model->tokenizer(), tokens);
+    const QString text = promptOfLength(ctx->model()->model->tokenizer(), tokens, MainWindow::samplePrompt());
     CaptureMaskPtr capture;
     if (!captureLayers.isEmpty()) {
         QString why;

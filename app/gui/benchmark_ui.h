@@ -5,15 +5,10 @@
 // test (docs/PERFORMANCE.md): numbers are reported, never asserted.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
-#include <QJsonArray>
 #include <QString>
-
-#include <functional>
-#include <vector>
 
 namespace attnscope {
 class MainWindow;
-class Tokenizer;
 }
 
 namespace attnscope::gui {
@@ -25,14 +20,5 @@ int runUiBenchmark(MainWindow& window, const QString& modelPath, int tokens, int
 /// `--benchmark-ui --differential`: one run of an N-token prompt with every head's three maps, then the time from
 /// selecting a head to the differential view's three maps on screen (benchmark_differential.cpp).
 int runDifferentialBenchmark(MainWindow& window, const QString& modelPath, int tokens, int switches);
-
-// Shared by the benchmarks.
-/// Spins the event loop until `done()` or the timeout; returns done().
-bool waitUntil(const std::function<bool()>& done, int timeoutMs);
-double median(std::vector<double> v);
-QJsonArray toArray(const std::vector<double>& v);
-/// A prompt of exactly `tokens` tokens (BOS included when the tokenizer adds one): sample text repeated, cut
-/// at a token boundary.
-QString promptOfLength(const Tokenizer& tok, int tokens);
 
 } // namespace attnscope::gui

@@ -52,13 +52,15 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x900)"), QStringLiteral("WxH"));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: all cores)"), QStringLiteral("N"));
     const QCommandLineOption backend(QStringLiteral("backend"), QStringLiteral("auto, cpu or cuda"), QStringLiteral("B"));
-    const QCommandLineOption bench(QStringLiteral("benchmark-ui"), QStringLiteral("Measure Run→first maps on screen and head switching; print JSON"));
+    const QCommandLineOption bench(QStringLiteral("benchmark-ui"), QStringLiteral("Measure Run→first maps on screen and head switching (with --run-mode long or --tokens over 4096: the long-prompt figures); print JSON"));
     const QCommandLineOption tokens(QStringLiteral("tokens"), QStringLiteral("Prompt length for --benchmark-ui (default 1024)"), QStringLiteral("N"));
     const QCommandLineOption repeats(QStringLiteral("repeat"), QStringLiteral("Runs for --benchmark-ui (default 5)"), QStringLiteral("N"));
     const QCommandLineOption captureLayers(QStringLiteral("capture-layers"), QStringLiteral("--benchmark-ui: capture only these layers, e.g. 0-3 (long prompts whose maps of every head would not fit)"), QStringLiteral("RANGE"));
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds before --screenshot gives up (default 300)"), QStringLiteral("S"));
+    const QCommandLineOption runMode(QStringLiteral("run-mode"), QStringLiteral("auto (default), maps (store every head's map) or long (keep queries and keys, recompute what is drawn)"), QStringLiteral("MODE"));
+    const QCommandLineOption beyond(QStringLiteral("beyond-context"), QStringLiteral("Allow more tokens than the model's context (extrapolation)"));
     p.addOptions({text, textFile, layer, head, view, query, key, score, probe, variant, compare, shot, zoom, size, threads, backend, bench, tokens, repeats, captureLayers, timeout,
-                  span, sinkThreshold, pin, benchDiff});
+                  span, sinkThreshold, pin, benchDiff, runMode, beyond});
     if (!p.parse(arguments)) {
         *error = p.errorText();
         return std::nullopt;
@@ -167,12 +169,24 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
         o.backend = p.value(backend);
     o.benchmark = p.isSet(bench);
     o.benchmarkLayers = p.value(captureLayers);
-    if (p.isSet(tokens) && !parseInt(p.value(tokens), 2, 1 << 16, o.benchmarkTokens))
-        return fail(QStringLiteral("--tokens must be between 2 and 65536"));
+    if (p.isSet(tokens) && !parseInt(p.value(tokens), 2, 1 << 17, o.benchmarkTokens))
+        return fail(QStringLiteral("--tokens must be between 2 and 131072"));
     if (p.isSet(repeats) && !parseInt(p.value(repeats), 1, 1000, o.benchmarkRepeats))
         return fail(QStringLiteral("--repeat must be between 1 and 1000"));
     if (p.isSet(timeout) && !parseInt(p.value(timeout), 1, 86400, o.timeoutSeconds))
         return fail(QStringLiteral("--timeout must be between 1 and 86400 seconds"));
+    if (p.isSet(runMode)) {
+        const QString m = p.value(runMode);
+        if (m == QStringLiteral("auto"))
+            o.runMode = RunMode::Auto;
+        else if (m == QStringLiteral("maps"))
+            o.runMode = RunMode::Maps;
+        else if (m == QStringLiteral("long"))
+            o.runMode = RunMode::Long;
+        else
+            return fail(QStringLiteral("--run-mode must be auto, maps or long"));
+    }
+    o.beyondContext = p.isSet(beyond);
     if (p.isSet(span)) {
         const QStringList be = p.value(span).split(QLatin1Char('-'));
         int b = 0, e = 0;

@@ -1,7 +1,7 @@
 // The attnscope GUI command line: MODEL (or SESSION), --text/--text-file or --induction-probe, --layer, --head,
 // --query, --key, --view, --score, --variant SPEC (repeated with --compare), --compare, --signal-span,
 // --sink-threshold, --pin, --screenshot OUT.png, --zoom, --size WxH, --threads, --backend, and the UI benchmark
-// (--benchmark-ui --tokens N, --differential).
+// (--benchmark-ui --tokens N, --differential), --run-mode auto|maps|long, --beyond-context.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "ui/session_context.h"
@@ -36,6 +36,8 @@ struct GuiOptions {
     bool benchmarkDifferential = false;   // --differential: time the differential view instead of the head view
     QString benchmarkLayers;       // --capture-layers: capture only these layers ("0-3"); empty = every head
     int timeoutSeconds = 300;
+    RunMode runMode = RunMode::Auto;   // --run-mode: how runs keep the attention (long prompts: docs/LONG-CONTEXT.md)
+    bool beyondContext = false;        // --beyond-context
     // Differential and sink views (scripted figures)
     std::optional<std::pair<int, int>> signalSpan;   // --signal-span B-E: keys B..E inclusive
     std::optional<double> sinkThreshold;             // --sink-threshold E

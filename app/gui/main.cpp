@@ -3,10 +3,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/backend/backend_set.h"
 #include "core/util/error.h"
+#include "gui/benchmark_long.h"
+#include "gui/benchmark_ui.h"
 #include "gui/gui_options.h"
 #include "gui/pin_runs.h"
 #include "gui/screenshot_driver.h"
-#include "gui/benchmark_ui.h"
 #include "kernels/backends/register_backends.h"
 #include "ui/compare/compare_workspace.h"
 #include "ui/compare/variant_editor.h"
@@ -66,6 +67,10 @@ int main(int argc, char** argv)
 
     const bool batch = !opts->screenshot.isEmpty() || opts->benchmark;
     MainWindow window(std::move(backends), /*persistent=*/!batch);
+    window.setRunMode(opts->runMode);
+    window.setBeyondContext(opts->beyondContext);
+    if (batch)
+        window.setLongRunConfirmation(false);   // scripted: the estimate is printed in the status line instead
     if (opts->layer || opts->head)
         window.context()->select(opts->layer.value_or(0), opts->head.value_or(0));
     if (opts->text)
@@ -78,6 +83,8 @@ int main(int argc, char** argv)
 
     if (opts->benchmark && opts->benchmarkDifferential)
         return gui::runDifferentialBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats);
+    if (opts->benchmark && (opts->runMode == RunMode::Long || opts->benchmarkTokens > kLongPromptTokens))
+        return gui::runLongUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats);
     if (opts->benchmark)
         return gui::runUiBenchmark(window, opts->path, opts->benchmarkTokens, opts->benchmarkRepeats,
                                    opts->benchmarkLayers);

@@ -5,6 +5,7 @@
 
 #include "core/attention/logits_block.h"
 
+#include <algorithm>
 #include <vector>
 #include <cmath>
 
@@ -31,9 +32,17 @@ void HeadTileSource::tile(int64_t i0, int64_t i1, int64_t j0, int64_t j1, float*
     // The keys transposed (d × cols) and the logits in the kernel's fixed order: bitwise the forward's logits.
     std::vector<float> kt(static_cast<size_t>(m_d * cols));
     const float* k = m_k->values.data() + m_kvHead * m_d;
-    for (int64_t j = 0; j < cols; ++j)
-        for (int64_t c = 0; c < m_d; ++c)
-            kt[static_cast<size_t>(c * cols + j)] = k[(j0 + j) * m_ldk + c];
+    // In blocks of keys whose rows stay in L1, each written column-contiguously (a key-by-key loop scatters its
+    // writes `cols` floats apart: 28 ms instead of 1 ms for a row of 8,192 keys).
+    constexpr int64_t kKeyBlock = 128;
+    for (int64_t b = 0; b < cols; b += kKeyBlock) {
+        const int64_t e = std::min(cols, b + kKeyBlock);
+        for (int64_t c = 0; c < m_d; ++c) {
+            float* dst = kt.data() + c * cols;
+            for (int64_t j = b; j < e; ++j)
+                dst[j] = k[(j0 + j) * m_ldk + c];
+        }
+    }
     attentionLogits(m_q->values.data() + i0 * m_ldq + m_head * m_d, m_ldq, rows, kt.data(), cols, cols, m_d, m_scale,
                     out, cols);
     const AttentionMask& mask = *m_lse->mask;

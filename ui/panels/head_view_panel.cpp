@@ -4,6 +4,7 @@
 #include "ui/panels/head_view_panel.h"
 
 #include "ui/background_job.h"
+#include "ui/panels/long_head_renderer.h"
 #include "ui/session_context.h"
 #include "ui/view_figure.h"
 #include "ui/widgets/attention_plot.h"
@@ -34,6 +35,7 @@ HeadViewPanel::HeadViewPanel(SessionContext* context, QWidget* parent)
     : QWidget(parent)
     , m_context(context)
     , m_plot(new AttentionPlot(this))
+    , m_long(new LongHeadRenderer(context, m_plot, this))
 {
     setObjectName(QStringLiteral("headViewPanel"));
     auto* layout = new QVBoxLayout(this);
@@ -43,6 +45,11 @@ HeadViewPanel::HeadViewPanel(SessionContext* context, QWidget* parent)
     m_windowTimer.setSingleShot(true);
     m_windowTimer.setInterval(60);
     connect(&m_windowTimer, &QTimer::timeout, this, &HeadViewPanel::checkWindow);
+    connect(m_long, &LongHeadRenderer::rendered, this, [this](int l, int h, bool) {
+        m_shownLayer = l;
+        m_shownHead = h;
+        emit rendered(l, h);
+    });
 
     connect(m_plot, &AttentionPlot::navigate, context, &SessionContext::step);
     connect(m_plot, &AttentionPlot::viewChanged, this, [this] { m_windowTimer.start(); });
@@ -60,12 +67,14 @@ HeadViewPanel::HeadViewPanel(SessionContext* context, QWidget* parent)
     connect(context, &SessionContext::selectionChanged, this, &HeadViewPanel::requestRender);
     connect(context, &SessionContext::viewSettingsChanged, this, &HeadViewPanel::requestRender);
     connect(context, &SessionContext::runStarted, this, [this] {
+        m_long->reset();
         m_plot->setTokens(m_context->tokens());
         m_plot->setDimmed(false);
         m_shownLayer = m_shownHead = -1;
         requestRender();
     });
     auto cleared = [this] {
+        m_long->reset();
         m_plot->setTokens(nullptr);
         m_plot->setDimmed(false);
         m_shownLayer = m_shownHead = -1;
@@ -92,8 +101,24 @@ PoolWindow HeadViewPanel::wantedWindow(int64_t tokens) const
     return windowFor(tokens, x.lower, x.upper, y.lower, y.upper, px.width(), px.height());
 }
 
+bool HeadViewPanel::isBusy() const
+{
+    // A long run's view change is looked at after the debounce: until then the tiles it needs are not known.
+    return m_jobRunning || m_dirty || m_long->isBusy() || (m_context->isLongRun() && m_windowTimer.isActive());
+}
+
+void HeadViewPanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    m_windowTimer.start();   // a long prompt computes the visible tiles only while the view is shown
+}
+
 void HeadViewPanel::checkWindow()
 {
+    if (m_context->isLongRun() && !m_context->map(m_context->layer(), m_context->head())) {
+        m_long->viewChanged();
+        return;
+    }
     if (m_jobRunning || m_shownLayer < 0 || m_plot->cells() <= 0)
         return;
     const int64_t t = m_plot->cells();
@@ -115,6 +140,9 @@ void HeadViewPanel::requestRender()
     m_dirty = false;
     const int l = m_context->layer(), h = m_context->head();
     AttentionMapPtr map = m_context->map(l, h);
+    if (!map && m_context->isLongRun() && renderLong(l, h))
+        return;
+    m_long->stop();
     if (!map) {
         m_shownLayer = m_shownHead = -1;
         if (!m_context->model())
@@ -193,6 +221,19 @@ void HeadViewPanel::requestRender()
         if (current && settings.isSigned())
             prefetchLayerMean(l + 1);
     });
+}
+
+bool HeadViewPanel::renderLong(int layer, int head)
+{
+    if (m_context->viewSettings().isSigned()) {
+        // Δ vs. the layer mean needs every head of the layer at each cell: not offered without stored maps.
+        m_shownLayer = m_shownHead = -1;
+        m_long->stop();
+        m_plot->clearHeatmap(tr("Δ vs. layer mean needs stored maps: a long prompt keeps none (show weights)"));
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return true;
+    }
+    return m_long->show(layer, head);
 }
 
 PanelSpec HeadViewPanel::panelSpec() const

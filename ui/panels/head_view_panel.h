@@ -14,6 +14,7 @@
 namespace attnscope {
 
 class AttentionPlot;
+class LongHeadRenderer;
 class SessionContext;
 
 class HeadViewPanel : public QWidget {
@@ -21,8 +22,10 @@ class HeadViewPanel : public QWidget {
 public:
     explicit HeadViewPanel(SessionContext* context, QWidget* parent = nullptr);
     AttentionPlot* plot() const { return m_plot; }
-    /// True while a render job is out or queued.
-    bool isBusy() const { return m_jobRunning || m_dirty; }
+    /// True while a render job is out or queued (for a long prompt: also tiles still to compute).
+    bool isBusy() const;
+    /// The long-prompt path (no stored map: a pooled grid, then exact tiles; docs/LONG-CONTEXT.md).
+    LongHeadRenderer* longRenderer() const { return m_long; }
     /// True while a layer mean is computed ahead of time (nothing on screen waits for it).
     bool isPrefetching() const { return m_prefetching; }
     /// Layer and head currently on screen (-1 when none).
@@ -38,6 +41,9 @@ signals:
     /// After the plot was replotted with (layer, head) on screen.
     void rendered(int layer, int head);
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     /// Re-pools when the visible window or the pixels behind it no longer match the image on screen.
     void checkWindow();
@@ -45,8 +51,12 @@ private:
     /// In the Δ view, computes the next layer's mean ahead of time (stepping through heads reaches it next).
     void prefetchLayerMean(int layer);
 
+    /// A long run's head: hands it to the long renderer; false when the head is not there yet.
+    bool renderLong(int layer, int head);
+
     SessionContext* m_context;
     AttentionPlot* m_plot;
+    LongHeadRenderer* m_long;
     QTimer m_windowTimer;
     bool m_jobRunning = false;
     bool m_prefetching = false;

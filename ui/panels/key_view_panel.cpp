@@ -30,6 +30,35 @@ struct ReceivedValues {
     std::vector<double> received, fromQuery;
 };
 
+/// A long prompt's head (no stored map): the key's column recomputed over the rows that may see it
+/// (core/metrics/attention_received.h's definitions: the mean over valid rows i > key, and the query's cell).
+std::pair<double, double> receivedFromTiles(const HeadTileSource& src, const CapturedSeries& lse, int64_t key, int64_t q)
+{
+    const int64_t T = src.tokens();
+    const AttentionMask& mask = src.mask();
+    const double nan = std::nan("");
+    if (key < 0 || key >= T)
+        return {nan, nan};
+    auto rowValid = [&](int64_t i) { return !std::isinf(lse.values[static_cast<size_t>(i)]); };
+    int64_t lo = mask.isCausal() ? key : 0, hi = T;
+    if (mask.kind == MaskKind::Sliding && mask.isCausal())
+        hi = std::min(T, key + mask.window);
+    lo = std::min(lo, q >= 0 ? std::max<int64_t>(0, q) : lo);
+    hi = std::max(hi, q >= 0 ? std::min(T, q + 1) : hi);
+    std::vector<float> column(static_cast<size_t>(std::max<int64_t>(hi - lo, 0)));
+    src.tile(lo, hi, key, key + 1, column.data());
+    double sum = 0;
+    int64_t rows = 0;
+    for (int64_t i = std::max(lo, key + 1); i < hi; ++i) {
+        if (!rowValid(i) || !mask.valid(i, key))
+            continue;
+        sum += column[static_cast<size_t>(i - lo)];
+        ++rows;
+    }
+    const double from = q >= lo && q < hi && rowValid(q) && mask.valid(q, key) ? column[static_cast<size_t>(q - lo)] : nan;
+    return {rows ? sum / static_cast<double>(rows) : nan, from};
+}
+
 } // namespace
 
 KeyViewPanel::KeyViewPanel(SessionContext* context, QWidget* parent)
@@ -171,13 +200,26 @@ void KeyViewPanel::refresh()
     m_jobRunning = true;
     const int layers = m_context->layers(), heads = m_context->heads();
     std::vector<AttentionMapPtr> maps;
+    std::vector<std::shared_ptr<const HeadTileSource>> tiles;   // long prompts: columns recomputed
+    std::vector<CapturedSeriesPtr> normalisers;
     for (int l = 0; l < layers; ++l)
-        for (int h = 0; h < heads; ++h)
+        for (int h = 0; h < heads; ++h) {
             maps.push_back(m_context->map(l, h));
+            const bool recompute = !maps.back() && m_context->isLongRun();
+            tiles.push_back(recompute ? m_context->tiles(l, h) : nullptr);
+            normalisers.push_back(recompute ? m_context->series(Quantity::RowLogSumExp, l, h) : nullptr);
+        }
     const quint64 gen = m_context->runGeneration();
-    runInBackground(this, [maps = std::move(maps), key, q]() {
+    runInBackground(this, [maps = std::move(maps), tiles = std::move(tiles), normalisers = std::move(normalisers), key, q]() {
         ReceivedValues v;
-        for (const AttentionMapPtr& m : maps) {
+        for (size_t k = 0; k < maps.size(); ++k) {
+            const AttentionMapPtr& m = maps[k];
+            if (!m && tiles[k] && normalisers[k]) {
+                const auto [received, from] = receivedFromTiles(*tiles[k], *normalisers[k], key, q);
+                v.received.push_back(received);
+                v.fromQuery.push_back(from);
+                continue;
+            }
             v.received.push_back(m ? attentionReceived(*m, key) : std::nan(""));
             v.fromQuery.push_back(m ? attentionFromQuery(*m, q, key) : std::nan(""));
         }

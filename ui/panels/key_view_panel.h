@@ -1,6 +1,7 @@
 // Key view — "who attends to token j": pick a key token (spin box, chip, Ctrl+F or a click on a head-view
 // column) and see, per layer and head, the attention it receives: the mean over the queries after it, and from
-// the selected query. The reverse of the token view. Values are computed on a worker (a column of every map).
+// the selected query. The reverse of the token view. Values are computed on a worker (a column of every map; for
+// a long prompt the column recomputed from the run's queries and keys, T · d multiply-adds per head).
 // Left/Right move the key, Home/End jump to the first/last token. Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once

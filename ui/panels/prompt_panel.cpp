@@ -84,8 +84,8 @@ PromptPanel::PromptPanel(SessionContext* context, QWidget* parent)
     connect(context, &SessionContext::queryChanged, m_tokens, &TokenListModel::setSelectedPosition);
     // Faded chips follow the selected head's mask (a sliding-window layer hides early tokens; BERT hides none).
     auto followMask = [this] {
-        if (AttentionMapPtr m = m_context->map(m_context->layer(), m_context->head()))
-            m_tokens->setMask(m->mask);
+        if (const std::optional<AttentionMask> mask = m_context->headMask(m_context->layer(), m_context->head()))
+            m_tokens->setMask(*mask);
     };
     connect(context, &SessionContext::selectionChanged, this, followMask);
     connect(context, &SessionContext::layerReady, this, followMask);

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/panels/token_view_panel.h"
 
+#include "ui/background_job.h"
 #include "ui/models/token_list_model.h"
 #include "ui/session_context.h"
 #include "ui/widgets/token_strip.h"
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 
 namespace attnscope {
 
@@ -128,9 +130,9 @@ void TokenViewPanel::refresh()
         m_query->setValue(std::max(0, q));
         m_query->setEnabled(n > 0);
     }
-    if (AttentionMapPtr m = m_context->map(l, h)) {
-        m_headTokens->setMask(m->mask);
-        m_meanTokens->setMask(m->mask);
+    if (const std::optional<AttentionMask> mask = m_context->headMask(l, h)) {
+        m_headTokens->setMask(*mask);
+        m_meanTokens->setMask(*mask);
     }
     m_headTokens->setSelectedPosition(q);
     m_meanTokens->setSelectedPosition(q);
@@ -154,15 +156,14 @@ void TokenViewPanel::refresh()
         return;
     }
     m_queryLabel->setText(tr("#%1 “%2”").arg(q).arg(tokens->at(q).display));
+    if (!m_context->map(l, h) && m_context->isLongRun()) {
+        requestLongRows();   // a long prompt: the rows are recomputed on a worker
+        return;
+    }
     const std::vector<AttentionMapPtr> maps = m_context->layerMaps(l);
     const AttentionMapPtr self = (h >= 0 && h < static_cast<int>(maps.size())) ? maps[static_cast<size_t>(h)] : nullptr;
     if (!self || self->tokens != n) {
-        m_headLabel->setText(!m_context->hasSoftmaxMap(l)  ? m_context->noSoftmaxMapText(l)
-                             : m_context->isCaptured(l, h) ? tr("Layer %1 is not computed yet…").arg(l)
-                                                           : tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
-        m_meanLabel->setText(QString());
-        m_headTokens->clearWeights();
-        m_meanTokens->clearWeights();
+        showMissing();
         return;
     }
     QVector<double> head(n, 0.0), mean(n, 0.0);
@@ -180,6 +181,77 @@ void TokenViewPanel::refresh()
         head[j] = row[j];
         mean[j] /= std::max(1, count);
     }
+    showRows(std::move(head), std::move(mean), count);
+}
+
+void TokenViewPanel::showMissing()
+{
+    const int l = m_context->layer(), h = m_context->head();
+    m_headLabel->setText(!m_context->hasSoftmaxMap(l)  ? m_context->noSoftmaxMapText(l)
+                         : m_context->isCaptured(l, h) ? tr("Layer %1 is not computed yet…").arg(l)
+                                                       : tr("Layer %1, head %2 was not captured in this run").arg(l).arg(h));
+    m_meanLabel->setText(QString());
+    m_headTokens->clearWeights();
+    m_meanTokens->clearWeights();
+}
+
+void TokenViewPanel::requestLongRows()
+{
+    const int l = m_context->layer(), h = m_context->head(), q = m_context->query();
+    if (m_jobRunning) {
+        m_dirty = true;
+        return;
+    }
+    std::vector<std::shared_ptr<const HeadTileSource>> sources;
+    for (int k = 0; k < m_context->heads(); ++k)
+        sources.push_back(m_context->tiles(l, k));
+    if (h < 0 || h >= static_cast<int>(sources.size()) || !sources[static_cast<size_t>(h)]) {
+        showMissing();
+        return;
+    }
+    m_dirty = false;
+    m_jobRunning = true;
+    const quint64 gen = m_context->runGeneration();
+    struct Rows {
+        QVector<double> head, mean;
+        int count = 0;
+    };
+    // One row per head of the layer, T · d multiply-adds each (docs/LONG-CONTEXT.md "Exact tiles").
+    runInBackground(this, [sources = std::move(sources), h, q]() {
+        Rows r;
+        for (size_t k = 0; k < sources.size(); ++k) {
+            if (!sources[k])
+                continue;
+            const std::vector<float> row = sources[k]->row(q);
+            if (r.mean.isEmpty())
+                r.mean.fill(0.0, static_cast<qsizetype>(row.size()));
+            for (size_t j = 0; j < row.size() && j < static_cast<size_t>(r.mean.size()); ++j)
+                r.mean[static_cast<qsizetype>(j)] += row[j];
+            if (static_cast<int>(k) == h)
+                r.head = QVector<double>(row.begin(), row.end());
+            ++r.count;
+        }
+        for (double& v : r.mean)
+            v /= std::max(1, r.count);
+        return r;
+    }, [this, gen, l, h, q](Rows r) {
+        m_jobRunning = false;
+        const bool current = gen == m_context->runGeneration() && l == m_context->layer() && h == m_context->head()
+                             && q == m_context->query();
+        if (current && !m_dirty && r.head.size() == m_context->tokenCount())
+            showRows(std::move(r.head), std::move(r.mean), r.count);
+        else
+            refresh();
+    });
+}
+
+void TokenViewPanel::showRows(QVector<double> head, QVector<double> mean, int count)
+{
+    const TokenRowsPtr tokens = m_context->tokens();
+    const int q = m_context->query();
+    const int l = m_context->layer(), h = m_context->head();
+    const ViewSettings& vs = m_context->viewSettings();
+    const Colormap cmap = vs.colormap;
     const double headMax = *std::max_element(head.begin(), head.end());
     const double meanMax = *std::max_element(mean.begin(), mean.end());
     m_headTokens->setWeights(head);

@@ -4,6 +4,7 @@
 // a worker and hand the QImage to the UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/attention/tile_recompute.h"
 #include "core/results/attention_map.h"
 #include "ui/render/view_settings.h"
 
@@ -48,17 +49,21 @@ struct ValueGrid {
 };
 
 /// What a heatmap shows: a map's probabilities, the signed difference from its layer's mean over heads, or a map
-/// whose own values are signed (a differential head's A1 − λ·A2).
+/// whose own values are signed (a differential head's A1 − λ·A2); or, for a long prompt whose run kept no maps, the
+/// head's exact tiles recomputed on demand (docs/LONG-CONTEXT.md).
 struct HeatmapSource {
     AttentionMapPtr map;
     std::shared_ptr<const std::vector<float>> layerMean;   // tokens² mean over the layer's heads (Δ view)
+    std::shared_ptr<const HeadTileSource> tiles{};         // long prompts: no map, cells recomputed
+    CapturedSeriesPtr rowNormaliser{};                     // long prompts: the head's [2, T] row normaliser
     /// Signed values get the zero-centred diverging scale: the Δ view, and quantities whose schema domain is
     /// signed (a differential head's A1 − λ·A2).
     bool isSigned() const
     {
         return layerMean != nullptr || (map && quantityInfo(map->quantity).domain == ValueDomain::Signed);
     }
-    int64_t tokens() const { return map ? map->tokens : 0; }
+    int64_t tokens() const { return map ? map->tokens : tiles ? tiles->tokens() : 0; }
+    bool empty() const { return !map && !tiles; }
     /// The value drawn at (query i, key j): the weight, or weight − layer mean.
     float value(int64_t i, int64_t j) const
     {

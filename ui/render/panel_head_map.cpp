@@ -33,6 +33,9 @@ public:
         if (spec.layer < 0 || spec.layer >= source.layers || spec.head < 0 || spec.head >= source.heads)
             return placeholderPanel(where, QStringLiteral("the model has %1 layers × %2 heads").arg(source.layers).arg(source.heads));
         AttentionMapPtr map = source.map(q, spec.layer, spec.head);
+        if ((!map || map->tokens <= 0) && source.captures.series(Quantity::RowLogSumExp, spec.layer, spec.head))
+            // A long run (docs/LONG-CONTEXT.md) kept queries and keys instead; figures do not recompute tiles yet.
+            return placeholderPanel(where, QStringLiteral("a long prompt keeps no map: no figure of it yet"));
         if (!map || map->tokens <= 0)
             return placeholderPanel(where, QStringLiteral("not captured in this run"));
         HeatmapPanel p;

@@ -12,6 +12,12 @@
 
 namespace attnscope {
 
+namespace {
+
+constexpr qint64 kPositionLabelsFrom = 1000;   // maps this long label every token with its position
+
+} // namespace
+
 AttentionPlot::AttentionPlot(QWidget* parent)
     : QCustomPlot(parent)
 {
@@ -155,8 +161,12 @@ void AttentionPlot::setTokens(TokenRowsPtr tokens)
 void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid& image, const PoolWindow& window,
                                const ViewSettings& settings, const QString& title)
 {
-    const qint64 cells = source.map ? source.map->tokens : 0;
+    const qint64 cells = source.tokens();
     const bool reset = cells != m_cells;
+    if (source.tiles != m_source.tiles) {
+        m_hoverRow.clear();
+        m_hoverRowQuery = -1;
+    }
     m_source = source;
     m_cells = cells;
     m_tickRelayouts = 0;
@@ -186,6 +196,8 @@ void AttentionPlot::setHeatmap(const HeatmapSource& source, const ColourisedGrid
 void AttentionPlot::clearHeatmap(const QString& message)
 {
     m_source = {};
+    m_hoverRow.clear();
+    m_hoverRowQuery = -1;
     m_cells = 0;
     m_heatmap->clearImage();
     m_title->setText(message);
@@ -231,11 +243,13 @@ QString AttentionPlot::tokenLabel(int position, int maxChars) const
 
 QString AttentionPlot::hoverText(int query, int key) const
 {
-    if (!m_source.map || query < 0 || key < 0 || query >= m_cells || key >= m_cells)
+    if (m_source.empty() || query < 0 || key < 0 || query >= m_cells || key >= m_cells)
         return {};
-    const AttentionMap& m = *m_source.map;
     QString text = QStringLiteral("query #%1 “%2” → key #%3 “%4”\n")
                        .arg(query).arg(tokenLabel(query, 24)).arg(key).arg(tokenLabel(key, 24));
+    if (!m_source.map)
+        return text + tileHoverText(query, key);
+    const AttentionMap& m = *m_source.map;
     if (m.isMasked(query, key))
         return text + tr("masked (%1)").arg(QString::fromStdString(m.mask.maskedReason(query, key)));
     const float* row = m.row(query);
@@ -256,6 +270,33 @@ QString AttentionPlot::hoverText(int query, int key) const
     if (m_source.layerMean)
         text += tr("\nΔ vs. layer mean %1").arg(m_source.value(query, key), 0, 'g', 4);
     return text;
+}
+
+QString AttentionPlot::tileHoverText(int query, int key) const
+{
+    // A long prompt: the cell recomputed exactly, and its rank among the row's recomputed weights (T · d
+    // multiply-adds; the row is kept while the mouse stays on it).
+    const HeadTileSource& s = *m_source.tiles;
+    if (!s.mask().valid(query, key))
+        return tr("masked (%1)").arg(QString::fromStdString(s.mask().maskedReason(query, key)));
+    const CapturedSeriesPtr& lse = m_source.rowNormaliser;
+    if (lse && static_cast<int64_t>(lse->values.size()) > query && std::isinf(lse->values[static_cast<size_t>(query)]))
+        return tr("row fully masked");
+    const float w = s.cell(query, key);
+    if (m_hoverRowQuery != query) {
+        m_hoverRow = s.row(query);
+        m_hoverRowQuery = query;
+    }
+    int64_t valid = 0, rank = 1;
+    RowKeys keys;
+    s.mask().rowKeys(query, s.tokens(), keys);
+    for (const KeyRange& r : keys.range)
+        for (int64_t j = r.begin; j < r.end; ++j) {
+            ++valid;
+            if (m_hoverRow[static_cast<size_t>(j)] > w)
+                ++rank;
+        }
+    return tr("weight %1  (rank %2 of %3 in its row; recomputed exactly)").arg(w, 0, 'g', 4).arg(rank).arg(valid);
 }
 
 void AttentionPlot::resetView()
@@ -315,7 +356,9 @@ void AttentionPlot::updateTickLabels()
         const int stride = std::max(1, static_cast<int>(std::ceil(visible * lineHeight / pixels)));
         const int start = (first + stride - 1) / stride * stride;
         for (int p = start; p <= last; p += stride)
-            ticker.addTick(p, stride == 1 ? tokenLabel(p, 12) : QStringLiteral("%1 %2").arg(p).arg(tokenLabel(p, 10)));
+            // Every token labelled: its text, and on a long map (zoomed in) its position too, to say where this is.
+            ticker.addTick(p, stride == 1 && m_cells < kPositionLabelsFrom ? tokenLabel(p, 12)
+                                                                            : QStringLiteral("%1 %2").arg(p).arg(tokenLabel(p, 10)));
     };
     addTicks(xAxis, *m_xTicker, axisRect()->width());
     addTicks(yAxis, *m_yTicker, axisRect()->height());

@@ -81,12 +81,15 @@ private:
     void setHovered(QPoint cell);
     void placeMarkers();
     QString tokenLabel(int position, int maxChars) const;
+    QString tileHoverText(int query, int key) const;
 
     HeatmapPlottable* m_heatmap = nullptr;
     QCPColorScale* m_colorScale = nullptr;
     QCPTextElement* m_title = nullptr;
     QSharedPointer<QCPAxisTickerText> m_xTicker, m_yTicker;
     HeatmapSource m_source;
+    mutable std::vector<float> m_hoverRow;   // long prompts: the hovered query's recomputed row
+    mutable int m_hoverRowQuery = -1;
     TokenRowsPtr m_tokens;
     qint64 m_cells = 0;
     bool m_clamping = false;

@@ -33,6 +33,8 @@ ChipDelegate::ChipDelegate(QObject* parent)
 QSize ChipDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const
 {
     const QFontMetrics fm(option.font);
+    if (m_fixedWidth > 0)
+        return {m_fixedWidth, fm.height() + 2 * kPadY + 2};
     const QString text = index.data(Qt::DisplayRole).toString();
     return {std::min(fm.horizontalAdvance(text), 220) + 2 * kPadX + 2, fm.height() + 2 * kPadY + 2};
 }
@@ -89,6 +91,28 @@ TokenStrip::TokenStrip(QWidget* parent)
     setEditTriggers(QAbstractItemView::NoEditTriggers);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     connect(this, &QListView::clicked, this, [this](const QModelIndex& i) { emit tokenClicked(i.row()); });
+}
+
+void TokenStrip::setModel(QAbstractItemModel* model)
+{
+    QListView::setModel(model);
+    updateChipMode();
+}
+
+void TokenStrip::reset()
+{
+    updateChipMode();   // before the relayout the reset triggers
+    QListView::reset();
+}
+
+void TokenStrip::updateChipMode()
+{
+    const bool many = model() && model()->rowCount() > kUniformChipsAbove;
+    if (many == uniformItemSizes())
+        return;
+    // About eight average characters per chip: most tokens fit, longer ones are elided (the tooltip has them).
+    m_delegate->setFixedChipWidth(many ? fontMetrics().averageCharWidth() * 8 + 2 * kPadX + 2 : 0);
+    setUniformItemSizes(many);
 }
 
 } // namespace attnscope

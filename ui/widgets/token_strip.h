@@ -1,4 +1,4 @@
-// A wrapping strip of token chips over a TokenListModel: hover shows id and byte string, click picks a token.
+// A wrapping strip of token chips over a TokenListModel (virtualised for long prompts, see TokenStrip): hover shows id and byte string, click picks a token.
 // With weights set, chips are filled by the weight through the current colormap (the token view's highlight);
 // the selected query token is outlined and tokens it cannot see (causal) are faded. Threading: UI thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -29,6 +29,10 @@ public:
 
     /// Draws the weights faded (they belong to a previous prompt).
     void setDimmed(bool dimmed) { m_dimmed = dimmed; }
+    /// Every chip this wide (text elided), so the list can lay out thousands of chips by arithmetic; 0 = each
+    /// chip fits its text.
+    void setFixedChipWidth(int px) { m_fixedWidth = px; }
+    int fixedChipWidth() const { return m_fixedWidth; }
 
     void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
@@ -41,18 +45,29 @@ private:
     double m_gamma = 0.5;
     double m_floor = 1e-4;
     bool m_dimmed = false;
+    int m_fixedWidth = 0;
 };
 
+/// Long prompts (more than kUniformChipsAbove tokens, up to 32k and beyond): chips of one width and uniform item
+/// sizes, so layout is arithmetic and only the visible chips are ever measured or painted (virtualised).
 class TokenStrip : public QListView {
     Q_OBJECT
 public:
+    static constexpr int kUniformChipsAbove = 2000;
+
     explicit TokenStrip(QWidget* parent = nullptr);
     ChipDelegate* chipDelegate() const { return m_delegate; }
+    void setModel(QAbstractItemModel* model) override;
+    void reset() override;
+    /// Whether chips currently share one width (a long prompt).
+    bool usesUniformChips() const { return uniformItemSizes(); }
 
 signals:
     void tokenClicked(int position);
 
 private:
+    void updateChipMode();
+
     ChipDelegate* m_delegate = nullptr;
 };
 
