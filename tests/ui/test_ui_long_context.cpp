@@ -18,6 +18,7 @@
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/long_head_renderer.h"
 #include "ui/panels/prompt_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/panels/token_view_panel.h"
 #include "ui/render/figure_panel.h"
 #include "ui/render/tile_cache.h"
@@ -28,6 +29,7 @@
 #include "ui/widgets/token_strip.h"
 
 #include <QCheckBox>
+#include <QLabel>
 #include <QElapsedTimer>
 #include <QMessageBox>
 #include <QPushButton>
@@ -247,6 +249,14 @@ void TestUiLongContext::longRunEqualsStoredMaps()
     QVERIFY(!ctx->isLongRun());
     const int n = ctx->tokenCount();
     QVERIFY2(n > 256 && n < 400, qPrintable(QString::number(n)));
+    // The sink view's numbers: every layer's per-head first-token share and α, the rate at several thresholds.
+    const ModelReport denseReport = ctx->modelReport();
+    QCOMPARE(static_cast<int>(denseReport.layers.size()), ctx->layers());
+    std::map<double, double> denseRate;
+    for (double eps : {0.1, 0.3, 0.5, 0.8}) {
+        m_window->sinkPanel()->setThreshold(eps);
+        denseRate[eps] = m_window->sinkPanel()->sinkRate();
+    }
     m_window->setView(ViewKind::Head);
     for (const auto& lh : kHeads) {
         m_maps[lh] = ctx->map(lh.first, lh.second);
@@ -307,6 +317,34 @@ void TestUiLongContext::longRunEqualsStoredMaps()
                 QVERIFY(std::fabs(tiles->cell(i, j) - m->at(i, j)) <= 1e-6f);
         m_tiles[lh] = {tiles, ctx->series(Quantity::RowLogSumExp, l, h)};
     }
+    // The sink view: per-head first-token share and α from column 0 recomputed equal the stored maps'; so do the
+    // layer means and the sink rate at every threshold tried.
+    const ModelReport longReport = ctx->modelReport();
+    QCOMPARE(longReport.layers.size(), denseReport.layers.size());
+    double worstShare = 0;
+    for (size_t l = 0; l < denseReport.layers.size(); ++l) {
+        const LayerReport &a = denseReport.layers[l], &b = longReport.layers[l];
+        QCOMPARE(b.firstTokenSharePerHead.size(), a.firstTokenSharePerHead.size());
+        for (size_t h = 0; h < a.firstTokenSharePerHead.size(); ++h) {
+            QVERIFY(!std::isnan(b.firstTokenSharePerHead[h]) && !std::isnan(b.firstTokenAlphaPerHead[h]));
+            worstShare = std::max({worstShare, std::fabs(a.firstTokenSharePerHead[h] - b.firstTokenSharePerHead[h]),
+                                   std::fabs(a.firstTokenAlphaPerHead[h] - b.firstTokenAlphaPerHead[h])});
+        }
+        QVERIFY(a.firstTokenShare && b.firstTokenShare && b.sinkRate);
+        QVERIFY(std::fabs(*a.firstTokenShare - *b.firstTokenShare) <= 1e-6);
+        QCOMPARE(b.maxAbsHidden, a.maxAbsHidden);
+    }
+    qInfo("sink view, long vs stored: max |diff| of per-head share and alpha %.2e", worstShare);
+    QVERIFY(worstShare <= 1e-6);
+    for (const auto& [eps, rate] : denseRate) {
+        m_window->sinkPanel()->setThreshold(eps);
+        QCOMPARE(m_window->sinkPanel()->sinkRate(), rate);
+    }
+    m_window->sinkPanel()->setThreshold(0.3);
+    m_window->setView(ViewKind::Sink);
+    QVERIFY(waitSettled());
+    QVERIFY2(m_window->sinkPanel()->rateLabel()->text().contains(QStringLiteral("of %1 heads").arg(ctx->layers() * ctx->heads())),
+             qPrintable(m_window->sinkPanel()->rateLabel()->text()));
     // Hover in the head view: the exact value and its rank, as the stored map's hover said.
     m_window->setView(ViewKind::Head);
     for (const auto& lh : kHeads) {
