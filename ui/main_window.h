@@ -159,6 +159,7 @@ private:
     void buildDocks();
     void connectContext();
     void syncViewControls();
+    void syncDeltaItem();
     void applyViewControls();
     void restoreSettings();
     void saveSettings();

@@ -29,6 +29,8 @@
 #include "ui/widgets/token_strip.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QStandardItemModel>
 #include <QLabel>
 #include <QElapsedTimer>
 #include <QMessageBox>
@@ -375,6 +377,25 @@ void TestUiLongContext::longRunEqualsStoredMaps()
     }
     qInfo("token view row, long vs stored: max |diff| %.2e", worst);
     QVERIFY(worst <= 1e-6);
+    // Δ vs. the layer mean is not offered on a long run: the choice is disabled with its reason, and a Δ setting
+    // already in place shows the reason in the head view instead of an image.
+    {
+        auto* combo = m_window->findChild<QComboBox*>(QStringLiteral("dataCombo"));
+        QVERIFY(combo);
+        auto* items = qobject_cast<QStandardItemModel*>(combo->model());
+        QVERIFY(items);
+        QStandardItem* delta = items->item(combo->findData(displayDataId(DisplayData::DiffFromLayerMean)));
+        QVERIFY(delta && !delta->isEnabled());
+        QVERIFY(delta->toolTip().contains(QStringLiteral("long prompt")));
+        ViewSettings s = ctx->viewSettings();
+        s.data = DisplayData::DiffFromLayerMean;
+        ctx->setViewSettings(s);
+        m_window->setView(ViewKind::Head);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->headViewPanel()->plot()->title().contains(QStringLiteral("a long prompt keeps none")), 5000);
+        s.data = DisplayData::Weights;
+        ctx->setViewSettings(s);
+        m_window->setView(ViewKind::Token);
+    }
     // The key view's columns, recomputed per head on a worker, equal the stored maps' columns.
     ctx->setKey(17);
     m_window->setView(ViewKind::Key);
