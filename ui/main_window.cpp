@@ -425,6 +425,13 @@ void MainWindow::syncViewControls()
     syncDeltaItem();
 }
 
+void MainWindow::setRunMode(RunMode mode)
+{
+    m_runMode = mode;
+    if (m_compare)
+        m_compare->setRunMode(mode);
+}
+
 void MainWindow::syncDeltaItem()
 {
     // Δ vs. the layer mean needs every head's map of the layer at each cell; a long run keeps none
