@@ -499,7 +499,7 @@ void TestUiCompare::longPromptComparesWithoutMaps()
     QCOMPARE(mass->index(0, 1).data().toString(), QStringLiteral("—"));
     QVERIFY(mass->index(0, 1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("whole rows")));
     for (int i = 0; i < ws()->paneCount(); ++i)
-        QTRY_VERIFY(ws()->pane(i)->plot()->title().contains(QStringLiteral("keeps no maps")));
+        QTRY_VERIFY(ws()->pane(i)->plot()->title().contains(QStringLiteral("No maps at long length")));
     QVERIFY(ws()->differencePane()->plot()->title().contains(QStringLiteral("long length")));
 }
 

@@ -278,7 +278,8 @@ void CompareWorkspace::onFinished(quint64 generation, CompareOutcomePtr outcome)
         return;
     showOutcome(outcome);
     const CompareResult& r = *outcome->result;
-    QString kept = outcome->longPrompt ? tr("long prompt: no maps kept, metrics only")
+    QString kept = outcome->longPrompt ? tr("long prompt: no maps kept (the numbers, the curve and the mass outside a "
+                                            "mask are exact; the Head view shows the baseline's head)")
                  : outcome->allLayers ? tr("maps of every layer kept")
                                       : tr("maps of layer %1 kept (Compare again on another layer to see its maps)")
                                             .arg(outcome->capturedLayers.empty() ? 0 : outcome->capturedLayers.front());
@@ -438,9 +439,7 @@ void CompareWorkspace::refreshMaps()
     m_diffPane->setHeader(tr("difference: %1 − %2").arg(m_diffA->currentText(), m_diffB->currentText()));
     if (m_outcome->longPrompt) {
         for (int i = 0; i < m_paneCount; ++i)
-            m_panes[i]->clear(tr("A long prompt (%1 tokens) keeps no maps in Compare: the numbers, the KL curve and "
-                                 "the mass outside a mask are exact; see the baseline's head in the Head view")
-                                  .arg(r.shape.tokens));
+            m_panes[i]->clear(tr("No maps at long length (%1 tokens)").arg(r.shape.tokens));
         m_diffPane->clear(tr("No difference map at long length"));
         return;
     }
