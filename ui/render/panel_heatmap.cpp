@@ -5,10 +5,12 @@
 // panel kinds.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/render/color_gradient.h"
+#include "ui/render/long_map_pool.h"
 #include "ui/render/panel_kinds.h"
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 namespace attnscope {
 
@@ -20,13 +22,39 @@ constexpr double kTickLen = 2.0, kGap = 1.5;
 class HeatmapContent final : public PanelContent {
 public:
     HeatmapPanel p;
+    mutable std::mutex m_mutex;
+    mutable std::shared_ptr<const ValueGrid> m_longGrid;
 
     qint64 rows() const { return p.q1 - p.q0 + 1; }
     qint64 cols() const { return p.k1 - p.k0 + 1; }
     QString title() const override { return p.title; }
     std::optional<ColourScale> colourScale() const override { return p.colour; }
     double aspect() const override { return static_cast<double>(rows()) / static_cast<double>(cols()); }
-    qint64 cells() const override { return rows() * cols(); }
+    bool isLong() const { return !p.src.map && p.src.tiles && p.longPool > 0; }
+    qint64 cells() const override
+    {
+        if (isLong())
+            return ((rows() + p.longPool - 1) / p.longPool) * ((cols() + p.longPool - 1) / p.longPool);
+        return rows() * cols();
+    }
+
+    /// A long map's grid, pooled once (by the first draw) from recomputed tiles or the streamed grid.
+    std::shared_ptr<const ValueGrid> longGrid() const
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        if (!m_longGrid) {
+            PoolWindow w;
+            w.row0 = p.q0;
+            w.col0 = p.k0;
+            w.poolX = w.poolY = p.longPool;
+            w.cols = static_cast<int>((cols() + p.longPool - 1) / p.longPool);
+            w.rows = static_cast<int>((rows() + p.longPool - 1) / p.longPool);
+            const bool perRow = p.settings.normalisation == Normalisation::PerRow;
+            m_longGrid = std::make_shared<const ValueGrid>(
+                poolLongWindow(*p.src.tiles, *p.src.rowNormaliser, w, p.settings.pooling, perRow, p.longCoarse.get()));
+        }
+        return m_longGrid;
+    }
 
     AxisTicks ticks(qint64 first, qint64 count, double length, const FigureFonts& fonts, const FigureStyle& style) const
     {
@@ -62,7 +90,10 @@ public:
     {
         // Which cells, pooled how: one cell per rectangle (vector, within the limit), one image pixel per cell
         // (up to kMaxImageSide), or pooled to the device pixels (raster targets).
-        const bool vectorOk = !canvas.isRaster() && cells() <= p.cellLimit;
+        // A long map (no stored map): its grid at the pool chosen for the figure's resolution, one lossless
+        // image on every target, so a vector file holds at most kLongFigureMaxCells² cells.
+        const std::shared_ptr<const ValueGrid> longCells = isLong() ? longGrid() : nullptr;
+        const bool vectorOk = !longCells && !canvas.isRaster() && cells() <= p.cellLimit;
         int maxX = static_cast<int>(std::min<qint64>(cols(), kMaxImageSide));
         int maxY = static_cast<int>(std::min<qint64>(rows(), kMaxImageSide));
         if (canvas.isRaster()) {
@@ -77,7 +108,9 @@ public:
         w.cols = static_cast<int>((cols() + w.poolX - 1) / w.poolX);
         w.rows = static_cast<int>((rows() + w.poolY - 1) / w.poolY);
         const bool perRow = p.settings.normalisation == Normalisation::PerRow;
-        const ValueGrid grid = poolWindow(p.src, w, p.settings.pooling, perRow);
+        if (longCells)
+            w = longCells->window;
+        const ValueGrid grid = longCells ? *longCells : poolWindow(p.src, w, p.settings.pooling, perRow);
         ViewSettings colourSettings = p.settings;
         colourSettings.normalisation = Normalisation::Global;   // rows were divided while pooling
         const double rangeMax = perRow ? 1.0 : scale ? std::max(std::fabs(scale->low), std::fabs(scale->high)) : p.colour.high;
