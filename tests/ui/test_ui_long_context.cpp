@@ -93,6 +93,7 @@ private slots:
     void headViewRefinesFromTheStreamedGridToExactTiles();
     void headViewFinishesTilesInterruptedByAViewChange();
     void longFigureCellsEqualBruteForcePooling();
+    void longMapDataOverTheLimitIsRefusedAsCsvOrNpz();
     void longPromptAsksFirstWithTheEstimate();
     void promptOverTheContextOffersToRunBeyond();
     void openingALargeTextFileStaysUsable();
@@ -607,6 +608,50 @@ void TestUiLongContext::longFigureCellsEqualBruteForcePooling()
     }
     // CSV of a map this small is written (recomputed whole); longer ones are refused (core test).
     QVERIFY2(exportFigureData(fig, *src, info, dir.filePath(QStringLiteral("head.csv")), &error), qPrintable(error));
+}
+
+void TestUiLongContext::longMapDataOverTheLimitIsRefusedAsCsvOrNpz()
+{
+    // A synthetic causal head of 2,100 tokens whose logits are all 0 (P[i, j] = 1 / (i + 1)), no model needed.
+    const int64_t T = 2100, d = 2;
+    auto q = std::make_shared<CapturedSeries>(), k = std::make_shared<CapturedSeries>(), lse = std::make_shared<CapturedSeries>();
+    q->shape = k->shape = {T, d};
+    q->values.assign(size_t(T * d), 0.f);
+    k->values.assign(size_t(T * d), 0.f);
+    lse->shape = {2, T};
+    lse->values.assign(size_t(2 * T), 0.f);
+    for (int64_t i = 0; i < T; ++i)
+        lse->values[size_t(T + i)] = std::log(float(i + 1));
+    lse->mask = std::make_shared<const AttentionMask>(AttentionMask::causal());
+    RunData run;
+    run.info.layers = run.info.heads = run.info.kvHeads = 1;
+    for (int64_t i = 0; i < T; ++i) {
+        run.tokens.ids.push_back(int32_t(i));
+        run.tokens.display.push_back("t");
+    }
+    run.streamedMaps.push_back({Quantity::AttentionProbs, 0, 0, std::make_shared<const HeadTileSource>(q, k, lse, 0, 1, 1, d, 1.f)});
+    QTemporaryDir dir;
+    QString error;
+    for (const char* ext : {"csv", "npz"}) {
+        const QString path = dir.filePath(QStringLiteral("m.") + QLatin1String(ext));
+        QVERIFY(!exportRunData(run, path, &error));
+        QVERIFY2(error.contains(QStringLiteral("2100-token map")) && error.contains(QStringLiteral(".h5")), qPrintable(error));
+        QVERIFY(!QFile::exists(path));
+    }
+    const QString npy = dir.filePath(QStringLiteral("m.npy"));
+    QVERIFY2(exportRunData(run, npy, &error), qPrintable(error));
+    QFile f(npy);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray b = f.readAll();
+    const qint64 header = b.size() - T * T * 4;
+    QVERIFY(header > 0 && header % 64 == 0);
+    const auto* v = reinterpret_cast<const float*>(b.constData() + header);
+    for (int64_t i : {int64_t(0), int64_t(7), int64_t(1500), T - 1}) {
+        QVERIFY(std::fabs(v[i * T] - 1.f / float(i + 1)) <= 1e-6);
+        QVERIFY(std::fabs(v[i * T + i] - 1.f / float(i + 1)) <= 1e-6);
+        if (i + 1 < T)
+            QCOMPARE(v[i * T + i + 1], 0.f);
+    }
 }
 
 void TestUiLongContext::longPromptAsksFirstWithTheEstimate()
