@@ -2,7 +2,6 @@
 // combined map), optionally the Δ from its layer's mean, over a token range (the head view's zoom), drawn by the
 // shared heatmap panel (panel_heatmap.cpp) exactly as the head view colours it.
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/render/color_gradient.h"
 #include "ui/render/long_map_pool.h"
 #include "ui/render/panel_kinds.h"
 
@@ -90,10 +89,12 @@ private:
             title += QStringLiteral(" · tokens %1–%2").arg(p.k0).arg(p.k1);
         p.title = title;
         p.colour = heatmapColourScale(p.src, style.settings, spec.quantity, longMapMax(*p.src.rowNormaliser, p.src.tokens()));
-        // Which pooling, and of how many cells ("weight", not "attention weight": the label must fit the bar).
-        p.colour.label = colorbarLabel(style.settings, false, p.longPool, p.longPool);
-        if (p.longPool > 1)
-            p.colour.label.replace(QStringLiteral("attention weight"), QStringLiteral("weight"));
+        // Which pooling. Not how many cells: a raster target pools further where its plot has fewer pixels than
+        // the pool chosen here gives cells, and the label is laid out before the plot's size is known.
+        if (p.longPool > 1) {
+            p.colour.label.replace(QStringLiteral("attention weight"), QStringLiteral("weight"));   // fits the bar
+            p.colour.label += p.settings.pooling == Pooling::Mean ? QStringLiteral(" · mean-pooled") : QStringLiteral(" · max-pooled");
+        }
         return makeHeatmapPanel(std::move(p));
     }
 };

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <mutex>
 
 namespace attnscope {
@@ -23,7 +24,7 @@ class HeatmapContent final : public PanelContent {
 public:
     HeatmapPanel p;
     mutable std::mutex m_mutex;
-    mutable std::shared_ptr<const ValueGrid> m_longGrid;
+    mutable std::map<int, std::shared_ptr<const ValueGrid>> m_longGrids;
 
     qint64 rows() const { return p.q1 - p.q0 + 1; }
     qint64 cols() const { return p.k1 - p.k0 + 1; }
@@ -38,22 +39,24 @@ public:
         return rows() * cols();
     }
 
-    /// A long map's grid, pooled once (by the first draw) from recomputed tiles or the streamed grid.
-    std::shared_ptr<const ValueGrid> longGrid() const
+    /// A long map's grid at a pool (a power of two ≥ p.longPool), computed once per pool from recomputed tiles or
+    /// the streamed grid.
+    std::shared_ptr<const ValueGrid> longGrid(int pool) const
     {
         const std::lock_guard<std::mutex> lock(m_mutex);
-        if (!m_longGrid) {
+        std::shared_ptr<const ValueGrid>& slot = m_longGrids[pool];
+        if (!slot) {
             PoolWindow w;
             w.row0 = p.q0;
             w.col0 = p.k0;
-            w.poolX = w.poolY = p.longPool;
-            w.cols = static_cast<int>((cols() + p.longPool - 1) / p.longPool);
-            w.rows = static_cast<int>((rows() + p.longPool - 1) / p.longPool);
+            w.poolX = w.poolY = pool;
+            w.cols = static_cast<int>((cols() + pool - 1) / pool);
+            w.rows = static_cast<int>((rows() + pool - 1) / pool);
             const bool perRow = p.settings.normalisation == Normalisation::PerRow;
-            m_longGrid = std::make_shared<const ValueGrid>(
+            slot = std::make_shared<const ValueGrid>(
                 poolLongWindow(*p.src.tiles, *p.src.rowNormaliser, w, p.settings.pooling, perRow, p.longCoarse.get()));
         }
-        return m_longGrid;
+        return slot;
     }
 
     AxisTicks ticks(qint64 first, qint64 count, double length, const FigureFonts& fonts, const FigureStyle& style) const
@@ -90,9 +93,20 @@ public:
     {
         // Which cells, pooled how: one cell per rectangle (vector, within the limit), one image pixel per cell
         // (up to kMaxImageSide), or pooled to the device pixels (raster targets).
-        // A long map (no stored map): its grid at the pool chosen for the figure's resolution, one lossless
-        // image on every target, so a vector file holds at most kLongFigureMaxCells² cells.
-        const std::shared_ptr<const ValueGrid> longCells = isLong() ? longGrid() : nullptr;
+        // A long map (no stored map): its grid at the pool chosen for the figure's resolution — coarser where a
+        // raster plot has fewer pixels, so no cell is dropped — drawn as one lossless image on every target, so a
+        // vector file holds at most kLongFigureMaxCells² cells.
+        std::shared_ptr<const ValueGrid> longCells;
+        if (isLong()) {
+            int pool = p.longPool;
+            if (canvas.isRaster()) {
+                const auto px = static_cast<qint64>(std::max(1.0, std::floor(plot.width() * canvas.pixelsPerPoint())));
+                const auto py = static_cast<qint64>(std::max(1.0, std::floor(plot.height() * canvas.pixelsPerPoint())));
+                while ((cols() + pool - 1) / pool > px || (rows() + pool - 1) / pool > py)
+                    pool *= 2;
+            }
+            longCells = longGrid(pool);
+        }
         const bool vectorOk = !longCells && !canvas.isRaster() && cells() <= p.cellLimit;
         int maxX = static_cast<int>(std::min<qint64>(cols(), kMaxImageSide));
         int maxY = static_cast<int>(std::min<qint64>(rows(), kMaxImageSide));
