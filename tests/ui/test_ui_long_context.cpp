@@ -30,6 +30,8 @@
 #include "ui/render/tile_pyramid.h"
 #include "ui/session_bridge.h"
 #include "ui/widgets/attention_plot.h"
+#include "ui/widgets/figure_export_dialog.h"
+#include "ui/widgets/figure_preview.h"
 #include "ui/widgets/long_run_dialog.h"
 #include "ui/widgets/token_strip.h"
 
@@ -606,8 +608,19 @@ void TestUiLongContext::longFigureCellsEqualBruteForcePooling()
         QVERIFY2(out.section(QLatin1Char(' '), 1).trimmed().toDouble() <= 1e-6, qPrintable(out));
         qInfo("streamed HDF5 vs stored map: %s", qPrintable(out.trimmed()));
     }
-    // CSV of a map this small is written (recomputed whole); longer ones are refused (core test).
+    // CSV of a map this small is written (recomputed whole); longer ones are refused
+    // (longMapDataOverTheLimitIsRefusedAsCsvOrNpz).
     QVERIFY2(exportFigureData(fig, *src, info, dir.filePath(QStringLiteral("head.csv")), &error), qPrintable(error));
+
+    // The export dialog's preview draws the long head (on its worker) with no problem reported.
+    FigureExportDialog dialog(fig, src, dir.filePath(QStringLiteral("dialog.pdf")), m_window.get());
+    dialog.resize(900, 600);
+    dialog.show();
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog.preview()->image().isNull() && !dialog.preview()->isBusy(), 30000);
+    QVERIFY2(dialog.preview()->problems().isEmpty(), qPrintable(dialog.preview()->problems().join(QLatin1Char('\n'))));
+    if (const QString keep = qEnvironmentVariable("ATTNSCOPE_TEST_KEEP_FIGURES"); !keep.isEmpty())
+        dialog.grab().save(keep + QStringLiteral("/long_export_dialog.png"));
+    dialog.close();
 }
 
 void TestUiLongContext::longMapDataOverTheLimitIsRefusedAsCsvOrNpz()
