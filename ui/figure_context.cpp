@@ -20,6 +20,10 @@ FigureSourcePtr figureSourceFromContext(const SessionContext& context, const Com
     src->layers = context.layers();
     src->heads = context.heads();
     src->kvHeads = context.kvHeads();
+    if (OpenedModelPtr m = context.model()) {
+        src->headDim = m->model->config().headDim;
+        src->attnScale = m->model->config().attnScale;
+    }
     src->captures = context.captures();
     src->stale = context.isStale();
     // The scores the overview already computed (every head captured so far), so figures agree with the screen.

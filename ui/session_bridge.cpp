@@ -206,16 +206,11 @@ quint64 SessionBridge::run(OpenedModelPtr model, const QString& text, CaptureMas
             // The engine's one memory estimate for both ways of keeping the attention, checked here first so a
             // refusal can offer what would fit. A long run keeps no map of any kind but what recomputes them; the
             // gates stay either way.
-            CaptureSpec mapsSpec = request.capture, longSpec = request.capture;
-            for (Quantity q : {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined,
-                               Quantity::Lambda, Quantity::SinkProb})
-                longSpec.quantities.erase(q);
-            longSpec.quantities.insert({Quantity::Queries, Quantity::Keys, Quantity::RowLogSumExp, Quantity::HeadScores,
-                                        Quantity::CoarseMax, Quantity::CoarseMean});
+            const CaptureSpec mapsSpec = request.capture, longSpec = longRunCapture(request.capture);
             const MemoryEstimate eMaps = estimateRun(*lm, t, mapsSpec, budget, toConvert, backend.threads());
             const MemoryEstimate eLong = estimateRun(*lm, t, longSpec, budget, toConvert, backend.threads());
             const bool longMode = options.mode == RunMode::Long ||
-                                  (options.mode == RunMode::Auto && !mask && (t > kLongPromptTokens || !eMaps.fits()));
+                                  (options.mode == RunMode::Auto && !mask && prefersLongRun(t, eMaps));
             const MemoryEstimate& e = longMode ? eLong : eMaps;
             if (!e.fits()) {
                 CaptureRefusal& r = *refusal;

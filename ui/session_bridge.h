@@ -66,7 +66,7 @@ struct CaptureRefusal {
 /// and the prompt has at most kLongPromptTokens tokens, else a long run (queries, keys, row normalisers, streamed
 /// scores and pooled maps; views recompute what they draw). A run with a capture subset always keeps maps.
 enum class RunMode { Auto, Maps, Long };
-inline constexpr qint64 kLongPromptTokens = 4096;
+// kLongPromptTokens: core/session/run_request.h (the CLI decides by the same rule).
 
 struct RunOptions {
     RunMode mode = RunMode::Auto;

@@ -140,6 +140,17 @@ FigureRun runForFigure(const Args& a, const std::string& modelPath, const std::s
     req.topK = 5;
     BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"),
                                          static_cast<int>(a.getInt("threads", 0, 0, 256)));
+    // Past 4,096 tokens (or when the maps do not fit) the run keeps what recomputes them, as the app decides
+    // (docs/LONG-CONTEXT.md); head panels are then pooled from recomputed tiles. Compare panes run with maps.
+    const std::string mode = a.get("run-mode").value_or("auto");
+    if (mode != "auto" && mode != "maps" && mode != "long")
+        usage("--run-mode must be auto, maps or long, got '" + mode + "'");
+    if (!needs.comparison && mode != "maps") {
+        if (mode == "long")
+            req.capture = longRunCapture(req.capture);
+        else
+            chooseLongRun(*model, req, backends.primary->threads());
+    }
     FigureRun fr;
     std::string backend;
     if (needs.comparison) {
@@ -161,6 +172,8 @@ FigureRun runForFigure(const Args& a, const std::string& modelPath, const std::s
         backend = run.backend;
         fr.source = figureSourceFromRun(run, QString::fromStdString(cfg.name), needs.layerReports);
     }
+    fr.source->headDim = cfg.headDim;
+    fr.source->attnScale = cfg.attnScale;
     const ModelInfo mi = describeModel(*model);
     fr.info.modelName = cfg.name;
     fr.info.modelPath = modelPath;
@@ -183,10 +196,13 @@ int writeOutputs(const Args& a, const FigureSpec& spec, const FigureRun& fr, con
         throw Error(ErrorKind::Io, "", "", -1, error.toStdString());
     const double renderMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     QString dataOut;
+    double dataMs = 0;
     if (a.get("data-out")) {
         dataOut = checkedOut(a, "data-out", false);
+        const auto d0 = Clock::now();
         if (!exportFigureData(spec, *fr.source, fr.info, dataOut, &error))
             throw Error(ErrorKind::Io, "", "", -1, error.toStdString());
+        dataMs = std::chrono::duration<double, std::milli>(Clock::now() - d0).count();
     }
     const QStringList problems = figure.problems();
     for (const QString& p : problems)
@@ -210,8 +226,11 @@ int writeOutputs(const Args& a, const FigureSpec& spec, const FigureRun& fr, con
         j["problems"] = nlohmann::json::array();
         for (const QString& p : problems)
             j["problems"].push_back(p.toStdString());
-        if (!dataOut.isEmpty())
+        if (!dataOut.isEmpty()) {
             j["data_out"] = dataOut.toStdString();
+            j["data_ms"] = dataMs;
+            j["data_bytes"] = QFileInfo(dataOut).size();
+        }
         std::cout << j.dump() << "\n";
         return 0;
     }

@@ -38,8 +38,10 @@ const char* kUsage =
     "  figure SESSION.attnscope --out FILE.(pdf|svg|png) [--dpi N] [--width-in W] [--composer | --view]\n"
     "                                  regenerate the session's figure (or its composer layout) headless\n"
     "        [--model PATH] [--data-out FILE.(h5|npz|npy|csv)] [--colormap C] [--scale S] [--title T]\n"
+    "        [--run-mode auto|maps|long]             long: keep queries and keys, recompute maps (automatic above 4096 tokens)\n"
     "  export MODEL --text T --layer L --head H --out FILE.(pdf|svg|png) [--data-out FILE.(h5|npz|npy|csv)]\n"
     "        [--dpi N] [--width-in W] [--colormap C] [--scale linear|log|power] [--title T] [--quantity Q] [--hash]\n"
+    "        [--run-mode auto|maps|long]\n"
     "                                  one head's figure (and its data) without a session\n"
     "\n"
     "common options:\n"
@@ -93,12 +95,12 @@ int main(int argc, char** argv)
         if (cmd == "figure")
             return cli::cmdFigure(cli::parseArgs(argc, argv,
                                                  {"out", "dpi", "width-in", "model", "data-out", "colormap", "scale",
-                                                  "title", "threads", "backend"},
+                                                  "title", "threads", "backend", "run-mode"},
                                                  flags({"composer", "view", "no-hash-check", "beyond-context"})));
         if (cmd == "export")
             return cli::cmdExport(cli::parseArgs(argc, argv,
                                                  {"text", "text-file", "layer", "head", "out", "data-out", "dpi", "width-in",
-                                                  "colormap", "scale", "title", "quantity", "threads", "backend"},
+                                                  "colormap", "scale", "title", "quantity", "threads", "backend", "run-mode"},
                                                  flags({"hash", "beyond-context"})));
         std::fprintf(stderr, "attnscope-cli: unknown command %s (info, tokenize, run, bench, heads, stats, compare, figure, export; see --help)\n",
                      quotedValue(argv[1]).c_str());

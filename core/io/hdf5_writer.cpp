@@ -9,8 +9,13 @@
 #include <hdf5.h>
 #endif
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <map>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -186,19 +191,133 @@ std::atomic<uint64_t> g_fileCounter{0};
 
 } // namespace
 
+namespace {
+
+/// The long run's heads (RunData::streamedMaps): one [heads, T, T] dataset per (quantity, layer) with the same
+/// name and chunks as stored maps, filled block by block of kStreamedRowBlock recomputed rows.
+void writeStreamedMaps(Writer& w, const RunData& run, int64_t t, const Hdf5Options& options)
+{
+    std::map<std::pair<Quantity, int>, std::vector<const StreamedMap*>> byLayer;
+    for (const StreamedMap& m : run.streamedMaps)
+        if (m.source && m.source->tokens() == t && m.head >= 0 && m.head < run.info.heads)
+            byLayer[{m.quantity, m.layer}].push_back(&m);
+    const auto tt = static_cast<hsize_t>(t);
+    const auto heads = static_cast<hsize_t>(std::max(1, run.info.heads));
+    const auto tile = std::max<hsize_t>(1, std::min(tt, static_cast<hsize_t>(std::max(1, options.mapTile))));
+    std::vector<float> rows;
+    for (const auto& [key, maps] : byLayer) {
+        const std::vector<hsize_t> dims = {heads, tt, tt};
+        const std::string path = dataArrayName(key.first, key.second);
+        Handle ds(w.createFloatDataset(path, dims, {1, tile, tile}, options.gzipLevel), H5Dclose);
+        if (!ds.ok())
+            return;
+        w.stringAttr(ds.get(), "quantity", quantityInfo(key.first).key);
+        w.stringAttr(ds.get(), "label", quantityInfo(key.first).label);
+        std::vector<int32_t> captured;
+        for (const StreamedMap* m : maps)
+            captured.push_back(m->head);
+        std::sort(captured.begin(), captured.end());
+        w.intListAttr(ds.get(), "captured_heads", captured);
+        w.stringAttr(ds.get(), "mask", maps.front()->source->mask().describe());
+        w.stringAttr(ds.get(), "recomputed", "rows recomputed from queries, keys and row normalisers (long run)");
+        Handle fspace(H5Dget_space(ds.get()), H5Sclose);
+        for (const StreamedMap* m : maps) {
+            for (int64_t i0 = 0; i0 < t && w.error.empty(); i0 += kStreamedRowBlock) {
+                const int64_t i1 = std::min(t, i0 + kStreamedRowBlock);
+                rows.resize(static_cast<size_t>((i1 - i0) * t));
+                streamedMapRows(*m->source, i0, i1, rows.data());
+                const hsize_t start[3] = {static_cast<hsize_t>(m->head), static_cast<hsize_t>(i0), 0};
+                const hsize_t count[3] = {1, static_cast<hsize_t>(i1 - i0), tt};
+                H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+                Handle mspace(H5Screate_simple(3, count, nullptr), H5Sclose);
+                if (H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, mspace.get(), fspace.get(), H5P_DEFAULT, rows.data()) < 0) {
+                    w.fail("cannot write the rows of " + path);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Copies a finished temporary file into the sink in 4 MB pieces.
+bool copyToSink(const std::string& path, ByteSink& sink, std::string& error)
+{
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+        error = "HDF5: cannot read back the temporary file " + path;
+        return false;
+    }
+    std::vector<char> buf(size_t(4) << 20);
+    bool ok = true;
+    for (;;) {
+        const size_t n = std::fread(buf.data(), 1, buf.size(), f);
+        if (n > 0 && !sink.write(buf.data(), n)) {
+            error = "write failed: " + sink.errorString();
+            ok = false;
+            break;
+        }
+        if (n < buf.size()) {
+            if (std::ferror(f)) {
+                error = "HDF5: cannot read back the temporary file " + path;
+                ok = false;
+            }
+            break;
+        }
+    }
+    std::fclose(f);
+    return ok;
+}
+
+/// Removes the temporary file when it goes out of scope.
+struct TempFile {
+    std::string path;
+    ~TempFile()
+    {
+        if (!path.empty())
+            std::remove(path.c_str());
+    }
+};
+
+} // namespace
+
 bool writeRunHdf5(ByteSink& sink, const RunData& run, std::string& error, const Hdf5Options& options)
 {
     std::vector<char> image;
+    const bool toDisk = !run.streamedMaps.empty();
+    TempFile temp;
+    std::string tempPath;
+    if (toDisk) {
+        std::error_code ec;
+        std::string dir = std::filesystem::temp_directory_path(ec).string();
+        if (ec || dir.empty())
+            dir = "/tmp";
+        std::string pattern = dir + "/attnscope-export-XXXXXX";
+        std::vector<char> buf(pattern.begin(), pattern.end());
+        buf.push_back('\0');
+        const int fd = mkstemp(buf.data());
+        if (fd < 0) {
+            error = "HDF5: cannot create a temporary file in " + dir;
+            return false;
+        }
+        close(fd);
+        tempPath = temp.path = buf.data();
+    }
     {
         const std::lock_guard<std::mutex> lock(hdf5Mutex());
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);   // errors come back as return values, not stderr noise
         H5PLset_loading_state(0);                       // never load filter plugins
         Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-        H5Pset_fapl_core(fapl.get(), 16 << 20, 0);      // in memory, no backing file
-        const std::string name = "attnscope-export-" + std::to_string(++g_fileCounter) + ".h5";
+        std::string name;
+        if (toDisk) {
+            // Streamed maps: a temporary file (removed below), so memory never holds the compressed maps either.
+            name = tempPath;
+        } else {
+            H5Pset_fapl_core(fapl.get(), 16 << 20, 0);      // in memory, no backing file
+            name = "attnscope-export-" + std::to_string(++g_fileCounter) + ".h5";
+        }
         Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
         if (!file.ok()) {
-            error = "HDF5: cannot create the file image";
+            error = toDisk ? "HDF5: cannot create the temporary file " + tempPath : "HDF5: cannot create the file image";
             return false;
         }
         Writer w;
@@ -304,6 +423,8 @@ bool writeRunHdf5(ByteSink& sink, const RunData& run, std::string& error, const 
                 }
             }
         }
+        if (!run.streamedMaps.empty() && w.error.empty())
+            writeStreamedMaps(w, run, t, options);
         if (!run.layerStats.empty() && w.error.empty()) {
             std::vector<float> maxAbs;
             for (const LayerStats& s : run.layerStats)
@@ -335,22 +456,26 @@ bool writeRunHdf5(ByteSink& sink, const RunData& run, std::string& error, const 
             error = "HDF5: cannot finish the file image";
             return false;
         }
-        const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
-        if (size <= 0) {
-            error = "HDF5: cannot read back the file image";
-            return false;
-        }
-        try {
-            image.resize(static_cast<size_t>(size));
-        } catch (const std::bad_alloc&) {
-            error = "HDF5: out of memory for a " + std::to_string(size >> 20) + " MB file image";
-            return false;
-        }
-        if (H5Fget_file_image(file.get(), image.data(), image.size()) != size) {
-            error = "HDF5: cannot read back the file image";
-            return false;
+        if (!toDisk) {   // a temporary file is closed on leaving this scope and copied by copyToSink
+            const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+            if (size <= 0) {
+                error = "HDF5: cannot read back the file image";
+                return false;
+            }
+            try {
+                image.resize(static_cast<size_t>(size));
+            } catch (const std::bad_alloc&) {
+                error = "HDF5: out of memory for a " + std::to_string(size >> 20) + " MB file image";
+                return false;
+            }
+            if (H5Fget_file_image(file.get(), image.data(), image.size()) != size) {
+                error = "HDF5: cannot read back the file image";
+                return false;
+            }
         }
     }
+    if (toDisk)
+        return copyToSink(tempPath, sink, error);
     if (!sink.write(image.data(), image.size())) {
         error = "write failed: " + sink.errorString();
         return false;

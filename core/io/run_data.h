@@ -6,6 +6,7 @@
 // Threading: an immutable value once built; the captured items are shared, never copied.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/io/streamed_map.h"
 #include "core/metrics/head_metrics.h"
 #include "core/results/capture_store.h"
 #include "core/tokenizer/tokenizer.h"
@@ -35,6 +36,9 @@ struct RunData {
     CaptureStore captures;
     std::vector<LayerStats> layerStats;      // empty = not exported
     std::optional<MetricsTable> metrics;     // the head scores, when computed
+    /// Heads of a long run whose full maps are written by recomputing row blocks (HDF5, .npy), saved as
+    /// "<quantity>/layer_<i>" like stored maps (heads not listed are NaN).
+    std::vector<StreamedMap> streamedMaps;
 };
 
 /// The name a captured item's array has in every export format: "<quantity key>/layer_<i>" (a layer's heads

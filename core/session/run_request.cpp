@@ -412,4 +412,33 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
     return r;
 }
 
+CaptureSpec longRunCapture(const CaptureSpec& maps)
+{
+    CaptureSpec c = maps;
+    for (Quantity q : {Quantity::AttentionProbs, Quantity::AttentionProbs2, Quantity::AttentionCombined, Quantity::Lambda,
+                       Quantity::SinkProb})
+        c.quantities.erase(q);
+    c.quantities.insert({Quantity::Queries, Quantity::Keys, Quantity::RowLogSumExp, Quantity::HeadScores, Quantity::CoarseMax,
+                         Quantity::CoarseMean});
+    return c;
+}
+
+bool prefersLongRun(int64_t tokens, const MemoryEstimate& mapsEstimate)
+{
+    return tokens > kLongPromptTokens || !mapsEstimate.fits();
+}
+
+bool chooseLongRun(const LoadedModel& model, RunRequest& request, int threads)
+{
+    std::vector<std::string> notes;
+    const TokenizedText tt = tokenizeAndCheck(model, request, notes);
+    const uint64_t budget = request.memoryBudgetBytes ? request.memoryBudgetBytes : defaultCaptureBudgetBytes();
+    const int64_t t = static_cast<int64_t>(tt.ids.size());
+    const MemoryEstimate maps = estimateRun(model, t, request.capture, budget, 0, threads, request.keepCaptures);
+    if (!prefersLongRun(t, maps))
+        return false;
+    request.capture = longRunCapture(request.capture);
+    return true;
+}
+
 } // namespace attnscope

@@ -127,6 +127,20 @@ RunResult executeRun(const std::shared_ptr<const LoadedModel>& model, BackendSet
 /// keepCaptures = false only one layer's captures count.
 MemoryEstimate estimateRun(const LoadedModel& model, int64_t tokens, const CaptureSpec& capture, uint64_t budgetBytes,
                            uint64_t weightBytesToConvert, int threads, bool keepCaptures = true);
+/// Prompts longer than this run as long runs (docs/LONG-CONTEXT.md): no maps, but what recomputes any tile of
+/// them exactly. 4,096 is where maps stop being a reasonable thing to hold on a laptop.
+inline constexpr int64_t kLongPromptTokens = 4096;
+/// The capture of a long run for a request that asked `maps`: the map quantities (attention probabilities, a
+/// differential head's maps, λ, a learned sink's probability) replaced by the layer's queries and keys, the
+/// heads' row normalisers, streamed scores and pooled grids. Every other quantity stays.
+CaptureSpec longRunCapture(const CaptureSpec& maps);
+/// The one rule front ends share: a run is long when the prompt has more than kLongPromptTokens tokens or its
+/// maps do not fit the budget.
+bool prefersLongRun(int64_t tokens, const MemoryEstimate& mapsEstimate);
+/// For front ends that ask nothing before a run (attnscope-cli): tokenises the request's text, and when the
+/// rule above says long, replaces request.capture by longRunCapture(request.capture) and returns true.
+/// Throws what tokenizeAndCheck throws.
+bool chooseLongRun(const LoadedModel& model, RunRequest& request, int threads);
 /// The largest token count whose estimate fits the budget (0 if not even one token fits).
 int64_t maxTokensThatFit(const LoadedModel& model, const CaptureSpec& capture, uint64_t budgetBytes,
                          uint64_t weightBytesToConvert, int threads, bool keepCaptures = true);

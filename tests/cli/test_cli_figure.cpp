@@ -10,6 +10,7 @@
 #include <cmath>
 #include <vector>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -154,6 +155,72 @@ TEST(CliFigure, FigureDrawsTheSessionsComposerLayoutOrItsView)
     session["model"]["path"] = "m.gguf";
     std::ofstream(file) << session.dump(2);
     r = cli("figure " + q(file.string()) + " --out " + q((dir.path / "r.pdf").string()));
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+}
+
+/// The .npy's float32 payload (after its 64-byte-aligned header).
+std::vector<float> npyFloats(const std::string& bytes, size_t count)
+{
+    std::vector<float> v(count);
+    if (bytes.size() >= count * 4)
+        std::memcpy(v.data(), bytes.data() + bytes.size() - count * 4, count * 4);
+    return v;
+}
+
+TEST(CliFigure, LongRunsDrawPooledFiguresAndStreamTheirData)
+{
+    // A long run forced at ~560 tokens (automatic past 4,096), against the same head run with maps.
+    ATTNSCOPE_REQUIRE_MODEL(model, attnscope::test::kSmolLM2);
+    TempFolder dir;
+    std::string text;
+    while (text.size() < 2600)
+        text += "Attention heads look back at earlier tokens; some copy what followed an earlier occurrence. ";
+    const auto textFile = dir.path / "t.txt";
+    std::ofstream(textFile) << text;
+    const auto longPdf = dir.path / "long.pdf", longNpy = dir.path / "long.npy", denseNpy = dir.path / "dense.npy";
+    Result r = cli("export " + q(model) + " --text-file " + q(textFile.string()) + " --layer 5 --head 3 --out " +
+                   q(longPdf.string()) + " --data-out " + q(longNpy.string()) + " --run-mode long --width-in 1.5 --dpi 150 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const int64_t t = j["tokens"].get<int64_t>();
+    ASSERT_GT(t, 400);
+    EXPECT_TRUE(j["problems"].empty()) << j.dump();
+    // 108 pt at 150 dpi = 225 pixels: blocks of 4 tokens (a power of two no narrower than t / 225).
+    int64_t pool = 1;
+    while (pool * 225 < t)
+        pool *= 2;
+    const int64_t side = (t + pool - 1) / pool;
+    EXPECT_EQ(j["cells"].get<int64_t>(), side * side);
+    const std::string pdf = slurp(longPdf);
+    EXPECT_EQ(pdf.find("DCTDecode"), std::string::npos);
+    EXPECT_LT(pdf.size(), 400000u);
+    r = cli("export " + q(model) + " --text-file " + q(textFile.string()) + " --layer 5 --head 3 --out " +
+            q((dir.path / "dense.pdf").string()) + " --data-out " + q(denseNpy.string()) + " --run-mode maps");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const std::string a = slurp(longNpy), b = slurp(denseNpy);
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(a.substr(0, a.size() - size_t(t * t * 4)), b.substr(0, b.size() - size_t(t * t * 4)));   // same header
+    const std::vector<float> x = npyFloats(a, size_t(t * t)), y = npyFloats(b, size_t(t * t));
+    double worst = 0;
+    for (size_t k = 0; k < x.size(); ++k)
+        worst = std::max(worst, static_cast<double>(std::fabs(x[k] - y[k])));
+    EXPECT_LE(worst, 1e-6);
+
+    // A session's figure (a head and the overview) of the same long prompt, headless through the same code.
+    nlohmann::json composer = {{"rows", 1}, {"cols", 2},
+                               {"panels", {{{"kind", "head"}, {"layer", 5}, {"head", 3}}, {{"kind", "overview"}}}},
+                               {"style", {{"width_pt", 486}, {"dpi", 150}}}};
+    nlohmann::json session = {{"format", "attnscope-session"}, {"version", 1}, {"model", {{"path", model}, {"hash", ""}}},
+                              {"prompt", text}, {"selection", {{"layer", 5}, {"head", 3}}},
+                              {"view", "head"}, {"figure", {{"source", "composer"}, {"composer", composer}}}};
+    const auto file = dir.path / "s.attnscope";
+    std::ofstream(file) << session.dump(2);
+    r = cli("figure " + q(file.string()) + " --run-mode long --out " + q((dir.path / "s.png").string()) + " --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_TRUE(nlohmann::json::parse(r.out)["problems"].empty()) << r.out;
+    // CSV of a long map over 2,048 tokens is refused with the reason; this one is small enough to write.
+    r = cli("export " + q(model) + " --text-file " + q(textFile.string()) + " --layer 5 --head 3 --out " +
+            q((dir.path / "c.pdf").string()) + " --data-out " + q((dir.path / "c.csv").string()) + " --run-mode long");
     EXPECT_EQ(r.exitCode, 0) << r.err;
 }
 

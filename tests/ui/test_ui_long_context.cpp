@@ -1,7 +1,8 @@
 // Long prompts in the GUI (docs/LONG-CONTEXT.md "In the GUI"), on SmolLM2 (offscreen): the same ~300-token prompt
 // run once storing every map and once as a long run (queries, keys, row normalisers and streamed statistics, no
 // map) gives the same thumbnails, scores, hover values, token-view rows and key-view columns, and the tile pyramid
-// equals a brute-force pooling of the stored maps at every level tried; the head view refines from the streamed
+// equals a brute-force pooling of the stored maps at every level tried, and so do a long figure's cells (max and
+// mean, global and per-row, from recomputed rows or the streamed grids) and its .npy / HDF5 data; the head view refines from the streamed
 // grid to exact tiles; a run over 4,096 tokens first shows its estimate and one over the model's context offers
 // to run beyond it. Without a model: the tile cache evicts least recently used tiles under its cap, and the token
 // strip lays out and scrolls 32,768 chips.
@@ -20,11 +21,18 @@
 #include "ui/panels/prompt_panel.h"
 #include "ui/panels/sink_panel.h"
 #include "ui/panels/token_view_panel.h"
+#include "core/io/hdf5_writer.h"
+#include "ui/render/figure_data.h"
+#include "ui/render/figure_export.h"
 #include "ui/render/figure_panel.h"
+#include "ui/render/figure_renderer.h"
+#include "ui/render/long_map_pool.h"
 #include "ui/render/tile_cache.h"
 #include "ui/render/tile_pyramid.h"
 #include "ui/session_bridge.h"
 #include "ui/widgets/attention_plot.h"
+#include "ui/widgets/figure_export_dialog.h"
+#include "ui/widgets/figure_preview.h"
 #include "ui/widgets/long_run_dialog.h"
 #include "ui/widgets/token_strip.h"
 
@@ -34,6 +42,7 @@
 #include <QLabel>
 #include <QElapsedTimer>
 #include <QMessageBox>
+#include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -89,7 +98,8 @@ private slots:
     void pyramidLevelsEqualBruteForcePooling();
     void headViewRefinesFromTheStreamedGridToExactTiles();
     void headViewFinishesTilesInterruptedByAViewChange();
-    void headFigureOfALongRunSaysWhyItIsEmpty();
+    void longFigureCellsEqualBruteForcePooling();
+    void longMapDataOverTheLimitIsRefusedAsCsvOrNpz();
     void longPromptAsksFirstWithTheEstimate();
     void promptOverTheContextOffersToRunBeyond();
     void openingALargeTextFileStaysUsable();
@@ -518,19 +528,202 @@ void TestUiLongContext::headViewFinishesTilesInterruptedByAViewChange()
     }
 }
 
-void TestUiLongContext::headFigureOfALongRunSaysWhyItIsEmpty()
+void TestUiLongContext::longFigureCellsEqualBruteForcePooling()
 {
-    if (!m_window || !m_window->context()->isLongRun())
+    if (!m_window || !m_window->context()->isLongRun() || m_maps.empty())
         QSKIP("needs the long run of longRunEqualsStoredMaps");
-    // Figures do not recompute tiles yet: the head panel of a long run says so instead of "not captured".
-    const FigureSourcePtr src = figureSourceFromContext(*m_window->context());
+    const SessionContext& ctx = *m_window->context();
+    int compared = 0;
+    for (const auto& [lh, dense] : m_maps) {
+        const auto& [tiles, lse] = m_tiles.at(lh);
+        QVERIFY(tiles && lse);
+        const int64_t T = dense->tokens;
+        const HeatmapSource denseSrc{dense, nullptr};
+        for (Pooling mode : {Pooling::Max, Pooling::Mean})
+            for (bool perRow : {false, true})
+                for (int pool : {1, 2, 4, 8, 16}) {
+                    for (int64_t origin : {int64_t(0), int64_t(37)}) {
+                        PoolWindow w;
+                        w.row0 = origin;
+                        w.col0 = origin / 2;
+                        w.poolX = w.poolY = pool;
+                        w.rows = static_cast<int>((T - w.row0 + pool - 1) / pool);
+                        w.cols = static_cast<int>((T - w.col0 + pool - 1) / pool);
+                        // The streamed grid is used where it can be (the whole map at a multiple of its pool).
+                        const CapturedSeriesPtr coarse =
+                            ctx.captures().series(mode == Pooling::Mean ? Quantity::CoarseMean : Quantity::CoarseMax, lh.first, lh.second);
+                        const ValueGrid got = poolLongWindow(*tiles, *lse, w, mode, perRow, coarse.get(), 2);
+                        const ValueGrid want = poolWindow(denseSrc, w, mode, perRow);
+                        QCOMPARE(got.rows, want.rows);
+                        QCOMPARE(got.cols, want.cols);
+                        double worst = 0;
+                        for (size_t k = 0; k < want.values.size(); ++k) {
+                            const float g = got.values[k], e = want.values[k];
+                            QVERIFY2(std::isnan(g) == std::isnan(e), qPrintable(QStringLiteral("cell %1 masked differently").arg(k)));
+                            if (!std::isnan(e))
+                                worst = std::max(worst, static_cast<double>(std::fabs(g - e)));
+                        }
+                        QVERIFY2(worst <= 1e-6, qPrintable(QStringLiteral("L%1 H%2 pool %3 %4 %5: max |Δ| %6")
+                                                               .arg(lh.first).arg(lh.second).arg(pool)
+                                                               .arg(mode == Pooling::Mean ? "mean" : "max")
+                                                               .arg(perRow ? "per-row" : "global").arg(worst)));
+                        ++compared;
+                    }
+                }
+        QVERIFY(std::fabs(longMapMax(*lse, T) - maxMagnitude(denseSrc)) <= 1e-6);
+    }
+    QVERIFY(compared > 0);
+    qInfo("long figure grids: %d windows compared with brute-force pooling of the stored maps", compared);
+
+    // The head figure pools to its resolution: 120 pt at 72 dpi is 120 pixels, so blocks of 4 cells (~300 tokens).
+    const FigureSourcePtr src = figureSourceFromContext(ctx);
+    const auto [layer, head] = m_maps.begin()->first;
+    const AttentionMapPtr dense = m_maps.begin()->second;
     PanelSpec spec;
     spec.kind = QStringLiteral("head");
-    spec.layer = 3;
-    spec.head = 1;
-    const PanelContentPtr content = panelKind(spec.kind)->prepare(spec, *src, FigureStyle{});
-    QVERIFY(content);
-    QVERIFY2(content->problem.contains(QStringLiteral("long prompt")), qPrintable(content->problem));
+    spec.layer = layer;
+    spec.head = head;
+    FigureStyle style;
+    style.widthPt = 120;
+    style.dpi = 72;
+    const int pool = longFigurePool(dense->tokens, 120);
+    QVERIFY(pool >= 2);
+    for (Pooling mode : {Pooling::Max, Pooling::Mean}) {
+        style.settings.pooling = mode;
+        const PanelContentPtr content = panelKind(spec.kind)->prepare(spec, *src, style);
+        QVERIFY(content);
+        QVERIFY2(content->problem.isEmpty(), qPrintable(content->problem));
+        const int side = static_cast<int>((dense->tokens + pool - 1) / pool);
+        QCOMPARE(content->cells(), qint64(side) * side);
+        QVERIFY(content->colourScale());
+        const QString label = content->colourScale()->label;
+        QVERIFY2(label.endsWith(mode == Pooling::Mean ? QStringLiteral(" · mean-pooled") : QStringLiteral(" · max-pooled")),
+                 qPrintable(label));
+        QVERIFY(std::fabs(content->colourScale()->high - maxMagnitude(HeatmapSource{dense, nullptr})) <= 1e-6);
+    }
+
+    // PDF and PNG of the long figure, and its data streamed to .npy and HDF5, against the stored map.
+    style.settings.pooling = Pooling::Max;
+    style.widthPt = 246;
+    style.dpi = 300;
+    const FigureSpec fig = FigureSpec::single(spec, style);
+    const FigureRenderer renderer(fig, src);
+    QTemporaryDir dir;
+    QString error;
+    const QString pdf = dir.filePath(QStringLiteral("long.pdf"));
+    QVERIFY2(exportFigure(renderer, pdf, 300, &error), qPrintable(error));
+    QVERIFY2(exportFigure(renderer, dir.filePath(QStringLiteral("long.png")), 150, &error), qPrintable(error));
+    QFile f(pdf);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray bytes = f.readAll();
+    QVERIFY(!bytes.contains("DCTDecode"));
+    // At most kLongFigureMaxCells² cells as one lossless image (4 bytes a cell before compression).
+    QVERIFY2(bytes.size() < 4LL * kLongFigureMaxCells * kLongFigureMaxCells, qPrintable(QString::number(bytes.size())));
+    if (const QString keep = qEnvironmentVariable("ATTNSCOPE_TEST_KEEP_FIGURES"); !keep.isEmpty()) {
+        QFile::copy(pdf, keep + QStringLiteral("/long_head.pdf"));
+        QFile::copy(dir.filePath(QStringLiteral("long.png")), keep + QStringLiteral("/long_head.png"));
+    }
+
+    const RunDataInfo info = runDataInfoFromContext(ctx, QStringLiteral("prompt"), QString());
+    const QString npy = dir.filePath(QStringLiteral("head.npy"));
+    QVERIFY2(exportFigureData(fig, *src, info, npy, &error), qPrintable(error));
+    QFile nf(npy);
+    QVERIFY(nf.open(QIODevice::ReadOnly));
+    const QByteArray nb = nf.readAll();
+    const int64_t T = dense->tokens;
+    QCOMPARE(qint64(nb.size()) % 64, qint64(T * T * 4) % 64);
+    const qint64 headerBytes = nb.size() - T * T * 4;
+    QVERIFY(headerBytes > 0 && headerBytes % 64 == 0);
+    QVERIFY(nb.mid(0, headerBytes).contains(QByteArray("(") + QByteArray::number(qint64(T)) + ", " + QByteArray::number(qint64(T)) + ")"));
+    const auto* values = reinterpret_cast<const float*>(nb.constData() + headerBytes);
+    double worst = 0;
+    for (int64_t k = 0; k < T * T; ++k)
+        worst = std::max(worst, static_cast<double>(std::fabs(values[k] - dense->probs[static_cast<size_t>(k)])));
+    QVERIFY2(worst <= 1e-6, qPrintable(QString::number(worst)));
+    qInfo("streamed .npy vs stored map: max |diff| %.3g (%lld tokens)", worst, static_cast<long long>(T));
+
+    if (hdf5Available()) {
+        const QString h5 = dir.filePath(QStringLiteral("head.h5"));
+        QVERIFY2(exportFigureData(fig, *src, info, h5, &error), qPrintable(error));
+        QFile raw(dir.filePath(QStringLiteral("dense.raw")));
+        QVERIFY(raw.open(QIODevice::WriteOnly));
+        raw.write(reinterpret_cast<const char*>(dense->probs.data()), static_cast<qint64>(dense->probs.size() * sizeof(float)));
+        raw.close();
+        // Read back with h5py (Debian's python3-h5py, as tests/core/test_data_export.cpp does): one head read
+        // alone from its chunks, compared with the stored map.
+        const QString script = QStringLiteral(
+            "import sys, h5py, numpy as np\n"
+            "f = h5py.File(sys.argv[1], 'r')\n"
+            "d = f['attention.probs/layer_%1']\n"
+            "assert d.chunks[0] == 1 and d.compression == 'gzip' and d.shuffle, (d.chunks, d.compression)\n"
+            "a = d[%2]\n"
+            "b = np.fromfile(sys.argv[2], dtype='<f4').reshape(a.shape)\n"
+            "print('maxdiff', float(np.abs(a - b).max()))\n").arg(layer).arg(head);
+        QProcess py;
+        py.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, h5, raw.fileName()});
+        QVERIFY(py.waitForFinished(60000));
+        const QString out = QString::fromUtf8(py.readAllStandardOutput() + py.readAllStandardError());
+        QVERIFY2(py.exitCode() == 0 && out.startsWith(QStringLiteral("maxdiff")), qPrintable(out));
+        QVERIFY2(out.section(QLatin1Char(' '), 1).trimmed().toDouble() <= 1e-6, qPrintable(out));
+        qInfo("streamed HDF5 vs stored map: %s", qPrintable(out.trimmed()));
+    }
+    // CSV of a map this small is written (recomputed whole); longer ones are refused
+    // (longMapDataOverTheLimitIsRefusedAsCsvOrNpz).
+    QVERIFY2(exportFigureData(fig, *src, info, dir.filePath(QStringLiteral("head.csv")), &error), qPrintable(error));
+
+    // The export dialog's preview draws the long head (on its worker) with no problem reported.
+    FigureExportDialog dialog(fig, src, dir.filePath(QStringLiteral("dialog.pdf")), m_window.get());
+    dialog.resize(900, 600);
+    dialog.show();
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog.preview()->image().isNull() && !dialog.preview()->isBusy(), 30000);
+    QVERIFY2(dialog.preview()->problems().isEmpty(), qPrintable(dialog.preview()->problems().join(QLatin1Char('\n'))));
+    if (const QString keep = qEnvironmentVariable("ATTNSCOPE_TEST_KEEP_FIGURES"); !keep.isEmpty())
+        dialog.grab().save(keep + QStringLiteral("/long_export_dialog.png"));
+    dialog.close();
+}
+
+void TestUiLongContext::longMapDataOverTheLimitIsRefusedAsCsvOrNpz()
+{
+    // A synthetic causal head of 2,100 tokens whose logits are all 0 (P[i, j] = 1 / (i + 1)), no model needed.
+    const int64_t T = 2100, d = 2;
+    auto q = std::make_shared<CapturedSeries>(), k = std::make_shared<CapturedSeries>(), lse = std::make_shared<CapturedSeries>();
+    q->shape = k->shape = {T, d};
+    q->values.assign(size_t(T * d), 0.f);
+    k->values.assign(size_t(T * d), 0.f);
+    lse->shape = {2, T};
+    lse->values.assign(size_t(2 * T), 0.f);
+    for (int64_t i = 0; i < T; ++i)
+        lse->values[size_t(T + i)] = std::log(float(i + 1));
+    lse->mask = std::make_shared<const AttentionMask>(AttentionMask::causal());
+    RunData run;
+    run.info.layers = run.info.heads = run.info.kvHeads = 1;
+    for (int64_t i = 0; i < T; ++i) {
+        run.tokens.ids.push_back(int32_t(i));
+        run.tokens.display.push_back("t");
+    }
+    run.streamedMaps.push_back({Quantity::AttentionProbs, 0, 0, std::make_shared<const HeadTileSource>(q, k, lse, 0, 1, 1, d, 1.f)});
+    QTemporaryDir dir;
+    QString error;
+    for (const char* ext : {"csv", "npz"}) {
+        const QString path = dir.filePath(QStringLiteral("m.") + QLatin1String(ext));
+        QVERIFY(!exportRunData(run, path, &error));
+        QVERIFY2(error.contains(QStringLiteral("2100-token map")) && error.contains(QStringLiteral(".h5")), qPrintable(error));
+        QVERIFY(!QFile::exists(path));
+    }
+    const QString npy = dir.filePath(QStringLiteral("m.npy"));
+    QVERIFY2(exportRunData(run, npy, &error), qPrintable(error));
+    QFile f(npy);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray b = f.readAll();
+    const qint64 header = b.size() - T * T * 4;
+    QVERIFY(header > 0 && header % 64 == 0);
+    const auto* v = reinterpret_cast<const float*>(b.constData() + header);
+    for (int64_t i : {int64_t(0), int64_t(7), int64_t(1500), T - 1}) {
+        QVERIFY(std::fabs(v[i * T] - 1.f / float(i + 1)) <= 1e-6);
+        QVERIFY(std::fabs(v[i * T + i] - 1.f / float(i + 1)) <= 1e-6);
+        if (i + 1 < T)
+            QCOMPARE(v[i * T + i + 1], 0.f);
+    }
 }
 
 void TestUiLongContext::longPromptAsksFirstWithTheEstimate()

@@ -141,6 +141,19 @@ RunData figureRunData(const FigureSpec& spec, const FigureSource& source, const 
     }
     if (needs.metrics)
         d.metrics = *source.metrics();
+    // A long run keeps no maps: its head panels' maps are streamed, row blocks recomputed (docs/LONG-CONTEXT.md).
+    for (const PanelSpec& p : spec.panels) {
+        Quantity q = Quantity::AttentionProbs;
+        if (p.kind != QLatin1String("head") || !quantityFromKey(p.quantity.toStdString(), q) || q != Quantity::AttentionProbs ||
+            source.map(q, p.layer, p.head))
+            continue;
+        if (auto tiles = source.tiles(p.layer, p.head)) {
+            const bool seen = std::any_of(d.streamedMaps.begin(), d.streamedMaps.end(),
+                                          [&](const StreamedMap& m) { return m.layer == p.layer && m.head == p.head; });
+            if (!seen)
+                d.streamedMaps.push_back({q, p.layer, p.head, std::move(tiles)});
+        }
+    }
     return d;
 }
 
@@ -165,10 +178,47 @@ bool finish(AtomicFileSink& sink, bool ok, const std::string& why, QString* erro
 
 } // namespace
 
-bool exportRunData(const RunData& run, const QString& path, QString* error)
+namespace {
+
+/// Long maps as .npz or CSV: those writers hold every value (CSV as text, ~10 bytes a cell), so only maps of at
+/// most kSmallStreamedTokens tokens are recomputed whole into the data; longer ones are refused with the reason.
+constexpr int64_t kSmallStreamedTokens = 2048;
+
+bool materialiseSmallStreamed(RunData& run, const QString& path, const QString& ext, QString* error)
+{
+    for (const StreamedMap& m : run.streamedMaps) {
+        const int64_t t = m.source->tokens();
+        if (t > kSmallStreamedTokens) {
+            if (error)
+                *error = QStringLiteral("%1: a %2-token map has %3 cells (%4 MB as float32, several times that as %5); "
+                                        "save .h5 (chunked and compressed) or .npy instead, which stream it row by row")
+                             .arg(path).arg(t).arg(t * t).arg(t * t * 4 / (1 << 20)).arg(ext.toUpper());
+            return false;
+        }
+        std::shared_ptr<AttentionMap> map = m.source->materialise(m.layer);
+        map->quantity = m.quantity;
+        run.captures.add(std::move(map));
+    }
+    run.streamedMaps.clear();
+    return true;
+}
+
+} // namespace
+
+bool exportRunData(const RunData& runIn, const QString& path, QString* error)
 {
     const QString ext = QFileInfo(path).suffix().toLower();
     std::string why;
+    RunData materialised;
+    bool useMaterialised = false;
+    if (!runIn.streamedMaps.empty() && (ext == QLatin1String("npz") || ext == QLatin1String("csv") ||
+                                        (ext == QLatin1String("npy") && !runIn.captures.maps().empty()))) {
+        materialised = runIn;
+        if (!materialiseSmallStreamed(materialised, path, ext, error))
+            return false;
+        useMaterialised = true;
+    }
+    const RunData& run = useMaterialised ? materialised : runIn;
     if (ext == QLatin1String("h5") || ext == QLatin1String("hdf5")) {
         AtomicFileSink sink(path);
         return finish(sink, writeRunHdf5(sink, run, why), why, error);
@@ -178,6 +228,10 @@ bool exportRunData(const RunData& run, const QString& path, QString* error)
         return finish(sink, writeRunNpz(sink, run, why), why, error);
     }
     if (ext == QLatin1String("npy")) {
+        if (run.captures.maps().empty() && run.streamedMaps.size() == 1) {
+            AtomicFileSink sink(path);
+            return finish(sink, writeStreamedMapNpy(sink, *run.streamedMaps.front().source, why), why, error);
+        }
         if (run.captures.maps().size() != 1) {
             if (error)
                 *error = QStringLiteral("%1: a .npy file holds one map and this data has %2; save .npz or .h5 instead")
@@ -221,6 +275,13 @@ bool exportFigureData(const FigureSpec& spec, const FigureSource& source, const 
             if (AttentionMapPtr m = source.map(q, p.layer, p.head)) {
                 d.captures.clear();
                 d.captures.add(m);
+                d.streamedMaps.clear();
+                break;
+            }
+            if (!d.streamedMaps.empty()) {
+                // A long run's head: its map streamed alone.
+                d.captures.clear();
+                d.streamedMaps.resize(1);
                 break;
             }
         }

@@ -2,6 +2,7 @@
 #include "ui/render/figure_source.h"
 
 #include "core/metrics/token_repeats.h"
+#include "core/util/error.h"
 #include "ui/render/heatmap_image.h"
 
 namespace attnscope {
@@ -67,6 +68,21 @@ void FigureSource::setMetrics(std::shared_ptr<const MetricsTable> table)
 {
     const std::lock_guard<std::mutex> lock(m_mutex);
     m_metrics = std::move(table);
+}
+
+std::shared_ptr<const HeadTileSource> FigureSource::tiles(int layer, int head) const
+{
+    CapturedSeriesPtr q = captures.series(Quantity::Queries, layer, -1);
+    CapturedSeriesPtr k = captures.series(Quantity::Keys, layer, -1);
+    CapturedSeriesPtr lse = captures.series(Quantity::RowLogSumExp, layer, head);
+    if (!q || !k || !lse || headDim <= 0 || heads <= 0 || head < 0 || head >= heads)
+        return nullptr;
+    try {
+        return std::make_shared<const HeadTileSource>(std::move(q), std::move(k), std::move(lse), head, heads,
+                                                      kvHeads > 0 ? kvHeads : heads, headDim, attnScale);
+    } catch (const Error&) {
+        return nullptr;   // shapes that do not match the model: nothing to recompute from
+    }
 }
 
 } // namespace attnscope

@@ -5,6 +5,7 @@
 // computed on demand and cached behind a lock. Threading: any thread.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+#include "core/attention/tile_recompute.h"
 #include "core/metrics/head_metrics.h"
 #include "core/metrics/layer_report.h"
 #include "core/results/capture_store.h"
@@ -38,6 +39,8 @@ public:
     QStringList tokens;                // display strings (␣ for spaces, ↵ for newlines)
     std::vector<int32_t> tokenIds;
     int layers = 0, heads = 0, kvHeads = 0;
+    int headDim = 0;                   // for recomputing a long run's tiles (0: unknown, no recomputation)
+    float attnScale = 0;
     CaptureStore captures;
     bool stale = false;                // the maps belong to a previous prompt (a note on the figure)
     /// Per-layer statistics of the run (core/metrics/layer_report.h; the sink view's numbers), indexed by layer;
@@ -52,6 +55,9 @@ public:
     {
         return layer >= 0 && layer < static_cast<int>(layerReports.size()) ? layerReports[static_cast<size_t>(layer)].get() : nullptr;
     }
+    /// A long run's head (docs/LONG-CONTEXT.md): exact tiles recomputed from the kept queries, keys and row
+    /// normaliser; null when the run kept no such items for it (or headDim is unknown).
+    std::shared_ptr<const HeadTileSource> tiles(int layer, int head) const;
     /// Mean over the layer's captured heads of quantity q (the Δ view), computed once.
     std::shared_ptr<const std::vector<float>> layerMean(Quantity q, int layer) const;
     /// Every head's scores (core/metrics/head_metrics.h), computed once from the attention probabilities

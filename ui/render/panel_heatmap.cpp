@@ -5,10 +5,13 @@
 // panel kinds.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/render/color_gradient.h"
+#include "ui/render/long_map_pool.h"
 #include "ui/render/panel_kinds.h"
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 
 namespace attnscope {
 
@@ -20,13 +23,41 @@ constexpr double kTickLen = 2.0, kGap = 1.5;
 class HeatmapContent final : public PanelContent {
 public:
     HeatmapPanel p;
+    mutable std::mutex m_mutex;
+    mutable std::map<int, std::shared_ptr<const ValueGrid>> m_longGrids;
 
     qint64 rows() const { return p.q1 - p.q0 + 1; }
     qint64 cols() const { return p.k1 - p.k0 + 1; }
     QString title() const override { return p.title; }
     std::optional<ColourScale> colourScale() const override { return p.colour; }
     double aspect() const override { return static_cast<double>(rows()) / static_cast<double>(cols()); }
-    qint64 cells() const override { return rows() * cols(); }
+    bool isLong() const { return !p.src.map && p.src.tiles && p.longPool > 0; }
+    qint64 cells() const override
+    {
+        if (isLong())
+            return ((rows() + p.longPool - 1) / p.longPool) * ((cols() + p.longPool - 1) / p.longPool);
+        return rows() * cols();
+    }
+
+    /// A long map's grid at a pool (a power of two ≥ p.longPool), computed once per pool from recomputed tiles or
+    /// the streamed grid.
+    std::shared_ptr<const ValueGrid> longGrid(int pool) const
+    {
+        const std::lock_guard<std::mutex> lock(m_mutex);
+        std::shared_ptr<const ValueGrid>& slot = m_longGrids[pool];
+        if (!slot) {
+            PoolWindow w;
+            w.row0 = p.q0;
+            w.col0 = p.k0;
+            w.poolX = w.poolY = pool;
+            w.cols = static_cast<int>((cols() + pool - 1) / pool);
+            w.rows = static_cast<int>((rows() + pool - 1) / pool);
+            const bool perRow = p.settings.normalisation == Normalisation::PerRow;
+            slot = std::make_shared<const ValueGrid>(
+                poolLongWindow(*p.src.tiles, *p.src.rowNormaliser, w, p.settings.pooling, perRow, p.longCoarse.get()));
+        }
+        return slot;
+    }
 
     AxisTicks ticks(qint64 first, qint64 count, double length, const FigureFonts& fonts, const FigureStyle& style) const
     {
@@ -62,7 +93,21 @@ public:
     {
         // Which cells, pooled how: one cell per rectangle (vector, within the limit), one image pixel per cell
         // (up to kMaxImageSide), or pooled to the device pixels (raster targets).
-        const bool vectorOk = !canvas.isRaster() && cells() <= p.cellLimit;
+        // A long map (no stored map): its grid at the pool chosen for the figure's resolution — coarser where a
+        // raster plot has fewer pixels, so no cell is dropped — drawn as one lossless image on every target, so a
+        // vector file holds at most kLongFigureMaxCells² cells.
+        std::shared_ptr<const ValueGrid> longCells;
+        if (isLong()) {
+            int pool = p.longPool;
+            if (canvas.isRaster()) {
+                const auto px = static_cast<qint64>(std::max(1.0, std::floor(plot.width() * canvas.pixelsPerPoint())));
+                const auto py = static_cast<qint64>(std::max(1.0, std::floor(plot.height() * canvas.pixelsPerPoint())));
+                while ((cols() + pool - 1) / pool > px || (rows() + pool - 1) / pool > py)
+                    pool *= 2;
+            }
+            longCells = longGrid(pool);
+        }
+        const bool vectorOk = !longCells && !canvas.isRaster() && cells() <= p.cellLimit;
         int maxX = static_cast<int>(std::min<qint64>(cols(), kMaxImageSide));
         int maxY = static_cast<int>(std::min<qint64>(rows(), kMaxImageSide));
         if (canvas.isRaster()) {
@@ -77,7 +122,9 @@ public:
         w.cols = static_cast<int>((cols() + w.poolX - 1) / w.poolX);
         w.rows = static_cast<int>((rows() + w.poolY - 1) / w.poolY);
         const bool perRow = p.settings.normalisation == Normalisation::PerRow;
-        const ValueGrid grid = poolWindow(p.src, w, p.settings.pooling, perRow);
+        if (longCells)
+            w = longCells->window;
+        const ValueGrid grid = longCells ? *longCells : poolWindow(p.src, w, p.settings.pooling, perRow);
         ViewSettings colourSettings = p.settings;
         colourSettings.normalisation = Normalisation::Global;   // rows were divided while pooling
         const double rangeMax = perRow ? 1.0 : scale ? std::max(std::fabs(scale->low), std::fabs(scale->high)) : p.colour.high;

@@ -41,6 +41,10 @@ struct HeatmapPanel {
     QString title;
     ColourScale colour;                      // heatmapColourScale() unless a kind knows better
     qint64 cellLimit = 1 << 20;
+    /// A long run's head (src.tiles, no map): the pool of its cells (long_map_pool.h), and the streamed grid
+    /// of the settings' pooling (null: recompute every cell).
+    int longPool = 0;
+    CapturedSeriesPtr longCoarse;
 
     /// The token ranges from a spec's (−1 = from the start / to the end), clamped to the map.
     void setRanges(qint64 queryFirst, qint64 queryLast, qint64 keyFirst, qint64 keyLast);

@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/render/heatmap_image.h"
 #include "ui/render/panel_kinds.h"
+#include "ui/render/tile_pyramid.h"
 
 #include <algorithm>
 #include <cmath>
@@ -136,6 +137,15 @@ public:
                     const ValueGrid g = poolSource(hs, side);
                     img = colouriseGrid(g, s, hs.isSigned()).image;   // each head by its own maximum, as on screen
                     c->thumbCells += static_cast<qint64>(g.rows) * g.cols;
+                } else if (CapturedSeriesPtr coarse = source.captures.series(Quantity::CoarseMax, l, h);
+                           coarse && q == Quantity::AttentionProbs) {
+                    // A long run (docs/LONG-CONTEXT.md): the streamed max-pooled grid pooled again, as the
+                    // overview on screen draws it.
+                    const ValueGrid g = poolGridTo(coarseGridOf(*coarse, source.tokenCount()), side);
+                    if (g.rows > 0) {
+                        img = colouriseGrid(g, s, false).image;
+                        c->thumbCells += static_cast<qint64>(g.rows) * g.cols;
+                    }
                 }
                 c->thumbs.push_back(img);
             }
