@@ -26,6 +26,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QStandardItemModel>
 #include <QDockWidget>
 #include <QFile>
 #include <QJsonDocument>
@@ -350,6 +351,7 @@ void MainWindow::connectContext()
     connect(m_context, &SessionContext::selectionChanged, this, [this] { syncViewControls(); scheduleAutosave(); });
     connect(m_context, &SessionContext::modelChanged, this, &MainWindow::syncViewControls);
     connect(m_context, &SessionContext::runStarted, this, &MainWindow::syncViewControls);
+    connect(m_context, &SessionContext::layerReady, this, &MainWindow::syncDeltaItem);
     connect(m_context, &SessionContext::viewSettingsChanged, this, [this] { syncViewControls(); scheduleAutosave(); });
     connect(m_context, &SessionContext::viewChanged, this, [this](ViewKind v) {
         m_tabs->setCurrentIndex(static_cast<int>(v));
@@ -420,6 +422,34 @@ void MainWindow::syncViewControls()
     m_poolCombo->setCurrentIndex(std::max(0, m_poolCombo->findData(poolingId(s.pooling))));
     m_scaleCombo->setEnabled(!s.isSigned());
     m_colormapCombo->setEnabled(!s.isSigned());
+    syncDeltaItem();
+}
+
+void MainWindow::setRunMode(RunMode mode)
+{
+    m_runMode = mode;
+    if (m_compare)
+        m_compare->setRunMode(mode);
+}
+
+void MainWindow::syncDeltaItem()
+{
+    // Δ vs. the layer mean needs every head's map of the layer at each cell; a long run keeps none
+    // (docs/LONG-CONTEXT.md), so the choice is disabled there and says why. A Δ setting from before still shows
+    // the head view's message.
+    auto* model = qobject_cast<QStandardItemModel*>(m_dataCombo->model());
+    QStandardItem* item = model ? model->item(m_dataCombo->findData(displayDataId(DisplayData::DiffFromLayerMean))) : nullptr;
+    if (!item)
+        return;
+    const bool longRun = m_context->isLongRun();
+    if (item->isEnabled() == !longRun)
+        return;
+    item->setEnabled(!longRun);
+    const QString why = longRun ? tr("Δ vs. layer mean needs every head's map; a long prompt (over %1 tokens) keeps none")
+                                      .arg(kLongPromptTokens)
+                                : QString();
+    item->setToolTip(why);
+    m_dataCombo->setToolTip(why);
 }
 
 void MainWindow::applyViewControls()

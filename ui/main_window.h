@@ -124,7 +124,8 @@ public:
     void setErrorDialogsEnabled(bool on) { m_errorDialogs = on; }
     /// How runs keep the attention (Auto: maps up to 4,096 tokens while they fit, else a long run). Tests and
     /// the benchmark force a mode.
-    void setRunMode(RunMode mode) { m_runMode = mode; }
+    /// Also how Compare keeps maps (Long: no maps, as for a prompt over kLongPromptTokens).
+    void setRunMode(RunMode mode);
     RunMode runMode() const { return m_runMode; }
     /// Whether a run of more than 4,096 tokens first shows its estimate and asks (on unless
     /// ATTNSCOPE_NO_LONG_RUN_DIALOG=1; the screenshot driver and the benchmark turn it off).
@@ -159,6 +160,7 @@ private:
     void buildDocks();
     void connectContext();
     void syncViewControls();
+    void syncDeltaItem();
     void applyViewControls();
     void restoreSettings();
     void saveSettings();

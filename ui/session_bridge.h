@@ -140,7 +140,8 @@ public:
     /// keeping every layer's maps when they fit in a quarter of mapMemoryBudget(), else those of `layer` only.
     /// A newer compare supersedes (and cancels) the current one; runs and compares do not cancel each other.
     /// Implemented in session_bridge_compare.cpp.
-    quint64 compare(OpenedModelPtr model, const QString& text, std::vector<AttentionSpec> variants, int layer);
+    quint64 compare(OpenedModelPtr model, const QString& text, std::vector<AttentionSpec> variants, int layer,
+                    RunMode mode = RunMode::Auto);
     void cancelCompare();
     bool isComparing() const { return m_compareActive; }
     quint64 currentCompare() const { return m_currentCompare; }

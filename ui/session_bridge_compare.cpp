@@ -26,7 +26,8 @@ void deliver(SessionBridge* bridge, F&& f)
 
 } // namespace
 
-quint64 SessionBridge::compare(OpenedModelPtr model, const QString& text, std::vector<AttentionSpec> variants, int layer)
+quint64 SessionBridge::compare(OpenedModelPtr model, const QString& text, std::vector<AttentionSpec> variants, int layer,
+                               RunMode mode)
 {
     if (!model || !model->model)
         return 0;
@@ -43,7 +44,7 @@ quint64 SessionBridge::compare(OpenedModelPtr model, const QString& text, std::v
     request.variants = std::move(variants);
     const quint64 gen = m_session->postTagged(
         "compare",
-        [this, model, request, outcome, budget, layer](RequestContext& ctx) mutable {
+        [this, model, request, outcome, budget, layer, mode](RequestContext& ctx) mutable {
             if (!ctx.backends)
                 throw Error(ErrorKind::Internal, "", "backend", -1, "no compute backend was configured");
             const std::shared_ptr<const LoadedModel> lm = model->model;
@@ -54,7 +55,14 @@ quint64 SessionBridge::compare(OpenedModelPtr model, const QString& text, std::v
             const int64_t t = static_cast<int64_t>(tokenizeAndCheck(*lm, request.base, notes).size());
             const double mapBytes = double(t) * double(t) * sizeof(float) * double(cfg.nLayers) * double(cfg.nHeads) *
                                     double(1 + request.variants.size());
-            if (mapBytes <= double(budget) / 4) {
+            const double layerBytes = mapBytes / std::max(1, cfg.nLayers);
+            if (mode == RunMode::Long || (mode == RunMode::Auto && (t > kLongPromptTokens || layerBytes > double(budget) / 4))) {
+                // A long prompt (docs/LONG-CONTEXT.md): no T × T map is formed, not even to score the variants;
+                // the panes say so, the numbers and the KL curve need only the logits.
+                request.longPrompt = true;
+                request.base.capture.heads = CaptureSpec::Heads::None;
+                outcome->longPrompt = true;
+            } else if (mapBytes <= double(budget) / 4) {
                 request.base.capture.heads = CaptureSpec::Heads::All;
                 outcome->allLayers = true;
             } else {

@@ -6,6 +6,9 @@
 #include "ui/render/figure_data.h"
 #include "ui/render/tile_pyramid.h"
 
+#include "core/attention/tile_recompute.h"
+#include "core/metrics/layer_report.h"
+
 #include "core/util/error.h"
 
 #include <algorithm>
@@ -213,7 +216,7 @@ void SessionContext::addLayer(quint64 generation, LayerMapsPtr maps)
         startStreamedDigest(maps->layer);
     else
         startDigest(maps->layer, std::move(heads));
-    startReport(maps);
+    startReport(maps, streamed);
 }
 
 const LayerReport* SessionContext::layerReport(int layer) const
@@ -232,19 +235,37 @@ ModelReport SessionContext::modelReport() const
     return r;
 }
 
-void SessionContext::startReport(LayerMapsPtr maps)
+void SessionContext::startReport(LayerMapsPtr maps, bool streamed)
 {
     ++m_pendingJobs;
     const quint64 gen = m_runGeneration;
     const int heads = m_heads;
-    // The same function headless figures use (ui/render/figure_data.h), so exported sink figures match.
-    runInBackground(this, [maps, heads]() { return layerReportOf(maps->captures, heads); }, [this, gen, layer = maps->layer](std::shared_ptr<const LayerReport> r) {
+    auto done = [this, gen, layer = maps->layer](std::shared_ptr<const LayerReport> r) {
         if (gen == m_runGeneration && layer < static_cast<int>(m_reports.size())) {
             m_reports[static_cast<size_t>(layer)] = std::move(r);
             emit reportChanged(layer);
         }
         jobDone();
-    });
+    };
+    if (streamed) {
+        // A long run keeps no map: each head's A[i, 0] is recomputed exactly as column 0 of its tiles
+        // (T · head_dim multiply-adds per head; docs/LONG-CONTEXT.md); everything else reads the same series.
+        std::vector<std::shared_ptr<const HeadTileSource>> sources;
+        for (int h = 0; h < heads; ++h)
+            sources.push_back(tiles(maps->layer, h));
+        runInBackground(this, [maps, heads, sources = std::move(sources)]() {
+            std::vector<HeadSinkShares> shares(sources.size());
+            for (size_t h = 0; h < sources.size(); ++h)
+                if (sources[h])
+                    shares[h] = headSinkSharesFromTiles(*sources[h]);
+            LayerReportBuilder b(heads);
+            b.addStreamedLayer(maps->layer, maps->captures.stats, shares, maps->captures.series);
+            return std::make_shared<const LayerReport>(b.report().layers.front());
+        }, std::move(done));
+        return;
+    }
+    // The same function headless figures use (ui/render/figure_data.h), so exported sink figures match.
+    runInBackground(this, [maps, heads]() { return layerReportOf(maps->captures, heads); }, std::move(done));
 }
 
 void SessionContext::endRun(quint64 generation, bool finished)

@@ -147,7 +147,7 @@ private:
     void dropResults();
     void startDigest(int layer, std::vector<AttentionMapPtr> maps);
     void startStreamedDigest(int layer);
-    void startReport(LayerMapsPtr maps);
+    void startReport(LayerMapsPtr maps, bool streamed);
     void recolourThumbnails();
     void jobDone();
     size_t index(int layer, int head) const

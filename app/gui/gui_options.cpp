@@ -59,8 +59,9 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
     const QCommandLineOption timeout(QStringLiteral("timeout"), QStringLiteral("Seconds before --screenshot gives up (default 300)"), QStringLiteral("S"));
     const QCommandLineOption runMode(QStringLiteral("run-mode"), QStringLiteral("auto (default), maps (store every head's map) or long (keep queries and keys, recompute what is drawn)"), QStringLiteral("MODE"));
     const QCommandLineOption beyond(QStringLiteral("beyond-context"), QStringLiteral("Allow more tokens than the model's context (extrapolation)"));
+    const QCommandLineOption data(QStringLiteral("data"), QStringLiteral("Head view: weights (default) or delta (Δ vs. the layer mean)"), QStringLiteral("D"));
     p.addOptions({text, textFile, layer, head, view, query, key, score, probe, variant, compare, shot, zoom, size, threads, backend, bench, tokens, repeats, captureLayers, timeout,
-                  span, sinkThreshold, pin, benchDiff, runMode, beyond});
+                  span, sinkThreshold, pin, benchDiff, runMode, beyond, data});
     if (!p.parse(arguments)) {
         *error = p.errorText();
         return std::nullopt;
@@ -200,6 +201,12 @@ std::optional<GuiOptions> parseGuiOptions(const QStringList& arguments, QString*
         if (!ok || !(eps >= 0.0 && eps <= 1.0))
             return fail(QStringLiteral("--sink-threshold must be between 0 and 1"));
         o.sinkThreshold = eps;
+    }
+    if (p.isSet(data)) {
+        const QString d = p.value(data);
+        if (d != QLatin1String("weights") && d != QLatin1String("delta"))
+            return fail(QStringLiteral("--data must be weights or delta"));
+        o.deltaView = d == QLatin1String("delta");
     }
     o.pinRuns = p.values(pin);
     if (o.pinRuns.size() > 3)

@@ -38,6 +38,7 @@ struct GuiOptions {
     int timeoutSeconds = 300;
     RunMode runMode = RunMode::Auto;   // --run-mode: how runs keep the attention (long prompts: docs/LONG-CONTEXT.md)
     bool beyondContext = false;        // --beyond-context
+    bool deltaView = false;            // --data delta: the head view shows Δ vs. the layer mean
     // Differential and sink views (scripted figures)
     std::optional<std::pair<int, int>> signalSpan;   // --signal-span B-E: keys B..E inclusive
     std::optional<double> sinkThreshold;             // --sink-threshold E

@@ -107,6 +107,11 @@ int main(int argc, char** argv)
         driver->setZoom(opts->zoom->first, opts->zoom->second);
     if (opts->sinkThreshold)
         window.sinkPanel()->setThreshold(*opts->sinkThreshold);
+    if (opts->deltaView) {
+        ViewSettings s = window.context()->viewSettings();
+        s.data = DisplayData::DiffFromLayerMean;
+        window.context()->setViewSettings(s);
+    }
     if (opts->view)
         window.setView(*opts->view);
     if (opts->score) {

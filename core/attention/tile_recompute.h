@@ -9,6 +9,7 @@
 #include "core/attention/attention_mask.h"
 #include "core/results/attention_map.h"
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -22,6 +23,8 @@ public:
 
     int64_t tokens() const { return m_T; }
     const AttentionMask& mask() const { return *m_lse->mask; }
+    /// False for a row with no valid key (its normaliser is infinite; a stored map flags it in maskedRows).
+    bool rowValid(int64_t i) const { return !std::isinf(m_lse->values[static_cast<size_t>(i)]); }
     /// Rows [i0, i1) × keys [j0, j1) into out (row-major, (j1 − j0) per row).
     void tile(int64_t i0, int64_t i1, int64_t j0, int64_t j1, float* out) const;
     float cell(int64_t i, int64_t j) const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/metrics/layer_report.h"
 
+#include "core/attention/tile_recompute.h"
 #include "core/metrics/head_metrics.h"
 
 #include <cmath>
@@ -29,6 +30,35 @@ double meanToFirstToken(const AttentionMap& m, int64_t first)
 
 } // namespace
 
+HeadSinkShares headSinkSharesFromTiles(const HeadTileSource& src)
+{
+    const int64_t T = src.tokens();
+    const AttentionMask& mask = src.mask();
+    std::vector<float> column(static_cast<size_t>(T));
+    src.tile(0, T, 0, 1, column.data());   // 0 where key 0 is masked, as in a stored map
+    double sum = 0, sum0 = 0;
+    int64_t n = 0;
+    bool row0 = false;
+    for (int64_t i = 0; i < T; ++i) {
+        if (!src.rowValid(i))
+            continue;
+        const double v = mask.valid(i, 0) ? column[static_cast<size_t>(i)] : 0.0;
+        if (i == 0) {
+            row0 = true;
+            sum0 = v;
+            continue;
+        }
+        sum += v;
+        ++n;
+    }
+    HeadSinkShares out;
+    if (n)
+        out.share = sum / double(n);
+    if (n || row0)
+        out.alpha = (sum + sum0) / double(n + (row0 ? 1 : 0));
+    return out;
+}
+
 void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std::vector<AttentionMapPtr>& maps,
                                   const std::vector<CapturedSeriesPtr>& series)
 {
@@ -37,29 +67,18 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
     r.maxAbsHidden = stats.hiddenMaxAbs;
     r.maxToken = stats.maxToken;
     r.maxDim = stats.maxDim;
-    r.firstTokenSharePerHead.assign(static_cast<size_t>(std::max(m_heads, 0)), kNaN);
-    r.firstTokenAlphaPerHead.assign(static_cast<size_t>(std::max(m_heads, 0)), kNaN);
 
-    double ftsSum = 0, negMass = 0, absMass = 0;
-    int ftsHeads = 0, sinkHeads = 0, rateHeads = 0;
+    std::vector<HeadSinkShares> shares(static_cast<size_t>(std::max(m_heads, 0)));
+    double negMass = 0, absMass = 0;
     bool anyCombined = false;
     for (const AttentionMapPtr& m : maps) {
         if (!m)
             continue;
         if (m->quantity == Quantity::AttentionProbs) {
-            const double f = firstTokenShare(*m);   // the head metric: rows ≥ 1, token 0 masked counts as 0
-            if (m->head >= 0 && m->head < m_heads)
-                r.firstTokenSharePerHead[static_cast<size_t>(m->head)] = f;
-            if (!std::isnan(f)) {
-                ftsSum += f;
-                ++ftsHeads;
-            }
-            const double alpha = meanToFirstToken(*m, 0);
-            if (m->head >= 0 && m->head < m_heads)
-                r.firstTokenAlphaPerHead[static_cast<size_t>(m->head)] = alpha;
-            if (!std::isnan(alpha)) {
-                ++rateHeads;
-                sinkHeads += alpha > m_report.sinkThreshold ? 1 : 0;
+            if (m->head >= 0 && m->head < m_heads) {
+                HeadSinkShares& s = shares[static_cast<size_t>(m->head)];
+                s.share = firstTokenShare(*m);   // the head metric: rows ≥ 1, token 0 masked counts as 0
+                s.alpha = meanToFirstToken(*m, 0);
             }
         } else if (m->quantity == Quantity::AttentionCombined) {
             anyCombined = true;
@@ -76,13 +95,56 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
             }
         }
     }
+    addShares(r, shares);
+    if (anyCombined && absMass > 0)
+        r.diffNegativeShare = negMass / absMass;
+    addSeries(r, series);
+    m_report.layers.push_back(std::move(r));
+}
+
+void LayerReportBuilder::addStreamedLayer(int layer, const LayerStats& stats, const std::vector<HeadSinkShares>& heads,
+                                          const std::vector<CapturedSeriesPtr>& series)
+{
+    LayerReport r;
+    r.layer = layer;
+    r.maxAbsHidden = stats.hiddenMaxAbs;
+    r.maxToken = stats.maxToken;
+    r.maxDim = stats.maxDim;
+    std::vector<HeadSinkShares> shares(static_cast<size_t>(std::max(m_heads, 0)));
+    for (size_t h = 0; h < heads.size() && h < shares.size(); ++h)
+        shares[h] = heads[h];
+    addShares(r, shares);
+    addSeries(r, series);
+    m_report.layers.push_back(std::move(r));
+}
+
+void LayerReportBuilder::addShares(LayerReport& r, const std::vector<HeadSinkShares>& heads) const
+{
+    r.firstTokenSharePerHead.assign(heads.size(), kNaN);
+    r.firstTokenAlphaPerHead.assign(heads.size(), kNaN);
+    double ftsSum = 0;
+    int ftsHeads = 0, sinkHeads = 0, rateHeads = 0;
+    for (size_t h = 0; h < heads.size(); ++h) {
+        const double f = heads[h].share, alpha = heads[h].alpha;
+        r.firstTokenSharePerHead[h] = f;
+        r.firstTokenAlphaPerHead[h] = alpha;
+        if (!std::isnan(f)) {
+            ftsSum += f;
+            ++ftsHeads;
+        }
+        if (!std::isnan(alpha)) {
+            ++rateHeads;
+            sinkHeads += alpha > m_report.sinkThreshold ? 1 : 0;
+        }
+    }
     if (ftsHeads)
         r.firstTokenShare = ftsSum / ftsHeads;
     if (rateHeads)
         r.sinkRate = double(sinkHeads) / rateHeads;
-    if (anyCombined && absMass > 0)
-        r.diffNegativeShare = negMass / absMass;
+}
 
+void LayerReportBuilder::addSeries(LayerReport& r, const std::vector<CapturedSeriesPtr>& series) const
+{
     double gateSum = 0;
     int64_t gateN = 0;
     std::map<double, int64_t> below;
@@ -154,7 +216,6 @@ void LayerReportBuilder::addLayer(int layer, const LayerStats& stats, const std:
         r.sinkMass = sinkSum / double(sinkN);
     if (anyLambda)
         r.lambda = std::move(lambda);
-    m_report.layers.push_back(std::move(r));
 }
 
 std::optional<double> LayerReport::sinkRateAt(double eps) const

@@ -12,10 +12,15 @@
 //   lambda             per head: the differential λ (mean over tokens for V2)
 //   diff_negative_share  share of the combined map's mass Σ|D| that is negative, over heads and rows
 // A statistic whose quantity the layer did not produce is absent (not zero).
+// A long run (docs/LONG-CONTEXT.md) keeps no map: its heads' first-token share and α come from column 0
+// recomputed exactly from the kept queries, keys and row normalisers (headSinkSharesFromTiles), fed to
+// addStreamedLayer; every other statistic is read from the same series as for a run with maps.
 // Threading: a builder is fed from one thread; the report is a plain value.
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "core/results/attention_map.h"
+
+#include <limits>
 
 #include <map>
 #include <optional>
@@ -52,15 +57,32 @@ struct ModelReport {
     std::optional<double> sinkRate(double eps) const;
 };
 
+class HeadTileSource;
+
+/// One head's A[i, 0] means: `share` over valid rows i ≥ 1 (first_token_share), `alpha` over every valid row
+/// (the sink rate's α); key 0 masked in a row counts as 0. NaN when no row qualifies.
+struct HeadSinkShares {
+    double share = std::numeric_limits<double>::quiet_NaN();
+    double alpha = std::numeric_limits<double>::quiet_NaN();
+};
+/// The same two numbers as addLayer takes from a stored map, from column 0 recomputed by a long run's tiles
+/// (T · head_dim multiply-adds). Any thread.
+HeadSinkShares headSinkSharesFromTiles(const HeadTileSource& src);
+
 class LayerReportBuilder {
 public:
     explicit LayerReportBuilder(int heads, double sinkThreshold = 0.3) : m_heads(heads) { m_report.sinkThreshold = sinkThreshold; }
     /// One layer's captured maps (attention probabilities, combined maps) and series (gates, sink mass, norms, λ).
     void addLayer(int layer, const LayerStats& stats, const std::vector<AttentionMapPtr>& maps,
                   const std::vector<CapturedSeriesPtr>& series);
+    /// A long run's layer: per-head shares recomputed from tiles (index = head; missing heads NaN) instead of maps.
+    void addStreamedLayer(int layer, const LayerStats& stats, const std::vector<HeadSinkShares>& heads,
+                          const std::vector<CapturedSeriesPtr>& series);
     const ModelReport& report() const { return m_report; }
 
 private:
+    void addSeries(LayerReport& r, const std::vector<CapturedSeriesPtr>& series) const;
+    void addShares(LayerReport& r, const std::vector<HeadSinkShares>& heads) const;
     int m_heads;
     ModelReport m_report;
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/metrics/row_metrics.h"
 
+#include "core/attention/tile_recompute.h"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -98,6 +100,40 @@ double massOutsidePattern(const AttentionMap& a, const AttentionMask& pattern)
                     out += row[j];
         return out;
     });
+}
+
+double massOutsidePatternFromTiles(const HeadTileSource& src, const AttentionMask& pattern, const CapturedSeries* sinkProb)
+{
+    const int64_t T = src.tokens();
+    const AttentionMask& base = src.mask();
+    RowKeys keys, allowed;
+    std::vector<float> cells;
+    double sum = 0;
+    int64_t n = 0;
+    for (int64_t i = 0; i < T; ++i) {
+        if (!src.rowValid(i))
+            continue;
+        base.rowKeys(i, T, keys);
+        if (keys.range.empty())
+            continue;
+        pattern.rowKeys(i, T, allowed);
+        double inside = 0;
+        for (const KeyRange& a : keys.range)
+            for (const KeyRange& b : allowed.range) {
+                const int64_t j0 = std::max(a.begin, b.begin), j1 = std::min(a.end, b.end);
+                if (j1 <= j0)
+                    continue;
+                cells.resize(static_cast<size_t>(j1 - j0));
+                src.tile(i, i + 1, j0, j1, cells.data());
+                for (float v : cells)
+                    inside += v;
+            }
+        const double total = sinkProb && static_cast<int64_t>(sinkProb->values.size()) == T
+                                 ? 1.0 - double(sinkProb->values[static_cast<size_t>(i)]) : 1.0;
+        sum += std::max(0.0, total - inside);
+        ++n;
+    }
+    return n ? sum / double(n) : kNaN;
 }
 
 double massOutsideSupport(const AttentionMap& a, const MaskBits& support)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/session/compare_run.h"
 
+#include "core/attention/tile_recompute.h"
+
 #include "core/metrics/logit_rows.h"
 
 #include "core/backend/backend_set.h"
@@ -48,9 +50,11 @@ public:
     bool wants(const CaptureKey& k) const override
     {
         switch (k.quantity) {
-        case Quantity::AttentionProbs: return m_req.base.capture.wants(k) || applies(k.layer);
+        case Quantity::AttentionProbs: return m_req.base.capture.wants(k) || (!m_req.longPrompt && applies(k.layer));
         case Quantity::Queries:
-        case Quantity::Keys: return needsQK(k.layer);
+        case Quantity::Keys: return m_req.base.capture.wants(k) || (m_req.longPrompt ? appliesAsPattern(k.layer) : needsQK(k.layer));
+        case Quantity::RowLogSumExp:
+        case Quantity::SinkProb: return m_req.base.capture.wants(k) || (m_req.longPrompt && appliesAsPattern(k.layer));
         case Quantity::HiddenState: return m_resume.count(k.layer + 1) > 0;
         case Quantity::FinalHidden: return true;
         default: return m_req.base.capture.wants(k);
@@ -72,8 +76,19 @@ public:
     bool onSeries(const CapturedSeriesPtr& s) override
     {
         switch (s->key.quantity) {
-        case Quantity::Queries: m_q = s; break;
-        case Quantity::Keys: m_k = s; break;
+        case Quantity::Queries:
+        case Quantity::Keys:
+            (s->key.quantity == Quantity::Queries ? m_q : m_k) = s;
+            if (m_req.base.capture.wants(s->key))
+                kept.add(s);
+            break;
+        case Quantity::RowLogSumExp:
+        case Quantity::SinkProb:
+            if (m_req.longPrompt && s->key.head >= 0)
+                (s->key.quantity == Quantity::RowLogSumExp ? m_lse : m_sink)[s->key.head] = s;
+            if (m_req.base.capture.wants(s->key))
+                kept.add(s);
+            break;
         case Quantity::HiddenState: resumeFrom[s->key.layer + 1] = s->values; break;
         case Quantity::FinalHidden: finalHidden = s->values; break;
         default:
@@ -91,6 +106,8 @@ public:
         m_layerMaps.clear();
         m_q.reset();
         m_k.reset();
+        m_lse.clear();
+        m_sink.clear();
         return true;
     }
 
@@ -107,6 +124,14 @@ private:
                 return true;
         return false;
     }
+    /// A variant whose mass outside is a mask pattern's applies to the layer (what a long prompt scores from tiles).
+    bool appliesAsPattern(int layer) const
+    {
+        for (const VariantComparison& v : m_out)
+            if (v.spec.appliesTo(layer) && v.spec.isMaskPattern())
+                return true;
+        return false;
+    }
     bool needsQK(int layer) const
     {
         for (const VariantComparison& v : m_out)
@@ -120,6 +145,10 @@ private:
         const int H = m_cfg.nHeads;
         const int64_t T = m_shape.tokens;
         const bool causal = m_cfg.layers[size_t(l)].mask.isCausal();
+        if (m_req.longPrompt) {
+            scoreLayerFromTiles(v, l, causal);
+            return;
+        }
         std::vector<std::shared_ptr<MaskBits>> supports;
         if (needsSupportFromQK(v.spec) && m_q && m_k) {
             // The variant's support on the baseline's own queries and keys (its output is not needed).
@@ -167,6 +196,27 @@ private:
         }
     }
 
+    /// A long prompt: no map; a mask pattern's mass outside from the baseline's exact tiles (row_metrics.h).
+    void scoreLayerFromTiles(VariantComparison& v, int l, bool causal)
+    {
+        const int H = m_cfg.nHeads;
+        for (int h = 0; h < H; ++h) {
+            double out = kNaN;   // top-k, threshold, data-dependent supports: whole rows would be needed
+            if (v.spec.isMaskPattern()) {
+                auto lse = m_lse.find(h);
+                if (m_q && m_k && lse != m_lse.end()) {
+                    const HeadTileSource src(m_q, m_k, lse->second, h, H, m_cfg.nKvHeads, m_cfg.headDim, m_cfg.attnScale);
+                    auto sink = m_sink.find(h);
+                    out = massOutsidePatternFromTiles(src, v.spec.mask(m_shape.tokens, l, causal),
+                                                      sink != m_sink.end() ? sink->second.get() : nullptr);
+                }
+            } else if (!needsSupportFromQK(v.spec) && v.spec.kind != VariantKind::TopK && v.spec.kind != VariantKind::Threshold) {
+                out = 0;   // sinks, regrouped K/V, kernelised or pooled maps keep every key
+            }
+            v.massOutside[size_t(l) * size_t(H) + size_t(h)] = out;
+        }
+    }
+
     const CompareRequest& m_req;
     const ModelConfig& m_cfg;
     Backend& m_backend;
@@ -176,6 +226,7 @@ private:
     RunShape m_shape;
     std::vector<AttentionMapPtr> m_layerMaps;
     CapturedSeriesPtr m_q, m_k;
+    std::map<int, CapturedSeriesPtr> m_lse, m_sink;   // long prompts: this layer's row normalisers, sink probabilities
 };
 
 /// The LM head over final hidden states, a chunk of positions at a time, on the run's backend.
@@ -254,6 +305,10 @@ void compareOn(const std::shared_ptr<const LoadedModel>& model, BackendSet& back
     const uint64_t toConvert = weights.resident() ? weights.modelBytes() - weights.heldBytes() : 0;
     CaptureSpec scoring = req.base.capture;
     scoring.heads = CaptureSpec::Heads::All;
+    if (req.longPrompt) {   // one layer's queries, keys and row normalisers instead of its maps
+        scoring.quantities.erase(Quantity::AttentionProbs);
+        scoring.quantities.insert({Quantity::Queries, Quantity::Keys, Quantity::RowLogSumExp});
+    }
     MemoryEstimate e = estimateRun(*model, T, scoring, budget, toConvert, backend.threads(), false);
     const MemoryEstimate kept = estimateRun(*model, T, req.base.capture, budget, 0, backend.threads(), true);
     e.captureBytes += kept.captureBytes * (1 + req.variants.size());
@@ -329,14 +384,19 @@ void compareOn(const std::shared_ptr<const LoadedModel>& model, BackendSet& back
     const int64_t D = cfg.dModel;
     for (VariantComparison& v : r.variants) {
         double sum = 0;
-        int64_t n = 0;
+        int64_t n = 0, missing = 0;
         for (int l = 0; l < cfg.nLayers; ++l)
             if (v.spec.appliesTo(l))
                 for (int h = 0; h < cfg.nHeads; ++h) {
-                    sum += v.massOutside[size_t(l) * size_t(cfg.nHeads) + size_t(h)];
+                    const double m = v.massOutside[size_t(l) * size_t(cfg.nHeads) + size_t(h)];
+                    if (std::isnan(m)) {
+                        ++missing;
+                        continue;
+                    }
+                    sum += m;
                     ++n;
                 }
-        v.massOutsideMean = n ? sum / double(n) : 0.0;
+        v.massOutsideMean = n ? sum / double(n) : missing ? kNaN : 0.0;
     }
     if (!cfg.hasLmHead) {
         for (size_t i = 0; i < r.variants.size(); ++i) {

@@ -23,6 +23,11 @@ struct CompareRequest {
     RunRequest base;                          // text or ids, budget, context, and what to keep for views
     std::vector<AttentionSpec> variants;      // what-ifs to compare with the baseline
     bool reuseBaselineBelowVariant = true;    // start each variant at its first layer from the baseline's stream
+    /// A long prompt (docs/LONG-CONTEXT.md): the baseline forms no T × T map to score the variants. The mass
+    /// outside a mask pattern comes from the baseline's queries, keys and row normalisers (exact tiles over the
+    /// pattern's keys, layer by layer); top-k, threshold and data-dependent supports need whole rows and stay
+    /// NaN. Maps the request asks to keep for views are still kept.
+    bool longPrompt = false;
 };
 
 struct VariantComparison {
@@ -33,8 +38,8 @@ struct VariantComparison {
     double top1Agreement = 0;
     std::vector<double> cosinePerPosition;    // encoders: cosine of the output hidden states
     double cosineMean = 0;
-    std::vector<double> massOutside;          // layers × heads, row-major
-    double massOutsideMean = 0;               // over the layers the variant applies to, and their heads
+    std::vector<double> massOutside;          // layers × heads, row-major (NaN: not computed, see longPrompt)
+    double massOutsideMean = 0;               // over the layers the variant applies to, and their heads (NaN: none)
     CaptureStore captures;                    // the variant's maps the request asked to keep (layers below its first
                                               // layer share the baseline's maps)
     std::vector<LayerStats> layerStats;

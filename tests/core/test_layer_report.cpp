@@ -4,6 +4,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/metrics/layer_report.h"
 
+#include "core/attention/tile_recompute.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -122,4 +124,100 @@ TEST(LayerReport, SinkRateCountsEveryValidRowAndCanBeReadAtAnotherThreshold)
     second.addLayer(1, LayerStats{}, {h1, h2w}, {});
     EXPECT_DOUBLE_EQ(*second.report().sinkRate(0.4), 2.0 / 3) << "pooled over (layer, head) pairs";
     EXPECT_FALSE(LayerReportBuilder(2).report().sinkRate(0.3));
+}
+
+namespace {
+
+/// A one-head layer kept the long-run way (queries, keys, row normalisers) from fixed numbers; the normalisers
+/// are computed here in double, so the test does not lean on the forward's kernel.
+std::shared_ptr<HeadTileSource> longHead(int64_t T, const AttentionMask& mask, std::vector<double>& probsOut)
+{
+    constexpr int d = 4;
+    constexpr float scale = 0.5f;
+    auto q = std::make_shared<CapturedSeries>(), k = std::make_shared<CapturedSeries>(),
+         lse = std::make_shared<CapturedSeries>();
+    for (int64_t i = 0; i < T; ++i)
+        for (int c = 0; c < d; ++c) {
+            q->values.push_back(std::sin(0.7f * float(i) + float(c)) * 2.f);
+            k->values.push_back(std::cos(0.3f * float(i * (c + 1))) * 1.5f);
+        }
+    q->shape = {T, d};
+    k->shape = {T, d};
+    lse->shape = {2, T};
+    lse->values.assign(static_cast<size_t>(2 * T), 0.f);
+    lse->mask = std::make_shared<const AttentionMask>(mask);
+    probsOut.assign(static_cast<size_t>(T * T), 0.0);
+    for (int64_t i = 0; i < T; ++i) {
+        std::vector<double> s(static_cast<size_t>(T), -INFINITY);
+        double m = -INFINITY;
+        for (int64_t j = 0; j < T; ++j) {
+            if (!mask.valid(i, j))
+                continue;
+            double dot = 0;
+            for (int c = 0; c < d; ++c)
+                dot += double(q->values[size_t(i * d + c)]) * k->values[size_t(j * d + c)];
+            s[size_t(j)] = scale * dot;
+            m = std::max(m, s[size_t(j)]);
+        }
+        double z = 0;
+        for (int64_t j = 0; j < T; ++j)
+            z += std::isinf(s[size_t(j)]) ? 0.0 : std::exp(s[size_t(j)] - m);
+        lse->values[size_t(i)] = float(m);
+        lse->values[size_t(T + i)] = float(std::log(z));
+        for (int64_t j = 0; j < T; ++j)
+            probsOut[size_t(i * T + j)] = std::isinf(s[size_t(j)]) ? 0.0 : std::exp(s[size_t(j)] - m) / z;
+    }
+    return std::make_shared<HeadTileSource>(q, k, lse, 0, 1, 1, d, scale);
+}
+
+} // namespace
+
+TEST(LayerReport, LongRunSharesFromRecomputedColumnEqualTheMapsAndTheDefinition)
+{
+    // A long run keeps no map: head 0 (causal) and head 1 (sliding window of 3 keys, so key 0 is masked from row 3
+    // on and counts 0) give their A[i, 0] means from column 0 recomputed. They must equal the definition
+    // (share: rows i ≥ 1; α: every row) and what addLayer reads from the same heads' maps.
+    constexpr int64_t T = 9;
+    std::vector<double> p0, p1;
+    auto causal = longHead(T, AttentionMask::causal(), p0);
+    auto sliding = longHead(T, AttentionMask::sliding(3), p1);
+    for (const auto& [src, p] : {std::pair{causal, &p0}, std::pair{sliding, &p1}}) {
+        double share = 0, col0 = (*p)[0];
+        for (int64_t i = 1; i < T; ++i)
+            share += (*p)[size_t(i * T)];
+        const HeadSinkShares s = headSinkSharesFromTiles(*src);
+        EXPECT_NEAR(s.share, share / double(T - 1), 1e-6);
+        EXPECT_NEAR(s.alpha, (share + col0) / double(T), 1e-6);
+    }
+    EXPECT_NEAR(headSinkSharesFromTiles(*sliding).share,
+                (p1[size_t(1 * T)] + p1[size_t(2 * T)]) / double(T - 1), 1e-6) << "rows ≥ 3 cannot see key 0";
+
+    auto m0 = causal->materialise(0), m1 = sliding->materialise(0);
+    m0->head = 0;
+    m1->head = 1;
+    LayerReportBuilder dense(2, 0.2), streamed(2, 0.2);
+    LayerStats st;
+    st.hiddenMaxAbs = 3.5f;
+    dense.addLayer(0, st, {m0, m1}, {series(Quantity::SinkProb, 1, {0.25f, 0.75f})});
+    streamed.addStreamedLayer(0, st, {headSinkSharesFromTiles(*causal), headSinkSharesFromTiles(*sliding)},
+                              {series(Quantity::SinkProb, 1, {0.25f, 0.75f})});
+    const LayerReport &a = dense.report().layers.at(0), &b = streamed.report().layers.at(0);
+    for (int h = 0; h < 2; ++h) {
+        EXPECT_NEAR(a.firstTokenSharePerHead[size_t(h)], b.firstTokenSharePerHead[size_t(h)], 1e-7);
+        EXPECT_NEAR(a.firstTokenAlphaPerHead[size_t(h)], b.firstTokenAlphaPerHead[size_t(h)], 1e-7);
+    }
+    ASSERT_TRUE(a.firstTokenShare && b.firstTokenShare && a.sinkRate && b.sinkRate);
+    EXPECT_NEAR(*a.firstTokenShare, *b.firstTokenShare, 1e-7);
+    EXPECT_DOUBLE_EQ(*a.sinkRate, *b.sinkRate);
+    for (double eps : {0.05, 0.1, 0.2, 0.4})
+        EXPECT_EQ(a.sinkRateAt(eps), b.sinkRateAt(eps)) << eps;
+    EXPECT_FLOAT_EQ(b.maxAbsHidden, 3.5f);
+    ASSERT_TRUE(b.sinkMass);
+    EXPECT_NEAR(*b.sinkMass, 0.5, 1e-7);
+
+    // A head the run did not keep stays absent, not zero.
+    LayerReportBuilder partial(2);
+    partial.addStreamedLayer(0, st, {headSinkSharesFromTiles(*causal)}, {});
+    EXPECT_TRUE(std::isnan(partial.report().layers.at(0).firstTokenSharePerHead[1]));
+    EXPECT_EQ(*partial.report().layers.at(0).sinkRateAt(0.0), 1.0);
 }

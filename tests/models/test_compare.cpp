@@ -199,3 +199,44 @@ TEST(Compare, VariantLayersBeyondTheModelAreRefused)
     req.variants = {AttentionSpec::parse("topk:k=2@layers=5")};
     EXPECT_THROW(executeCompare(model, backends, req), Error);
 }
+
+TEST(Compare, LongPromptScoresMaskPatternsFromTilesAndLeavesWholeRowVariantsUndefined)
+{
+    // The same comparison with and without maps: a long prompt forms no T × T map, so the mass outside a window
+    // (and a Longformer pattern) comes from the baseline's exact tiles; KL, perplexity and top-1 need only logits
+    // and are the same numbers; top-k needs whole rows and says NaN instead of a made-up 0.
+    auto model = tiny("tiny-llama");
+    BackendSet backends = cpuBackends();
+    CompareRequest req;
+    req.base.text = kText;
+    req.variants = {AttentionSpec::parse("sliding:window=3"), AttentionSpec::parse("topk:k=2"),
+                    AttentionSpec::parse("longformer:window=2,global=1")};
+    const CompareResult dense = executeCompare(model, backends, req);
+    req.longPrompt = true;
+    const CompareResult streamed = executeCompare(model, backends, req);
+    const int H = model->config().nHeads, L = model->config().nLayers;
+    ASSERT_EQ(streamed.variants.size(), 3u);
+    EXPECT_DOUBLE_EQ(streamed.baselinePerplexity, dense.baselinePerplexity);
+    for (size_t v : {size_t(0), size_t(1), size_t(2)}) {
+        EXPECT_DOUBLE_EQ(streamed.variants[v].perplexity, dense.variants[v].perplexity);
+        EXPECT_DOUBLE_EQ(streamed.variants[v].top1Agreement, dense.variants[v].top1Agreement);
+        EXPECT_DOUBLE_EQ(streamed.variants[v].klMean, dense.variants[v].klMean);
+    }
+    for (size_t v : {size_t(0), size_t(2)}) {
+        double worst = 0, any = 0;
+        for (int k = 0; k < L * H; ++k) {
+            const double a = dense.variants[v].massOutside[size_t(k)], b = streamed.variants[v].massOutside[size_t(k)];
+            ASSERT_FALSE(std::isnan(b)) << v << " " << k;
+            worst = std::max(worst, std::fabs(a - b));
+            any = std::max(any, a);
+        }
+        EXPECT_LE(worst, 1e-6) << req.variants[v].toString();
+        EXPECT_GT(any, 0.01) << "the pattern discards something on this prompt";
+        EXPECT_NEAR(streamed.variants[v].massOutsideMean, dense.variants[v].massOutsideMean, 1e-6);
+    }
+    for (double m : streamed.variants[1].massOutside)
+        EXPECT_TRUE(std::isnan(m));
+    EXPECT_TRUE(std::isnan(streamed.variants[1].massOutsideMean));
+    EXPECT_GT(dense.variants[1].massOutsideMean, 0.0);
+    EXPECT_TRUE(streamed.baselineCaptures.maps().empty()) << "nothing asked to be kept";
+}

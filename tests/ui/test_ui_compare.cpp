@@ -74,6 +74,7 @@ private slots:
     void encoderGetsTheCosineCurve();
     void sessionKeepsTheVariants();
     void badSpecAndLongPromptAreReported();
+    void longPromptComparesWithoutMaps();
     void commandLineRefusesABadVariant();
     void scriptedCompareScreenshot();
 
@@ -454,6 +455,52 @@ void TestUiCompare::badSpecAndLongPromptAreReported()
     QCOMPARE(m_window->promptText(), longText);   // and the text is kept
     QVERIFY(m_window->lastError().contains(QStringLiteral("context")));
     QTRY_VERIFY_WITH_TIMEOUT(m_window->isSettled(), 20000);
+}
+
+void TestUiCompare::longPromptComparesWithoutMaps()
+{
+    // A prompt over 4,096 tokens compares without any map (forced here at a tiny size, as --run-mode long does):
+    // the numbers and the KL curve are the same as with maps, a window's mass outside is recomputed exactly from
+    // the baseline's tiles, top-k (whole rows) shows "—" with the reason, and the panes say why they are empty.
+    openModel(tinyModel("tiny-llama"));
+    m_window->setPromptText(kText);
+    const QStringList variants = {QStringLiteral("sliding:window=4"), QStringLiteral("topk:k=2")};
+    m_window->setRunMode(RunMode::Maps);
+    compareAndWait(variants);
+    const CompareOutcomePtr dense = ws()->outcome();
+    QVERIFY(dense && !dense->longPrompt);
+    m_window->setRunMode(RunMode::Long);
+    compareAndWait(variants);
+    m_window->setRunMode(RunMode::Auto);
+    const CompareOutcomePtr o = ws()->outcome();
+    QVERIFY(o && o->result && o->longPrompt);
+    QVERIFY(o->result->baselineCaptures.maps().empty());
+    QVERIFY(ws()->statusLabel()->text().contains(QStringLiteral("no maps kept")));
+    const CompareResult &a = *dense->result, &b = *o->result;
+    QCOMPARE(b.baselinePerplexity, a.baselinePerplexity);
+    CompareMetricsModel* mm = ws()->metricsModel();
+    for (int v = 0; v < 2; ++v) {
+        QCOMPARE(b.variants[size_t(v)].klPerPosition, a.variants[size_t(v)].klPerPosition);
+        QCOMPARE(mm->index(v + 1, mm->columnOf(CompareMetricsModel::Perplexity)).data(Qt::UserRole).toDouble(),
+                 a.variants[size_t(v)].perplexity);
+    }
+    QCOMPARE(ws()->curve()->curveCount(), 2);
+    QCOMPARE(ws()->curve()->positions(), static_cast<int>(b.tokens.ids.size()));
+    m_window->context()->select(1, 2);
+    MassOutsideModel* mass = ws()->massModel();
+    QCOMPARE(mass->layer(), 1);
+    const int H = b.shape.heads;
+    for (int h = 0; h < H; ++h) {
+        const double want = a.variants[0].massOutside[size_t(1 * H + h)];
+        QVERIFY(std::fabs(mass->index(h, 0).data(Qt::UserRole).toDouble() - want) <= 1e-6);
+        QVERIFY(std::isnan(mass->index(h, 1).data(Qt::UserRole).toDouble()));
+    }
+    QVERIFY(a.variants[0].massOutside[size_t(1 * H + 2)] > 0);
+    QCOMPARE(mass->index(0, 1).data().toString(), QStringLiteral("—"));
+    QVERIFY(mass->index(0, 1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("whole rows")));
+    for (int i = 0; i < ws()->paneCount(); ++i)
+        QTRY_VERIFY(ws()->pane(i)->plot()->title().contains(QStringLiteral("No maps at long length")));
+    QVERIFY(ws()->differencePane()->plot()->title().contains(QStringLiteral("long length")));
 }
 
 void TestUiCompare::commandLineRefusesABadVariant()

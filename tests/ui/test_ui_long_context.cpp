@@ -19,6 +19,7 @@
 #include "ui/panels/key_view_panel.h"
 #include "ui/panels/long_head_renderer.h"
 #include "ui/panels/prompt_panel.h"
+#include "ui/panels/sink_panel.h"
 #include "ui/panels/token_view_panel.h"
 #include "core/io/hdf5_writer.h"
 #include "ui/render/figure_data.h"
@@ -36,6 +37,9 @@
 #include "ui/widgets/token_strip.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QStandardItemModel>
+#include <QLabel>
 #include <QElapsedTimer>
 #include <QMessageBox>
 #include <QProcess>
@@ -257,6 +261,14 @@ void TestUiLongContext::longRunEqualsStoredMaps()
     QVERIFY(!ctx->isLongRun());
     const int n = ctx->tokenCount();
     QVERIFY2(n > 256 && n < 400, qPrintable(QString::number(n)));
+    // The sink view's numbers: every layer's per-head first-token share and α, the rate at several thresholds.
+    const ModelReport denseReport = ctx->modelReport();
+    QCOMPARE(static_cast<int>(denseReport.layers.size()), ctx->layers());
+    std::map<double, double> denseRate;
+    for (double eps : {0.1, 0.3, 0.5, 0.8}) {
+        m_window->sinkPanel()->setThreshold(eps);
+        denseRate[eps] = m_window->sinkPanel()->sinkRate();
+    }
     m_window->setView(ViewKind::Head);
     for (const auto& lh : kHeads) {
         m_maps[lh] = ctx->map(lh.first, lh.second);
@@ -317,6 +329,34 @@ void TestUiLongContext::longRunEqualsStoredMaps()
                 QVERIFY(std::fabs(tiles->cell(i, j) - m->at(i, j)) <= 1e-6f);
         m_tiles[lh] = {tiles, ctx->series(Quantity::RowLogSumExp, l, h)};
     }
+    // The sink view: per-head first-token share and α from column 0 recomputed equal the stored maps'; so do the
+    // layer means and the sink rate at every threshold tried.
+    const ModelReport longReport = ctx->modelReport();
+    QCOMPARE(longReport.layers.size(), denseReport.layers.size());
+    double worstShare = 0;
+    for (size_t l = 0; l < denseReport.layers.size(); ++l) {
+        const LayerReport &a = denseReport.layers[l], &b = longReport.layers[l];
+        QCOMPARE(b.firstTokenSharePerHead.size(), a.firstTokenSharePerHead.size());
+        for (size_t h = 0; h < a.firstTokenSharePerHead.size(); ++h) {
+            QVERIFY(!std::isnan(b.firstTokenSharePerHead[h]) && !std::isnan(b.firstTokenAlphaPerHead[h]));
+            worstShare = std::max({worstShare, std::fabs(a.firstTokenSharePerHead[h] - b.firstTokenSharePerHead[h]),
+                                   std::fabs(a.firstTokenAlphaPerHead[h] - b.firstTokenAlphaPerHead[h])});
+        }
+        QVERIFY(a.firstTokenShare && b.firstTokenShare && b.sinkRate);
+        QVERIFY(std::fabs(*a.firstTokenShare - *b.firstTokenShare) <= 1e-6);
+        QCOMPARE(b.maxAbsHidden, a.maxAbsHidden);
+    }
+    qInfo("sink view, long vs stored: max |diff| of per-head share and alpha %.2e", worstShare);
+    QVERIFY(worstShare <= 1e-6);
+    for (const auto& [eps, rate] : denseRate) {
+        m_window->sinkPanel()->setThreshold(eps);
+        QCOMPARE(m_window->sinkPanel()->sinkRate(), rate);
+    }
+    m_window->sinkPanel()->setThreshold(0.3);
+    m_window->setView(ViewKind::Sink);
+    QVERIFY(waitSettled());
+    QVERIFY2(m_window->sinkPanel()->rateLabel()->text().contains(QStringLiteral("of %1 heads").arg(ctx->layers() * ctx->heads())),
+             qPrintable(m_window->sinkPanel()->rateLabel()->text()));
     // Hover in the head view: the exact value and its rank, as the stored map's hover said.
     m_window->setView(ViewKind::Head);
     for (const auto& lh : kHeads) {
@@ -347,6 +387,25 @@ void TestUiLongContext::longRunEqualsStoredMaps()
     }
     qInfo("token view row, long vs stored: max |diff| %.2e", worst);
     QVERIFY(worst <= 1e-6);
+    // Δ vs. the layer mean is not offered on a long run: the choice is disabled with its reason, and a Δ setting
+    // already in place shows the reason in the head view instead of an image.
+    {
+        auto* combo = m_window->findChild<QComboBox*>(QStringLiteral("dataCombo"));
+        QVERIFY(combo);
+        auto* items = qobject_cast<QStandardItemModel*>(combo->model());
+        QVERIFY(items);
+        QStandardItem* delta = items->item(combo->findData(displayDataId(DisplayData::DiffFromLayerMean)));
+        QVERIFY(delta && !delta->isEnabled());
+        QVERIFY(delta->toolTip().contains(QStringLiteral("long prompt")));
+        ViewSettings s = ctx->viewSettings();
+        s.data = DisplayData::DiffFromLayerMean;
+        ctx->setViewSettings(s);
+        m_window->setView(ViewKind::Head);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->headViewPanel()->plot()->title().contains(QStringLiteral("a long prompt keeps none")), 5000);
+        s.data = DisplayData::Weights;
+        ctx->setViewSettings(s);
+        m_window->setView(ViewKind::Token);
+    }
     // The key view's columns, recomputed per head on a worker, equal the stored maps' columns.
     ctx->setKey(17);
     m_window->setView(ViewKind::Key);

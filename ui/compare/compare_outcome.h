@@ -20,6 +20,7 @@ struct CompareOutcome {
     TokenRowsPtr tokens;
     bool allLayers = false;          // every layer's maps were kept …
     std::vector<int> capturedLayers; // … or only these
+    bool longPrompt = false;         // no maps at all: the metrics only (CompareRequest::longPrompt)
     QString text;                    // the prompt it ran on
     QString modelPath;
 

@@ -258,7 +258,7 @@ bool CompareWorkspace::startCompare()
         emit errorReported(tr("Cannot compare"), why);
         return false;
     }
-    m_generation = m_bridge->compare(model, text, std::move(specs), m_context->layer());
+    m_generation = m_bridge->compare(model, text, std::move(specs), m_context->layer(), m_runMode);
     setBusyUi(true);
     m_status->setText(tr("Comparing the baseline with %n variant(s)…", nullptr, static_cast<int>(m_editor->variantTexts().size())));
     return m_generation != 0;
@@ -278,7 +278,9 @@ void CompareWorkspace::onFinished(quint64 generation, CompareOutcomePtr outcome)
         return;
     showOutcome(outcome);
     const CompareResult& r = *outcome->result;
-    QString kept = outcome->allLayers ? tr("maps of every layer kept")
+    QString kept = outcome->longPrompt ? tr("long prompt: no maps kept (the numbers, the curve and the mass outside a "
+                                            "mask are exact; the Head view shows the baseline's head)")
+                 : outcome->allLayers ? tr("maps of every layer kept")
                                       : tr("maps of layer %1 kept (Compare again on another layer to see its maps)")
                                             .arg(outcome->capturedLayers.empty() ? 0 : outcome->capturedLayers.front());
     QString head = r.hasLmHead ? tr("%1 tokens · baseline ppl %2").arg(r.shape.tokens).arg(r.baselinePerplexity, 0, 'f', 2)
@@ -435,6 +437,12 @@ void CompareWorkspace::refreshMaps()
         m_panes[i]->setHeader(paneName(i), i > 0 ? QString::fromStdString(r.variants[size_t(i - 1)].spec.describe()) : QString());
     const int a = m_diffA->currentData().toInt(), b = m_diffB->currentData().toInt();
     m_diffPane->setHeader(tr("difference: %1 − %2").arg(m_diffA->currentText(), m_diffB->currentText()));
+    if (m_outcome->longPrompt) {
+        for (int i = 0; i < m_paneCount; ++i)
+            m_panes[i]->clear(tr("No maps at long length (%1 tokens)").arg(r.shape.tokens));
+        m_diffPane->clear(tr("No difference map at long length"));
+        return;
+    }
     if (l >= r.shape.layers || h >= r.shape.heads || !m_outcome->hasLayer(l)) {
         const QString kept = m_outcome->capturedLayers.empty() ? QString() : QString::number(m_outcome->capturedLayers.front());
         for (int i = 0; i < m_paneCount; ++i)

@@ -14,6 +14,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 #include "ui/compare/compare_outcome.h"
+#include "ui/session_bridge.h"
 #include "ui/render/figure_spec.h"
 
 #include <QTimer>
@@ -67,6 +68,8 @@ public:
     /// no text, a bad variant.
     bool startCompare();
     void cancelCompare();
+    /// Long: compare as for a long prompt (no maps) at any length; Auto: over kLongPromptTokens (tests, --run-mode).
+    void setRunMode(RunMode mode) { m_runMode = mode; }
     /// Shows the result of a comparison (what compareFinished delivers; tests feed their own).
     void showOutcome(CompareOutcomePtr outcome);
     /// A compare is running, or maps are being prepared or rendered.
@@ -112,6 +115,7 @@ private:
 
     SessionContext* m_context;
     SessionBridge* m_bridge;
+    RunMode m_runMode = RunMode::Auto;
     std::function<QString()> m_promptText;
     CompareOutcomePtr m_outcome;
     quint64 m_generation = 0;

@@ -107,7 +107,11 @@ QVariant MassOutsideModel::data(const QModelIndex& index, int role) const
         return tr("layer %1, %2: %3 of the baseline's attention mass falls outside the variant's mask")
             .arg(m_layer)
             .arg(index.row() < heads() ? tr("head %1").arg(index.row()) : tr("mean over heads"))
-            .arg(std::isfinite(v) ? QStringLiteral("%1 %").arg(100.0 * v, 0, 'f', 1) : QStringLiteral("—"));
+            .arg(std::isfinite(v) ? QStringLiteral("%1 %").arg(100.0 * v, 0, 'f', 1)
+                 : m_outcome && m_outcome->longPrompt
+                     ? tr("— (a long prompt keeps no map: only a mask pattern's share is recomputed exactly; this "
+                          "variant needs whole rows)")
+                     : QStringLiteral("—"));
     default: return {};
     }
 }
