@@ -286,8 +286,9 @@ void CompareWorkspace::onFinished(quint64 generation, CompareOutcomePtr outcome)
         return;
     showOutcome(outcome);
     const CompareResult& r = *outcome->result;
-    QString kept = outcome->longPrompt ? tr("long prompt: no maps kept (the numbers, the curve and the mass outside a "
-                                            "mask are exact; the Head view shows the baseline's head)")
+    QString kept = outcome->longPrompt ? tr("long prompt: no T × T maps; the panes show layer %1 pooled while each run "
+                                            "streamed (Compare again on another layer to see its grids)")
+                                             .arg(outcome->capturedLayers.empty() ? 0 : outcome->capturedLayers.front())
                  : outcome->allLayers ? tr("maps of every layer kept")
                                       : tr("maps of layer %1 kept (Compare again on another layer to see its maps)")
                                             .arg(outcome->capturedLayers.empty() ? 0 : outcome->capturedLayers.front());
@@ -556,10 +557,10 @@ void CompareWorkspace::refreshPooled(int l, int h, int a, int b)
             m_panes[i]->clear(why[size_t(i)].isEmpty() ? tr("Layer %1, head %2 was not pooled").arg(l).arg(h) : why[size_t(i)]);
             continue;
         }
-        const QString t = tr("Layer %1 · Head %2 · %3 tokens · %4 %5 (%6 tokens a cell)")
-                              .arg(l).arg(h).arg(T).arg(what).arg(squared(g->rows)).arg(g->pool);
+        // Short: the panes are narrow. The colourbar says how many tokens a cell pools.
+        const QString t = tr("L%1 H%2 · %3 %4").arg(l).arg(h).arg(what, squared(g->rows));
         m_panes[i]->setPooledGrid(g, T, false, settings, sharedMax > 0 ? sharedMax : 1.0, t,
-                                  tr("weight, %1 %2").arg(what, squared(g->rows)), what);
+                                  tr("weight, %1 %2 (%3 tokens a cell)").arg(what, squared(g->rows)).arg(g->pool), what);
         m_panes[i]->plot()->setQueryRow(m_query);
     }
     if (a == b || a >= m_paneCount || b >= m_paneCount) {
@@ -575,14 +576,13 @@ void CompareWorkspace::refreshPooled(int l, int h, int a, int b)
             ViewSettings signedSettings = settings;
             signedSettings.normalisation = Normalisation::Global;
             signedSettings.pooling = Pooling::Mean;
-            const QString t = tr("Layer %1 · Head %2 · mean-pooled %3 difference (exact: mean pooling is linear)")
-                                  .arg(l).arg(h).arg(squared(d->rows));
+            const QString t = tr("L%1 H%2 · Δ mean-pooled %3").arg(l).arg(h).arg(squared(d->rows));
             m_diffPane->setPooledGrid(d, T, true, signedSettings, d->sourceMax > 0 ? d->sourceMax : 1e-6, t,
                                       tr("Δ weight (%1 − %2), mean-pooled").arg(shortName(a), shortName(b)),
                                       tr("mean-pooled Δ"));
             m_diffPane->setHeader(
                 m_diffPane->headerLabel()->text(),
-                tr("Mean pooling is linear, so the difference of the two runs' mean-pooled grids is exactly the "
+                tr("Exact: mean pooling is linear, so the difference of the two runs' mean-pooled grids is exactly the "
                    "mean-pooled difference map: each cell is the mean of (%1 − %2) over its cells that either run "
                    "may attend to.").arg(shortName(a), shortName(b)));
         }
