@@ -58,10 +58,16 @@ quint64 SessionBridge::compare(OpenedModelPtr model, const QString& text, std::v
             const double layerBytes = mapBytes / std::max(1, cfg.nLayers);
             if (mode == RunMode::Long || (mode == RunMode::Auto && (t > kLongPromptTokens || layerBytes > double(budget) / 4))) {
                 // A long prompt (docs/LONG-CONTEXT.md): no T × T map is formed, not even to score the variants;
-                // the panes say so, the numbers and the KL curve need only the logits.
+                // the numbers and the KL curve need only the logits. The panes draw the grids pooled to ≤ 256²
+                // while each run streamed, for every head of the selected layer (2 · heads · 256² floats a run;
+                // every layer's would be layers times that).
+                const int l = std::clamp(layer, 0, std::max(0, cfg.nLayers - 1));
                 request.longPrompt = true;
-                request.base.capture.heads = CaptureSpec::Heads::None;
+                request.base.capture.heads = CaptureSpec::Heads::Layers;
+                request.base.capture.layers = {l};
+                request.base.capture.quantities = {Quantity::CoarseMax, Quantity::CoarseMean};
                 outcome->longPrompt = true;
+                outcome->capturedLayers = {l};
             } else if (mapBytes <= double(budget) / 4) {
                 request.base.capture.heads = CaptureSpec::Heads::All;
                 outcome->allLayers = true;

@@ -357,6 +357,9 @@ void compareOn(const std::shared_ptr<const LoadedModel>& model, BackendSet& back
             continue;
         }
         CaptureSpec spec = req.base.capture;
+        if (req.longPrompt && v.spec.needsVariantOp())   // builds whole maps: it cannot stream pooled grids
+            for (Quantity q : {Quantity::CoarseMax, Quantity::CoarseMean, Quantity::HeadScores})
+                spec.quantities.erase(q);
         spec.quantities.insert(Quantity::FinalHidden);
         spec.logits = CaptureSpec::Logits::None;
         CollectingObserver obs(spec);
@@ -372,6 +375,9 @@ void compareOn(const std::shared_ptr<const LoadedModel>& model, BackendSet& back
         for (const auto& [key, m] : r.baselineCaptures.maps())
             if (key.layer < v.startLayer)
                 v.captures.add(m);
+        for (const auto& [key, sr] : r.baselineCaptures.allSeries())
+            if (key.layer >= 0 && key.layer < v.startLayer && key.head >= 0)
+                v.captures.add(sr);
         v.layerStats.assign(r.baselineStats.begin(), r.baselineStats.begin() + std::min<size_t>(v.startLayer, r.baselineStats.size()));
         v.layerStats.insert(v.layerStats.end(), obs.layerStats().begin(), obs.layerStats().end());
         if (CapturedSeriesPtr f = obs.store().series(Quantity::FinalHidden, -1, -1))

@@ -26,7 +26,9 @@ struct CompareRequest {
     /// A long prompt (docs/LONG-CONTEXT.md): the baseline forms no T × T map to score the variants. The mass
     /// outside a mask pattern comes from the baseline's queries, keys and row normalisers (exact tiles over the
     /// pattern's keys, layer by layer); top-k, threshold and data-dependent supports need whole rows and stay
-    /// NaN. Maps the request asks to keep for views are still kept.
+    /// NaN. Maps the request asks to keep for views are still kept, and so are the streamed pooled grids
+    /// (Quantity::CoarseMax / CoarseMean) the request asks for, of the baseline and of every variant that is a mask
+    /// pattern (a variant that builds whole maps cannot stream them: its captures have none).
     bool longPrompt = false;
 };
 

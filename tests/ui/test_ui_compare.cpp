@@ -17,6 +17,7 @@
 #include "ui/compare/kl_curve_view.h"
 #include "ui/compare/mass_outside_model.h"
 #include "ui/compare/variant_editor.h"
+#include "core/metrics/streaming_head_stats.h"
 #include "ui/main_window.h"
 #include "ui/session_bridge.h"
 #include "ui/session_file.h"
@@ -75,6 +76,7 @@ private slots:
     void sessionKeepsTheVariants();
     void badSpecAndLongPromptAreReported();
     void longPromptComparesWithoutMaps();
+    void longComparePanesArePooledGrids();
     void commandLineRefusesABadVariant();
     void scriptedCompareScreenshot();
 
@@ -469,13 +471,19 @@ void TestUiCompare::longPromptComparesWithoutMaps()
     compareAndWait(variants);
     const CompareOutcomePtr dense = ws()->outcome();
     QVERIFY(dense && !dense->longPrompt);
+    m_window->context()->select(0, 0);   // the layer whose pooled grids the long comparison keeps
     m_window->setRunMode(RunMode::Long);
     compareAndWait(variants);
     m_window->setRunMode(RunMode::Auto);
     const CompareOutcomePtr o = ws()->outcome();
     QVERIFY(o && o->result && o->longPrompt);
     QVERIFY(o->result->baselineCaptures.maps().empty());
-    QVERIFY(ws()->statusLabel()->text().contains(QStringLiteral("no maps kept")));
+    QVERIFY(ws()->statusLabel()->text().contains(QStringLiteral("no T × T maps")));
+    // The panes draw the streamed pooled grids of the selected layer; top-k builds whole rows and says so.
+    QTRY_VERIFY(ws()->pane(0)->pooledGrid() && ws()->pane(1)->pooledGrid());
+    QVERIFY(!ws()->pane(2)->pooledGrid());
+    QVERIFY2(ws()->pane(2)->plot()->title().contains(QStringLiteral("builds whole maps")), qPrintable(ws()->pane(2)->plot()->title()));
+    QVERIFY(ws()->differencePane()->pooledGrid());
     const CompareResult &a = *dense->result, &b = *o->result;
     QCOMPARE(b.baselinePerplexity, a.baselinePerplexity);
     CompareMetricsModel* mm = ws()->metricsModel();
@@ -498,9 +506,104 @@ void TestUiCompare::longPromptComparesWithoutMaps()
     QVERIFY(a.variants[0].massOutside[size_t(1 * H + 2)] > 0);
     QCOMPARE(mass->index(0, 1).data().toString(), QStringLiteral("—"));
     QVERIFY(mass->index(0, 1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("whole rows")));
+    // Layer 1 was not the selected layer when the comparison ran: the panes say to compare again.
     for (int i = 0; i < ws()->paneCount(); ++i)
-        QTRY_VERIFY(ws()->pane(i)->plot()->title().contains(QStringLiteral("No maps at long length")));
-    QVERIFY(ws()->differencePane()->plot()->title().contains(QStringLiteral("long length")));
+        QTRY_VERIFY(ws()->pane(i)->plot()->title().contains(QStringLiteral("Compare again")));
+}
+
+void TestUiCompare::longComparePanesArePooledGrids()
+{
+    // A long comparison (forced, as --run-mode long does) at a size where the dense maps still exist: each pane's
+    // grid is the brute-force max/mean pooling of that run's dense map, and the difference pane is the
+    // mean-pooled dense difference. tiny-gpt-oss takes prompts past 256 tokens, so cells pool several tokens.
+    openModel(tinyModel("tiny-gpt-oss"));
+    QString text;
+    for (int i = 0; i < 24; ++i)
+        text += kText + QLatin1Char(' ');
+    m_window->setPromptText(text);
+    const int L = 1, H = 1;
+    m_window->context()->select(L, H);
+    const QStringList variants = {QStringLiteral("sliding:window=16"), QStringLiteral("topk:k=2")};
+    m_window->setRunMode(RunMode::Maps);
+    compareAndWait(variants);
+    const CompareOutcomePtr dense = ws()->outcome();
+    QVERIFY(dense && !dense->longPrompt && dense->hasLayer(L));
+    m_window->setRunMode(RunMode::Long);
+    compareAndWait(variants);
+    m_window->setRunMode(RunMode::Auto);
+    const CompareOutcomePtr o = ws()->outcome();
+    QVERIFY(o && o->longPrompt && o->hasLayer(L));
+    const int64_t T = o->result->shape.tokens, p = StreamingHeadStats::poolFor(T), side = (T + p - 1) / p;
+    QVERIFY2(p >= 2, qPrintable(QString::number(T)));
+    std::vector<AttentionMapPtr> maps = {dense->result->baselineCaptures.map(L, H), dense->result->variants[0].captures.map(L, H)};
+    QVERIFY(maps[0] && maps[1]);
+    auto valid = [](const AttentionMap& m, int64_t i, int64_t j) { return !m.isMasked(i, j); };
+    for (Pooling mode : {Pooling::Max, Pooling::Mean}) {
+        ViewSettings vs = m_window->context()->viewSettings();
+        vs.pooling = mode;
+        m_window->context()->setViewSettings(vs);
+        QTRY_VERIFY(ws()->pane(0)->pooledGrid() && ws()->pane(1)->pooledGrid());
+        for (int pane = 0; pane < 2; ++pane) {
+            const ValueGrid& g = *ws()->pane(pane)->pooledGrid();
+            QCOMPARE(int64_t(g.rows), side);
+            const AttentionMap& m = *maps[size_t(pane)];
+            double worst = 0;
+            for (int64_t r = 0; r < side; ++r)
+                for (int64_t c = 0; c < side; ++c) {
+                    double best = -1, sum = 0;
+                    int64_t n = 0;
+                    for (int64_t i = r * p; i < std::min(T, (r + 1) * p); ++i)
+                        for (int64_t j = c * p; j < std::min(T, (c + 1) * p); ++j)
+                            if (valid(m, i, j)) {
+                                best = std::max(best, double(m.at(i, j)));
+                                sum += m.at(i, j);
+                                ++n;
+                            }
+                    const float got = g.at(int(r), int(c));
+                    if (n == 0) {
+                        QVERIFY(std::isnan(got));
+                        continue;
+                    }
+                    worst = std::max(worst, std::fabs(double(got) - (mode == Pooling::Max ? best : sum / double(n))));
+                }
+            QVERIFY2(worst <= 1e-6, qPrintable(QStringLiteral("pane %1: %2").arg(pane).arg(worst)));
+            QVERIFY(ws()->pane(pane)->plot()->title().contains(mode == Pooling::Max ? QStringLiteral("max-pooled")
+                                                                                    : QStringLiteral("mean-pooled")));
+        }
+        // Hover names the pooled cell and its value.
+        const QString hover = ws()->pane(0)->valueText(int(p) + 1, 1);
+        QVERIFY2(hover.contains(QStringLiteral("cell q %1–%2").arg(p).arg(2 * p - 1)), qPrintable(hover));
+    }
+    // Variant 1 − baseline from the mean-pooled grids equals the mean-pooled dense difference.
+    QTRY_VERIFY(ws()->differencePane()->pooledGrid());
+    const ValueGrid& d = *ws()->differencePane()->pooledGrid();
+    QVERIFY(ws()->differencePane()->plot()->title().contains(QStringLiteral("mean-pooled")));
+    QVERIFY(ws()->differencePane()->headerLabel()->toolTip().contains(QStringLiteral("mean pooling is linear")));
+    double worst = 0, largest = 0;
+    for (int64_t r = 0; r < side; ++r)
+        for (int64_t c = 0; c < side; ++c) {
+            double sum = 0;
+            int64_t n = 0;
+            for (int64_t i = r * p; i < std::min(T, (r + 1) * p); ++i)
+                for (int64_t j = c * p; j < std::min(T, (c + 1) * p); ++j) {
+                    const bool va = valid(*maps[1], i, j), vb = valid(*maps[0], i, j);
+                    if (!va && !vb)
+                        continue;
+                    sum += (va ? maps[1]->at(i, j) : 0.0) - (vb ? maps[0]->at(i, j) : 0.0);
+                    ++n;
+                }
+            const float got = d.at(int(r), int(c));
+            if (n == 0) {
+                QVERIFY(std::isnan(got));
+                continue;
+            }
+            largest = std::max(largest, std::fabs(sum / double(n)));
+            worst = std::max(worst, std::fabs(double(got) - sum / double(n)));
+        }
+    QVERIFY2(worst <= 1e-6, qPrintable(QString::number(worst)));
+    QVERIFY(largest > 1e-3);   // the window changed the head
+    // Top-k cannot stream: its pane gives the reason.
+    QVERIFY2(ws()->pane(2)->plot()->title().contains(QStringLiteral("builds whole maps")), qPrintable(ws()->pane(2)->plot()->title()));
 }
 
 void TestUiCompare::commandLineRefusesABadVariant()

@@ -71,6 +71,7 @@ void ComparePane::setSource(const HeatmapSource& source, const ViewSettings& set
                             const QString& title, const QString& colorbar)
 {
     m_source = source;
+    m_pooled.reset();
     m_settings = settings;
     m_rangeMax = rangeMax;
     m_title = title;
@@ -79,9 +80,37 @@ void ComparePane::setSource(const HeatmapSource& source, const ViewSettings& set
     requestRender();
 }
 
+void ComparePane::setPooledGrid(std::shared_ptr<const ValueGrid> grid, int64_t tokens, bool isSigned,
+                                const ViewSettings& settings, double rangeMax, const QString& title,
+                                const QString& colorbar, const QString& what)
+{
+    m_source = {};
+    m_source.pooledTokens = tokens;
+    m_source.pooledSigned = isSigned;
+    m_pooled = std::move(grid);
+    m_pooledWhat = what;
+    m_settings = settings;
+    m_rangeMax = rangeMax;
+    m_title = title;
+    m_colorbar = colorbar;
+    ++m_generation;
+    // At most 256² cells: colourised here, drawn whole (zooming in enlarges the cells).
+    ViewSettings colour = settings;
+    colour.normalisation = Normalisation::Global;
+    const ColourisedGrid image = colouriseGrid(*m_pooled, colour, isSigned, rangeMax > 0 ? rangeMax : 1.0);
+    m_plot->setHeatmap(m_source, image, m_pooled->window, settings, title);
+    m_plot->setColorbarLabel(colorbar);
+    const QPoint c = m_plot->crosshair();
+    m_plot->setCrosshair(c.x(), c.y());
+    m_plot->replot();
+    m_shownGeneration = m_generation;
+    emit rendered();
+}
+
 void ComparePane::clear(const QString& message)
 {
     m_source = {};
+    m_pooled.reset();
     ++m_generation;
     m_shownGeneration = 0;
     m_plot->clearHeatmap(message);
@@ -105,7 +134,7 @@ PoolWindow ComparePane::wantedWindow(int64_t tokens) const
 
 void ComparePane::checkWindow()
 {
-    if (m_jobRunning || !isShown() || m_plot->cells() <= 0)
+    if (m_jobRunning || !isShown() || m_pooled || m_plot->cells() <= 0)
         return;
     const int64_t t = m_plot->cells();
     const PoolWindow want = wantedWindow(t);
@@ -165,6 +194,21 @@ void ComparePane::requestRender()
 
 QString ComparePane::valueText(int query, int key) const
 {
+    if (m_pooled) {
+        const int64_t T = m_source.pooledTokens, p = std::max(1, m_pooled->pool);
+        if (query < 0 || key < 0 || query >= T || key >= T)
+            return {};
+        const int r = static_cast<int>(query / p), c = static_cast<int>(key / p);
+        if (r >= m_pooled->rows || c >= m_pooled->cols)
+            return {};
+        const float v = m_pooled->at(r, c);
+        const QString cell = tr("cell q %1–%2 × k %3–%4").arg(r * p).arg(std::min(T, (r + 1) * p) - 1).arg(c * p)
+                                 .arg(std::min(T, (c + 1) * p) - 1);
+        if (std::isnan(v))
+            return tr("%1: masked").arg(cell);
+        const QString num = (m_source.pooledSigned && v > 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'g', 4);
+        return tr("%1 %2: %3").arg(m_pooledWhat, cell, num);
+    }
     const AttentionMapPtr& m = m_source.map;
     if (!m || query < 0 || key < 0 || query >= m->tokens || key >= m->tokens)
         return {};

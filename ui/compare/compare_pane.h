@@ -33,6 +33,12 @@ public:
     /// bar. The zoom is kept while the token count stays the same.
     void setSource(const HeatmapSource& source, const ViewSettings& settings, double rangeMax, const QString& title,
                    const QString& colorbar);
+    /// A long prompt: shows a grid pooled while the run streamed (cells of grid->pool tokens a side, NaN where
+    /// masked) over a map of `tokens`, whole; zooming enlarges its cells. The footer gives the pooled cell's token
+    /// ranges and value, `what` naming the pooling ("max-pooled").
+    void setPooledGrid(std::shared_ptr<const ValueGrid> grid, int64_t tokens, bool isSigned, const ViewSettings& settings,
+                       double rangeMax, const QString& title, const QString& colorbar, const QString& what);
+    const std::shared_ptr<const ValueGrid>& pooledGrid() const { return m_pooled; }
     /// Clears the map and says why in the title.
     void clear(const QString& message);
     const HeatmapSource& source() const { return m_source; }
@@ -46,7 +52,7 @@ public:
     /// True while a render job is out or queued.
     bool isBusy() const { return m_jobRunning || m_dirty; }
     /// The source on screen is the latest one set.
-    bool isShown() const { return m_shownGeneration == m_generation && m_source.map != nullptr; }
+    bool isShown() const { return m_shownGeneration == m_generation && !m_source.empty(); }
 
 signals:
     void rendered();
@@ -61,6 +67,8 @@ private:
     QLabel* m_value;
     QTimer m_windowTimer;
     HeatmapSource m_source;
+    std::shared_ptr<const ValueGrid> m_pooled;   // setPooledGrid's grid (then m_source has no map)
+    QString m_pooledWhat;
     ViewSettings m_settings;
     double m_rangeMax = -1;
     QString m_title, m_colorbar;

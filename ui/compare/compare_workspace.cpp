@@ -10,9 +10,11 @@
 #include "ui/render/difference_map.h"
 #include "ui/compare/kl_curve_view.h"
 #include "ui/compare/mass_outside_model.h"
+#include "ui/compare/pooled_difference.h"
 #include "ui/compare/variant_editor.h"
 #include "ui/models/display_text.h"
 #include "ui/render/color_gradient.h"
+#include "ui/render/tile_pyramid.h"
 #include "ui/session_bridge.h"
 #include "ui/session_context.h"
 #include "ui/view_figure.h"
@@ -51,6 +53,12 @@ struct Prepared {
 QString shortName(int pane)
 {
     return pane == 0 ? QStringLiteral("base") : QStringLiteral("v%1").arg(pane);
+}
+
+/// "256²" (QString::arg reads a superscript two after a placeholder as a digit of it).
+QString squared(int n)
+{
+    return QString::number(n) + QChar(0x00B2);
 }
 
 QTableView* makeTable(QAbstractItemModel* model, const QString& name)
@@ -278,8 +286,9 @@ void CompareWorkspace::onFinished(quint64 generation, CompareOutcomePtr outcome)
         return;
     showOutcome(outcome);
     const CompareResult& r = *outcome->result;
-    QString kept = outcome->longPrompt ? tr("long prompt: no maps kept (the numbers, the curve and the mass outside a "
-                                            "mask are exact; the Head view shows the baseline's head)")
+    QString kept = outcome->longPrompt ? tr("long prompt: no T × T maps; the panes show layer %1 pooled while each run "
+                                            "streamed (Compare again on another layer to see its grids)")
+                                             .arg(outcome->capturedLayers.empty() ? 0 : outcome->capturedLayers.front())
                  : outcome->allLayers ? tr("maps of every layer kept")
                                       : tr("maps of layer %1 kept (Compare again on another layer to see its maps)")
                                             .arg(outcome->capturedLayers.empty() ? 0 : outcome->capturedLayers.front());
@@ -438,9 +447,7 @@ void CompareWorkspace::refreshMaps()
     const int a = m_diffA->currentData().toInt(), b = m_diffB->currentData().toInt();
     m_diffPane->setHeader(tr("difference: %1 − %2").arg(m_diffA->currentText(), m_diffB->currentText()));
     if (m_outcome->longPrompt) {
-        for (int i = 0; i < m_paneCount; ++i)
-            m_panes[i]->clear(tr("No maps at long length (%1 tokens)").arg(r.shape.tokens));
-        m_diffPane->clear(tr("No difference map at long length"));
+        refreshPooled(l, h, a, b);
         return;
     }
     if (l >= r.shape.layers || h >= r.shape.heads || !m_outcome->hasLayer(l)) {
@@ -501,6 +508,88 @@ void CompareWorkspace::refreshMaps()
     });
 }
 
+void CompareWorkspace::refreshPooled(int l, int h, int a, int b)
+{
+    // A long prompt: each run streamed its heads' maps pooled to ≤ 256² (max and mean) for the layer that was
+    // selected when it ran; the panes draw those grids, the difference pane the mean-pooled difference.
+    const CompareResult& r = *m_outcome->result;
+    const int64_t T = r.shape.tokens;
+    if (l >= r.shape.layers || h >= r.shape.heads || !m_outcome->hasLayer(l)) {
+        const QString kept = m_outcome->capturedLayers.empty() ? QString() : QString::number(m_outcome->capturedLayers.front());
+        for (int i = 0; i < m_paneCount; ++i)
+            m_panes[i]->clear(tr("Layer %1 was not pooled by this comparison (pooled: layer %2): Compare again").arg(l).arg(kept));
+        m_diffPane->clear(QString());
+        return;
+    }
+    ViewSettings settings = m_context->viewSettings();
+    settings.data = DisplayData::Weights;
+    const bool mean = settings.pooling == Pooling::Mean;
+    const QString what = mean ? tr("mean-pooled") : tr("max-pooled");
+    std::vector<CapturedSeriesPtr> shown, means;
+    std::vector<QString> why;
+    for (int i = 0; i < m_paneCount; ++i) {
+        const CaptureStore& c = i == 0 ? r.baselineCaptures : r.variants[size_t(i - 1)].captures;
+        shown.push_back(c.series(mean ? Quantity::CoarseMean : Quantity::CoarseMax, l, h));
+        means.push_back(c.series(Quantity::CoarseMean, l, h));
+        QString reason;
+        if (!shown.back()) {
+            const AttentionSpec* spec = i > 0 ? &r.variants[size_t(i - 1)].spec : nullptr;
+            reason = spec && spec->needsVariantOp()
+                         ? tr("No pooled map at long length (%1 tokens): %2 builds whole maps, so it cannot stream "
+                              "one (only mask patterns can)").arg(T).arg(QString::fromStdString(spec->toString()))
+                         : tr("Layer %1, head %2 was not pooled").arg(l).arg(h);
+        }
+        why.push_back(reason);
+    }
+    std::vector<std::shared_ptr<const ValueGrid>> grids;
+    double sharedMax = 0;
+    for (const CapturedSeriesPtr& s : shown) {
+        auto g = s ? std::make_shared<const ValueGrid>(coarseGridOf(*s, T)) : nullptr;
+        if (g && g->rows <= 0)
+            g.reset();
+        if (g)
+            sharedMax = std::max(sharedMax, g->sourceMax);
+        grids.push_back(std::move(g));
+    }
+    for (int i = 0; i < m_paneCount; ++i) {
+        const auto& g = grids[size_t(i)];
+        if (!g) {
+            m_panes[i]->clear(why[size_t(i)].isEmpty() ? tr("Layer %1, head %2 was not pooled").arg(l).arg(h) : why[size_t(i)]);
+            continue;
+        }
+        // Short: the panes are narrow. The colourbar says how many tokens a cell pools.
+        const QString t = tr("L%1 H%2 · %3 %4").arg(l).arg(h).arg(what, squared(g->rows));
+        m_panes[i]->setPooledGrid(g, T, false, settings, sharedMax > 0 ? sharedMax : 1.0, t,
+                                  tr("weight, %1 %2 (%3 tokens a cell)").arg(what, squared(g->rows)).arg(g->pool), what);
+        m_panes[i]->plot()->setQueryRow(m_query);
+    }
+    if (a == b || a >= m_paneCount || b >= m_paneCount) {
+        m_diffPane->clear(tr("Choose two different panes"));
+    } else if (!means[size_t(a)] || !means[size_t(b)]) {
+        m_diffPane->clear(tr("No difference map at long length: %1 has no pooled map")
+                              .arg(!means[size_t(a)] ? shortName(a) : shortName(b)));
+    } else {
+        auto d = std::make_shared<const ValueGrid>(pooledMeanDifference(*means[size_t(a)], *means[size_t(b)], T));
+        if (d->rows <= 0) {
+            m_diffPane->clear(tr("The pooled grids do not match"));
+        } else {
+            ViewSettings signedSettings = settings;
+            signedSettings.normalisation = Normalisation::Global;
+            signedSettings.pooling = Pooling::Mean;
+            const QString t = tr("L%1 H%2 · Δ mean-pooled %3").arg(l).arg(h).arg(squared(d->rows));
+            m_diffPane->setPooledGrid(d, T, true, signedSettings, d->sourceMax > 0 ? d->sourceMax : 1e-6, t,
+                                      tr("Δ weight (%1 − %2), mean-pooled").arg(shortName(a), shortName(b)),
+                                      tr("mean-pooled Δ"));
+            m_diffPane->setHeader(
+                m_diffPane->headerLabel()->text(),
+                tr("Exact: mean pooling is linear, so the difference of the two runs' mean-pooled grids is exactly the "
+                   "mean-pooled difference map: each cell is the mean of (%1 − %2) over its cells that either run "
+                   "may attend to.").arg(shortName(a), shortName(b)));
+        }
+        m_diffPane->plot()->setQueryRow(m_query);
+    }
+}
+
 QVector<PanelSpec> CompareWorkspace::panelSpecs() const
 {
     QStringList variants;
@@ -547,7 +636,7 @@ QString CompareWorkspace::hoverSummary(int query, int key) const
     parts << tr("query #%1 “%2” → key #%3 “%4”").arg(query).arg(label(query)).arg(key).arg(label(key));
     for (int i = 0; i < m_paneCount; ++i)
         parts << tr("%1: %2").arg(i == 0 ? tr("baseline") : tr("variant %1").arg(i), m_panes[i]->valueText(query, key));
-    if (m_diffPane->isVisible() && m_diffPane->source().map)
+    if (m_diffPane->isVisible() && !m_diffPane->source().empty())
         parts << tr("difference: %1").arg(m_diffPane->valueText(query, key));
     return parts.join(QLatin1Char('\n'));
 }

@@ -104,6 +104,7 @@ private:
     void onFinished(quint64 generation, CompareOutcomePtr outcome);
     void onEnded(bool finished, const QString& status);
     void refreshMaps();
+    void refreshPooled(int layer, int head, int a, int b);
     void updateDifferenceChoices();
     void updateCurve();
     void syncZoom(ComparePlot* from);

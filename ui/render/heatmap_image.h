@@ -56,14 +56,17 @@ struct HeatmapSource {
     std::shared_ptr<const std::vector<float>> layerMean;   // tokens² mean over the layer's heads (Δ view)
     std::shared_ptr<const HeadTileSource> tiles{};         // long prompts: no map, cells recomputed
     CapturedSeriesPtr rowNormaliser{};                     // long prompts: the head's [2, T] row normaliser
+    int64_t pooledTokens = 0;                              // a pooled grid drawn alone (the compare panes of a
+                                                           // long prompt): the map's token count, no cell values
+    bool pooledSigned = false;                             // … whose values are signed (a difference)
     /// Signed values get the zero-centred diverging scale: the Δ view, and quantities whose schema domain is
     /// signed (a differential head's A1 − λ·A2).
     bool isSigned() const
     {
-        return layerMean != nullptr || (map && quantityInfo(map->quantity).domain == ValueDomain::Signed);
+        return layerMean != nullptr || pooledSigned || (map && quantityInfo(map->quantity).domain == ValueDomain::Signed);
     }
-    int64_t tokens() const { return map ? map->tokens : tiles ? tiles->tokens() : 0; }
-    bool empty() const { return !map && !tiles; }
+    int64_t tokens() const { return map ? map->tokens : tiles ? tiles->tokens() : pooledTokens; }
+    bool empty() const { return !map && !tiles && pooledTokens <= 0; }
     /// The value drawn at (query i, key j): the weight, or weight − layer mean.
     float value(int64_t i, int64_t j) const
     {

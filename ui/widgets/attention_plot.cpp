@@ -247,6 +247,8 @@ QString AttentionPlot::hoverText(int query, int key) const
         return {};
     QString text = QStringLiteral("query #%1 “%2” → key #%3 “%4”\n")
                        .arg(query).arg(tokenLabel(query, 24)).arg(key).arg(tokenLabel(key, 24));
+    if (!m_source.map && !m_source.tiles)
+        return text;   // a pooled grid alone: its owner says the pooled cell's value
     if (!m_source.map)
         return text + tileHoverText(query, key);
     const AttentionMap& m = *m_source.map;
