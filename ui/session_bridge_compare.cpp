@@ -55,8 +55,8 @@ quint64 SessionBridge::compare(OpenedModelPtr model, const QString& text, std::v
             const int64_t t = static_cast<int64_t>(tokenizeAndCheck(*lm, request.base, notes).size());
             const double mapBytes = double(t) * double(t) * sizeof(float) * double(cfg.nLayers) * double(cfg.nHeads) *
                                     double(1 + request.variants.size());
-            const double layerBytes = mapBytes / std::max(1, cfg.nLayers);
-            if (mode == RunMode::Long || (mode == RunMode::Auto && (t > kLongPromptTokens || layerBytes > double(budget) / 4))) {
+            if (mode == RunMode::Long ||
+                (mode == RunMode::Auto && prefersLongCompare(t, cfg, request.variants.size(), budget))) {
                 // A long prompt (docs/LONG-CONTEXT.md): no T × T map is formed, not even to score the variants;
                 // the numbers and the KL curve need only the logits. The panes draw the grids pooled to ≤ 256²
                 // while each run streamed, for every head of the selected layer (2 · heads · 256² floats a run;

@@ -7,6 +7,7 @@
 #include "core/model/loaded_model.h"
 #include "core/session/compare_run.h"
 #include "core/util/error.h"
+#include "core/util/memory_budget.h"
 #include "kernels/backends/register_backends.h"
 
 #include <cmath>
@@ -38,6 +39,18 @@ int cmdCompare(const Args& a)
         req.variants.push_back(AttentionSpec::parse(s));
     if (req.variants.empty())
         throw Error(ErrorKind::Usage, "", "", -1, "compare: give at least one --variant SPEC (e.g. sliding:window=64)");
+    // Long prompts (docs/LONG-CONTEXT.md): no T × T map is formed, not even to score the variants; the mass
+    // outside a mask pattern comes from the baseline's exact tiles, top-k and other whole-row variants report null.
+    const std::string mode = a.get("run-mode").value_or("auto");
+    if (mode != "auto" && mode != "maps" && mode != "long")
+        throw Error(ErrorKind::Usage, "", "", -1, "--run-mode must be auto, maps or long, got '" + mode + "'");
+    if (mode == "long")
+        req.longPrompt = true;
+    else if (mode == "auto") {
+        std::vector<std::string> notes;
+        const int64_t t = static_cast<int64_t>(tokenizeAndCheck(*model, req.base, notes).size());
+        req.longPrompt = prefersLongCompare(t, cfg, req.variants.size(), defaultCaptureBudgetBytes());
+    }
     BackendSet backends = selectBackends(builtinBackends(), a.get("backend").value_or("auto"), threads);
     const CompareResult r = executeCompare(model, backends, req);
 
@@ -47,6 +60,7 @@ int cmdCompare(const Args& a)
         j["tokens"] = r.tokens.size();
         j["has_lm_head"] = r.hasLmHead;
         j["notes"] = r.notes;
+        j["long_prompt"] = req.longPrompt;
         j["baseline"] = {{"ppl", number(r.baselinePerplexity)}, {"forward_ms", r.baselineTimings.totalMs}};
         j["variants"] = nlohmann::json::array();
         for (const VariantComparison& v : r.variants) {

@@ -32,6 +32,7 @@ const char* kUsage =
     "  compare MODEL --text T --variant SPEC [--variant SPEC …]   the baseline vs what-if attention variants:\n"
     "                                  perplexity, KL per position, top-1 agreement, mass outside each mask\n"
     "        SPEC = NAME[:key=value,…][@layers=SET], e.g. sliding:window=64,sinks=4  topk:k=8@layers=20-29\n"
+    "        [--run-mode auto|maps|long]             long: no maps formed (automatic above 4096 tokens)\n"
     "  heads MODEL --text T | --induction-probe [--score NAME] [--top N] [--ascending] [--normalised-entropy]\n"
     "                                  every head's scores, ranked by one (default: induction)\n"
     "        [--streamed]                            score rows inside the kernel, no map formed (automatic above 4096 tokens)\n"
@@ -84,7 +85,7 @@ int main(int argc, char** argv)
             return cli::cmdBench(cli::parseArgs(argc, argv, {"tokens", "threads", "repeats", "backend", "text", "text-file"},
                                                 flags({"skip-peak"})));
         if (cmd == "compare")
-            return cli::cmdCompare(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "variant"},
+            return cli::cmdCompare(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "variant", "run-mode"},
                                                   flags({"beyond-context", "no-reuse", "per-position"})));
         if (cmd == "stats")
             return cli::cmdStats(cli::parseArgs(argc, argv, {"text", "text-file", "threads", "backend", "sink-threshold", "variant"},

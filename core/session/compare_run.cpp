@@ -489,6 +489,13 @@ void compareOn(const std::shared_ptr<const LoadedModel>& model, BackendSet& back
 
 } // namespace
 
+bool prefersLongCompare(int64_t tokens, const ModelConfig& config, size_t variants, uint64_t budgetBytes)
+{
+    const double layerMapBytes = double(tokens) * double(tokens) * sizeof(float) * double(config.nHeads) *
+                                 double(1 + variants);
+    return tokens > kLongPromptTokens || layerMapBytes > double(budgetBytes) / 4;
+}
+
 CompareResult executeCompare(const std::shared_ptr<const LoadedModel>& model, BackendSet& backends,
                              const CompareRequest& req, Progress* progress, std::stop_token stop)
 {

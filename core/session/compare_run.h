@@ -32,6 +32,11 @@ struct CompareRequest {
     bool longPrompt = false;
 };
 
+/// The rule both front ends use (docs/LONG-CONTEXT.md): a comparison of `variants` variants over `tokens` tokens
+/// runs as a long prompt when the prompt is longer than kLongPromptTokens or one layer's maps of the baseline and
+/// every variant would take more than a quarter of `budgetBytes`.
+bool prefersLongCompare(int64_t tokens, const ModelConfig& config, size_t variants, uint64_t budgetBytes);
+
 struct VariantComparison {
     AttentionSpec spec;
     std::vector<double> klPerPosition;        // T entries (NaN where undefined); empty for encoders

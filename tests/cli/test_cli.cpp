@@ -394,6 +394,36 @@ TEST(Cli, HeadsStreamedByTheKernelEqualTheScoresOfTheWholeMaps)
     EXPECT_NE(both.err.find("--normalised-entropy"), std::string::npos) << both.err;
 }
 
+TEST(Cli, CompareAsALongPromptFormsNoMapsAndKeepsTheNumbers)
+{
+    // --run-mode long is what a prompt over 4,096 tokens gets: perplexity, KL and top-1 need only logits, the mass
+    // outside a mask pattern comes from the baseline's exact tiles, and a top-k variant (whole rows) reports null.
+    const std::string tiny = std::string(ATTNSCOPE_TEST_FIXTURES) + "/tiny/tiny-llama";
+    const std::string cmd = "compare " + shellQuote(tiny) + " --text 'a token and a token and a token and more tokens' "
+                            "--variant sliding:window=3 --variant topk:k=2 --threads 2 --json";
+    Result maps = runCli(cmd + " --run-mode maps"), lng = runCli(cmd + " --run-mode long");
+    ASSERT_EQ(maps.exitCode, 0) << maps.err;
+    ASSERT_EQ(lng.exitCode, 0) << lng.err;
+    const auto jm = nlohmann::json::parse(maps.out), jl = nlohmann::json::parse(lng.out);
+    EXPECT_FALSE(jm["long_prompt"].get<bool>());
+    EXPECT_TRUE(jl["long_prompt"].get<bool>());
+    EXPECT_DOUBLE_EQ(jm["baseline"]["ppl"].get<double>(), jl["baseline"]["ppl"].get<double>());
+    ASSERT_EQ(jm["variants"].size(), 2u);
+    ASSERT_EQ(jl["variants"].size(), 2u);
+    for (int v = 0; v < 2; ++v) {
+        EXPECT_DOUBLE_EQ(jm["variants"][v]["ppl"].get<double>(), jl["variants"][v]["ppl"].get<double>());
+        EXPECT_DOUBLE_EQ(jm["variants"][v]["kl_mean"].get<double>(), jl["variants"][v]["kl_mean"].get<double>());
+    }
+    const double slidingMaps = jm["variants"][0]["mass_outside_mask"].get<double>();
+    EXPECT_GT(slidingMaps, 0.01);   // a 3-key window drops real mass on a 13-token prompt
+    EXPECT_NEAR(jl["variants"][0]["mass_outside_mask"].get<double>(), slidingMaps, 1e-6);
+    EXPECT_TRUE(jm["variants"][1]["mass_outside_mask"].is_number());
+    EXPECT_TRUE(jl["variants"][1]["mass_outside_mask"].is_null());
+    Result bad = runCli(cmd + " --run-mode sometimes");
+    EXPECT_NE(bad.exitCode, 0);
+    EXPECT_NE(bad.err.find("--run-mode"), std::string::npos) << bad.err;
+}
+
 TEST(Cli, HeadsInductionProbeOnSmolLM2)
 {
     ATTNSCOPE_REQUIRE_MODEL(path, attnscope::test::kSmolLM2);
