@@ -185,6 +185,27 @@ QRgb scaleColour(const ColourScale& s, const ResolvedScale& r, double v)
     return lut[static_cast<size_t>(idx)];
 }
 
+double maxTextWidth(const QStringList& texts, const QFont& font)
+{
+    double w = 0;
+    for (const QString& t : texts)
+        w = std::max(w, FigureTextMetrics::width(t, font));
+    return w;
+}
+
+QMarginsF tickedAxisMargins(double leftLabels, double bottomLabels, double tickLen, double gap, const FigureFonts& fonts,
+                            const FigureStyle& style)
+{
+    double left = leftLabels, bottom = bottomLabels;
+    left += tickLen + gap;
+    bottom += tickLen + gap;
+    if (style.axisLabels) {
+        left += FigureTextMetrics::height(fonts.label) + gap;
+        bottom += FigureTextMetrics::height(fonts.label) + gap;
+    }
+    return {left, 0, 0, bottom};
+}
+
 AxisTicks thinTicks(qint64 first, qint64 count, double length, const QFont& font, const std::function<QString(qint64)>& label)
 {
     AxisTicks t;

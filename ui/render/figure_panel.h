@@ -120,6 +120,12 @@ struct AxisTicks {
     QStringList texts;
 };
 AxisTicks thinTicks(qint64 first, qint64 count, double length, const QFont& font, const std::function<QString(qint64)>& label);
+/// The widest of `texts` in `font` (0 for none).
+double maxTextWidth(const QStringList& texts, const QFont& font);
+/// The margins of a plot with tick labels on its left and bottom axes: the left labels' width (`leftLabels`) and
+/// the bottom labels' depth, each plus a tick mark and a gap, plus the axis titles' line when the style draws them.
+QMarginsF tickedAxisMargins(double leftLabels, double bottomLabels, double tickLen, double gap, const FigureFonts& fonts,
+                            const FigureStyle& style);
 /// A token's label for an axis: its display text cut to `maxChars` (with …).
 QString tokenTickLabel(const QStringList& tokens, qint64 i, int maxChars);
 /// Label length limit for token ticks at this figure width (shorter at one-column width).

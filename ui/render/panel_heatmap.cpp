@@ -74,18 +74,9 @@ public:
     QMarginsF margins(const FigureFonts& fonts, const FigureStyle& style, double plotWidth) const override
     {
         const double plotHeight = plotWidth * aspect();
-        double left = 0, bottom = 0;
-        for (const QString& t : ticks(p.q0, rows(), plotHeight, fonts, style).texts)
-            left = std::max(left, FigureTextMetrics::width(t, fonts.tick));
-        for (const QString& t : ticks(p.k0, cols(), plotWidth, fonts, style).texts)
-            bottom = std::max(bottom, FigureTextMetrics::width(t, fonts.tick));
-        left += kTickLen + kGap;
-        bottom += kTickLen + kGap;
-        if (style.axisLabels) {
-            left += FigureTextMetrics::height(fonts.label) + kGap;
-            bottom += FigureTextMetrics::height(fonts.label) + kGap;
-        }
-        return {left, 0, 0, bottom};
+        return tickedAxisMargins(maxTextWidth(ticks(p.q0, rows(), plotHeight, fonts, style).texts, fonts.tick),
+                                 maxTextWidth(ticks(p.k0, cols(), plotWidth, fonts, style).texts, fonts.tick), kTickLen,
+                                 kGap, fonts, style);
     }
 
     void draw(FigureCanvas& canvas, const QRectF& plot, const FigureFonts& fonts, const FigureStyle& style,

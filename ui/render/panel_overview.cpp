@@ -52,16 +52,8 @@ public:
 
     QMarginsF margins(const FigureFonts& fonts, const FigureStyle& style, double plotWidth) const override
     {
-        double left = 0;
-        for (const QString& t : layerTicks(plotWidth * aspect(), fonts).texts)
-            left = std::max(left, FigureTextMetrics::width(t, fonts.tick));
-        left += kTickLen + kGap;
-        double bottom = FigureTextMetrics::height(fonts.tick) + kTickLen + kGap;
-        if (style.axisLabels) {
-            left += FigureTextMetrics::height(fonts.label) + kGap;
-            bottom += FigureTextMetrics::height(fonts.label) + kGap;
-        }
-        return {left, 0, 0, bottom};
+        return tickedAxisMargins(maxTextWidth(layerTicks(plotWidth * aspect(), fonts).texts, fonts.tick),
+                                 FigureTextMetrics::height(fonts.tick), kTickLen, kGap, fonts, style);
     }
 
     void draw(FigureCanvas& canvas, const QRectF& plot, const FigureFonts& fonts, const FigureStyle& style,
