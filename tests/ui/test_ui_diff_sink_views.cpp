@@ -5,6 +5,7 @@
 // mass for gpt-oss, first-token share otherwise), the threshold re-reads the rate, runs are pinned and overlaid,
 // and a variant typed in the view reruns the prompt under it.
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "window_run.h"
 #include "core/backend/backend_set.h"
 #include "core/metrics/noise_cancellation.h"
 #include "kernels/backends/register_backends.h"
@@ -68,21 +69,7 @@ void TestUiDiffSinkViews::initTestCase()
 
 bool TestUiDiffSinkViews::openAndRun(const QString& model, const QString& text)
 {
-    MainWindow& w = *m_window;
-    QSignalSpy opened(w.bridge(), &SessionBridge::modelOpened);
-    w.openModel(model);
-    if (!opened.wait(30000))
-        return false;
-    w.setPromptText(text);
-    QSignalSpy finished(w.bridge(), &SessionBridge::runFinished);
-    w.runPrompt();
-    if (!finished.wait(60000))
-        return false;
-    QElapsedTimer t;
-    t.start();
-    while (!w.isSettled() && t.elapsed() < 30000)
-        QTest::qWait(20);
-    return w.isSettled();
+    return test::openAndRun(*m_window, model, text);
 }
 
 void TestUiDiffSinkViews::differentialViewShowsTheThreeMaps()

@@ -7,6 +7,7 @@
 // without gates says why the view is empty. Screenshots of every case at 1600×1000 and 1280×800 go to
 // ATTNSCOPE_TEST_TMP for a look.
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "window_run.h"
 #include "core/backend/backend_set.h"
 #include "kernels/backends/register_backends.h"
 #include "ui/main_window.h"
@@ -79,21 +80,7 @@ void TestUiGates::cleanupTestCase()
 
 bool TestUiGates::openAndRun(const QString& path)
 {
-    MainWindow& w = *m_window;
-    QSignalSpy opened(w.bridge(), &SessionBridge::modelOpened);
-    w.openModel(path);
-    if (!opened.wait(30000))
-        return false;
-    w.setPromptText(kText);
-    QSignalSpy finished(w.bridge(), &SessionBridge::runFinished);
-    w.runPrompt();
-    if (!finished.wait(60000))
-        return false;
-    QElapsedTimer t;
-    t.start();
-    while (!w.isSettled() && t.elapsed() < 30000)
-        QTest::qWait(20);
-    return w.isSettled();
+    return test::openAndRun(*m_window, path, kText);
 }
 
 void TestUiGates::shoot(const QString& name)

@@ -6,6 +6,7 @@
 // `attnscope-cli figure` on the saved session reproduces the GUI's PNG and PDF byte for byte, rerunning the model
 // (and the comparison with the session's variants) headless.
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "window_run.h"
 #include "core/backend/backend_set.h"
 #include "kernels/backends/register_backends.h"
 #include "ui/compare/compare_workspace.h"
@@ -180,26 +181,12 @@ void TestUiViewFigures::cleanupTestCase()
 
 bool TestUiViewFigures::settle()
 {
-    QElapsedTimer t;
-    t.start();
-    while (!m_window->isSettled() && t.elapsed() < 30000)
-        QTest::qWait(20);
-    return m_window->isSettled();
+    return test::waitSettled(*m_window);
 }
 
 bool TestUiViewFigures::openAndRun(const QString& model)
 {
-    MainWindow& w = *m_window;
-    QSignalSpy opened(w.bridge(), &SessionBridge::modelOpened);
-    w.openModel(model);
-    if (!opened.wait(30000))
-        return false;
-    w.setPromptText(kText);
-    QSignalSpy finished(w.bridge(), &SessionBridge::runFinished);
-    w.runPrompt();
-    if (!finished.wait(60000))
-        return false;
-    return settle();
+    return test::openAndRun(*m_window, model, kText);
 }
 
 QString TestUiViewFigures::exportFromGui(const FigureSpec& spec, const QString& path)
